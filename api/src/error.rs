@@ -1,0 +1,274 @@
+//! The one error catalogue and its mapping to RFC 9457 problem documents. Every error
+//! the API returns has a stable `code` listed here; the catalogue is served at
+//! `/problems/{code}` and published in the OpenAPI document. Internals (SQL, driver
+//! messages) are logged under the request id and never returned.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use driehoek_domain::error::{ConflictKind, DomainError, ValidationErrors};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::request_meta;
+
+macro_rules! catalogue {
+    ($( $variant:ident => $code:literal, $status:literal, $title:literal, $description:literal; )+) => {
+        /// Stable problem codes. Never renamed; new ones may be added.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),+ }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),+ }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),+ }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title),+ }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $description),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == code)
+            }
+        }
+    };
+}
+
+catalogue! {
+    MalformedJson => "malformed_json", 400, "Malformed JSON", "The request body is not valid JSON.";
+    InvalidQuery => "invalid_query", 400, "Invalid query parameter", "A query parameter or header has a value that cannot be understood; filters are never silently ignored.";
+    InvalidCursor => "invalid_cursor", 400, "Invalid cursor", "The paging cursor was not issued by this API or is damaged; start again without a cursor.";
+    Unauthorized => "unauthorized", 401, "Unauthorized", "No API key was given, or the key is unknown, revoked or expired. Send `Authorization: Bearer <key>`.";
+    Forbidden => "forbidden", 403, "Forbidden", "The key's role may not do this.";
+    TenantForbidden => "tenant_forbidden", 403, "Tenant forbidden", "The key belongs to another tenant.";
+    TenantSuspended => "tenant_suspended", 403, "Tenant suspended", "The tenant is suspended; only platform administrators may act in it.";
+    NotFound => "not_found", 404, "Not found", "No such resource in this tenant.";
+    MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "The path exists but does not accept this method; see the `Allow` header.";
+    Duplicate => "duplicate", 409, "Duplicate", "A value that must be unique is already taken.";
+    ResourceInUse => "resource_in_use", 409, "Resource in use", "The resource is still referred to and cannot be removed yet.";
+    VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
+    PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
+    UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "Send `Content-Type: application/json` (PATCH also accepts `application/merge-patch+json`).";
+    ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid; `errors[]` points at each with a JSON Pointer.";
+    UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
+    RateLimited => "rate_limited", 429, "Rate limited", "Too many requests for this key; wait for `Retry-After` seconds.";
+    Internal => "internal", 500, "Internal error", "Something failed on our side. The log holds the details under the response's `request_id`.";
+    Unavailable => "unavailable", 503, "Service unavailable", "A dependency (database, Redis) does not answer; retry after `Retry-After` seconds.";
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemFieldError {
+    /// JSON Pointer (RFC 6901) to the field in the request document.
+    #[schema(example = "/name")]
+    pub pointer: String,
+    #[schema(example = "must not be empty")]
+    pub message: String,
+}
+
+/// An RFC 9457 problem document (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `/problems/<code>`: a relative URL that describes the code.
+    #[schema(example = "/problems/validation_failed")]
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    #[schema(example = "Validation failed")]
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    /// Stable, machine-readable code from the catalogue (see `/problems/{code}`).
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    #[schema(example = "1 field is invalid")]
+    pub detail: String,
+    /// The request path.
+    #[schema(example = "/v1/tenants/rotterdam/schools")]
+    pub instance: String,
+    /// The request id, also in the `X-Request-Id` header and in every log line.
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemFieldError>,
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub errors: Vec<ProblemFieldError>,
+    /// Extra headers: `WWW-Authenticate`, `Allow`, `Retry-After`.
+    pub headers: Vec<(header::HeaderName, String)>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthorized, detail)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"driehoek\"")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn invalid_query(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidQuery, detail)
+    }
+
+    pub fn validation(errors: ValidationErrors) -> Self {
+        let count = errors.len();
+        let mut error = Self::new(
+            ErrorCode::ValidationFailed,
+            if count == 1 {
+                "1 field is invalid".to_owned()
+            } else {
+                format!("{count} fields are invalid")
+            },
+        );
+        error.errors = errors
+            .errors()
+            .iter()
+            .map(|e| ProblemFieldError {
+                pointer: e.pointer.clone(),
+                message: e.message.clone(),
+            })
+            .collect();
+        error
+    }
+
+    /// The problem document for this error in the current request.
+    pub fn problem(&self) -> Problem {
+        let meta = request_meta::current();
+        Problem {
+            problem_type: format!("/problems/{}", self.code.as_str()),
+            title: self.code.title().to_owned(),
+            status: self.code.status().as_u16(),
+            code: self.code.as_str().to_owned(),
+            detail: self.detail.clone(),
+            instance: meta.as_ref().map(|m| m.path.clone()).unwrap_or_default(),
+            request_id: meta.map(|m| m.request_id).unwrap_or_default(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.code.status());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        for (name, value) in &self.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.insert_header((name.clone(), value));
+            }
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Validation(errors) => Self::validation(errors),
+            DomainError::NotFound(what) => Self::not_found(what),
+            DomainError::Forbidden(detail) => Self::new(ErrorCode::Forbidden, detail),
+            DomainError::Conflict { kind, message } => {
+                let code = match kind {
+                    ConflictKind::Duplicate => ErrorCode::Duplicate,
+                    ConflictKind::ResourceInUse => ErrorCode::ResourceInUse,
+                };
+                Self::new(code, message)
+            }
+            DomainError::VersionMismatch { current } => Self::new(
+                ErrorCode::VersionMismatch,
+                format!("the resource is at version {current}"),
+            ),
+            DomainError::Unavailable(internal) => {
+                tracing::error!(error = %internal, "dependency unavailable");
+                Self::new(
+                    ErrorCode::Unavailable,
+                    "a dependency does not answer; retry shortly",
+                )
+                .with_header(header::RETRY_AFTER, "5")
+            }
+            DomainError::Internal(internal) => {
+                tracing::error!(error = %internal, "internal error");
+                Self::new(
+                    ErrorCode::Internal,
+                    "an internal error occurred; quote the request_id when reporting it",
+                )
+            }
+        }
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::validation(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(
+                code.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_')
+            );
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn internals_never_reach_the_problem() {
+        let error = ApiError::from(DomainError::Internal(
+            "SELECT * FROM secret_table failed".to_owned(),
+        ));
+        assert_eq!(error.code, ErrorCode::Internal);
+        assert!(!error.problem().detail.contains("SELECT"));
+    }
+}

@@ -1,0 +1,371 @@
+//! Extractors: the authenticated caller, the tenant context, JSON bodies with the
+//! contract's checks (content type, size, unknown fields), conditional headers and
+//! paging parameters. Each answers with a problem document when the request is wrong.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use driehoek_domain::api_keys::digest_secret;
+use driehoek_domain::auth::Actor;
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::tenants::Tenant;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "application state missing"))
+}
+
+/// The authenticated caller. Missing, unknown, revoked or expired keys are 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Actor);
+
+impl Caller {
+    async fn authenticate(req: HttpRequest) -> Result<Actor, ApiError> {
+        if let Some(actor) = req.extensions().get::<Actor>() {
+            return Ok(actor.clone());
+        }
+        let state = state(&req)?;
+        let secret = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`")
+            })?;
+        let actor = if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
+            Actor::bootstrap_admin()
+        } else {
+            state.api_keys.authenticate(secret).await?.ok_or_else(|| {
+                ApiError::unauthorized("the API key is unknown, revoked or expired")
+            })?
+        };
+        let span = tracing::Span::current();
+        span.record(
+            "key_id",
+            actor
+                .key_id
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "bootstrap".to_owned()),
+        );
+        span.record("role", actor.role_code());
+        req.extensions_mut().insert(actor.clone());
+        Ok(actor)
+    }
+}
+
+trait RoleCode {
+    fn role_code(&self) -> &'static str;
+}
+
+impl RoleCode for Actor {
+    fn role_code(&self) -> &'static str {
+        use driehoek_domain::vocabularies::Vocabulary;
+        self.role.code()
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Caller::authenticate(req).await.map(Caller) })
+    }
+}
+
+/// The tenant named by the path's `{tenant}`, checked against the caller: a key of
+/// another tenant is 403 `tenant_forbidden`, a suspended tenant 403
+/// `tenant_suspended` for everyone but platform administrators.
+#[derive(Debug, Clone)]
+pub struct TenantCtx {
+    pub tenant: Tenant,
+    pub actor: Actor,
+}
+
+impl FromRequest for TenantCtx {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let actor = Caller::authenticate(req.clone()).await?;
+            let state = state(&req)?;
+            let slug = req
+                .match_info()
+                .get("tenant")
+                .unwrap_or_default()
+                .to_owned();
+            let tenant = state.tenants.find_by_slug(&slug).await?;
+            let tenant = match tenant {
+                Some(tenant) if actor.belongs_to(tenant.id) => tenant,
+                // Other tenants' keys learn nothing about which slugs exist.
+                _ if !actor.is_platform_admin() => {
+                    return Err(ApiError::new(
+                        ErrorCode::TenantForbidden,
+                        "this key belongs to another tenant",
+                    ));
+                }
+                _ => return Err(ApiError::not_found("tenant")),
+            };
+            if tenant.is_suspended() && !actor.is_platform_admin() {
+                return Err(ApiError::new(
+                    ErrorCode::TenantSuspended,
+                    "this tenant is suspended",
+                ));
+            }
+            tracing::Span::current().record("tenant", tenant.slug.as_str());
+            Ok(TenantCtx { tenant, actor })
+        })
+    }
+}
+
+/// A JSON request body: `application/json` (or, for PATCH, `application/merge-patch+json`),
+/// at most 1 MiB, valid JSON, and no field the schema does not know.
+///
+/// The body is read by the extractor but judged only by [`JsonBody::into_inner`], which
+/// handlers call after the caller and tenant were checked: a stranger learns nothing
+/// from a 422, and authorisation errors always win over body errors.
+pub struct JsonBody<T> {
+    parsed: Result<T, ApiError>,
+}
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.parsed
+    }
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let ok = essence == "application/json"
+        || (essence == "application/merge-patch+json"
+            && req.method() == actix_web::http::Method::PATCH);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("expected Content-Type application/json, got '{content_type}'"),
+        ))
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it passes `limit` bytes.
+pub async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body exceeds {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                ErrorCode::MalformedJson,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Turns JSON into `T`, locating the first problem with a JSON Pointer.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let pointer = json_pointer(error.path());
+        let message = error.inner().to_string();
+        if let Some(field) = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            // The path already ends at the unknown key.
+            let pointer = if pointer.is_empty() {
+                format!("/{field}")
+            } else {
+                pointer
+            };
+            let mut api_error =
+                ApiError::new(ErrorCode::UnknownField, format!("unknown field '{field}'"));
+            api_error.errors.push(crate::error::ProblemFieldError {
+                pointer,
+                message: message.clone(),
+            });
+            api_error
+        } else {
+            let mut errors = driehoek_domain::ValidationErrors::new();
+            errors.add(
+                if pointer.is_empty() {
+                    "/".to_owned()
+                } else {
+                    pointer
+                },
+                message,
+            );
+            ApiError::validation(errors)
+        }
+    })
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+            }
+            Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let parsed = match check_content_type(&req) {
+                Ok(()) => match read_body(&req, &mut payload, MAX_BODY_BYTES).await {
+                    Ok(body) => parse_json(&body),
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(error),
+            };
+            Ok(JsonBody { parsed })
+        })
+    }
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `*`), if any.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+fn parse_etag(raw: &str) -> Option<i64> {
+    raw.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or(""))
+        {
+            None => Ok(IfMatch(None)),
+            Some(raw) if raw.trim() == "*" => Ok(IfMatch(None)),
+            Some(raw) => parse_etag(raw).map(|v| IfMatch(Some(v))).ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "If-Match must be an ETag such as \"3\", got '{raw}'"
+                ))
+            }),
+        };
+        std::future::ready(result)
+    }
+}
+
+/// True when the request's `If-None-Match` already names `version`.
+pub fn not_modified(req: &HttpRequest, version: i64) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|raw| {
+            raw.split(',')
+                .any(|tag| tag.trim() == "*" || parse_etag(tag) == Some(version))
+        })
+}
+
+/// Opaque cursors: a version tag and the id to continue after, base64url-encoded.
+pub fn encode_cursor(after: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{after}"))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API issued",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("v1:")
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or_else(invalid)
+}
+
+/// Builds the page request from `?limit=&cursor=`.
+pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+    let after = cursor.map(decode_cursor).transpose()?;
+    PageRequest::new(limit, after).map_err(ApiError::invalid_query)
+}

@@ -1,0 +1,16 @@
+//! The Driehoek HTTP API: routes, wire types, extractors, middleware and error
+//! mapping over the domain services, plus the composition root used by the
+//! `driehoek` binary and the black-box tests.
+
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod problems;
+pub mod request_meta;
+pub mod responses;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod wire;

@@ -1,0 +1,202 @@
+//! `driehoek`: serve the API (default), migrate, load demo data, create a platform
+//! key or print the OpenAPI document. Configuration comes from the environment or
+//! the matching flags; bad configuration stops with one clear line.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use driehoek_api::seed;
+use driehoek_api::startup::{self, Settings};
+use driehoek_api::telemetry::{self, LogFormat};
+use driehoek_domain::values::Name;
+
+#[derive(Parser)]
+#[command(
+    name = "driehoek",
+    version,
+    about = "Driehoek: the open API for cities' education partnerships"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Where the data lives: sqlite:… (embedded default) or postgres://…
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://driehoek.db?mode=rwc",
+        global = true
+    )]
+    database_url: String,
+    /// Redis for rate limits, idempotency keys and caches; in-process twins without it.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    redis_url: Option<String>,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "DRIEHOEK_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    bind: String,
+    /// Bootstrap platform-administrator key (at least 32 characters).
+    #[arg(
+        long,
+        env = "DRIEHOEK_ADMIN_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    admin_key: Option<String>,
+    /// `text` (human-readable) or `json` (JSON lines).
+    #[arg(
+        long,
+        env = "DRIEHOEK_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Default requests per minute per key (tenants may override).
+    #[arg(
+        long,
+        env = "DRIEHOEK_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 1200,
+        global = true
+    )]
+    rate_limit_per_minute: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve {
+        /// Load the demo tenants first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the demo tenants (Rotterdam, Leuven) and print a key per role.
+    SeedDemo,
+    /// Create a stored platform-administrator key and print it.
+    CreateAdminKey {
+        #[arg(long, default_value = "platform administrator")]
+        name: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
+    driehoek_infra::DatabaseKind::from_url(&cli.database_url)?;
+    if let Some(key) = &cli.admin_key
+        && key.chars().count() < 32
+    {
+        return Err("DRIEHOEK_ADMIN_KEY must be at least 32 characters".to_owned());
+    }
+    if cli.rate_limit_per_minute == 0 {
+        return Err("DRIEHOEK_RATE_LIMIT_PER_MINUTE must be at least 1".to_owned());
+    }
+    let bind: SocketAddr = cli.bind.parse().map_err(|_| {
+        format!(
+            "DRIEHOEK_BIND must be an address such as 127.0.0.1:8080, got '{}'",
+            cli.bind
+        )
+    })?;
+    let settings = Settings {
+        database_url: cli.database_url.clone(),
+        redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
+        admin_key: cli.admin_key.clone(),
+        workers: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+    };
+    Ok((settings, bind))
+}
+
+fn print_keys(keys: &[seed::DemoKey]) {
+    if keys.is_empty() {
+        println!(
+            "Demo tenants already present; their keys were printed when they were first loaded."
+        );
+        println!(
+            "Make new ones with POST /v1/tenants/{{tenant}}/api-keys using DRIEHOEK_ADMIN_KEY."
+        );
+        return;
+    }
+    println!("Demo keys (shown once):");
+    for key in keys {
+        println!(
+            "  {:<10} {:<11} {}  # {}",
+            key.tenant, key.role, key.secret, key.name
+        );
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    if matches!(cli.command, Some(Command::Openapi)) {
+        let doc = startup::openapi()
+            .to_pretty_json()
+            .map_err(|e| e.to_string())?;
+        println!("{doc}");
+        return Ok(());
+    }
+    let (settings, bind) = settings(&cli)?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Migrate => {
+            let database = driehoek_infra::Database::connect(&settings.database_url).await?;
+            database.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::SeedDemo => {
+            let state = startup::connect(&settings).await?;
+            print_keys(&seed::seed_demo(&state).await.map_err(|e| e.to_string())?);
+        }
+        Command::CreateAdminKey { name } => {
+            let state = startup::connect(&settings).await?;
+            let name = Name::parse(&name).map_err(|e| format!("--name {e}"))?;
+            let (key, secret) = state
+                .api_keys
+                .create_platform_key(name)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{secret}");
+            eprintln!(
+                "platform-administrator key {} created; store it now, it is not shown again",
+                key.id
+            );
+        }
+        Command::Serve { demo } => {
+            let state = startup::connect(&settings).await?;
+            if demo {
+                print_keys(&seed::seed_demo(&state).await.map_err(|e| e.to_string())?);
+            }
+            let listener =
+                TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+            let server =
+                startup::serve(state, listener, settings.workers).map_err(|e| e.to_string())?;
+            println!("Driehoek listens on http://{bind}  (API docs: http://{bind}/docs)");
+            if settings.admin_key.is_none() {
+                println!(
+                    "No DRIEHOEK_ADMIN_KEY set: run `driehoek create-admin-key` for a platform key, or use the demo keys."
+                );
+            }
+            server.await.map_err(|e| e.to_string())?;
+        }
+        Command::Openapi => {}
+    }
+    Ok(())
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init_logging(cli.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("driehoek: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The request envelope: an `X-Request-Id` on every response (the client's when it
+//! sent a sane one), a tracing span that every log line of the request inherits,
+//! an access log line, and request metrics by route template and status.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::request_meta::{self, RequestMeta};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Accepts a client's id of 1-128 visible, unambiguous characters; otherwise makes one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 128
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path(), tenant = Empty, key_id = Empty, role = Empty);
+    let meta = RequestMeta {
+        request_id: id.clone(),
+        path: req.path().to_owned(),
+    };
+    let started = Instant::now();
+    let mut response = request_meta::scope(meta, next.call(req))
+        .instrument(span.clone())
+        .await?;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    metrics::counter!("driehoek_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
+    metrics::histogram!("driehoek_http_request_duration_seconds", "method" => method, "route" => route).record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        if status >= 500 {
+            tracing::error!(status, duration_us = micros, "request failed");
+        } else {
+            tracing::info!(status, duration_us = micros, "request");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,71 @@
+//! Building success responses the same way everywhere: `ETag` on single resources,
+//! `Location` on creation, `304` for a matching `If-None-Match`, and `Link` on lists.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use driehoek_domain::paging::Page;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::extract::{encode_cursor, not_modified};
+use crate::wire::ListOf;
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// `201 Created` with `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, version: i64, body: T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// `200 OK` with `ETag`, or `304 Not Modified` when the client has this version.
+pub fn resource<T: Serialize>(req: &HttpRequest, version: i64, body: T) -> HttpResponse {
+    if req.method() == actix_web::http::Method::GET && not_modified(req, version) {
+        return HttpResponse::build(StatusCode::NOT_MODIFIED)
+            .insert_header((header::ETAG, etag(version)))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// A page of a collection, with a `Link: <…>; rel="next"` header when more follow.
+pub fn list<D, T: ToSchema + Serialize>(
+    req: &HttpRequest,
+    page: Page<D>,
+    to_wire: impl FnMut(D) -> T,
+) -> HttpResponse {
+    let next_cursor = page.next_after.map(encode_cursor);
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_url(req, cursor)),
+        ));
+    }
+    response.json(ListOf {
+        data: page.items.into_iter().map(to_wire).collect(),
+        next_cursor,
+    })
+}
+
+/// The current URL with `cursor` replaced.
+fn next_url(req: &HttpRequest, cursor: &str) -> String {
+    let mut query: Vec<String> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("cursor="))
+        .map(str::to_owned)
+        .collect();
+    query.push(format!("cursor={cursor}"));
+    format!("{}?{}", req.path(), query.join("&"))
+}
+
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}

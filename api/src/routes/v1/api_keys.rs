@@ -1,0 +1,127 @@
+//! `/v1/tenants/{tenant}/api-keys`: the tenant's keys, managed by city administrators.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use driehoek_domain::ids::ApiKeyId;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::extract::{JsonBody, TenantCtx, page_request};
+use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
+use crate::responses::{list, no_content};
+use crate::state::AppState;
+use crate::wire::ListOf;
+use crate::wire::api_keys::{ApiKeyCreated, ApiKeyIn, ApiKeyOut};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_api_keys)
+        .service(create_api_key)
+        .service(get_api_key)
+        .service(revoke_api_key);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiKeyQuery {
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List API keys
+///
+/// City administrators. Secrets are never listed: only their display `prefix`.
+#[utoipa::path(
+    operation_id = "api_keys.list", tag = "api-keys",
+    params(("tenant" = String, Path, description = "Tenant slug"), ApiKeyQuery),
+    responses((status = 200, description = "One page of keys", body = ListOf<ApiKeyOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/api-keys")]
+pub async fn list_api_keys(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    query: web::Query<ApiKeyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let keys = state.api_keys.list(&ctx.actor, ctx.tenant.id, page).await?;
+    Ok(list(&req, keys, ApiKeyOut::from))
+}
+
+/// Create an API key
+///
+/// City administrators. The secret `key` is in this response only; the server keeps
+/// just its SHA-256 digest.
+#[utoipa::path(
+    operation_id = "api_keys.create", tag = "api-keys",
+    params(("tenant" = String, Path, description = "Tenant slug")),
+    request_body = ApiKeyIn,
+    responses((status = 201, description = "Created; the secret is shown once", body = ApiKeyCreated), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/tenants/{tenant}/api-keys")]
+pub async fn create_api_key(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    body: JsonBody<ApiKeyIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, secret) = state
+        .api_keys
+        .create(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
+        .await?;
+    let location = format!("{}/{}", req.path(), key.id);
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(ApiKeyCreated {
+            api_key: key.into(),
+            key: secret,
+        }))
+}
+
+/// Read an API key
+#[utoipa::path(
+    operation_id = "api_keys.get", tag = "api-keys",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("key_id" = Uuid, Path, description = "Key id")),
+    responses((status = 200, description = "The key, without its secret", body = ApiKeyOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/api-keys/{key_id}")]
+pub async fn get_api_key(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let key = state
+        .api_keys
+        .get(&ctx.actor, ctx.tenant.id, ApiKeyId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok().json(ApiKeyOut::from(key)))
+}
+
+/// Revoke an API key
+///
+/// Takes effect on the next request made with the key. Revoking twice is harmless.
+#[utoipa::path(
+    operation_id = "api_keys.revoke", tag = "api-keys",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("key_id" = Uuid, Path, description = "Key id")),
+    responses((status = 204, description = "Revoked"), DeleteErrors),
+    security(("api_key" = []))
+)]
+#[delete("/tenants/{tenant}/api-keys/{key_id}")]
+pub async fn revoke_api_key(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .api_keys
+        .revoke(&ctx.actor, ctx.tenant.id, ApiKeyId::from_uuid(path.1))
+        .await?;
+    Ok(no_content())
+}

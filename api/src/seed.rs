@@ -1,0 +1,508 @@
+//! Demo data: two realistic tenants, Rotterdam (NL) and Leuven (BE), with schools,
+//! businesses with coaches, and programmes drawn from the field (Loopbaanleren, a
+//! technology pact, Jobspotters). Idempotent: a tenant that exists is left alone.
+
+use chrono::NaiveDate;
+use driehoek_domain::api_keys::NewApiKey;
+use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
+use driehoek_domain::error::DomainError;
+use driehoek_domain::ids::TenantId;
+use driehoek_domain::programmes::{
+    Funding, MemberOrg, MemberRole, NewProgramme, NewProgrammeMember, ProgrammeStatus,
+};
+use driehoek_domain::schools::NewSchool;
+use driehoek_domain::tenants::{NewTenant, SettingsChanges};
+use driehoek_domain::values::{
+    Address, CountryCode, Description, Email, IscoCode, LanguageCode, Locale, Name, ShortText,
+    TenantSlug, Timezone, WebUrl,
+};
+use driehoek_domain::vocabularies::{
+    BusinessKind, Competence, EducationLevel, NaceSection, SchoolKind, ScreeningKind, Vocabulary,
+};
+
+use crate::state::AppState;
+
+/// A key made for the demo, to print once.
+pub struct DemoKey {
+    pub tenant: String,
+    pub role: &'static str,
+    pub name: String,
+    pub secret: String,
+}
+
+fn invalid(e: String) -> DomainError {
+    DomainError::Internal(format!("demo data is invalid: {e}"))
+}
+
+fn name(s: &str) -> Result<Name, DomainError> {
+    Name::parse(s).map_err(invalid)
+}
+
+fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, DomainError> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| invalid(format!("{y}-{m}-{d}")))
+}
+
+fn address(street: &str, postal_code: &str, city: &str) -> Result<Option<Address>, DomainError> {
+    Ok(Some(Address {
+        street: ShortText::parse(street).map_err(invalid)?,
+        postal_code: ShortText::parse(postal_code).map_err(invalid)?,
+        city: ShortText::parse(city).map_err(invalid)?,
+    }))
+}
+
+struct SchoolSeed<'a> {
+    name: &'a str,
+    kind: SchoolKind,
+    code: &'a str,
+    levels: &'a [EducationLevel],
+    street: &'a str,
+    postal: &'a str,
+}
+
+struct CoachSeed<'a> {
+    name: &'a str,
+    bio: &'a str,
+    isco: &'a [&'a str],
+    screening: Option<ScreeningKind>,
+}
+
+struct BusinessSeed<'a> {
+    name: &'a str,
+    kind: BusinessKind,
+    sectors: &'a [NaceSection],
+    description: &'a str,
+    website: &'a str,
+    coaches: &'a [CoachSeed<'a>],
+}
+
+struct ProgrammeSeed<'a> {
+    name: &'a str,
+    owner: &'a str,
+    description: &'a str,
+    funding: Option<(&'a str, f64)>,
+    target: u32,
+    competences: &'a [Competence],
+}
+
+struct TenantSeed<'a> {
+    slug: &'a str,
+    name: &'a str,
+    country: &'a str,
+    locale: &'a str,
+    timezone: &'a str,
+    city: &'a str,
+    schools: &'a [SchoolSeed<'a>],
+    businesses: &'a [BusinessSeed<'a>],
+    programmes: &'a [ProgrammeSeed<'a>],
+}
+
+use BusinessKind as B;
+use Competence as C;
+use EducationLevel as L;
+use NaceSection as N;
+
+const ROTTERDAM: TenantSeed<'static> = TenantSeed {
+    slug: "rotterdam",
+    name: "Gemeente Rotterdam",
+    country: "NL",
+    locale: "nl-NL",
+    timezone: "Europe/Amsterdam",
+    city: "Rotterdam",
+    schools: &[
+        SchoolSeed {
+            name: "Calvijn Vreewijk",
+            kind: SchoolKind::Secondary,
+            code: "02TY",
+            levels: &[L::NlVmboBb, L::NlVmboKb, L::NlVmboTl],
+            street: "Sportlaan 2",
+            postal: "3071 XA",
+        },
+        SchoolSeed {
+            name: "Albeda Techniek",
+            kind: SchoolKind::Vocational,
+            code: "25LH",
+            levels: &[L::NlMbo2, L::NlMbo3, L::NlMbo4],
+            street: "Rosestraat 1101",
+            postal: "3071 AL",
+        },
+        SchoolSeed {
+            name: "Basisschool De Klimop",
+            kind: SchoolKind::Primary,
+            code: "10XK",
+            levels: &[L::NlPo],
+            street: "Putsebocht 85",
+            postal: "3073 HG",
+        },
+    ],
+    businesses: &[
+        BusinessSeed {
+            name: "Havenbedrijf Rotterdam",
+            kind: B::Company,
+            sectors: &[N::H],
+            description: "Port authority: shipping, logistics and energy transition in Europe's largest port.",
+            website: "https://www.portofrotterdam.com",
+            coaches: &[CoachSeed {
+                name: "Sanne",
+                bio: "Nautical officer; shows pupils the control room and the harbour patrol.",
+                isco: &["3152"],
+                screening: Some(ScreeningKind::NlVog),
+            }],
+        },
+        BusinessSeed {
+            name: "Erasmus MC",
+            kind: B::NonProfit,
+            sectors: &[N::Q, N::M],
+            description: "University medical centre; taster days in care, lab and technology.",
+            website: "https://www.erasmusmc.nl",
+            coaches: &[CoachSeed {
+                name: "Youssef",
+                bio: "Lab technician who loves explaining what happens to a blood sample.",
+                isco: &["3212"],
+                screening: Some(ScreeningKind::NlVog),
+            }],
+        },
+        BusinessSeed {
+            name: "JINC Rotterdam",
+            kind: B::Intermediary,
+            sectors: &[N::P],
+            description: "Organises bliksemstages and sollicitatietrainingen with companies.",
+            website: "https://www.jinc.nl",
+            coaches: &[],
+        },
+    ],
+    programmes: &[
+        ProgrammeSeed {
+            name: "Loopbaanleren Rotterdam",
+            owner: "Gemeente Rotterdam, Onderwijs",
+            description: "Experience, investigate, plan: work visits, the talent portfolio and the Leerroutekaart.",
+            funding: Some(("Gemeente Rotterdam", 450000.0)),
+            target: 12000,
+            competences: &[
+                C::Qualities,
+                C::Motives,
+                C::WorkExploration,
+                C::CareerSteering,
+                C::Networking,
+            ],
+        },
+        ProgrammeSeed {
+            name: "Techniekpact Rotterdam",
+            owner: "Gemeente Rotterdam met 30 bedrijven en scholen",
+            description: "Pact of companies, schools and the city for careers in technology, port, care and IT.",
+            funding: None,
+            target: 3000,
+            competences: &[C::WorkExploration, C::Networking],
+        },
+    ],
+};
+
+const LEUVEN: TenantSeed<'static> = TenantSeed {
+    slug: "leuven",
+    name: "Stad Leuven",
+    country: "BE",
+    locale: "nl-BE",
+    timezone: "Europe/Brussels",
+    city: "Leuven",
+    schools: &[
+        SchoolSeed {
+            name: "Sint-Pieterscollege",
+            kind: SchoolKind::Secondary,
+            code: "048355",
+            levels: &[L::BeSo1a, L::BeSo1b],
+            street: "Minderbroedersstraat 13",
+            postal: "3000",
+        },
+        SchoolSeed {
+            name: "GO! Atheneum Redingenhof",
+            kind: SchoolKind::Secondary,
+            code: "048322",
+            levels: &[L::BeSo1a, L::BeSo1b, L::BeSoDubbel],
+            street: "Redingenstraat 90",
+            postal: "3000",
+        },
+        SchoolSeed {
+            name: "Buurtwerk 't Lampeke",
+            kind: SchoolKind::AfterSchool,
+            code: "BW-LAMPEKE",
+            levels: &[L::BeSo1a, L::BeSo1b],
+            street: "Lijsterstraat 30",
+            postal: "3000",
+        },
+    ],
+    businesses: &[
+        BusinessSeed {
+            name: "De Lijn Vlaams-Brabant",
+            kind: B::PublicService,
+            sectors: &[N::H],
+            description: "Public transport: bus drivers, mechanics and planners host Jobspotters.",
+            website: "https://www.delijn.be",
+            coaches: &[CoachSeed {
+                name: "Marc",
+                bio: "Bus driver for twenty years; takes his group along the line 2 route.",
+                isco: &["8331"],
+                screening: Some(ScreeningKind::Be5962),
+            }],
+        },
+        BusinessSeed {
+            name: "Brandweer Leuven",
+            kind: B::PublicService,
+            sectors: &[N::O],
+            description: "Fire brigade: training tower, vehicles and the emergency room.",
+            website: "https://www.brandweerzoneoost.be",
+            coaches: &[CoachSeed {
+                name: "An",
+                bio: "Firefighter and paramedic.",
+                isco: &["5411"],
+                screening: Some(ScreeningKind::Be5962),
+            }],
+        },
+        BusinessSeed {
+            name: "Radio Scorpio",
+            kind: B::NonProfit,
+            sectors: &[N::J, N::R],
+            description: "Community radio station: pupils make their own broadcast.",
+            website: "https://www.radioscorpio.be",
+            coaches: &[CoachSeed {
+                name: "Lotte",
+                bio: "Radio maker and sound engineer.",
+                isco: &["3521"],
+                screening: None,
+            }],
+        },
+    ],
+    programmes: &[ProgrammeSeed {
+        name: "Jobspotters",
+        owner: "Stad Leuven, dienst Onderwijs",
+        description: "Small groups of 2-3 pupils of the first grade try a job on the shop floor for several weeks with one passionate coach.",
+        funding: Some(("Stad Leuven", 85000.0)),
+        target: 100,
+        competences: &[C::Qualities, C::Motives, C::WorkExploration],
+    }],
+};
+
+/// Loads the demo tenants that do not exist yet; returns the keys it made.
+pub async fn seed_demo(state: &AppState) -> Result<Vec<DemoKey>, DomainError> {
+    let mut keys = Vec::new();
+    for seed in [&ROTTERDAM, &LEUVEN] {
+        if state.tenants.find_by_slug(seed.slug).await?.is_some() {
+            tracing::info!(tenant = seed.slug, "demo tenant exists; left as it is");
+            continue;
+        }
+        keys.extend(seed_tenant(state, seed).await?);
+    }
+    Ok(keys)
+}
+
+async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<DemoKey>, DomainError> {
+    let admin = Actor::bootstrap_admin();
+    let country = CountryCode::parse(seed.country).map_err(invalid)?;
+    let tenant = state
+        .tenants
+        .create(
+            &admin,
+            NewTenant {
+                slug: TenantSlug::parse(seed.slug).map_err(invalid)?,
+                name: name(seed.name)?,
+                country,
+                locale: Locale::parse(seed.locale).map_err(invalid)?,
+                timezone: Timezone::parse(seed.timezone).map_err(invalid)?,
+                settings: SettingsChanges::default(),
+            },
+        )
+        .await?;
+    let t: TenantId = tenant.id;
+
+    let mut schools = Vec::new();
+    for s in seed.schools {
+        let school = state
+            .schools
+            .create(
+                &admin,
+                t,
+                NewSchool {
+                    name: name(s.name)?,
+                    kind: s.kind,
+                    registration_code: Some(
+                        driehoek_domain::values::RegistrationCode::parse(s.code)
+                            .map_err(invalid)?,
+                    ),
+                    education_levels: s.levels.to_vec(),
+                    address: address(s.street, s.postal, seed.city)?,
+                    contact_email: Some(
+                        Email::parse(&format!("info@{}.example", s.code.to_lowercase()))
+                            .map_err(invalid)?,
+                    ),
+                    website: None,
+                },
+            )
+            .await?;
+        schools.push(school);
+    }
+
+    let mut businesses = Vec::new();
+    for b in seed.businesses {
+        let business = state
+            .businesses
+            .create(
+                &admin,
+                t,
+                NewBusiness {
+                    name: name(b.name)?,
+                    kind: b.kind,
+                    registration_code: None,
+                    sectors: b.sectors.to_vec(),
+                    description: Some(Description::parse(b.description).map_err(invalid)?),
+                    address: None,
+                    contact_email: None,
+                    website: Some(WebUrl::parse(b.website).map_err(invalid)?),
+                    status: None,
+                },
+            )
+            .await?;
+        for c in b.coaches {
+            let screening = match c.screening {
+                Some(kind) => Some(
+                    Screening::new(kind, date(2026, 9, 1)?, Some(date(2029, 8, 31)?))
+                        .map_err(invalid)?,
+                ),
+                None => None,
+            };
+            state
+                .businesses
+                .create_coach(
+                    &admin,
+                    t,
+                    business.id,
+                    NewCoach {
+                        display_name: name(c.name)?,
+                        bio: Some(Description::parse(c.bio).map_err(invalid)?),
+                        occupations: c
+                            .isco
+                            .iter()
+                            .map(|o| IscoCode::parse(o).map_err(invalid))
+                            .collect::<Result<_, _>>()?,
+                        languages: vec![
+                            LanguageCode::parse("nl").map_err(invalid)?,
+                            LanguageCode::parse("en").map_err(invalid)?,
+                        ],
+                        screening,
+                        status: None,
+                    },
+                )
+                .await?;
+        }
+        businesses.push(business);
+    }
+
+    for p in seed.programmes {
+        let funding = match p.funding {
+            Some((source, amount)) => vec![Funding {
+                source: ShortText::parse(source).map_err(invalid)?,
+                amount_cents: driehoek_domain::programmes::parse_amount_eur(amount)
+                    .map_err(invalid)?,
+                reference: None,
+            }],
+            None => Vec::new(),
+        };
+        let programme = state
+            .programmes
+            .create(
+                &admin,
+                t,
+                NewProgramme {
+                    name: name(p.name)?,
+                    description: Some(Description::parse(p.description).map_err(invalid)?),
+                    owner: Some(name(p.owner)?),
+                    starts_on: date(2026, 9, 1)?,
+                    ends_on: Some(date(2027, 6, 30)?),
+                    status: Some(ProgrammeStatus::Active),
+                    funding,
+                    target_participants_per_year: Some(p.target),
+                    competences: p.competences.to_vec(),
+                },
+            )
+            .await?;
+        let members = schools
+            .iter()
+            .map(|s| (MemberOrg::School(s.id), MemberRole::Participant))
+            .chain(businesses.iter().map(|b| {
+                (
+                    MemberOrg::Business(b.id),
+                    if b.kind == B::Intermediary {
+                        MemberRole::Intermediary
+                    } else {
+                        MemberRole::Host
+                    },
+                )
+            }));
+        for (org, role) in members {
+            state
+                .programmes
+                .add_member(
+                    &admin,
+                    t,
+                    programme.id,
+                    NewProgrammeMember {
+                        org,
+                        role,
+                        joined_on: date(2026, 9, 1)?,
+                        left_on: None,
+                    },
+                )
+                .await?;
+        }
+    }
+
+    let bindings = [
+        (
+            Role::CityAdmin,
+            Binding::None,
+            "demo city administrator".to_owned(),
+        ),
+        (
+            Role::School,
+            schools
+                .first()
+                .map(|s| Binding::School(s.id))
+                .unwrap_or(Binding::None),
+            format!("demo school key ({})", seed.schools[0].name),
+        ),
+        (
+            Role::Business,
+            businesses
+                .first()
+                .map(|b| Binding::Business(b.id))
+                .unwrap_or(Binding::None),
+            format!("demo business key ({})", seed.businesses[0].name),
+        ),
+        (
+            Role::Integrator,
+            Binding::None,
+            "demo integrator".to_owned(),
+        ),
+    ];
+    let mut keys = Vec::new();
+    for (role, binding, key_name) in bindings {
+        let (_, secret) = state
+            .api_keys
+            .create(
+                &admin,
+                t,
+                NewApiKey {
+                    name: name(&key_name)?,
+                    role,
+                    binding,
+                    expires_at: None,
+                },
+            )
+            .await?;
+        keys.push(DemoKey {
+            tenant: seed.slug.to_owned(),
+            role: role.code(),
+            name: key_name,
+            secret,
+        });
+    }
+    Ok(keys)
+}

@@ -1,0 +1,180 @@
+//! The composition root: configuration in, a running server out. Builds the
+//! adapters, the services over them and the actix application, and assembles the
+//! OpenAPI document from the registered routes.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use driehoek_infra::Database;
+use driehoek_infra::redis_store::RedisStore;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::middleware::observe;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub admin_key: Option<String>,
+    pub workers: usize,
+}
+
+/// The state with its adapters connected and the schema migrated.
+pub async fn connect(settings: &Settings) -> Result<AppState, String> {
+    let database = Database::connect(&settings.database_url).await?;
+    database.migrate().await?;
+    let redis = match &settings.redis_url {
+        Some(url) => Some(RedisStore::connect(url).await?),
+        None => {
+            tracing::info!(
+                "no REDIS_URL: rate limits, idempotency keys and caches use in-process twins (single node only)"
+            );
+            None
+        }
+    };
+    let admin_key_digest = settings
+        .admin_key
+        .as_deref()
+        .map(driehoek_domain::api_keys::digest_secret);
+    Ok(AppState::new(database, redis, admin_key_digest))
+}
+
+/// Registers routes on a utoipa-aware app and returns it with the generated document.
+macro_rules! api_app {
+    ($app:expr) => {
+        $app.into_utoipa_app()
+            .openapi(driehoek_openapi::base())
+            .service(utoipa_actix_web::scope("/v1").configure(routes::v1::configure))
+            .configure(routes::ops::configure)
+            .split_for_parts()
+    };
+}
+
+/// The OpenAPI document the code describes, with the problem-code catalogue.
+pub fn openapi() -> OpenApi {
+    let (_, mut doc) = api_app!(App::new());
+    add_problem_catalogue(&mut doc);
+    doc
+}
+
+fn add_problem_catalogue(doc: &mut OpenApi) {
+    let mut description =
+        String::from("Stable problem codes. Each is described at `/problems/{code}`:\n");
+    for code in ErrorCode::ALL {
+        description.push_str(&format!(
+            "\n- `{}` ({}): {}",
+            code.as_str(),
+            code.status().as_u16(),
+            code.description()
+        ));
+    }
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())));
+    doc.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .insert("ProblemCode".to_owned(), schema.into());
+}
+
+/// Answers requests no route matched: 405 with `Allow` when the path exists with other
+/// methods, else 404 — both as problem documents.
+async fn fallback(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed: Vec<&str> = known
+        .0
+        .iter()
+        .filter(|(pattern, _)| pattern.is_match(req.path()))
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .collect();
+    if allowed.is_empty() || allowed.iter().any(|m| *m == req.method().as_str()) {
+        Err(ApiError::not_found("route"))
+    } else {
+        Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{} is not allowed here", req.method()),
+        )
+        .with_header(actix_web::http::header::ALLOW, allowed.join(", ")))
+    }
+}
+
+/// The documented path patterns and their methods, for 405 answers.
+struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<String>)>);
+
+impl KnownRoutes {
+    fn from_doc(doc: &OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods = Vec::new();
+                let ops = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                ];
+                for (method, present) in ops {
+                    if present {
+                        methods.push(method.to_string());
+                    }
+                }
+                (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+}
+
+fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::invalid_query(format!("a query parameter is malformed: {error}")).into()
+}
+
+fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
+/// Binds `listener` and returns the running server (not yet awaited).
+pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    telemetry::init_metrics();
+    let doc = openapi();
+    let known = web::Data::new(KnownRoutes::from_doc(&doc));
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .wrap(from_fn(observe))
+            .app_data(state.clone())
+            .app_data(known.clone())
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error));
+        let (app, _) = api_app!(app);
+        app.service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", doc.clone())
+                .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
+        )
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(fallback))
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,150 @@
+//! Wire shapes: the JSON integrators send and receive, documented for the OpenAPI
+//! document. They are distinct from domain types; conversions happen here, at the
+//! boundary, and collect every invalid field with its JSON Pointer.
+
+pub mod api_keys;
+pub mod businesses;
+pub mod programmes;
+pub mod schools;
+pub mod tenants;
+pub mod vocabularies;
+
+use driehoek_domain::ValidationErrors;
+use driehoek_domain::values::{Address, ShortText};
+use driehoek_domain::vocabularies::Vocabulary;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+/// Declares the wire type of a closed vocabulary: serialised as its code, refused with
+/// the list of choices when unknown, and published in the OpenAPI document as an enum.
+macro_rules! code_type {
+    ($wire:ident => $domain:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $wire(pub $domain);
+
+        impl serde::Serialize for $wire {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(driehoek_domain::vocabularies::Vocabulary::code(self.0))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $wire {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                <$domain as driehoek_domain::vocabularies::Vocabulary>::parse(&raw)
+                    .map($wire)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl utoipa::PartialSchema for $wire {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::wire::code_schema::<$domain>($doc)
+            }
+        }
+
+        impl utoipa::ToSchema for $wire {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(
+                    <$domain as driehoek_domain::vocabularies::Vocabulary>::TYPE_NAME,
+                )
+            }
+        }
+
+        impl From<$domain> for $wire {
+            fn from(value: $domain) -> Self {
+                Self(value)
+            }
+        }
+    };
+}
+
+pub fn code_schema<V: Vocabulary>(doc: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(doc))
+        .enum_values(Some(V::ALL.iter().map(|v| v.code())))
+        .into()
+}
+
+code_type!(SchoolKindCode => driehoek_domain::vocabularies::SchoolKind, "Kind of school or participating organisation (vocabulary `school_kinds`).");
+code_type!(BusinessKindCode => driehoek_domain::vocabularies::BusinessKind, "Kind of partner (vocabulary `business_kinds`).");
+code_type!(EducationLevelCode => driehoek_domain::vocabularies::EducationLevel, "Education level (vocabulary `education_levels`).");
+code_type!(NaceSectionCode => driehoek_domain::vocabularies::NaceSection, "NACE Rev. 2 section (vocabulary `nace_sections`).");
+code_type!(CompetenceCode => driehoek_domain::vocabularies::Competence, "Career competence (vocabulary `competences`).");
+code_type!(ScreeningKindCode => driehoek_domain::vocabularies::ScreeningKind, "Screening kind (vocabulary `screening_kinds`).");
+code_type!(RoleCode => driehoek_domain::auth::Role, "The role of an API key.");
+code_type!(TenantStatusCode => driehoek_domain::tenants::TenantStatus, "Whether the tenant answers requests.");
+code_type!(CoachScreeningPolicyCode => driehoek_domain::tenants::CoachScreeningPolicy, "Whether coaches need a valid screening.");
+code_type!(ParticipationStatusCode => driehoek_domain::businesses::ParticipationStatus, "Whether a partner or coach takes part.");
+code_type!(ProgrammeStatusCode => driehoek_domain::programmes::ProgrammeStatus, "A programme's life cycle.");
+code_type!(MemberRoleCode => driehoek_domain::programmes::MemberRole, "The part an organisation plays in a programme.");
+
+/// A list in a response: one page of `data` and where to continue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListOf<T: ToSchema> {
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A postal address of an organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressDto {
+    #[schema(example = "Tramstraat 1")]
+    pub street: String,
+    #[schema(example = "3000")]
+    pub postal_code: String,
+    #[schema(example = "Leuven")]
+    pub city: String,
+}
+
+impl AddressDto {
+    pub fn parse(&self, pointer: &str, errors: &mut ValidationErrors) -> Option<Address> {
+        let street = errors.check(&format!("{pointer}/street"), ShortText::parse(&self.street));
+        let postal_code = errors.check(
+            &format!("{pointer}/postal_code"),
+            ShortText::parse(&self.postal_code),
+        );
+        let city = errors.check(&format!("{pointer}/city"), ShortText::parse(&self.city));
+        Some(Address {
+            street: street?,
+            postal_code: postal_code?,
+            city: city?,
+        })
+    }
+}
+
+impl From<&Address> for AddressDto {
+    fn from(a: &Address) -> Self {
+        Self {
+            street: a.street.to_string(),
+            postal_code: a.postal_code.to_string(),
+            city: a.city.to_string(),
+        }
+    }
+}
+
+/// A merge-patch field: absent keeps the value, `null` clears it, a value sets it.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Parses an optional nullable patch field, recording problems under `pointer`.
+pub fn patch_field<T, E: std::fmt::Display>(
+    errors: &mut ValidationErrors,
+    pointer: &str,
+    raw: Option<Option<Result<T, E>>>,
+) -> Option<Option<T>> {
+    match raw {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(parsed)) => errors.check(pointer, parsed).map(Some),
+    }
+}

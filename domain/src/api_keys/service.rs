@@ -1,0 +1,164 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{ApiKey, ApiKeyRepository, NewApiKey, digest_secret, mint_secret};
+use crate::auth::{Actor, Binding, Role};
+use crate::businesses::BusinessRepository;
+use crate::error::{DomainError, DomainResult, ValidationErrors};
+use crate::ids::{ApiKeyId, TenantId};
+use crate::paging::{Page, PageRequest};
+use crate::schools::SchoolRepository;
+use crate::values::Name;
+
+/// How stale `last_used_at` may get before a request refreshes it: one write a minute
+/// per key at most, not one per request.
+const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+
+#[derive(Clone)]
+pub struct ApiKeyService {
+    keys: Arc<dyn ApiKeyRepository>,
+    schools: Arc<dyn SchoolRepository>,
+    businesses: Arc<dyn BusinessRepository>,
+}
+
+impl ApiKeyService {
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        schools: Arc<dyn SchoolRepository>,
+        businesses: Arc<dyn BusinessRepository>,
+    ) -> Self {
+        Self {
+            keys,
+            schools,
+            businesses,
+        }
+    }
+
+    /// Creates a tenant key; returns it with its secret, which is never shown again.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewApiKey,
+    ) -> DomainResult<(ApiKey, String)> {
+        actor.require_admin()?;
+        let mut errors = ValidationErrors::new();
+        match (new.role, new.binding) {
+            (Role::PlatformAdmin, _) => errors.add(
+                "/role",
+                "platform keys are made with `driehoek create-admin-key`",
+            ),
+            (Role::School, Binding::School(id)) => {
+                if self.schools.get(tenant, id).await?.is_none() {
+                    errors.add("/school_id", "no such school in this tenant");
+                }
+            }
+            (Role::Business, Binding::Business(id)) => {
+                if self.businesses.get(tenant, id).await?.is_none() {
+                    errors.add("/business_id", "no such business in this tenant");
+                }
+            }
+            (Role::School, _) => errors.add("/school_id", "a school key must name its school"),
+            (Role::Business, _) => {
+                errors.add("/business_id", "a business key must name its business")
+            }
+            (_, Binding::School(_)) => {
+                errors.add("/school_id", "only a school key is bound to a school")
+            }
+            (_, Binding::Business(_)) => {
+                errors.add("/business_id", "only a business key is bound to a business")
+            }
+            (Role::CityAdmin | Role::Integrator, Binding::None) => {}
+        }
+        let now = Utc::now();
+        if new.expires_at.is_some_and(|at| at <= now) {
+            errors.add("/expires_at", "must be in the future");
+        }
+        errors.into_result()?;
+        self.insert(Some(tenant), new, now).await
+    }
+
+    /// Creates a platform-administrator key (the CLI's `create-admin-key`).
+    pub async fn create_platform_key(&self, name: Name) -> DomainResult<(ApiKey, String)> {
+        let new = NewApiKey {
+            name,
+            role: Role::PlatformAdmin,
+            binding: Binding::None,
+            expires_at: None,
+        };
+        self.insert(None, new, Utc::now()).await
+    }
+
+    async fn insert(
+        &self,
+        tenant: Option<TenantId>,
+        new: NewApiKey,
+        now: DateTime<Utc>,
+    ) -> DomainResult<(ApiKey, String)> {
+        let minted = mint_secret().map_err(DomainError::Internal)?;
+        let key = ApiKey {
+            id: ApiKeyId::new(),
+            tenant_id: tenant,
+            name: new.name,
+            role: new.role,
+            binding: new.binding,
+            prefix: minted.prefix,
+            digest: minted.digest,
+            created_at: now,
+            expires_at: new.expires_at,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        self.keys.insert(&key).await?;
+        Ok((key, minted.secret))
+    }
+
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> DomainResult<Page<ApiKey>> {
+        actor.require_admin()?;
+        let rows = self.keys.list(tenant, &page).await?;
+        Ok(Page::from_fetched(rows, &page, |k| k.id.as_uuid()))
+    }
+
+    pub async fn get(&self, actor: &Actor, tenant: TenantId, id: ApiKeyId) -> DomainResult<ApiKey> {
+        actor.require_admin()?;
+        self.keys
+            .get(tenant, id)
+            .await?
+            .ok_or(DomainError::NotFound("api key"))
+    }
+
+    /// Revokes at once: the next request with that key is refused.
+    pub async fn revoke(&self, actor: &Actor, tenant: TenantId, id: ApiKeyId) -> DomainResult<()> {
+        actor.require_admin()?;
+        let key = self
+            .keys
+            .get(tenant, id)
+            .await?
+            .ok_or(DomainError::NotFound("api key"))?;
+        if key.revoked_at.is_none() {
+            self.keys.revoke(tenant, id, Utc::now()).await?;
+        }
+        Ok(())
+    }
+
+    /// The actor behind a presented secret, if the key exists and is usable now.
+    pub async fn authenticate(&self, secret: &str) -> DomainResult<Option<Actor>> {
+        let Some(key) = self.keys.find_by_digest(&digest_secret(secret)).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        if !key.is_usable_at(now) {
+            return Ok(None);
+        }
+        if key.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {
+            self.keys.touch(key.id, now).await?;
+        }
+        Ok(Some(key.actor()))
+    }
+}

@@ -1,0 +1,145 @@
+//! Errors the domain reports. The API maps each variant to one stable problem `code`;
+//! adapters translate storage failures (unique and foreign-key violations) into the
+//! matching variant, so no caller ever sees a driver error.
+
+use std::fmt;
+
+/// One invalid field, located by a JSON Pointer into the request document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub pointer: String,
+    pub message: String,
+}
+
+/// All the invalid fields of one request; never empty when returned as an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(pointer, message);
+        errors
+    }
+
+    pub fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            pointer: pointer.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Keeps the value when it parsed, records the problem under `pointer` when not.
+    pub fn check<T, E: fmt::Display>(&mut self, pointer: &str, parsed: Result<T, E>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(pointer, error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Like [`check`](Self::check) for an optional input: absent stays absent.
+    pub fn check_opt<T, E: fmt::Display>(
+        &mut self,
+        pointer: &str,
+        parsed: Option<Result<T, E>>,
+    ) -> Option<Option<T>> {
+        match parsed {
+            None => Some(None),
+            Some(parsed) => self.check(pointer, parsed).map(Some),
+        }
+    }
+
+    /// Parses every element of a list, pointing at the bad ones by index.
+    pub fn check_all<T, E: fmt::Display>(
+        &mut self,
+        pointer: &str,
+        parsed: impl IntoIterator<Item = Result<T, E>>,
+    ) -> Option<Vec<T>> {
+        let mut values = Vec::new();
+        let mut ok = true;
+        for (index, item) in parsed.into_iter().enumerate() {
+            match item {
+                Ok(value) => values.push(value),
+                Err(error) => {
+                    ok = false;
+                    self.add(format!("{pointer}/{index}"), error.to_string());
+                }
+            }
+        }
+        ok.then_some(values)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub fn into_result(self) -> Result<(), DomainError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(self))
+        }
+    }
+}
+
+/// Why a write conflicts with the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// A value that must be unique in the tenant is already taken.
+    Duplicate,
+    /// The resource is still referenced and cannot be removed.
+    ResourceInUse,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{} field(s) are invalid", .0.len())]
+    Validation(ValidationErrors),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("conflict: {message}")]
+    Conflict { kind: ConflictKind, message: String },
+    #[error("version mismatch: the resource is at version {current}")]
+    VersionMismatch { current: i64 },
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn conflict(kind: ConflictKind, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn invalid(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(ValidationErrors::single(pointer, message))
+    }
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;

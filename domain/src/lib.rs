@@ -1,0 +1,24 @@
+//! The Driehoek domain: what a city's education partnership is made of and the rules
+//! that hold it together. It knows nothing of HTTP, SQL, Redis or JSON wire shapes;
+//! adapters in `infra` implement its ports and `api` speaks HTTP on top of its services.
+//!
+//! Every use case takes the tenant first and the calling [`auth::Actor`] second, so a
+//! service can never be asked to act outside one tenant or without knowing who asks.
+
+#[macro_use]
+pub mod vocabularies;
+
+pub mod api_keys;
+pub mod auth;
+pub mod businesses;
+pub mod changes;
+pub mod error;
+pub mod ids;
+pub mod paging;
+pub mod programmes;
+pub mod schools;
+pub mod tenants;
+pub mod values;
+pub mod versioning;
+
+pub use error::{DomainError, FieldError, ValidationErrors};

@@ -1,0 +1,101 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::{NewTenant, Tenant, TenantChanges, TenantRepository, TenantSettings, TenantStatus};
+use crate::auth::Actor;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::TenantId;
+use crate::paging::{Page, PageRequest};
+use crate::versioning::check_if_match;
+
+#[derive(Clone)]
+pub struct TenantService {
+    repo: Arc<dyn TenantRepository>,
+}
+
+impl TenantService {
+    pub fn new(repo: Arc<dyn TenantRepository>) -> Self {
+        Self { repo }
+    }
+
+    pub async fn create(&self, actor: &Actor, new: NewTenant) -> DomainResult<Tenant> {
+        actor.require_platform_admin()?;
+        let now = Utc::now();
+        let mut settings = TenantSettings::defaults_for(new.country);
+        new.settings.apply(&mut settings);
+        let tenant = Tenant {
+            id: TenantId::new(),
+            slug: new.slug,
+            name: new.name,
+            country: new.country,
+            locale: new.locale,
+            timezone: new.timezone,
+            status: TenantStatus::Active,
+            settings,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        self.repo.insert(&tenant).await?;
+        Ok(tenant)
+    }
+
+    pub async fn list(&self, actor: &Actor, page: PageRequest) -> DomainResult<Page<Tenant>> {
+        actor.require_platform_admin()?;
+        let rows = self.repo.list(&page).await?;
+        Ok(Page::from_fetched(rows, &page, |t| t.id.as_uuid()))
+    }
+
+    /// Resolves a slug for routing; no authorisation is implied.
+    pub async fn find_by_slug(&self, slug: &str) -> DomainResult<Option<Tenant>> {
+        self.repo.get_by_slug(slug).await
+    }
+
+    /// A tenant's own keys may read its record; platform administrators read any.
+    pub fn read(&self, actor: &Actor, tenant: Tenant) -> DomainResult<Tenant> {
+        if actor.belongs_to(tenant.id) {
+            Ok(tenant)
+        } else {
+            Err(DomainError::NotFound("tenant"))
+        }
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        tenant: Tenant,
+        changes: TenantChanges,
+        if_match: Option<i64>,
+    ) -> DomainResult<Tenant> {
+        actor.require_platform_admin()?;
+        check_if_match(tenant.version, if_match)?;
+        let expected = tenant.version;
+        let mut next = tenant;
+        if let Some(name) = changes.name {
+            next.name = name;
+        }
+        if let Some(country) = changes.country {
+            next.country = country;
+        }
+        if let Some(locale) = changes.locale {
+            next.locale = locale;
+        }
+        if let Some(timezone) = changes.timezone {
+            next.timezone = timezone;
+        }
+        if let Some(status) = changes.status {
+            next.status = status;
+        }
+        changes.settings.apply(&mut next.settings);
+        next.version += 1;
+        next.updated_at = Utc::now();
+        if self.repo.update(&next, expected).await? {
+            Ok(next)
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            })
+        }
+    }
+}

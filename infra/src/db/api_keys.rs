@@ -1,0 +1,168 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
+use driehoek_domain::auth::{Binding, Role};
+use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::values::Name;
+use driehoek_domain::vocabularies::Vocabulary;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::entities::api_keys;
+use super::{begin_write, corrupt, db_error, record_change, write_error};
+
+pub struct SeaOrmApiKeyRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmApiKeyRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_model(k: &ApiKey) -> api_keys::Model {
+    let (school_id, business_id) = match k.binding {
+        Binding::None => (None, None),
+        Binding::School(id) => (Some(id.as_uuid()), None),
+        Binding::Business(id) => (None, Some(id.as_uuid())),
+    };
+    api_keys::Model {
+        id: k.id.as_uuid(),
+        tenant_id: k.tenant_id.map(|t| t.as_uuid()),
+        name: k.name.to_string(),
+        role: k.role.code().to_owned(),
+        school_id,
+        business_id,
+        prefix: k.prefix.clone(),
+        digest: k.digest.clone(),
+        created_at: k.created_at,
+        expires_at: k.expires_at,
+        last_used_at: k.last_used_at,
+        revoked_at: k.revoked_at,
+    }
+}
+
+fn from_model(m: api_keys::Model) -> DomainResult<ApiKey> {
+    let bad = |e: String| corrupt("api key", e);
+    let binding = match (m.school_id, m.business_id) {
+        (Some(school), _) => Binding::School(SchoolId::from_uuid(school)),
+        (None, Some(business)) => Binding::Business(BusinessId::from_uuid(business)),
+        (None, None) => Binding::None,
+    };
+    Ok(ApiKey {
+        id: ApiKeyId::from_uuid(m.id),
+        tenant_id: m.tenant_id.map(TenantId::from_uuid),
+        name: Name::parse(&m.name).map_err(bad)?,
+        role: Role::parse(&m.role).map_err(bad)?,
+        binding,
+        prefix: m.prefix,
+        digest: m.digest,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        last_used_at: m.last_used_at,
+        revoked_at: m.revoked_at,
+    })
+}
+
+#[async_trait]
+impl ApiKeyRepository for SeaOrmApiKeyRepository {
+    async fn insert(&self, key: &ApiKey) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        api_keys::Entity::insert(to_model(key).into_active_model().reset_all())
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, "this key exists"))?;
+        if let Some(tenant) = key.tenant_id {
+            record_change(
+                &txn,
+                tenant.as_uuid(),
+                resource::API_KEY,
+                key.id.as_uuid(),
+                ChangeOp::Created,
+                1,
+                key.created_at,
+            )
+            .await?;
+        }
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<ApiKey>> {
+        api_keys::Entity::find()
+            .filter(api_keys::Column::Digest.eq(digest))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn get(&self, tenant: TenantId, id: ApiKeyId) -> DomainResult<Option<ApiKey>> {
+        api_keys::scoped(tenant.as_uuid())
+            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list(&self, tenant: TenantId, page: &PageRequest) -> DomainResult<Vec<ApiKey>> {
+        let mut query = api_keys::scoped(tenant.as_uuid())
+            .order_by_asc(api_keys::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(api_keys::Column::Id.gt(after));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn revoke(&self, tenant: TenantId, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        let updated = api_keys::Entity::update_many()
+            .col_expr(api_keys::Column::RevokedAt, Expr::value(at))
+            .filter(api_keys::Column::TenantId.eq(tenant.as_uuid()))
+            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .filter(api_keys::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if updated > 0 {
+            record_change(
+                &txn,
+                tenant.as_uuid(),
+                resource::API_KEY,
+                id.as_uuid(),
+                ChangeOp::Deleted,
+                2,
+                at,
+            )
+            .await?;
+        }
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn touch(&self, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
+        api_keys::Entity::update_many()
+            .col_expr(api_keys::Column::LastUsedAt, Expr::value(at))
+            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! sea-orm entities: the stored shape of each table, private to the adapters. Each
+//! tenant-owned entity has one query starter, `scoped(tenant)`, and no query of a
+//! tenant table is built without it.
+
+macro_rules! scoped_starter {
+    () => {
+        /// Every query of this table starts here: rows of one tenant only.
+        pub fn scoped(tenant: Uuid) -> Select<Entity> {
+            Entity::find().filter(Column::TenantId.eq(tenant))
+        }
+    };
+}
+
+pub mod tenants {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub slug: String,
+        pub name: String,
+        pub country: String,
+        pub locale: String,
+        pub timezone: String,
+        pub status: String,
+        pub rate_limit_per_minute: Option<i32>,
+        pub small_cell_threshold: i32,
+        pub coach_screening: String,
+        pub consent_age: i32,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tenant_change_counters {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_change_counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        pub last_seq: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod changes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "changes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub resource: String,
+        pub resource_id: Uuid,
+        pub op: String,
+        pub version: i64,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}
+
+pub mod api_keys {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tenant_id: Option<Uuid>,
+        pub name: String,
+        pub role: String,
+        pub school_id: Option<Uuid>,
+        pub business_id: Option<Uuid>,
+        pub prefix: String,
+        pub digest: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    /// Keys of one tenant (platform keys have none and are never listed here).
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}
+
+pub mod schools {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "schools")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub name: String,
+        pub kind: String,
+        pub registration_code: Option<String>,
+        pub education_levels: String,
+        pub address_street: Option<String>,
+        pub address_postal_code: Option<String>,
+        pub address_city: Option<String>,
+        pub contact_email: Option<String>,
+        pub website: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}
+
+pub mod businesses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "businesses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub name: String,
+        pub kind: String,
+        pub registration_code: Option<String>,
+        pub sectors: String,
+        pub description: Option<String>,
+        pub address_street: Option<String>,
+        pub address_postal_code: Option<String>,
+        pub address_city: Option<String>,
+        pub contact_email: Option<String>,
+        pub website: Option<String>,
+        pub status: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}
+
+pub mod coaches {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "coaches")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub business_id: Uuid,
+        pub display_name: String,
+        pub bio: Option<String>,
+        pub occupations: String,
+        pub languages: String,
+        pub screening_kind: Option<String>,
+        pub screening_verified_on: Option<Date>,
+        pub screening_valid_until: Option<Date>,
+        pub status: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}
+
+pub mod programmes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "programmes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub name: String,
+        pub description: Option<String>,
+        pub owner: Option<String>,
+        pub starts_on: Date,
+        pub ends_on: Option<Date>,
+        pub status: String,
+        /// JSON array of `{source, amount_cents, reference}`.
+        pub funding: String,
+        pub target_participants_per_year: Option<i32>,
+        pub competences: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}
+
+pub mod programme_members {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "programme_members")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub programme_id: Uuid,
+        pub school_id: Option<Uuid>,
+        pub business_id: Option<Uuid>,
+        pub role: String,
+        pub joined_on: Date,
+        pub left_on: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    scoped_starter!();
+}

@@ -1,0 +1,249 @@
+//! The relational store: connection set-up for both backends, migrations, write
+//! transactions, the change log, and the translation of driver errors into domain
+//! errors. Repositories for each bounded context live in the sibling modules.
+
+mod api_keys;
+mod businesses;
+mod changes;
+pub mod entities;
+mod programmes;
+mod schools;
+mod tenants;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use driehoek_domain::api_keys::ApiKeyRepository;
+use driehoek_domain::businesses::{BusinessRepository, CoachRepository};
+use driehoek_domain::error::{ConflictKind, DomainError};
+use driehoek_domain::programmes::ProgrammeRepository;
+use driehoek_domain::schools::SchoolRepository;
+use driehoek_domain::tenants::TenantRepository;
+use driehoek_migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+
+pub use api_keys::SeaOrmApiKeyRepository;
+pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
+pub use changes::record_change;
+pub use programmes::SeaOrmProgrammeRepository;
+pub use schools::SeaOrmSchoolRepository;
+pub use tenants::SeaOrmTenantRepository;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    /// Recognises the backend from a `DATABASE_URL`, or says what is wrong with it.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err("DATABASE_URL must start with sqlite: or postgres://".to_owned())
+        }
+    }
+}
+
+/// A connected, migrated database and the repositories over it.
+#[derive(Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+    kind: DatabaseKind,
+}
+
+impl Database {
+    /// Connects and checks the connection; does not migrate.
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        let kind = DatabaseKind::from_url(url)?;
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10));
+        match kind {
+            DatabaseKind::Sqlite => {
+                // WAL lets readers run beside the one writer; writers queue on the
+                // busy timeout instead of failing, and every write transaction
+                // starts IMMEDIATE so none has to upgrade a read lock.
+                options
+                    .max_connections(4)
+                    .min_connections(1)
+                    .map_sqlx_sqlite_opts(|o| {
+                        o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                            .busy_timeout(Duration::from_secs(10))
+                            .foreign_keys(true)
+                    });
+            }
+            DatabaseKind::Postgres => {
+                options.max_connections(16).min_connections(1);
+            }
+        }
+        let conn = sea_orm::Database::connect(options)
+            .await
+            .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
+        Ok(Self { conn, kind })
+    }
+
+    pub async fn migrate(&self) -> Result<(), String> {
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(|e| format!("migration failed: {}", one_line(&e.to_string())))
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// `Ok` when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), String> {
+        match tokio::time::timeout(Duration::from_secs(2), self.conn.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(one_line(&e.to_string())),
+            Err(_) => Err("no answer within 2 s".to_owned()),
+        }
+    }
+
+    /// Connections in the pool and how many of them are idle, for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, u32) {
+        match self.kind {
+            DatabaseKind::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                )
+            }
+            DatabaseKind::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                )
+            }
+        }
+    }
+
+    pub fn tenants(&self) -> Arc<dyn TenantRepository> {
+        Arc::new(SeaOrmTenantRepository::new(self.conn.clone()))
+    }
+
+    pub fn api_keys(&self) -> Arc<dyn ApiKeyRepository> {
+        Arc::new(SeaOrmApiKeyRepository::new(self.conn.clone()))
+    }
+
+    pub fn schools(&self) -> Arc<dyn SchoolRepository> {
+        Arc::new(SeaOrmSchoolRepository::new(self.conn.clone()))
+    }
+
+    pub fn businesses(&self) -> Arc<dyn BusinessRepository> {
+        Arc::new(SeaOrmBusinessRepository::new(self.conn.clone()))
+    }
+
+    pub fn coaches(&self) -> Arc<dyn CoachRepository> {
+        Arc::new(SeaOrmCoachRepository::new(self.conn.clone()))
+    }
+
+    pub fn programmes(&self) -> Arc<dyn ProgrammeRepository> {
+        Arc::new(SeaOrmProgrammeRepository::new(self.conn.clone()))
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers wait instead of failing on upgrade.
+pub async fn begin_write(conn: &DatabaseConnection) -> Result<DatabaseTransaction, DomainError> {
+    conn.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+    .map_err(db_error)
+}
+
+/// Translates a driver error: connection trouble is `Unavailable`, anything else is
+/// `Internal` (logged by the API, never shown).
+pub fn db_error(error: DbErr) -> DomainError {
+    match &error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => {
+            DomainError::Unavailable(format!("database: {}", one_line(&error.to_string())))
+        }
+        _ => DomainError::Internal(one_line(&error.to_string())),
+    }
+}
+
+/// Like [`db_error`], but a unique violation becomes a `Duplicate` conflict with
+/// `message`, and a foreign-key violation a `ResourceInUse` conflict.
+pub fn write_error(error: DbErr, duplicate_message: &str) -> DomainError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::conflict(ConflictKind::Duplicate, duplicate_message)
+        }
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => DomainError::conflict(
+            ConflictKind::ResourceInUse,
+            "the resource refers to, or is referred to by, another one",
+        ),
+        _ => db_error(error),
+    }
+}
+
+/// A stored value no longer parses: the database was changed behind our back.
+pub(crate) fn corrupt(what: &str, problem: impl std::fmt::Display) -> DomainError {
+    DomainError::Internal(format!("stored {what} is invalid: {problem}"))
+}
+
+/// Lists of codes are stored as `|a|b|`, so one `LIKE '%|a|%'` finds rows holding a
+/// code on both backends without JSON operators.
+pub(crate) fn encode_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    let joined: Vec<&str> = codes.into_iter().collect();
+    if joined.is_empty() {
+        String::new()
+    } else {
+        format!("|{}|", joined.join("|"))
+    }
+}
+
+pub(crate) fn decode_codes(stored: &str) -> impl Iterator<Item = &str> {
+    stored.split('|').filter(|code| !code.is_empty())
+}
+
+/// `LIKE` pattern for "the coded list holds `code`".
+pub(crate) fn holds_code(code: &str) -> LikeExpr {
+    LikeExpr::new(format!("%|{}|%", escape_like(code))).escape('\\')
+}
+
+/// `LIKE` pattern for a case-insensitive substring match against a lower-cased column.
+pub(crate) fn contains_text(query: &str) -> LikeExpr {
+    LikeExpr::new(format!("%{}%", escape_like(&query.to_lowercase()))).escape('\\')
+}
+
+fn escape_like(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `LOWER(column)`, for case-insensitive search.
+pub(crate) fn lower(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+    sea_orm::sea_query::Func::lower(Expr::col(column)).into()
+}

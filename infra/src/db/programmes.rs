@@ -1,0 +1,427 @@
+use async_trait::async_trait;
+use chrono::Utc;
+use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{BusinessId, ProgrammeId, ProgrammeMemberId, SchoolId, TenantId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::programmes::{
+    Funding, MemberOrg, MemberRole, Programme, ProgrammeFilter, ProgrammeMember,
+    ProgrammeRepository, ProgrammeStatus,
+};
+use driehoek_domain::values::{Description, Name, ShortText};
+use driehoek_domain::vocabularies::{Competence, Vocabulary};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::entities::{programme_members, programmes};
+use super::{
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+    record_change, write_error,
+};
+
+pub struct SeaOrmProgrammeRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmProgrammeRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// The stored shape of one funding line.
+#[derive(Serialize, Deserialize)]
+struct StoredFunding {
+    source: String,
+    amount_cents: i64,
+    reference: Option<String>,
+}
+
+fn to_model(p: &Programme) -> programmes::Model {
+    let funding: Vec<StoredFunding> = p
+        .funding
+        .iter()
+        .map(|f| StoredFunding {
+            source: f.source.to_string(),
+            amount_cents: f.amount_cents,
+            reference: f.reference.as_ref().map(|r| r.to_string()),
+        })
+        .collect();
+    programmes::Model {
+        tenant_id: p.tenant_id.as_uuid(),
+        id: p.id.as_uuid(),
+        version: p.version,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+        name: p.name.to_string(),
+        description: p.description.as_ref().map(|d| d.to_string()),
+        owner: p.owner.as_ref().map(|o| o.to_string()),
+        starts_on: p.starts_on,
+        ends_on: p.ends_on,
+        status: p.status.code().to_owned(),
+        funding: serde_json::to_string(&funding).unwrap_or_else(|_| "[]".to_owned()),
+        target_participants_per_year: p
+            .target_participants_per_year
+            .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
+        competences: encode_codes(p.competences.iter().map(|c| c.code())),
+    }
+}
+
+fn from_model(m: programmes::Model) -> DomainResult<Programme> {
+    let bad = |e: String| corrupt("programme", e);
+    let stored: Vec<StoredFunding> =
+        serde_json::from_str(&m.funding).map_err(|e| bad(e.to_string()))?;
+    let funding = stored
+        .into_iter()
+        .map(|f| {
+            Ok(Funding {
+                source: ShortText::parse(&f.source)?,
+                amount_cents: f.amount_cents,
+                reference: f.reference.as_deref().map(ShortText::parse).transpose()?,
+            })
+        })
+        .collect::<Result<_, String>>()
+        .map_err(bad)?;
+    Ok(Programme {
+        id: ProgrammeId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        name: Name::parse(&m.name).map_err(bad)?,
+        description: m
+            .description
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        owner: m
+            .owner
+            .as_deref()
+            .map(Name::parse)
+            .transpose()
+            .map_err(bad)?,
+        starts_on: m.starts_on,
+        ends_on: m.ends_on,
+        status: ProgrammeStatus::parse(&m.status).map_err(bad)?,
+        funding,
+        target_participants_per_year: m
+            .target_participants_per_year
+            .and_then(|v| u32::try_from(v).ok()),
+        competences: decode_codes(&m.competences)
+            .map(Competence::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn member_to_model(m: &ProgrammeMember) -> programme_members::Model {
+    let (school_id, business_id) = match m.org {
+        MemberOrg::School(id) => (Some(id.as_uuid()), None),
+        MemberOrg::Business(id) => (None, Some(id.as_uuid())),
+    };
+    programme_members::Model {
+        tenant_id: m.tenant_id.as_uuid(),
+        id: m.id.as_uuid(),
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        programme_id: m.programme_id.as_uuid(),
+        school_id,
+        business_id,
+        role: m.role.code().to_owned(),
+        joined_on: m.joined_on,
+        left_on: m.left_on,
+    }
+}
+
+fn member_from_model(m: programme_members::Model) -> DomainResult<ProgrammeMember> {
+    let bad = |e: String| corrupt("programme member", e);
+    let org = match (m.school_id, m.business_id) {
+        (Some(school), None) => MemberOrg::School(SchoolId::from_uuid(school)),
+        (None, Some(business)) => MemberOrg::Business(BusinessId::from_uuid(business)),
+        _ => return Err(bad("must name exactly one school or business".to_owned())),
+    };
+    Ok(ProgrammeMember {
+        id: ProgrammeMemberId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        programme_id: ProgrammeId::from_uuid(m.programme_id),
+        org,
+        role: MemberRole::parse(&m.role).map_err(bad)?,
+        joined_on: m.joined_on,
+        left_on: m.left_on,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+const DUPLICATE_MEMBER: &str = "this organisation is already a member of the programme";
+
+#[async_trait]
+impl ProgrammeRepository for SeaOrmProgrammeRepository {
+    async fn insert(&self, programme: &Programme) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        programmes::Entity::insert(to_model(programme).into_active_model().reset_all())
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, "this programme exists"))?;
+        record_change(
+            &txn,
+            programme.tenant_id.as_uuid(),
+            resource::PROGRAMME,
+            programme.id.as_uuid(),
+            ChangeOp::Created,
+            programme.version,
+            programme.created_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get(&self, tenant: TenantId, id: ProgrammeId) -> DomainResult<Option<Programme>> {
+        programmes::scoped(tenant.as_uuid())
+            .filter(programmes::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &ProgrammeFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Programme>> {
+        let mut query = programmes::scoped(tenant.as_uuid())
+            .order_by_asc(programmes::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(programmes::Column::Id.gt(after));
+        }
+        if let Some(q) = &filter.q {
+            query = query.filter(lower(programmes::Column::Name).like(contains_text(q)));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(programmes::Column::Status.eq(status.code()));
+        }
+        if let Some(competence) = filter.competence {
+            query = query.filter(
+                Expr::col(programmes::Column::Competences).like(holds_code(competence.code())),
+            );
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(programmes::Column::UpdatedAt.gte(since));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn update(&self, programme: &Programme, expected_version: i64) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        let updated = programmes::Entity::update_many()
+            .set(to_model(programme).into_active_model().reset_all())
+            .filter(programmes::Column::TenantId.eq(programme.tenant_id.as_uuid()))
+            .filter(programmes::Column::Id.eq(programme.id.as_uuid()))
+            .filter(programmes::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if updated == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            programme.tenant_id.as_uuid(),
+            resource::PROGRAMME,
+            programme.id.as_uuid(),
+            ChangeOp::Updated,
+            programme.version,
+            programme.updated_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn delete(&self, programme: &Programme) -> DomainResult<bool> {
+        let tenant = programme.tenant_id.as_uuid();
+        let id = programme.id.as_uuid();
+        let now = Utc::now();
+        let txn = begin_write(&self.db).await?;
+        let members = programme_members::scoped(tenant)
+            .filter(programme_members::Column::ProgrammeId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        programme_members::Entity::delete_many()
+            .filter(programme_members::Column::TenantId.eq(tenant))
+            .filter(programme_members::Column::ProgrammeId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        for member in members {
+            record_change(
+                &txn,
+                tenant,
+                resource::PROGRAMME_MEMBER,
+                member.id,
+                ChangeOp::Deleted,
+                member.version + 1,
+                now,
+            )
+            .await?;
+        }
+        let deleted = programmes::Entity::delete_many()
+            .filter(programmes::Column::TenantId.eq(tenant))
+            .filter(programmes::Column::Id.eq(id))
+            .filter(programmes::Column::Version.eq(programme.version))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if deleted == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            tenant,
+            resource::PROGRAMME,
+            id,
+            ChangeOp::Deleted,
+            programme.version + 1,
+            now,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn insert_member(&self, member: &ProgrammeMember) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        programme_members::Entity::insert(member_to_model(member).into_active_model().reset_all())
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, DUPLICATE_MEMBER))?;
+        record_change(
+            &txn,
+            member.tenant_id.as_uuid(),
+            resource::PROGRAMME_MEMBER,
+            member.id.as_uuid(),
+            ChangeOp::Created,
+            member.version,
+            member.created_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get_member(
+        &self,
+        tenant: TenantId,
+        programme: ProgrammeId,
+        id: ProgrammeMemberId,
+    ) -> DomainResult<Option<ProgrammeMember>> {
+        programme_members::scoped(tenant.as_uuid())
+            .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid()))
+            .filter(programme_members::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(member_from_model)
+            .transpose()
+    }
+
+    async fn list_members(
+        &self,
+        tenant: TenantId,
+        programme: ProgrammeId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<ProgrammeMember>> {
+        let mut query = programme_members::scoped(tenant.as_uuid())
+            .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid()))
+            .order_by_asc(programme_members::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(programme_members::Column::Id.gt(after));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(member_from_model)
+            .collect()
+    }
+
+    async fn update_member(
+        &self,
+        member: &ProgrammeMember,
+        expected_version: i64,
+    ) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        let updated = programme_members::Entity::update_many()
+            .set(member_to_model(member).into_active_model().reset_all())
+            .filter(programme_members::Column::TenantId.eq(member.tenant_id.as_uuid()))
+            .filter(programme_members::Column::Id.eq(member.id.as_uuid()))
+            .filter(programme_members::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, DUPLICATE_MEMBER))?
+            .rows_affected;
+        if updated == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            member.tenant_id.as_uuid(),
+            resource::PROGRAMME_MEMBER,
+            member.id.as_uuid(),
+            ChangeOp::Updated,
+            member.version,
+            member.updated_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn delete_member(&self, member: &ProgrammeMember) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        let deleted = programme_members::Entity::delete_many()
+            .filter(programme_members::Column::TenantId.eq(member.tenant_id.as_uuid()))
+            .filter(programme_members::Column::Id.eq(member.id.as_uuid()))
+            .filter(programme_members::Column::Version.eq(member.version))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if deleted == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            member.tenant_id.as_uuid(),
+            resource::PROGRAMME_MEMBER,
+            member.id.as_uuid(),
+            ChangeOp::Deleted,
+            member.version + 1,
+            Utc::now(),
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}

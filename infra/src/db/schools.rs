@@ -1,0 +1,308 @@
+use async_trait::async_trait;
+use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
+use driehoek_domain::ids::{SchoolId, TenantId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::schools::{School, SchoolFilter, SchoolRepository};
+use driehoek_domain::values::{Address, Email, Name, RegistrationCode, ShortText, WebUrl};
+use driehoek_domain::vocabularies::{EducationLevel, SchoolKind, Vocabulary};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::{api_keys, programme_members, schools};
+use super::{
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+    record_change, write_error,
+};
+
+const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
+
+pub struct SeaOrmSchoolRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmSchoolRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Splits an address into its three stored columns.
+pub(super) fn address_columns(
+    address: &Option<Address>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    match address {
+        Some(a) => (
+            Some(a.street.to_string()),
+            Some(a.postal_code.to_string()),
+            Some(a.city.to_string()),
+        ),
+        None => (None, None, None),
+    }
+}
+
+pub(super) fn address_from_columns(
+    street: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+) -> Result<Option<Address>, String> {
+    match (street, postal_code, city) {
+        (Some(street), Some(postal_code), Some(city)) => Ok(Some(Address {
+            street: ShortText::parse(&street)?,
+            postal_code: ShortText::parse(&postal_code)?,
+            city: ShortText::parse(&city)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+fn to_model(s: &School) -> schools::Model {
+    let (address_street, address_postal_code, address_city) = address_columns(&s.address);
+    schools::Model {
+        tenant_id: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        name: s.name.to_string(),
+        kind: s.kind.code().to_owned(),
+        registration_code: s.registration_code.as_ref().map(|c| c.as_str().to_owned()),
+        education_levels: encode_codes(s.education_levels.iter().map(|l| l.code())),
+        address_street,
+        address_postal_code,
+        address_city,
+        contact_email: s.contact_email.as_ref().map(|e| e.as_str().to_owned()),
+        website: s.website.as_ref().map(|w| w.as_str().to_owned()),
+    }
+}
+
+fn from_model(m: schools::Model) -> DomainResult<School> {
+    let bad = |e: String| corrupt("school", e);
+    Ok(School {
+        id: SchoolId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        name: Name::parse(&m.name).map_err(bad)?,
+        kind: SchoolKind::parse(&m.kind).map_err(bad)?,
+        registration_code: m
+            .registration_code
+            .as_deref()
+            .map(RegistrationCode::parse)
+            .transpose()
+            .map_err(bad)?,
+        education_levels: decode_codes(&m.education_levels)
+            .map(EducationLevel::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        address: address_from_columns(m.address_street, m.address_postal_code, m.address_city)
+            .map_err(bad)?,
+        contact_email: m
+            .contact_email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(bad)?,
+        website: m
+            .website
+            .as_deref()
+            .map(WebUrl::parse)
+            .transpose()
+            .map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Refuses to remove an organisation while an unrevoked key acts for it, and clears
+/// its revoked keys (dead credentials, kept only until then).
+pub(super) async fn release_keys(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    column: api_keys::Column,
+    org: Uuid,
+) -> DomainResult<()> {
+    let active = api_keys::scoped(tenant)
+        .filter(column.eq(org))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .count(txn)
+        .await
+        .map_err(db_error)?;
+    if active > 0 {
+        return Err(DomainError::conflict(
+            ConflictKind::ResourceInUse,
+            format!("{active} API key(s) still act for it; revoke them first"),
+        ));
+    }
+    api_keys::Entity::delete_many()
+        .filter(api_keys::Column::TenantId.eq(tenant))
+        .filter(column.eq(org))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Removes an organisation's programme memberships, recording each as deleted.
+pub(super) async fn remove_memberships(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    column: programme_members::Column,
+    org: Uuid,
+) -> DomainResult<()> {
+    let members = programme_members::scoped(tenant)
+        .filter(column.eq(org))
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    let now = chrono::Utc::now();
+    for member in members {
+        programme_members::Entity::delete_many()
+            .filter(programme_members::Column::TenantId.eq(tenant))
+            .filter(programme_members::Column::Id.eq(member.id))
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+        record_change(
+            txn,
+            tenant,
+            resource::PROGRAMME_MEMBER,
+            member.id,
+            ChangeOp::Deleted,
+            member.version + 1,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl SchoolRepository for SeaOrmSchoolRepository {
+    async fn insert(&self, school: &School) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        schools::Entity::insert(to_model(school).into_active_model().reset_all())
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, DUPLICATE))?;
+        record_change(
+            &txn,
+            school.tenant_id.as_uuid(),
+            resource::SCHOOL,
+            school.id.as_uuid(),
+            ChangeOp::Created,
+            school.version,
+            school.created_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
+        schools::scoped(tenant.as_uuid())
+            .filter(schools::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &SchoolFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<School>> {
+        let mut query = schools::scoped(tenant.as_uuid())
+            .order_by_asc(schools::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(schools::Column::Id.gt(after));
+        }
+        if let Some(q) = &filter.q {
+            query = query.filter(lower(schools::Column::Name).like(contains_text(q)));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(schools::Column::Kind.eq(kind.code()));
+        }
+        if let Some(level) = filter.education_level {
+            query = query.filter(
+                sea_orm::sea_query::Expr::col(schools::Column::EducationLevels)
+                    .like(holds_code(level.code())),
+            );
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(schools::Column::UpdatedAt.gte(since));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn update(&self, school: &School, expected_version: i64) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        let updated = schools::Entity::update_many()
+            .set(to_model(school).into_active_model().reset_all())
+            .filter(schools::Column::TenantId.eq(school.tenant_id.as_uuid()))
+            .filter(schools::Column::Id.eq(school.id.as_uuid()))
+            .filter(schools::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, DUPLICATE))?
+            .rows_affected;
+        if updated == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            school.tenant_id.as_uuid(),
+            resource::SCHOOL,
+            school.id.as_uuid(),
+            ChangeOp::Updated,
+            school.version,
+            school.updated_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn delete(&self, school: &School) -> DomainResult<bool> {
+        let tenant = school.tenant_id.as_uuid();
+        let id = school.id.as_uuid();
+        let txn = begin_write(&self.db).await?;
+        release_keys(&txn, tenant, api_keys::Column::SchoolId, id).await?;
+        remove_memberships(&txn, tenant, programme_members::Column::SchoolId, id).await?;
+        let deleted = schools::Entity::delete_many()
+            .filter(schools::Column::TenantId.eq(tenant))
+            .filter(schools::Column::Id.eq(id))
+            .filter(schools::Column::Version.eq(school.version))
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, DUPLICATE))?
+            .rows_affected;
+        if deleted == 0 {
+            return Ok(false);
+        }
+        record_change(
+            &txn,
+            tenant,
+            resource::SCHOOL,
+            id,
+            ChangeOp::Deleted,
+            school.version + 1,
+            chrono::Utc::now(),
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}

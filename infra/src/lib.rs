@@ -1,0 +1,8 @@
+//! Adapters for the Driehoek ports: sea-orm repositories over SQLite or PostgreSQL
+//! (chosen by `DATABASE_URL` at run time) and the Redis connection. Nothing outside
+//! this crate knows which backend answers.
+
+pub mod db;
+pub mod redis_store;
+
+pub use db::{Database, DatabaseKind};

@@ -1,0 +1,22 @@
+//! The Driehoek schema, forward-only and backend-neutral: the same migrations run on
+//! SQLite and PostgreSQL. Rules that hold from the first migration on (DESIGN.md §2):
+//!
+//! - a tenant-owned table has the primary key `(tenant_id, id)`, with `tenant_id` first,
+//!   so the schema can be distributed by tenant;
+//! - every foreign key between tenant-owned tables includes `tenant_id`, so a row can
+//!   never point into another tenant;
+//! - mutable resources carry `version`, `created_at` and `updated_at`;
+//! - `changes` is the per-tenant change log, numbered from `tenant_change_counters`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

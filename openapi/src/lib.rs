@@ -1,0 +1,59 @@
+//! The published Driehoek contract: the base OpenAPI document (info, servers, tags,
+//! the security scheme). The API crate adds every operation and schema from the code;
+//! the result is committed as `openapi/openapi.json` and a test fails when it drifts.
+
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// Where the committed document lives, relative to the workspace root.
+pub const COMMITTED_PATH: &str = "openapi/openapi.json";
+
+/// The committed document, as built into the binary.
+pub const COMMITTED: &str = include_str!("../openapi.json");
+
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dhk_…")
+                    .description(Some(
+                        "An API key: `Authorization: Bearer dhk_…`. Each key belongs to one tenant (or the platform) and has one role.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Driehoek API",
+        version = "1.0.0",
+        description = "An open, multi-tenant API for cities' education partnerships: city government, schools and businesses helping young people discover work and choose their education route. Each city is a tenant.\n\nErrors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`; `GET /problems/{code}` describes each code. Collections page with `limit` and an opaque `cursor`. Single resources carry `ETag: \"<version>\"`; send `If-Match` to update safely.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
+    ),
+    modifiers(&BearerKeys),
+    tags(
+        (name = "tenants", description = "Cities: onboarding and settings (platform administrators)."),
+        (name = "api-keys", description = "A tenant's API keys and their roles."),
+        (name = "schools", description = "Schools and other participating organisations."),
+        (name = "businesses", description = "Partners offering work visits, and their coaches."),
+        (name = "programmes", description = "Programmes the city runs and their members."),
+        (name = "vocabularies", description = "Closed code lists shared by all tenants."),
+        (name = "operations", description = "Health, metrics and problem descriptions."),
+    )
+)]
+pub struct BaseDoc;
+
+/// The base document every generated document starts from.
+pub fn base() -> utoipa::openapi::OpenApi {
+    BaseDoc::openapi()
+}

@@ -1,0 +1,339 @@
+//! The black-box harness: [`TestApp::spawn`] starts the real server on a random port
+//! against a fresh database — a new SQLite file, or a new PostgreSQL database when
+//! `DATABASE_URL` points at a PostgreSQL server — and hands out typed clients.
+//! A failed set-up step panics: in a test harness the panic is the failure report.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::TcpListener;
+
+use driehoek_api::startup::{self, Settings};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdefghijklmnop";
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem `code`, for error responses.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// A key of one role in one tenant.
+#[derive(Clone)]
+pub struct Key(pub String);
+
+async fn database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("dh_test_{}", Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("connect to the PostgreSQL server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create a test database");
+            let (server, _) = url.rsplit_once('/').expect("DATABASE_URL names a database");
+            format!("{server}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            database_url: database_url(&dir).await,
+            redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
+            admin_key: Some(ADMIN_KEY.to_owned()),
+            workers: 1,
+        };
+        let state = startup::connect(&settings).await.expect("connect");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = startup::serve(state, listener, 1).expect("serve");
+        tokio::spawn(server);
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    pub fn admin(&self) -> Key {
+        Key(ADMIN_KEY.to_owned())
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&Key>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(key) = key {
+            request = request.bearer_auth(&key.0);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, key: &Key) -> Reply {
+        self.send(Method::GET, path, Some(key), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, key: &Key, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(key), Some(body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, key: &Key, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(key), Some(body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, key: &Key) -> Reply {
+        self.send(Method::DELETE, path, Some(key), None, &[]).await
+    }
+
+    /// Creates a tenant (as platform admin) and returns its slug.
+    pub async fn tenant(&self, slug: &str, country: &str) -> String {
+        let (locale, tz) = if country == "BE" {
+            ("nl-BE", "Europe/Brussels")
+        } else {
+            ("nl-NL", "Europe/Amsterdam")
+        };
+        let reply = self
+            .post(
+                "/v1/tenants",
+                &self.admin(),
+                json!({"slug": slug, "name": format!("City of {slug}"), "country": country, "locale": locale, "timezone": tz}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        slug.to_owned()
+    }
+
+    /// Creates a key of `role` (bound to `binding` for school/business keys).
+    pub async fn key(&self, tenant: &str, role: &str, binding: Option<(&str, &str)>) -> Key {
+        let mut body = json!({"name": format!("{role} key"), "role": role});
+        if let Some((field, id)) = binding {
+            body[field] = json!(id);
+        }
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/api-keys"),
+                &self.admin(),
+                body,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        Key(reply.body["key"].as_str().expect("secret").to_owned())
+    }
+
+    pub async fn school(&self, tenant: &str, name: &str) -> String {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/schools"),
+                &self.admin(),
+                json!({"name": name, "kind": "secondary", "education_levels": ["nl_havo"]}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
+    pub async fn business(&self, tenant: &str, name: &str) -> String {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/businesses"),
+                &self.admin(),
+                json!({"name": name, "kind": "company", "sectors": ["H"]}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
+    pub async fn programme(&self, tenant: &str, name: &str) -> String {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/programmes"),
+                &self.admin(),
+                json!({"name": name, "starts_on": "2026-09-01"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
+    /// Ids of every page of a collection, following `next_cursor`.
+    pub async fn all_ids(&self, path: &str, key: &Key, limit: u32) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+                None => format!("{path}{sep}limit={limit}"),
+            };
+            let reply = self.get(&url, key).await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+            for item in reply.body["data"].as_array().expect("data") {
+                ids.push(item["id"].as_str().expect("id").to_owned());
+            }
+            match reply.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return ids,
+            }
+        }
+    }
+}
+
+/// A full tenant with one of everything and a key per role, for role and isolation tests.
+pub struct World {
+    pub tenant: String,
+    pub school: String,
+    pub other_school: String,
+    pub business: String,
+    pub other_business: String,
+    pub coach: String,
+    pub programme: String,
+    pub member: String,
+    pub city: Key,
+    pub school_key: Key,
+    pub business_key: Key,
+    pub integrator: Key,
+}
+
+impl World {
+    pub async fn build(app: &TestApp, slug: &str, country: &str) -> Self {
+        let tenant = app.tenant(slug, country).await;
+        let school = app.school(&tenant, "Da Vinci College").await;
+        let other_school = app.school(&tenant, "Erasmiaans").await;
+        let business = app.business(&tenant, "Havenbedrijf").await;
+        let other_business = app.business(&tenant, "Erasmus MC").await;
+        let coach = app
+            .post(
+                &format!("/v1/tenants/{tenant}/businesses/{business}/coaches"),
+                &app.admin(),
+                json!({"display_name": "Sanne"}),
+            )
+            .await
+            .id();
+        let programme = app.programme(&tenant, "Jobspotters").await;
+        let member = app
+            .post(
+                &format!("/v1/tenants/{tenant}/programmes/{programme}/members"),
+                &app.admin(),
+                json!({"school_id": school, "role": "participant", "joined_on": "2026-09-01"}),
+            )
+            .await
+            .id();
+        let city = app.key(&tenant, "city_admin", None).await;
+        let school_key = app
+            .key(&tenant, "school", Some(("school_id", &school)))
+            .await;
+        let business_key = app
+            .key(&tenant, "business", Some(("business_id", &business)))
+            .await;
+        let integrator = app.key(&tenant, "integrator", None).await;
+        Self {
+            tenant,
+            school,
+            other_school,
+            business,
+            other_business,
+            coach,
+            programme,
+            member,
+            city,
+            school_key,
+            business_key,
+            integrator,
+        }
+    }
+
+    /// The version of every resource of the world and the ids in every collection,
+    /// read as the platform administrator: equal snapshots prove nothing was written.
+    pub async fn versions(&self, app: &TestApp) -> Value {
+        let t = &self.tenant;
+        let mut snapshot = serde_json::Map::new();
+        for path in [
+            format!("/v1/tenants/{t}"),
+            format!("/v1/tenants/{t}/schools/{}", self.school),
+            format!("/v1/tenants/{t}/schools/{}", self.other_school),
+            format!("/v1/tenants/{t}/businesses/{}", self.business),
+            format!(
+                "/v1/tenants/{t}/businesses/{}/coaches/{}",
+                self.business, self.coach
+            ),
+            format!("/v1/tenants/{t}/programmes/{}", self.programme),
+            format!(
+                "/v1/tenants/{t}/programmes/{}/members/{}",
+                self.programme, self.member
+            ),
+        ] {
+            let reply = app.get(&path, &app.admin()).await;
+            snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));
+        }
+        for list in ["schools", "businesses", "programmes", "api-keys"] {
+            let ids = app
+                .all_ids(&format!("/v1/tenants/{t}/{list}"), &app.admin(), 200)
+                .await;
+            snapshot.insert(list.to_owned(), json!(ids));
+        }
+        Value::Object(snapshot)
+    }
+}

@@ -1,0 +1,284 @@
+//! The cross-cutting contract of DESIGN.md §3: problem documents, content types, body
+//! limits, request ids, health, metrics and the OpenAPI document.
+
+use driehoek_tests::{TestApp, World};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn every_problem_type_is_described_at_its_url() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let problem = app
+        .post(
+            "/v1/tenants/rotterdam/schools",
+            &w.city,
+            json!({"name": "", "kind": "primary"}),
+        )
+        .await;
+    assert_eq!(
+        problem.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(problem.body["instance"], "/v1/tenants/rotterdam/schools");
+    assert_eq!(
+        problem.body["request_id"].as_str(),
+        problem.header("x-request-id")
+    );
+    let described = app
+        .send(
+            Method::GET,
+            problem.body["type"].as_str().unwrap(),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(described.status, StatusCode::OK);
+    assert_eq!(described.body["code"], "validation_failed");
+    assert_eq!(described.body["status"], 422);
+    let doc = app
+        .send(Method::GET, "/openapi.json", None, None, &[])
+        .await;
+    let codes = doc.body["components"]["schemas"]["ProblemCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for code in codes {
+        let reply = app
+            .send(
+                Method::GET,
+                &format!("/problems/{}", code.as_str().unwrap()),
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{code}");
+    }
+    assert_eq!(
+        app.send(Method::GET, "/problems/nope", None, None, &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn wrong_method_content_type_size_and_json_are_answered_as_problems() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let put = app
+        .send(
+            Method::PUT,
+            "/v1/tenants/rotterdam/schools",
+            Some(&w.city),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.code(), "method_not_allowed");
+    assert_eq!(put.header("allow"), Some("GET, POST"));
+    let unknown = app.get("/v1/nothing-here", &w.city).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.header("content-type"),
+        Some("application/problem+json")
+    );
+
+    let url = format!("{}/v1/tenants/rotterdam/schools", app.base);
+    let text = app
+        .http
+        .post(&url)
+        .bearer_auth(&w.city.0)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let malformed = app
+        .http
+        .post(&url)
+        .bearer_auth(&w.city.0)
+        .header("content-type", "application/json")
+        .body("{\"name\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        malformed.json::<Value>().await.unwrap()["code"],
+        "malformed_json"
+    );
+    let huge = json!({"name": "x".repeat(1024 * 1024 + 10), "kind": "primary"}).to_string();
+    let too_large = app
+        .http
+        .post(&url)
+        .bearer_auth(&w.city.0)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        too_large.json::<Value>().await.unwrap()["code"],
+        "payload_too_large"
+    );
+    let merge = app
+        .http
+        .patch(format!("{url}/{}", w.school))
+        .bearer_auth(&w.city.0)
+        .header("content-type", "application/merge-patch+json")
+        .body("{\"name\":\"Merged\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merge.status(), StatusCode::OK);
+    let bad_uuid = app
+        .get("/v1/tenants/rotterdam/schools/not-a-uuid", &w.city)
+        .await;
+    assert_eq!(bad_uuid.status, StatusCode::NOT_FOUND);
+    let schools = app
+        .all_ids("/v1/tenants/rotterdam/schools", &w.city, 50)
+        .await;
+    assert_eq!(schools.len(), 2, "no refused request wrote a school");
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_when_sane_and_made_otherwise() {
+    let app = TestApp::spawn().await;
+    let mine = app
+        .send(
+            Method::GET,
+            "/health/live",
+            None,
+            None,
+            &[("x-request-id", "trace-abc.123")],
+        )
+        .await;
+    assert_eq!(mine.header("x-request-id"), Some("trace-abc.123"));
+    let insane = app
+        .send(
+            Method::GET,
+            "/health/live",
+            None,
+            None,
+            &[("x-request-id", "a b<script>")],
+        )
+        .await;
+    let made = insane.header("x-request-id").unwrap();
+    assert_ne!(made, "a b<script>");
+    assert!(uuid::Uuid::parse_str(made).is_ok());
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer_without_a_key() {
+    let app = TestApp::spawn().await;
+    let live = app.send(Method::GET, "/health/live", None, None, &[]).await;
+    assert_eq!(live.status, StatusCode::OK);
+    let ready = app
+        .send(Method::GET, "/health/ready", None, None, &[])
+        .await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["checks"]["database"], "ok");
+    let metrics = app.send(Method::GET, "/metrics", None, None, &[]).await;
+    let text = metrics.body.as_str().unwrap();
+    assert!(text.contains("driehoek_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/health/ready\""));
+    assert!(text.contains("driehoek_db_pool_connections"));
+}
+
+#[tokio::test]
+async fn docs_page_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .http
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("swagger-ui"));
+    let bundle = app
+        .http
+        .get(format!("{}/docs/swagger-ui-bundle.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bundle.status(), StatusCode::OK);
+    assert!(
+        bundle.bytes().await.unwrap().len() > 100_000,
+        "the UI's script is vendored, not fetched"
+    );
+}
+
+#[test]
+fn committed_openapi_document_is_in_sync_with_the_code() {
+    let generated: Value =
+        serde_json::from_str(&driehoek_api::startup::openapi().to_pretty_json().unwrap()).unwrap();
+    let committed: Value = serde_json::from_str(driehoek_openapi_committed()).unwrap();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is stale: run `cargo run -p driehoek-api --bin driehoek -- openapi > openapi/openapi.json`"
+    );
+}
+
+fn driehoek_openapi_committed() -> &'static str {
+    include_str!("../../../openapi/openapi.json")
+}
+
+#[test]
+fn every_operation_is_fully_documented() {
+    let doc: Value =
+        serde_json::from_str(&driehoek_api::startup::openapi().to_pretty_json().unwrap()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let mut count = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            count += 1;
+            let at = format!("{method} {path}");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}: operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{at}: duplicate operationId {id}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: summary"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{at}: tag"
+            );
+            assert!(op.get("security").is_some(), "{at}: security requirement");
+            let responses = op["responses"].as_object().unwrap();
+            let errors: Vec<&String> = responses
+                .keys()
+                .filter(|s| s.starts_with('4') || s.starts_with('5'))
+                .collect();
+            assert!(!errors.is_empty(), "{at}: error responses");
+            assert!(responses.contains_key("500"), "{at}: 500");
+            if path.starts_with("/v1/") {
+                for status in ["401", "403", "404"] {
+                    assert!(responses.contains_key(status), "{at}: {status}");
+                }
+                assert!(
+                    !op["security"].as_array().unwrap().is_empty(),
+                    "{at}: needs a key"
+                );
+            }
+            if method == "post" || method == "patch" {
+                assert!(responses.contains_key("422"), "{at}: 422");
+            }
+        }
+    }
+    assert!(count >= 38, "expected every operation, found {count}");
+}

@@ -1,0 +1,13 @@
+//! The black-box suite: one binary, one file per resource. Every test starts its own
+//! server on a random port against a fresh database and speaks HTTP to it.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod api_keys;
+mod businesses;
+mod contract;
+mod isolation;
+mod programmes;
+mod schools;
+mod tenants;
+mod vocabularies;
