@@ -1,10 +1,8 @@
 use async_trait::async_trait;
-use chrono::Utc;
 use driehoek_domain::businesses::{
     Business, BusinessFilter, BusinessRepository, Coach, CoachFilter, CoachRepository,
     ParticipationStatus, Screening,
 };
-use driehoek_domain::changes::{ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -14,15 +12,15 @@ use driehoek_domain::values::{
 use driehoek_domain::vocabularies::{BusinessKind, NaceSection, ScreeningKind, Vocabulary};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::entities::{api_keys, businesses, coaches, programme_members};
 use super::schools::{address_columns, address_from_columns, release_keys, remove_memberships};
+use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
-    record_change, write_error,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another business in this tenant";
@@ -34,6 +32,15 @@ pub struct SeaOrmBusinessRepository {
 impl SeaOrmBusinessRepository {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
+    }
+}
+
+fn row(b: &Business) -> RowChange {
+    RowChange {
+        tenant: b.tenant_id.as_uuid(),
+        id: b.id.as_uuid(),
+        version: b.version,
+        at: b.updated_at,
     }
 }
 
@@ -106,22 +113,8 @@ fn from_model(m: businesses::Model) -> DomainResult<Business> {
 #[async_trait]
 impl BusinessRepository for SeaOrmBusinessRepository {
     async fn insert(&self, business: &Business) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        businesses::Entity::insert(to_model(business).into_active_model().reset_all())
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?;
-        record_change(
-            &txn,
-            business.tenant_id.as_uuid(),
-            resource::BUSINESS,
-            business.id.as_uuid(),
-            ChangeOp::Created,
-            business.version,
-            business.created_at,
-        )
-        .await?;
-        txn.commit().await.map_err(db_error)
+        let model = to_model(business).into_active_model().reset_all();
+        versioned::insert::<businesses::Entity>(&self.db, row(business), model, DUPLICATE).await
     }
 
     async fn get(&self, tenant: TenantId, id: BusinessId) -> DomainResult<Option<Business>> {
@@ -172,37 +165,19 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     }
 
     async fn update(&self, business: &Business, expected_version: i64) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let updated = businesses::Entity::update_many()
-            .set(to_model(business).into_active_model().reset_all())
-            .filter(businesses::Column::TenantId.eq(business.tenant_id.as_uuid()))
-            .filter(businesses::Column::Id.eq(business.id.as_uuid()))
-            .filter(businesses::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
-            business.tenant_id.as_uuid(),
-            resource::BUSINESS,
-            business.id.as_uuid(),
-            ChangeOp::Updated,
-            business.version,
-            business.updated_at,
+        let model = to_model(business).into_active_model().reset_all();
+        versioned::update::<businesses::Entity>(
+            &self.db,
+            row(business),
+            model,
+            expected_version,
+            DUPLICATE,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 
     async fn delete(&self, business: &Business) -> DomainResult<bool> {
-        let tenant = business.tenant_id.as_uuid();
-        let id = business.id.as_uuid();
-        let now = Utc::now();
+        let (tenant, id) = (business.tenant_id.as_uuid(), business.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::BusinessId, id).await?;
         remove_memberships(&txn, tenant, programme_members::Column::BusinessId, id).await?;
@@ -211,45 +186,12 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             .all(&txn)
             .await
             .map_err(db_error)?;
-        coaches::Entity::delete_many()
-            .filter(coaches::Column::TenantId.eq(tenant))
-            .filter(coaches::Column::BusinessId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
         for coach in coach_rows {
-            record_change(
-                &txn,
-                tenant,
-                resource::COACH,
-                coach.id,
-                ChangeOp::Deleted,
-                coach.version + 1,
-                now,
-            )
-            .await?;
+            versioned::delete_in::<coaches::Entity>(&txn, tenant, coach.id, coach.version).await?;
         }
-        let deleted = businesses::Entity::delete_many()
-            .filter(businesses::Column::TenantId.eq(tenant))
-            .filter(businesses::Column::Id.eq(id))
-            .filter(businesses::Column::Version.eq(business.version))
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?
-            .rows_affected;
-        if deleted == 0 {
+        if !versioned::delete_in::<businesses::Entity>(&txn, tenant, id, business.version).await? {
             return Ok(false);
         }
-        record_change(
-            &txn,
-            tenant,
-            resource::BUSINESS,
-            id,
-            ChangeOp::Deleted,
-            business.version + 1,
-            now,
-        )
-        .await?;
         txn.commit().await.map_err(db_error)?;
         Ok(true)
     }
@@ -262,6 +204,15 @@ pub struct SeaOrmCoachRepository {
 impl SeaOrmCoachRepository {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
+    }
+}
+
+fn coach_row(c: &Coach) -> RowChange {
+    RowChange {
+        tenant: c.tenant_id.as_uuid(),
+        id: c.id.as_uuid(),
+        version: c.version,
+        at: c.updated_at,
     }
 }
 
@@ -327,22 +278,9 @@ fn coach_from_model(m: coaches::Model) -> DomainResult<Coach> {
 #[async_trait]
 impl CoachRepository for SeaOrmCoachRepository {
     async fn insert(&self, coach: &Coach) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        coaches::Entity::insert(coach_to_model(coach).into_active_model().reset_all())
-            .exec(&txn)
+        let model = coach_to_model(coach).into_active_model().reset_all();
+        versioned::insert::<coaches::Entity>(&self.db, coach_row(coach), model, "this coach exists")
             .await
-            .map_err(|e| write_error(e, "this coach exists"))?;
-        record_change(
-            &txn,
-            coach.tenant_id.as_uuid(),
-            resource::COACH,
-            coach.id.as_uuid(),
-            ChangeOp::Created,
-            coach.version,
-            coach.created_at,
-        )
-        .await?;
-        txn.commit().await.map_err(db_error)
     }
 
     async fn get(
@@ -396,57 +334,24 @@ impl CoachRepository for SeaOrmCoachRepository {
     }
 
     async fn update(&self, coach: &Coach, expected_version: i64) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let updated = coaches::Entity::update_many()
-            .set(coach_to_model(coach).into_active_model().reset_all())
-            .filter(coaches::Column::TenantId.eq(coach.tenant_id.as_uuid()))
-            .filter(coaches::Column::Id.eq(coach.id.as_uuid()))
-            .filter(coaches::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
-            coach.tenant_id.as_uuid(),
-            resource::COACH,
-            coach.id.as_uuid(),
-            ChangeOp::Updated,
-            coach.version,
-            coach.updated_at,
+        let model = coach_to_model(coach).into_active_model().reset_all();
+        versioned::update::<coaches::Entity>(
+            &self.db,
+            coach_row(coach),
+            model,
+            expected_version,
+            "this coach exists",
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 
     async fn delete(&self, coach: &Coach) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let deleted = coaches::Entity::delete_many()
-            .filter(coaches::Column::TenantId.eq(coach.tenant_id.as_uuid()))
-            .filter(coaches::Column::Id.eq(coach.id.as_uuid()))
-            .filter(coaches::Column::Version.eq(coach.version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if deleted == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
+        versioned::delete::<coaches::Entity>(
+            &self.db,
             coach.tenant_id.as_uuid(),
-            resource::COACH,
             coach.id.as_uuid(),
-            ChangeOp::Deleted,
-            coach.version + 1,
-            Utc::now(),
+            coach.version,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 }

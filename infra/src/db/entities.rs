@@ -2,11 +2,29 @@
 //! tenant-owned entity has one query starter, `scoped(tenant)`, and no query of a
 //! tenant table is built without it.
 
-macro_rules! scoped_starter {
-    () => {
+/// A tenant-owned, versioned table: its one query starter, and what the generic
+/// writers in [`super::versioned`] need to know about it.
+macro_rules! tenant_table {
+    ($resource:expr) => {
         /// Every query of this table starts here: rows of one tenant only.
         pub fn scoped(tenant: Uuid) -> Select<Entity> {
             Entity::find().filter(Column::TenantId.eq(tenant))
+        }
+
+        impl crate::db::versioned::TenantTable for Entity {
+            const RESOURCE: &'static str = $resource;
+
+            fn tenant_column() -> Column {
+                Column::TenantId
+            }
+
+            fn id_column() -> Column {
+                Column::Id
+            }
+
+            fn version_column() -> Column {
+                Column::Version
+            }
         }
     };
 }
@@ -79,7 +97,10 @@ pub mod changes {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    /// Every query of the change log starts here: one tenant's changes only.
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
 }
 
 pub mod api_keys {
@@ -143,7 +164,7 @@ pub mod schools {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    tenant_table!(driehoek_domain::changes::resource::SCHOOL);
 }
 
 pub mod businesses {
@@ -177,7 +198,7 @@ pub mod businesses {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    tenant_table!(driehoek_domain::changes::resource::BUSINESS);
 }
 
 pub mod coaches {
@@ -209,7 +230,7 @@ pub mod coaches {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    tenant_table!(driehoek_domain::changes::resource::COACH);
 }
 
 pub mod programmes {
@@ -242,7 +263,7 @@ pub mod programmes {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    tenant_table!(driehoek_domain::changes::resource::PROGRAMME);
 }
 
 pub mod programme_members {
@@ -271,5 +292,5 @@ pub mod programme_members {
 
     impl ActiveModelBehavior for ActiveModel {}
 
-    scoped_starter!();
+    tenant_table!(driehoek_domain::changes::resource::PROGRAMME_MEMBER);
 }

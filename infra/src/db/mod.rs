@@ -9,6 +9,7 @@ pub mod entities;
 mod programmes;
 mod schools;
 mod tenants;
+pub(crate) mod versioned;
 
 use std::sync::Arc;
 use std::time::Duration;

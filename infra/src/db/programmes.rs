@@ -1,6 +1,4 @@
 use async_trait::async_trait;
-use chrono::Utc;
-use driehoek_domain::changes::{ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, ProgrammeId, ProgrammeMemberId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -12,15 +10,15 @@ use driehoek_domain::values::{Description, Name, ShortText};
 use driehoek_domain::vocabularies::{Competence, Vocabulary};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
 use super::entities::{programme_members, programmes};
+use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
-    record_change, write_error,
 };
 
 pub struct SeaOrmProgrammeRepository {
@@ -39,6 +37,15 @@ struct StoredFunding {
     source: String,
     amount_cents: i64,
     reference: Option<String>,
+}
+
+fn row(p: &Programme) -> RowChange {
+    RowChange {
+        tenant: p.tenant_id.as_uuid(),
+        id: p.id.as_uuid(),
+        version: p.version,
+        at: p.updated_at,
+    }
 }
 
 fn to_model(p: &Programme) -> programmes::Model {
@@ -119,6 +126,15 @@ fn from_model(m: programmes::Model) -> DomainResult<Programme> {
     })
 }
 
+fn member_row(m: &ProgrammeMember) -> RowChange {
+    RowChange {
+        tenant: m.tenant_id.as_uuid(),
+        id: m.id.as_uuid(),
+        version: m.version,
+        at: m.updated_at,
+    }
+}
+
 fn member_to_model(m: &ProgrammeMember) -> programme_members::Model {
     let (school_id, business_id) = match m.org {
         MemberOrg::School(id) => (Some(id.as_uuid()), None),
@@ -165,22 +181,14 @@ const DUPLICATE_MEMBER: &str = "this organisation is already a member of the pro
 #[async_trait]
 impl ProgrammeRepository for SeaOrmProgrammeRepository {
     async fn insert(&self, programme: &Programme) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        programmes::Entity::insert(to_model(programme).into_active_model().reset_all())
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, "this programme exists"))?;
-        record_change(
-            &txn,
-            programme.tenant_id.as_uuid(),
-            resource::PROGRAMME,
-            programme.id.as_uuid(),
-            ChangeOp::Created,
-            programme.version,
-            programme.created_at,
+        let model = to_model(programme).into_active_model().reset_all();
+        versioned::insert::<programmes::Entity>(
+            &self.db,
+            row(programme),
+            model,
+            "this programme exists",
         )
-        .await?;
-        txn.commit().await.map_err(db_error)
+        .await
     }
 
     async fn get(&self, tenant: TenantId, id: ProgrammeId) -> DomainResult<Option<Programme>> {
@@ -229,103 +237,50 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
     }
 
     async fn update(&self, programme: &Programme, expected_version: i64) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let updated = programmes::Entity::update_many()
-            .set(to_model(programme).into_active_model().reset_all())
-            .filter(programmes::Column::TenantId.eq(programme.tenant_id.as_uuid()))
-            .filter(programmes::Column::Id.eq(programme.id.as_uuid()))
-            .filter(programmes::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
-            programme.tenant_id.as_uuid(),
-            resource::PROGRAMME,
-            programme.id.as_uuid(),
-            ChangeOp::Updated,
-            programme.version,
-            programme.updated_at,
+        let model = to_model(programme).into_active_model().reset_all();
+        versioned::update::<programmes::Entity>(
+            &self.db,
+            row(programme),
+            model,
+            expected_version,
+            "this programme exists",
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 
     async fn delete(&self, programme: &Programme) -> DomainResult<bool> {
-        let tenant = programme.tenant_id.as_uuid();
-        let id = programme.id.as_uuid();
-        let now = Utc::now();
+        let (tenant, id) = (programme.tenant_id.as_uuid(), programme.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         let members = programme_members::scoped(tenant)
             .filter(programme_members::Column::ProgrammeId.eq(id))
             .all(&txn)
             .await
             .map_err(db_error)?;
-        programme_members::Entity::delete_many()
-            .filter(programme_members::Column::TenantId.eq(tenant))
-            .filter(programme_members::Column::ProgrammeId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
         for member in members {
-            record_change(
+            versioned::delete_in::<programme_members::Entity>(
                 &txn,
                 tenant,
-                resource::PROGRAMME_MEMBER,
                 member.id,
-                ChangeOp::Deleted,
-                member.version + 1,
-                now,
+                member.version,
             )
             .await?;
         }
-        let deleted = programmes::Entity::delete_many()
-            .filter(programmes::Column::TenantId.eq(tenant))
-            .filter(programmes::Column::Id.eq(id))
-            .filter(programmes::Column::Version.eq(programme.version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if deleted == 0 {
+        if !versioned::delete_in::<programmes::Entity>(&txn, tenant, id, programme.version).await? {
             return Ok(false);
         }
-        record_change(
-            &txn,
-            tenant,
-            resource::PROGRAMME,
-            id,
-            ChangeOp::Deleted,
-            programme.version + 1,
-            now,
-        )
-        .await?;
         txn.commit().await.map_err(db_error)?;
         Ok(true)
     }
 
     async fn insert_member(&self, member: &ProgrammeMember) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        programme_members::Entity::insert(member_to_model(member).into_active_model().reset_all())
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE_MEMBER))?;
-        record_change(
-            &txn,
-            member.tenant_id.as_uuid(),
-            resource::PROGRAMME_MEMBER,
-            member.id.as_uuid(),
-            ChangeOp::Created,
-            member.version,
-            member.created_at,
+        let model = member_to_model(member).into_active_model().reset_all();
+        versioned::insert::<programme_members::Entity>(
+            &self.db,
+            member_row(member),
+            model,
+            DUPLICATE_MEMBER,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)
+        .await
     }
 
     async fn get_member(
@@ -371,57 +326,24 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         member: &ProgrammeMember,
         expected_version: i64,
     ) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let updated = programme_members::Entity::update_many()
-            .set(member_to_model(member).into_active_model().reset_all())
-            .filter(programme_members::Column::TenantId.eq(member.tenant_id.as_uuid()))
-            .filter(programme_members::Column::Id.eq(member.id.as_uuid()))
-            .filter(programme_members::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE_MEMBER))?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
-            member.tenant_id.as_uuid(),
-            resource::PROGRAMME_MEMBER,
-            member.id.as_uuid(),
-            ChangeOp::Updated,
-            member.version,
-            member.updated_at,
+        let model = member_to_model(member).into_active_model().reset_all();
+        versioned::update::<programme_members::Entity>(
+            &self.db,
+            member_row(member),
+            model,
+            expected_version,
+            DUPLICATE_MEMBER,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 
     async fn delete_member(&self, member: &ProgrammeMember) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let deleted = programme_members::Entity::delete_many()
-            .filter(programme_members::Column::TenantId.eq(member.tenant_id.as_uuid()))
-            .filter(programme_members::Column::Id.eq(member.id.as_uuid()))
-            .filter(programme_members::Column::Version.eq(member.version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if deleted == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
+        versioned::delete::<programme_members::Entity>(
+            &self.db,
             member.tenant_id.as_uuid(),
-            resource::PROGRAMME_MEMBER,
             member.id.as_uuid(),
-            ChangeOp::Deleted,
-            member.version + 1,
-            Utc::now(),
+            member.version,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 }

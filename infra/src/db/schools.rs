@@ -14,9 +14,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{api_keys, programme_members, schools};
+use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
-    record_change, write_error,
+    record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
@@ -57,6 +58,15 @@ pub(super) fn address_from_columns(
             city: ShortText::parse(&city)?,
         })),
         _ => Ok(None),
+    }
+}
+
+fn row(s: &School) -> RowChange {
+    RowChange {
+        tenant: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        at: s.updated_at,
     }
 }
 
@@ -183,22 +193,8 @@ pub(super) async fn remove_memberships(
 #[async_trait]
 impl SchoolRepository for SeaOrmSchoolRepository {
     async fn insert(&self, school: &School) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        schools::Entity::insert(to_model(school).into_active_model().reset_all())
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?;
-        record_change(
-            &txn,
-            school.tenant_id.as_uuid(),
-            resource::SCHOOL,
-            school.id.as_uuid(),
-            ChangeOp::Created,
-            school.version,
-            school.created_at,
-        )
-        .await?;
-        txn.commit().await.map_err(db_error)
+        let model = to_model(school).into_active_model().reset_all();
+        versioned::insert::<schools::Entity>(&self.db, row(school), model, DUPLICATE).await
     }
 
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
@@ -248,60 +244,25 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     }
 
     async fn update(&self, school: &School, expected_version: i64) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        let updated = schools::Entity::update_many()
-            .set(to_model(school).into_active_model().reset_all())
-            .filter(schools::Column::TenantId.eq(school.tenant_id.as_uuid()))
-            .filter(schools::Column::Id.eq(school.id.as_uuid()))
-            .filter(schools::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
-        }
-        record_change(
-            &txn,
-            school.tenant_id.as_uuid(),
-            resource::SCHOOL,
-            school.id.as_uuid(),
-            ChangeOp::Updated,
-            school.version,
-            school.updated_at,
+        let model = to_model(school).into_active_model().reset_all();
+        versioned::update::<schools::Entity>(
+            &self.db,
+            row(school),
+            model,
+            expected_version,
+            DUPLICATE,
         )
-        .await?;
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        .await
     }
 
     async fn delete(&self, school: &School) -> DomainResult<bool> {
-        let tenant = school.tenant_id.as_uuid();
-        let id = school.id.as_uuid();
+        let (tenant, id) = (school.tenant_id.as_uuid(), school.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::SchoolId, id).await?;
         remove_memberships(&txn, tenant, programme_members::Column::SchoolId, id).await?;
-        let deleted = schools::Entity::delete_many()
-            .filter(schools::Column::TenantId.eq(tenant))
-            .filter(schools::Column::Id.eq(id))
-            .filter(schools::Column::Version.eq(school.version))
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, DUPLICATE))?
-            .rows_affected;
-        if deleted == 0 {
+        if !versioned::delete_in::<schools::Entity>(&txn, tenant, id, school.version).await? {
             return Ok(false);
         }
-        record_change(
-            &txn,
-            tenant,
-            resource::SCHOOL,
-            id,
-            ChangeOp::Deleted,
-            school.version + 1,
-            chrono::Utc::now(),
-        )
-        .await?;
         txn.commit().await.map_err(db_error)?;
         Ok(true)
     }

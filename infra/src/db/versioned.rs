@@ -1,0 +1,149 @@
+//! Writes of versioned tenant rows. Each helper changes one row and appends its change
+//! to the tenant's log in the same transaction, so no write can forget its change row
+//! and every update or delete is conditional on the version the caller read.
+
+use chrono::{DateTime, Utc};
+use driehoek_domain::changes::ChangeOp;
+use driehoek_domain::error::DomainResult;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{begin_write, db_error, record_change, write_error};
+
+/// A tenant-owned table with `tenant_id`, `id` and `version` columns.
+pub(crate) trait TenantTable: EntityTrait {
+    /// The resource name in the change log.
+    const RESOURCE: &'static str;
+    fn tenant_column() -> Self::Column;
+    fn id_column() -> Self::Column;
+    fn version_column() -> Self::Column;
+}
+
+/// The row a write is about: its key, the version it has after the write, and when.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowChange {
+    pub tenant: Uuid,
+    pub id: Uuid,
+    pub version: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Inserts a new row (version 1) with its `created` change. A unique violation is a
+/// `Duplicate` conflict saying `duplicate`.
+pub(crate) async fn insert<E>(
+    db: &DatabaseConnection,
+    row: RowChange,
+    model: E::ActiveModel,
+    duplicate: &str,
+) -> DomainResult<()>
+where
+    E: TenantTable,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let txn = begin_write(db).await?;
+    E::insert(model)
+        .exec(&txn)
+        .await
+        .map_err(|e| write_error(e, duplicate))?;
+    record_change(
+        &txn,
+        row.tenant,
+        E::RESOURCE,
+        row.id,
+        ChangeOp::Created,
+        row.version,
+        row.at,
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)
+}
+
+/// Replaces the row if it is still at `expected_version`, with its `updated` change.
+/// `false` when another write came first.
+pub(crate) async fn update<E>(
+    db: &DatabaseConnection,
+    row: RowChange,
+    model: E::ActiveModel,
+    expected_version: i64,
+    duplicate: &str,
+) -> DomainResult<bool>
+where
+    E: TenantTable,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let txn = begin_write(db).await?;
+    let updated = E::update_many()
+        .set(model)
+        .filter(E::tenant_column().eq(row.tenant))
+        .filter(E::id_column().eq(row.id))
+        .filter(E::version_column().eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(|e| write_error(e, duplicate))?
+        .rows_affected;
+    if updated == 0 {
+        return Ok(false);
+    }
+    record_change(
+        &txn,
+        row.tenant,
+        E::RESOURCE,
+        row.id,
+        ChangeOp::Updated,
+        row.version,
+        row.at,
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(true)
+}
+
+/// Deletes the row at `version` inside `txn` and records the deletion (as version + 1).
+/// `false` when the row is gone or at another version.
+pub(crate) async fn delete_in<E: TenantTable>(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    id: Uuid,
+    version: i64,
+) -> DomainResult<bool> {
+    let deleted = E::delete_many()
+        .filter(E::tenant_column().eq(tenant))
+        .filter(E::id_column().eq(id))
+        .filter(E::version_column().eq(version))
+        .exec(txn)
+        .await
+        .map_err(|e| write_error(e, "the resource is still referred to"))?
+        .rows_affected;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    record_change(
+        txn,
+        tenant,
+        E::RESOURCE,
+        id,
+        ChangeOp::Deleted,
+        version + 1,
+        Utc::now(),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// [`delete_in`] in a transaction of its own.
+pub(crate) async fn delete<E: TenantTable>(
+    db: &DatabaseConnection,
+    tenant: Uuid,
+    id: Uuid,
+    version: i64,
+) -> DomainResult<bool> {
+    let txn = begin_write(db).await?;
+    if !delete_in::<E>(&txn, tenant, id, version).await? {
+        return Ok(false);
+    }
+    txn.commit().await.map_err(db_error)?;
+    Ok(true)
+}
