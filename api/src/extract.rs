@@ -91,9 +91,26 @@ impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Boxed<Self>;
 
+    /// Also refuses keys of a suspended tenant on routes outside any tenant.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Caller::authenticate(req).await.map(Caller) })
+        Box::pin(async move {
+            let actor = Caller::authenticate(req.clone()).await?;
+            if let Some(tenant) = actor.tenant_id {
+                let suspended = state(&req)?
+                    .tenants
+                    .find(tenant)
+                    .await?
+                    .is_none_or(|t| t.is_suspended());
+                if suspended {
+                    return Err(ApiError::new(
+                        ErrorCode::TenantSuspended,
+                        "this key's tenant is suspended",
+                    ));
+                }
+            }
+            Ok(Caller(actor))
+        })
     }
 }
 

@@ -4,7 +4,6 @@ use super::Tenant;
 use crate::error::DomainResult;
 use crate::ids::TenantId;
 use crate::paging::PageRequest;
-use crate::values::TenantSlug;
 
 #[async_trait]
 pub trait TenantRepository: Send + Sync {
@@ -16,5 +15,4 @@ pub trait TenantRepository: Send + Sync {
     /// Writes `tenant` (already at its new version) if the stored version is still
     /// `expected_version`; `false` when another write came first.
     async fn update(&self, tenant: &Tenant, expected_version: i64) -> DomainResult<bool>;
-    async fn slug_exists(&self, slug: &TenantSlug) -> DomainResult<bool>;
 }

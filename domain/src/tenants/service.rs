@@ -52,6 +52,11 @@ impl TenantService {
         self.repo.get_by_slug(slug).await
     }
 
+    /// Looks a tenant up by id; no authorisation is implied.
+    pub async fn find(&self, id: TenantId) -> DomainResult<Option<Tenant>> {
+        self.repo.get(id).await
+    }
+
     /// A tenant's own keys may read its record; platform administrators read any.
     pub fn read(&self, actor: &Actor, tenant: Tenant) -> DomainResult<Tenant> {
         if actor.belongs_to(tenant.id) {

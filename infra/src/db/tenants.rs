@@ -10,8 +10,8 @@ use driehoek_domain::tenants::{
 use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
 use driehoek_domain::vocabularies::Vocabulary;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::entities::{tenant_change_counters, tenants};
@@ -160,14 +160,5 @@ impl TenantRepository for SeaOrmTenantRepository {
         .await?;
         txn.commit().await.map_err(db_error)?;
         Ok(true)
-    }
-
-    async fn slug_exists(&self, slug: &TenantSlug) -> DomainResult<bool> {
-        let count = tenants::Entity::find()
-            .filter(tenants::Column::Slug.eq(slug.as_str()))
-            .count(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(count > 0)
     }
 }

@@ -132,6 +132,12 @@ async fn suspending_a_tenant_stops_its_keys_but_not_platform_admins() {
         assert_eq!(reply.code(), "tenant_suspended");
     }
     assert_eq!(app.get(&schools, &app.admin()).await.status, StatusCode::OK);
+    let outside = app.get("/v1/vocabularies", &world.integrator).await;
+    assert_eq!(
+        outside.code(),
+        "tenant_suspended",
+        "routes outside the tenant refuse its keys too"
+    );
     app.patch(
         "/v1/tenants/rotterdam",
         &app.admin(),
