@@ -18,7 +18,19 @@ pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdefghijklmnop";
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
+    /// The server's database, for tests that inspect what no endpoint shows yet.
+    pub database_url: String,
     _dir: tempfile::TempDir,
+}
+
+/// One row of a tenant's change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub resource: String,
+    pub id: String,
+    pub op: String,
+    pub version: i64,
 }
 
 /// A response, read whole.
@@ -71,8 +83,9 @@ impl TestApp {
     pub async fn spawn() -> Self {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text);
         let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = database_url(&dir).await;
         let settings = Settings {
-            database_url: database_url(&dir).await,
+            database_url: database_url.clone(),
             redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
             admin_key: Some(ADMIN_KEY.to_owned()),
             workers: 1,
@@ -85,8 +98,43 @@ impl TestApp {
         Self {
             base: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
+            database_url,
             _dir: dir,
         }
+    }
+
+    /// Opens a connection of the test's own to the server's database.
+    pub async fn database(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(self.database_url.as_str())
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// The tenant's change log in sequence order, read straight from the database
+    /// (the change feed endpoint is not part of the API yet).
+    pub async fn changes(&self, db: &sea_orm::DatabaseConnection, slug: &str) -> Vec<ChangeRow> {
+        use driehoek_infra::db::entities::{changes, tenants};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let tenant = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(slug))
+            .one(db)
+            .await
+            .expect("read tenant")
+            .expect("tenant exists");
+        changes::scoped(tenant.id)
+            .order_by_asc(changes::Column::Seq)
+            .all(db)
+            .await
+            .expect("read changes")
+            .into_iter()
+            .map(|c| ChangeRow {
+                seq: c.seq,
+                resource: c.resource,
+                id: c.resource_id.to_string(),
+                op: c.op,
+                version: c.version,
+            })
+            .collect()
     }
 
     pub fn admin(&self) -> Key {

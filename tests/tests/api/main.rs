@@ -5,6 +5,8 @@
 
 mod api_keys;
 mod businesses;
+mod changes;
+mod collections;
 mod contract;
 mod isolation;
 mod programmes;

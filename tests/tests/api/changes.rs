@@ -1,0 +1,175 @@
+//! The change log behind the future change feed and webhooks (DESIGN.md §2): every
+//! write records one change in its own transaction, numbered per tenant without gaps,
+//! and a reader never sees a number appear below one it has already seen.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use driehoek_tests::{TestApp, World};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn every_write_records_one_change_with_its_version() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let db = app.database().await;
+    let before = app.changes(&db, "rotterdam").await;
+    let created = app
+        .post(
+            "/v1/tenants/rotterdam/schools",
+            &w.city,
+            json!({"name": "Nieuw", "kind": "primary"}),
+        )
+        .await;
+    let id = created.id();
+    let path = format!("/v1/tenants/rotterdam/schools/{id}");
+    app.patch(&path, &w.city, json!({"name": "Nieuwer"})).await;
+    // Refused writes record nothing.
+    app.patch(&path, &w.integrator, json!({"name": "no"})).await;
+    app.send(
+        Method::PATCH,
+        &path,
+        Some(&w.city),
+        Some(json!({"name": "stale"})),
+        &[("if-match", "\"1\"")],
+    )
+    .await;
+    app.post(
+        "/v1/tenants/rotterdam/schools",
+        &w.city,
+        json!({"name": "", "kind": "primary"}),
+    )
+    .await;
+    assert_eq!(
+        app.delete(&path, &w.city).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    let after = app.changes(&db, "rotterdam").await;
+    let new: Vec<(String, String, String, i64)> = after[before.len()..]
+        .iter()
+        .map(|c| (c.resource.clone(), c.id.clone(), c.op.clone(), c.version))
+        .collect();
+    assert_eq!(
+        new,
+        [
+            ("school".to_owned(), id.clone(), "created".to_owned(), 1),
+            ("school".to_owned(), id.clone(), "updated".to_owned(), 2),
+            ("school".to_owned(), id, "deleted".to_owned(), 3),
+        ]
+    );
+    let seqs: Vec<i64> = after.iter().map(|c| c.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=after.len() as i64).collect::<Vec<_>>(),
+        "gap-free from 1"
+    );
+}
+
+#[tokio::test]
+async fn cascaded_deletes_are_recorded_too() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let db = app.database().await;
+    let before = app.changes(&db, "rotterdam").await.len();
+    assert_eq!(
+        app.delete(
+            &format!("/v1/tenants/rotterdam/programmes/{}", w.programme),
+            &w.city
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let after = app.changes(&db, "rotterdam").await;
+    let ops: Vec<(&str, &str, &str)> = after[before..]
+        .iter()
+        .map(|c| (c.resource.as_str(), c.id.as_str(), c.op.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("programme_member", w.member.as_str(), "deleted"),
+            ("programme", w.programme.as_str(), "deleted")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn each_tenant_numbers_its_own_changes() {
+    let app = TestApp::spawn().await;
+    World::build(&app, "rotterdam", "NL").await;
+    World::build(&app, "leuven", "BE").await;
+    let db = app.database().await;
+    for slug in ["rotterdam", "leuven"] {
+        let seqs: Vec<i64> = app.changes(&db, slug).await.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "{slug}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_never_let_a_reader_see_a_gap() {
+    let app = Arc::new(TestApp::spawn().await);
+    let w = Arc::new(World::build(&app, "rotterdam", "NL").await);
+    let db = app.database().await;
+    let start = app.changes(&db, "rotterdam").await.len();
+    let done = Arc::new(AtomicBool::new(false));
+
+    // A reader that keeps looking while the writers write: every snapshot it takes
+    // must be exactly 1..=N, so a number below one already seen can never appear.
+    let reader = {
+        let (app, done) = (app.clone(), done.clone());
+        tokio::spawn(async move {
+            let db = app.database().await;
+            let mut snapshots = 0;
+            while !done.load(Ordering::SeqCst) {
+                let seqs: Vec<i64> = app
+                    .changes(&db, "rotterdam")
+                    .await
+                    .iter()
+                    .map(|c| c.seq)
+                    .collect();
+                assert_eq!(
+                    seqs,
+                    (1..=seqs.len() as i64).collect::<Vec<_>>(),
+                    "a reader saw a gap"
+                );
+                snapshots += 1;
+            }
+            snapshots
+        })
+    };
+    let writers: Vec<_> = (0..24)
+        .map(|i| {
+            let (app, w) = (app.clone(), w.clone());
+            tokio::spawn(async move {
+                let created = app
+                    .post(
+                        "/v1/tenants/rotterdam/schools",
+                        &w.city,
+                        json!({"name": format!("Parallel {i}"), "kind": "primary"}),
+                    )
+                    .await;
+                assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+                let patched = app
+                    .patch(
+                        &format!("/v1/tenants/rotterdam/schools/{}", created.id()),
+                        &w.city,
+                        json!({"name": format!("Parallel {i}b")}),
+                    )
+                    .await;
+                assert_eq!(patched.status, StatusCode::OK, "{:?}", patched.body);
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    done.store(true, Ordering::SeqCst);
+    assert!(reader.await.expect("reader") > 0);
+    let all = app.changes(&db, "rotterdam").await;
+    assert_eq!(all.len(), start + 48, "one change per successful write");
+    let seqs: Vec<i64> = all.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>());
+}
