@@ -1,12 +1,15 @@
 //! What handlers share: the domain services (assembled over adapters in the
 //! composition root), health probes and the operator's bootstrap key digest.
 
-use driehoek_domain::api_keys::ApiKeyService;
+use std::sync::Arc;
+
+use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
 use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
-use driehoek_domain::tenants::TenantService;
+use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_infra::Database;
+use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
 use driehoek_infra::redis_store::RedisStore;
 
 #[derive(Clone)]
@@ -23,6 +26,10 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Assembles the services. Without Redis (one node by definition) key and tenant
+    /// lookups are cached in process, invalidated by every write that touches them;
+    /// with Redis no per-node cache is used, since one node could not learn of another's
+    /// revocation.
     pub fn new(
         database: Database,
         redis: Option<RedisStore>,
@@ -30,9 +37,18 @@ impl AppState {
     ) -> Self {
         let schools = database.schools();
         let businesses = database.businesses();
+        let (tenant_repo, key_repo): (Arc<dyn TenantRepository>, Arc<dyn ApiKeyRepository>) =
+            if redis.is_none() {
+                (
+                    Arc::new(CachedTenantRepository::new(database.tenants())),
+                    Arc::new(CachedApiKeyRepository::new(database.api_keys())),
+                )
+            } else {
+                (database.tenants(), database.api_keys())
+            };
         Self {
-            tenants: TenantService::new(database.tenants()),
-            api_keys: ApiKeyService::new(database.api_keys(), schools.clone(), businesses.clone()),
+            tenants: TenantService::new(tenant_repo),
+            api_keys: ApiKeyService::new(key_repo, schools.clone(), businesses.clone()),
             schools: SchoolService::new(schools.clone()),
             businesses: BusinessService::new(businesses.clone(), database.coaches()),
             programmes: ProgrammeService::new(database.programmes(), schools, businesses),

@@ -3,6 +3,7 @@
 //! this crate knows which backend answers.
 
 pub mod db;
+pub mod memory_cache;
 pub mod redis_store;
 
 pub use db::{Database, DatabaseKind};
