@@ -65,8 +65,14 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, String> {
         let kind = DatabaseKind::from_url(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
+        // sqlx pings every connection before each use by default: one more round trip
+        // per query. Only a connection idle for a while, which a server, proxy or
+        // firewall may have dropped, is pinged; connections are also retired by age.
         options
             .sqlx_logging(false)
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
+            .idle_timeout(Duration::from_secs(600))
+            .max_lifetime(Duration::from_secs(1800))
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10));
         match kind {
