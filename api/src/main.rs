@@ -56,6 +56,9 @@ struct Cli {
         global = true
     )]
     log_format: LogFormat,
+    /// HTTP worker threads; defaults to the number of cores.
+    #[arg(long, env = "DRIEHOEK_WORKERS", global = true)]
+    workers: Option<usize>,
     /// Default requests per minute per key (tenants may override).
     #[arg(
         long,
@@ -107,9 +110,13 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         database_url: cli.database_url.clone(),
         redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
         admin_key: cli.admin_key.clone(),
-        workers: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        workers: match cli.workers {
+            Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
+            Some(n) => n,
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        },
     };
     Ok((settings, bind))
 }
@@ -191,7 +198,11 @@ async fn run(cli: Cli) -> Result<(), String> {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init_logging(cli.log_format);
+    let level = match cli.command {
+        None | Some(Command::Serve { .. }) => "info",
+        Some(_) => "warn",
+    };
+    telemetry::init_logging(cli.log_format, level);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -13,10 +13,14 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber once; later calls (tests) do nothing.
-pub fn init_logging(format: LogFormat) {
+/// Installs the global subscriber once; later calls (tests) do nothing. `RUST_LOG`
+/// wins; otherwise `level` for our own lines (the server logs `info`; one-shot commands
+/// log only warnings, so what they print on stdout can be captured by a script).
+pub fn init_logging(format: LogFormat, level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn")
+        EnvFilter::new(format!(
+            "{level},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn"
+        ))
     });
     let result = match format {
         LogFormat::Json => tracing_subscriber::fmt()

@@ -81,7 +81,7 @@ async fn database_url(dir: &tempfile::TempDir) -> String {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text);
+        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
         let settings = Settings {
