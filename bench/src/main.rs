@@ -1,0 +1,605 @@
+//! `driehoek-bench`: measures the API against the database doing the same query.
+//!
+//! One run: make a fresh database, seed `--tenants` tenants through the real domain
+//! services (schools of mixed kinds, one stored integrator key per tenant), start the
+//! release server as its own process on that database, drive it with `--concurrency`
+//! HTTP clients for `--duration` seconds per scenario, then run each scenario's SQL
+//! directly at the same concurrency — through a plain connection pool and, on
+//! PostgreSQL, with `pgbench` and a custom script — and read the server's peak memory.
+//!
+//! Scenarios: `list_schools` (`?kind=secondary&limit=50`, one page of a filtered list)
+//! and `get_school` (one school by id). Requests pick a random tenant and, for
+//! `get_school`, a random school of it.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use driehoek_api::startup::{self, Settings};
+use driehoek_domain::api_keys::NewApiKey;
+use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::schools::NewSchool;
+use driehoek_domain::tenants::{NewTenant, SettingsChanges};
+use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
+use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use uuid::Uuid;
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Benchmark the Driehoek API against its database")]
+struct Args {
+    /// `sqlite` (a fresh file under /tmp) or a PostgreSQL server URL (a fresh database is made on it).
+    #[arg(long, default_value = "sqlite")]
+    database: String,
+    #[arg(long, default_value_t = 1)]
+    tenants: usize,
+    /// Schools per tenant; a third are secondary schools.
+    #[arg(long, default_value_t = 300)]
+    schools_per_tenant: usize,
+    /// Concurrent clients, for the API and for the direct queries alike.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Seconds per scenario and side.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// The server binary (build it with `cargo build --release -p driehoek-api`).
+    #[arg(long, default_value = "target/release/driehoek")]
+    server_bin: PathBuf,
+    #[arg(long, default_value_t = 18181)]
+    port: u16,
+}
+
+/// What the load needs to know about one seeded tenant.
+struct SeededTenant {
+    slug: String,
+    id: Uuid,
+    key: String,
+    schools: Vec<Uuid>,
+}
+
+/// Latencies of one scenario run, and how long it ran.
+struct Measurement {
+    micros: Vec<u64>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Measurement {
+    fn throughput(&self) -> f64 {
+        self.micros.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.micros.clone();
+        sorted.sort_unstable();
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let index = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+        sorted[index.min(sorted.len() - 1)] as f64 / 1000.0
+    }
+}
+
+const LIST_SQL: &str = "SELECT tenant_id, id, version, created_at, updated_at, name, kind, registration_code, education_levels, address_street, address_postal_code, address_city, contact_email, website FROM schools WHERE tenant_id = $1 AND kind = 'secondary' ORDER BY id ASC LIMIT 51";
+const GET_SQL: &str = "SELECT tenant_id, id, version, created_at, updated_at, name, kind, registration_code, education_levels, address_street, address_postal_code, address_city, contact_email, website FROM schools WHERE tenant_id = $1 AND id = $2";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Scenario {
+    ListSchools,
+    GetSchool,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Self::ListSchools => "list_schools",
+            Self::GetSchool => "get_school",
+        }
+    }
+}
+
+fn pick(seed: &mut u64, n: usize) -> usize {
+    // xorshift: cheap, good enough to spread requests over tenants and schools.
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    (*seed % n as u64) as usize
+}
+
+async fn fresh_database(spec: &str) -> Result<(String, Option<String>)> {
+    if spec == "sqlite" {
+        let path = format!("/tmp/driehoek-bench-{}.db", Uuid::now_v7().simple());
+        return Ok((format!("sqlite://{path}?mode=rwc"), None));
+    }
+    let name = format!("dh_bench_{}", Uuid::now_v7().simple());
+    let admin = sea_orm::Database::connect(spec)
+        .await
+        .context("connect to PostgreSQL")?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    let (server, _) = spec
+        .rsplit_once('/')
+        .context("the PostgreSQL URL names a database")?;
+    Ok((format!("{server}/{name}"), Some(name)))
+}
+
+async fn seed(database_url: &str, args: &Args) -> Result<Vec<SeededTenant>> {
+    let settings = Settings {
+        database_url: database_url.to_owned(),
+        redis_url: None,
+        admin_key: None,
+        workers: 1,
+    };
+    let state = startup::connect(&settings)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let admin = Actor::bootstrap_admin();
+    let kinds = [
+        SchoolKind::Primary,
+        SchoolKind::Secondary,
+        SchoolKind::Vocational,
+    ];
+    let levels = [
+        EducationLevel::NlPo,
+        EducationLevel::NlHavo,
+        EducationLevel::NlMbo3,
+    ];
+    let mut tenants = Vec::new();
+    let started = Instant::now();
+    for t in 0..args.tenants {
+        let slug = format!("city-{t:04}");
+        let tenant = state
+            .tenants
+            .create(
+                &admin,
+                NewTenant {
+                    slug: TenantSlug::parse(&slug).map_err(anyhow::Error::msg)?,
+                    name: Name::parse(&format!("Gemeente {t}")).map_err(anyhow::Error::msg)?,
+                    country: CountryCode::parse("NL").map_err(anyhow::Error::msg)?,
+                    locale: Locale::parse("nl-NL").map_err(anyhow::Error::msg)?,
+                    timezone: Timezone::parse("Europe/Amsterdam").map_err(anyhow::Error::msg)?,
+                    settings: SettingsChanges::default(),
+                },
+            )
+            .await?;
+        let mut schools = Vec::with_capacity(args.schools_per_tenant);
+        for s in 0..args.schools_per_tenant {
+            let school = state
+                .schools
+                .create(
+                    &admin,
+                    tenant.id,
+                    NewSchool {
+                        name: Name::parse(&format!("School {s} van gemeente {t}"))
+                            .map_err(anyhow::Error::msg)?,
+                        kind: kinds[s % 3],
+                        registration_code: None,
+                        education_levels: vec![levels[s % 3]],
+                        address: None,
+                        contact_email: None,
+                        website: None,
+                    },
+                )
+                .await?;
+            schools.push(school.id.as_uuid());
+        }
+        let (_, key) = state
+            .api_keys
+            .create(
+                &admin,
+                tenant.id,
+                NewApiKey {
+                    name: Name::parse("bench integrator").map_err(anyhow::Error::msg)?,
+                    role: Role::Integrator,
+                    binding: Binding::None,
+                    expires_at: None,
+                },
+            )
+            .await?;
+        tenants.push(SeededTenant {
+            slug,
+            id: tenant.id.as_uuid(),
+            key,
+            schools,
+        });
+    }
+    eprintln!(
+        "seeded {} tenant(s) x {} schools in {:.1} s",
+        args.tenants,
+        args.schools_per_tenant,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(tenants)
+}
+
+fn start_server(args: &Args, database_url: &str) -> Result<Child> {
+    let child = Command::new(&args.server_bin)
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("DRIEHOEK_BIND", format!("127.0.0.1:{}", args.port))
+        .env("DRIEHOEK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("REDIS_URL")
+        .env_remove("DRIEHOEK_ADMIN_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| {
+            format!(
+                "start {} (build it with cargo build --release -p driehoek-api)",
+                args.server_bin.display()
+            )
+        })?;
+    Ok(child)
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<()> {
+    for _ in 0..100 {
+        if let Ok(response) = http.get(format!("{base}/health/ready")).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not become ready")
+}
+
+async fn load_api(
+    http: &reqwest::Client,
+    base: &str,
+    tenants: &Arc<Vec<SeededTenant>>,
+    scenario: Scenario,
+    args: &Args,
+) -> Measurement {
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|worker| {
+            let http = http.clone();
+            let base = base.to_owned();
+            let tenants = tenants.clone();
+            tokio::spawn(async move {
+                let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
+                let (mut micros, mut errors) = (Vec::new(), 0u64);
+                while Instant::now() < deadline {
+                    let tenant = &tenants[pick(&mut seed, tenants.len())];
+                    let url = match scenario {
+                        Scenario::ListSchools => format!(
+                            "{base}/v1/tenants/{}/schools?kind=secondary&limit=50",
+                            tenant.slug
+                        ),
+                        Scenario::GetSchool => {
+                            format!(
+                                "{base}/v1/tenants/{}/schools/{}",
+                                tenant.slug,
+                                tenant.schools[pick(&mut seed, tenant.schools.len())]
+                            )
+                        }
+                    };
+                    let sent = Instant::now();
+                    match http.get(&url).bearer_auth(&tenant.key).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            micros.push(sent.elapsed().as_micros() as u64);
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (micros, errors)
+            })
+        })
+        .collect();
+    collect(workers, started).await
+}
+
+async fn load_direct(
+    db: &DatabaseConnection,
+    tenants: &Arc<Vec<SeededTenant>>,
+    scenario: Scenario,
+    args: &Args,
+) -> Measurement {
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let started = Instant::now();
+    let backend = db.get_database_backend();
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|worker| {
+            let db = db.clone();
+            let tenants = tenants.clone();
+            tokio::spawn(async move {
+                let mut seed = 0x2545_F491_4F6C_DD1D_u64 ^ (worker as u64 + 1);
+                let (mut micros, mut errors) = (Vec::new(), 0u64);
+                while Instant::now() < deadline {
+                    let tenant = &tenants[pick(&mut seed, tenants.len())];
+                    let statement = match scenario {
+                        Scenario::ListSchools => Statement::from_sql_and_values(
+                            backend,
+                            LIST_SQL,
+                            [Value::from(tenant.id)],
+                        ),
+                        Scenario::GetSchool => {
+                            let school = tenant.schools[pick(&mut seed, tenant.schools.len())];
+                            Statement::from_sql_and_values(
+                                backend,
+                                GET_SQL,
+                                [Value::from(tenant.id), Value::from(school)],
+                            )
+                        }
+                    };
+                    let sent = Instant::now();
+                    match db.query_all_raw(statement).await {
+                        Ok(rows) if !rows.is_empty() => {
+                            micros.push(sent.elapsed().as_micros() as u64)
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (micros, errors)
+            })
+        })
+        .collect();
+    collect(workers, started).await
+}
+
+/// The same scenario through the application's repository (sea-orm entity query and
+/// mapping to the domain), without HTTP: separates ORM cost from HTTP cost.
+async fn load_repository(
+    database: &driehoek_infra::Database,
+    tenants: &Arc<Vec<SeededTenant>>,
+    scenario: Scenario,
+    args: &Args,
+) -> Measurement {
+    use driehoek_domain::ids::{SchoolId, TenantId};
+    use driehoek_domain::paging::PageRequest;
+    use driehoek_domain::schools::SchoolFilter;
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|worker| {
+            let repo = database.schools();
+            let tenants = tenants.clone();
+            tokio::spawn(async move {
+                let mut seed = 0x1234_5678_9ABC_DEF1_u64 ^ (worker as u64 + 1);
+                let (mut micros, mut errors) = (Vec::new(), 0u64);
+                let filter = SchoolFilter {
+                    kind: Some(SchoolKind::Secondary),
+                    ..SchoolFilter::default()
+                };
+                while Instant::now() < deadline {
+                    let tenant = &tenants[pick(&mut seed, tenants.len())];
+                    let tenant_id = TenantId::from_uuid(tenant.id);
+                    let sent = Instant::now();
+                    let ok = match scenario {
+                        Scenario::ListSchools => repo
+                            .list(tenant_id, &filter, &PageRequest::first(50))
+                            .await
+                            .is_ok_and(|rows| !rows.is_empty()),
+                        Scenario::GetSchool => {
+                            let school = SchoolId::from_uuid(
+                                tenant.schools[pick(&mut seed, tenant.schools.len())],
+                            );
+                            repo.get(tenant_id, school).await.is_ok_and(|s| s.is_some())
+                        }
+                    };
+                    if ok {
+                        micros.push(sent.elapsed().as_micros() as u64);
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (micros, errors)
+            })
+        })
+        .collect();
+    collect(workers, started).await
+}
+
+async fn collect(
+    workers: Vec<tokio::task::JoinHandle<(Vec<u64>, u64)>>,
+    started: Instant,
+) -> Measurement {
+    let mut micros = Vec::new();
+    let mut errors = 0;
+    for result in futures_util::future::join_all(workers).await {
+        match result {
+            Ok((m, e)) => {
+                micros.extend(m);
+                errors += e;
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    Measurement {
+        micros,
+        errors,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Runs `pgbench` with a script doing the scenario's query, picking ids from a helper table.
+async fn pgbench(
+    database_url: &str,
+    db: &DatabaseConnection,
+    tenants: &[SeededTenant],
+    scenario: Scenario,
+    args: &Args,
+) -> Result<Option<(f64, f64)>> {
+    if Command::new("pgbench").arg("--version").output().is_err() {
+        return Ok(None);
+    }
+    db.execute_unprepared("CREATE TABLE IF NOT EXISTS bench_ids (n integer PRIMARY KEY, tenant_id uuid NOT NULL, id uuid NOT NULL)")
+        .await?;
+    let count: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS c FROM bench_ids",
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "c"))
+        .transpose()?
+        .unwrap_or(0);
+    if count == 0 {
+        let mut n = 0;
+        for tenant in tenants {
+            for chunk in tenant.schools.chunks(500) {
+                let values: Vec<String> = chunk
+                    .iter()
+                    .map(|id| {
+                        n += 1;
+                        format!("({n}, '{}', '{id}')", tenant.id)
+                    })
+                    .collect();
+                db.execute_unprepared(&format!(
+                    "INSERT INTO bench_ids VALUES {}",
+                    values.join(",")
+                ))
+                .await?;
+            }
+        }
+    }
+    let total: usize = tenants.iter().map(|t| t.schools.len()).sum();
+    let script = match scenario {
+        Scenario::ListSchools => format!(
+            "\\set n random(1, {total})\nSELECT s.tenant_id, s.id, s.version, s.created_at, s.updated_at, s.name, s.kind, s.registration_code, s.education_levels, s.address_street, s.address_postal_code, s.address_city, s.contact_email, s.website FROM schools s WHERE s.tenant_id = (SELECT tenant_id FROM bench_ids WHERE n = :n) AND s.kind = 'secondary' ORDER BY s.id LIMIT 51;\n"
+        ),
+        Scenario::GetSchool => format!(
+            "\\set n random(1, {total})\nSELECT s.tenant_id, s.id, s.version, s.created_at, s.updated_at, s.name, s.kind, s.registration_code, s.education_levels, s.address_street, s.address_postal_code, s.address_city, s.contact_email, s.website FROM schools s JOIN bench_ids b ON s.tenant_id = b.tenant_id AND s.id = b.id WHERE b.n = :n;\n"
+        ),
+    };
+    let path = format!("/tmp/driehoek-pgbench-{}.sql", scenario.name());
+    std::fs::write(&path, script)?;
+    let output = Command::new("pgbench")
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &args.concurrency.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &args.duration.to_string(),
+            "-f",
+            &path,
+            database_url,
+        ])
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse::<f64>().ok());
+    let latency = text
+        .lines()
+        .find(|l| l.starts_with("latency average"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<f64>().ok());
+    Ok(tps.zip(latency))
+}
+
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let (database_url, pg_name) = fresh_database(&args.database).await?;
+    let tenants = Arc::new(seed(&database_url, &args).await?);
+    let mut server = start_server(&args, &database_url)?;
+    let base = format!("http://127.0.0.1:{}", args.port);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let result = async {
+        wait_ready(&http, &base).await?;
+        let direct = driehoek_infra::Database::connect(&database_url)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let backend = if pg_name.is_some() {
+            "postgresql"
+        } else {
+            "sqlite"
+        };
+        println!(
+            "# backend={backend} tenants={} schools/tenant={} concurrency={} duration={}s",
+            args.tenants, args.schools_per_tenant, args.concurrency, args.duration
+        );
+        println!("| scenario | side | req/s | p50 ms | p90 ms | p99 ms | errors | vs DB |");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|");
+        for scenario in [Scenario::ListSchools, Scenario::GetSchool] {
+            // Warm both sides so the first seconds of either do not count.
+            let warm = Args {
+                duration: 2,
+                ..args.clone()
+            };
+            load_api(&http, &base, &tenants, scenario, &warm).await;
+            let api = load_api(&http, &base, &tenants, scenario, &args).await;
+            load_direct(direct.connection(), &tenants, scenario, &warm).await;
+            let db = load_direct(direct.connection(), &tenants, scenario, &args).await;
+            load_repository(&direct, &tenants, scenario, &warm).await;
+            let repo = load_repository(&direct, &tenants, scenario, &args).await;
+            let ratio =
+                |m: &Measurement| format!("{:.0} %", m.throughput() / db.throughput() * 100.0);
+            for (side, m, r) in [
+                ("API (HTTP)", &api, ratio(&api)),
+                ("app repository, no HTTP", &repo, ratio(&repo)),
+                ("DB direct (pool)", &db, String::new()),
+            ] {
+                println!(
+                    "| {} | {side} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {r} |",
+                    scenario.name(),
+                    m.throughput(),
+                    m.percentile(50.0),
+                    m.percentile(90.0),
+                    m.percentile(99.0),
+                    m.errors
+                );
+            }
+            if pg_name.is_some()
+                && let Some((tps, latency)) = pgbench(
+                    &database_url,
+                    direct.connection(),
+                    &tenants,
+                    scenario,
+                    &args,
+                )
+                .await?
+            {
+                println!(
+                    "| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |",
+                    scenario.name(),
+                    api.throughput() / tps * 100.0
+                );
+            }
+        }
+        let peak = peak_rss_mib(server.id())
+            .map(|m| format!("{m:.1} MiB"))
+            .unwrap_or_else(|| "unknown".to_owned());
+        println!("\nserver peak memory (VmHWM): {peak}");
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Some(name) = pg_name {
+        let admin = sea_orm::Database::connect(args.database.as_str()).await?;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
+    result
+}
