@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use driehoek_domain::error::{ConflictKind, DomainError, ValidationErrors};
+use driehoek_domain::error::{ConflictKind, DomainError, Rule, ValidationErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -56,11 +56,13 @@ catalogue! {
     MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "The path exists but does not accept this method; see the `Allow` header.";
     Duplicate => "duplicate", 409, "Duplicate", "A value that must be unique is already taken.";
     ResourceInUse => "resource_in_use", 409, "Resource in use", "The resource is still referred to and cannot be removed yet.";
+    StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
     VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "Send `Content-Type: application/json` (PATCH also accepts `application/merge-patch+json`).";
     ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid; `errors[]` points at each with a JSON Pointer.";
     UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
+    CoachScreeningInvalid => "coach_screening_invalid", 422, "Coach screening invalid", "The tenant requires coaches to be screened (VOG, model 596.2, DBS) for this slot, and the coach's screening is missing, too recent or expires before the slot's last day.";
     RateLimited => "rate_limited", 429, "Rate limited", "Too many requests for this key; wait for `Retry-After` seconds.";
     Internal => "internal", 500, "Internal error", "Something failed on our side. The log holds the details under the response's `request_id`.";
     Unavailable => "unavailable", 503, "Service unavailable", "A dependency (database, Redis) does not answer; retry after `Retry-After` seconds.";
@@ -212,8 +214,21 @@ impl From<DomainError> for ApiError {
                 let code = match kind {
                     ConflictKind::Duplicate => ErrorCode::Duplicate,
                     ConflictKind::ResourceInUse => ErrorCode::ResourceInUse,
+                    ConflictKind::InvalidState => ErrorCode::StateConflict,
                 };
                 Self::new(code, message)
+            }
+            DomainError::RuleBroken {
+                rule,
+                pointer,
+                message,
+            } => {
+                let code = match rule {
+                    Rule::CoachScreeningInvalid => ErrorCode::CoachScreeningInvalid,
+                };
+                let mut error = Self::new(code, message.clone());
+                error.errors.push(ProblemFieldError { pointer, message });
+                error
             }
             DomainError::VersionMismatch { current } => Self::new(
                 ErrorCode::VersionMismatch,

@@ -19,6 +19,10 @@ use driehoek_domain::values::{
 };
 use driehoek_domain::vocabularies::{
     BusinessKind, Competence, EducationLevel, NaceSection, SchoolKind, ScreeningKind, Vocabulary,
+    WorkVisitFormat,
+};
+use driehoek_domain::work_visits::{
+    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, WorkVisitStatus,
 };
 
 use crate::state::AppState;
@@ -67,7 +71,18 @@ struct CoachSeed<'a> {
     screening: Option<ScreeningKind>,
 }
 
+/// A published offering: title, format, ages, group size, first slot (UTC).
+struct OfferSeed<'a> {
+    title: &'a str,
+    format: WorkVisitFormat,
+    ages: (u8, u8),
+    group: (u16, u16),
+    starts_at: &'a str,
+    hours: i64,
+}
+
 struct BusinessSeed<'a> {
+    offer: OfferSeed<'a>,
     name: &'a str,
     kind: BusinessKind,
     sectors: &'a [NaceSection],
@@ -137,6 +152,14 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
     ],
     businesses: &[
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Bliksemstage in de haven",
+                format: WorkVisitFormat::LightningInternship,
+                ages: (13, 16),
+                group: (3, 6),
+                starts_at: "2027-02-10T08:30:00Z",
+                hours: 3,
+            },
             name: "Havenbedrijf Rotterdam",
             kind: B::Company,
             sectors: &[N::H],
@@ -150,6 +173,14 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             }],
         },
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Proefdag zorg en lab",
+                format: WorkVisitFormat::TasterDay,
+                ages: (14, 17),
+                group: (4, 12),
+                starts_at: "2027-03-17T08:00:00Z",
+                hours: 6,
+            },
             name: "Erasmus MC",
             kind: B::NonProfit,
             sectors: &[N::Q, N::M],
@@ -163,6 +194,14 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             }],
         },
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Sollicitatietraining",
+                format: WorkVisitFormat::MockInterview,
+                ages: (14, 18),
+                group: (10, 30),
+                starts_at: "2027-04-14T12:00:00Z",
+                hours: 2,
+            },
             name: "JINC Rotterdam",
             kind: B::Intermediary,
             sectors: &[N::P],
@@ -232,6 +271,14 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
     ],
     businesses: &[
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Jobspotters: chauffeur en mecanicien",
+                format: WorkVisitFormat::JobTryoutTrack,
+                ages: (12, 14),
+                group: (2, 3),
+                starts_at: "2027-02-03T12:30:00Z",
+                hours: 3,
+            },
             name: "De Lijn Vlaams-Brabant",
             kind: B::PublicService,
             sectors: &[N::H],
@@ -245,6 +292,14 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             }],
         },
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Jobspotters bij de brandweer",
+                format: WorkVisitFormat::JobTryoutTrack,
+                ages: (12, 14),
+                group: (2, 3),
+                starts_at: "2027-02-10T12:30:00Z",
+                hours: 3,
+            },
             name: "Brandweer Leuven",
             kind: B::PublicService,
             sectors: &[N::O],
@@ -258,6 +313,14 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             }],
         },
         BusinessSeed {
+            offer: OfferSeed {
+                title: "Maak je eigen radio-uitzending",
+                format: WorkVisitFormat::Workshop,
+                ages: (12, 18),
+                group: (2, 6),
+                starts_at: "2027-03-03T12:30:00Z",
+                hours: 3,
+            },
             name: "Radio Scorpio",
             kind: B::NonProfit,
             sectors: &[N::J, N::R],
@@ -280,6 +343,92 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
         competences: &[C::Qualities, C::Motives, C::WorkExploration],
     }],
 };
+
+/// One published offering of `business` with one slot hosted by its first coach
+/// (with a teacher present when that coach has no screening). A track meets weekly
+/// three times.
+async fn seed_offer(
+    state: &AppState,
+    tenant: &driehoek_domain::tenants::Tenant,
+    offer: &OfferSeed<'_>,
+    business: &driehoek_domain::businesses::Business,
+    seed: &TenantSeed<'_>,
+    coach: Option<(driehoek_domain::ids::CoachId, bool)>,
+) -> Result<(), DomainError> {
+    let admin = Actor::bootstrap_admin();
+    let mut levels: Vec<EducationLevel> = Vec::new();
+    for level in seed.schools.iter().flat_map(|s| s.levels.iter().copied()) {
+        if !levels.contains(&level) {
+            levels.push(level);
+        }
+    }
+    let visit = state
+        .work_visits
+        .create(
+            &admin,
+            tenant.id,
+            NewWorkVisit {
+                business_id: business.id,
+                programme_id: None,
+                external_id: None,
+                title: name(offer.title)?,
+                description: business.description.clone(),
+                format: offer.format,
+                sectors: business.sectors.clone(),
+                occupations: Vec::new(),
+                competences: vec![Competence::WorkExploration, Competence::Qualities],
+                ages: AgeRange::new(offer.ages.0, offer.ages.1).map_err(invalid)?,
+                education_levels: levels,
+                group_size: GroupSize::new(offer.group.0, offer.group.1).map_err(invalid)?,
+                languages: vec![LanguageCode::parse("nl").map_err(invalid)?],
+                location: address("Hoofdingang 1", "0000", seed.city)?,
+                online: false,
+                accessibility: None,
+                requirements: None,
+                status: Some(WorkVisitStatus::Published),
+            },
+        )
+        .await?;
+    let start = chrono::DateTime::parse_from_rfc3339(offer.starts_at)
+        .map_err(|e| invalid(e.to_string()))?
+        .with_timezone(&chrono::Utc);
+    let meetings = if offer.format == WorkVisitFormat::JobTryoutTrack {
+        3
+    } else {
+        1
+    };
+    let sessions: Vec<Session> = (0..meetings)
+        .map(|week| {
+            let starts_at = start + chrono::Duration::weeks(week);
+            Session {
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(offer.hours),
+            }
+        })
+        .collect();
+    let ends_at = sessions.last().map(|s| s.ends_at).unwrap_or(start);
+    let schedule = Schedule::new(
+        start,
+        ends_at,
+        if meetings > 1 { sessions } else { Vec::new() },
+    )?;
+    state
+        .work_visits
+        .create_slot(
+            &admin,
+            tenant,
+            visit.id,
+            NewSlot {
+                external_id: None,
+                schedule,
+                capacity: u32::from(offer.group.1),
+                coach_id: coach.map(|(id, _)| id),
+                teacher_present: coach.is_some_and(|(_, screened)| !screened),
+            },
+        )
+        .await?;
+    Ok(())
+}
 
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
 pub async fn seed_demo(state: &AppState) -> Result<Vec<DemoKey>, DomainError> {
@@ -360,6 +509,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 },
             )
             .await?;
+        let mut first_coach = None;
         for c in b.coaches {
             let screening = match c.screening {
                 Some(kind) => Some(
@@ -368,7 +518,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 ),
                 None => None,
             };
-            state
+            let coach = state
                 .businesses
                 .create_coach(
                     &admin,
@@ -391,7 +541,9 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                     },
                 )
                 .await?;
+            first_coach.get_or_insert((coach.id, coach.screening.is_some()));
         }
+        seed_offer(state, &tenant, &b.offer, &business, seed, first_coach).await?;
         businesses.push(business);
     }
 

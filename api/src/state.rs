@@ -8,6 +8,7 @@ use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::tenants::{TenantRepository, TenantService};
+use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
 use driehoek_infra::redis_store::RedisStore;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub schools: SchoolService,
     pub businesses: BusinessService,
     pub programmes: ProgrammeService,
+    pub work_visits: WorkVisitService,
     pub database: Database,
     pub redis: Option<RedisStore>,
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
@@ -51,7 +53,13 @@ impl AppState {
             api_keys: ApiKeyService::new(key_repo, schools.clone(), businesses.clone()),
             schools: SchoolService::new(schools.clone()),
             businesses: BusinessService::new(businesses.clone(), database.coaches()),
-            programmes: ProgrammeService::new(database.programmes(), schools, businesses),
+            programmes: ProgrammeService::new(database.programmes(), schools, businesses.clone()),
+            work_visits: WorkVisitService::new(
+                database.work_visits(),
+                businesses,
+                database.coaches(),
+                database.programmes(),
+            ),
             database,
             redis,
             admin_key_digest,

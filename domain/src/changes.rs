@@ -30,6 +30,8 @@ pub mod resource {
     pub const COACH: &str = "coach";
     pub const PROGRAMME: &str = "programme";
     pub const PROGRAMME_MEMBER: &str = "programme_member";
+    pub const WORK_VISIT: &str = "work_visit";
+    pub const SLOT: &str = "slot";
 }
 
 /// One recorded change, as the feed will serve it.

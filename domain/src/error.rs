@@ -105,6 +105,16 @@ pub enum ConflictKind {
     Duplicate,
     /// The resource is still referenced and cannot be removed.
     ResourceInUse,
+    /// The resource's state does not allow this (e.g. deleting a published offering).
+    InvalidState,
+}
+
+/// A domain rule the request breaks, reported with its own stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The coach's screening is missing or does not cover the slot, and the tenant's
+    /// policy requires one.
+    CoachScreeningInvalid,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +127,12 @@ pub enum DomainError {
     Forbidden(String),
     #[error("conflict: {message}")]
     Conflict { kind: ConflictKind, message: String },
+    #[error("{message}")]
+    RuleBroken {
+        rule: Rule,
+        pointer: String,
+        message: String,
+    },
     #[error("version mismatch: the resource is at version {current}")]
     VersionMismatch { current: i64 },
     #[error("dependency unavailable: {0}")]
@@ -129,6 +145,14 @@ impl DomainError {
     pub fn conflict(kind: ConflictKind, message: impl Into<String>) -> Self {
         Self::Conflict {
             kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn rule(rule: Rule, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::RuleBroken {
+            rule,
+            pointer: pointer.into(),
             message: message.into(),
         }
     }

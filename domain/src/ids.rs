@@ -62,3 +62,5 @@ id_type!(BusinessId);
 id_type!(CoachId);
 id_type!(ProgrammeId);
 id_type!(ProgrammeMemberId);
+id_type!(WorkVisitId);
+id_type!(SlotId);

@@ -20,5 +20,6 @@ pub mod schools;
 pub mod tenants;
 pub mod values;
 pub mod versioning;
+pub mod work_visits;
 
 pub use error::{DomainError, FieldError, ValidationErrors};

@@ -9,7 +9,7 @@ pub struct Migration;
 
 /// A tenant-owned table: `(tenant_id, id)` primary key, the tenant foreign key and the
 /// version columns. Callers add their own columns and constraints.
-fn tenant_table(name: &'static str) -> TableCreateStatement {
+pub(crate) fn tenant_table(name: &'static str) -> TableCreateStatement {
     Table::create()
         .table(name)
         .if_not_exists()
@@ -30,7 +30,7 @@ fn tenant_table(name: &'static str) -> TableCreateStatement {
 }
 
 /// A foreign key `(tenant_id, column)` → `table (tenant_id, id)`.
-fn tenant_fk(
+pub(crate) fn tenant_fk(
     from: &'static str,
     column: &'static str,
     to: &'static str,
@@ -44,14 +44,18 @@ fn tenant_fk(
         .to_owned()
 }
 
-fn address_cols(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+pub(crate) fn address_cols(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
     table
         .col(text_null("address_street"))
         .col(text_null("address_postal_code"))
         .col(text_null("address_city"))
 }
 
-fn index(table: &'static str, name: &str, cols: &[&'static str]) -> IndexCreateStatement {
+pub(crate) fn index(
+    table: &'static str,
+    name: &str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index
         .name(format!("ix_{table}_{name}"))

@@ -47,6 +47,7 @@ impl Modify for BearerKeys {
         (name = "schools", description = "Schools and other participating organisations."),
         (name = "businesses", description = "Partners offering work visits, and their coaches."),
         (name = "programmes", description = "Programmes the city runs and their members."),
+        (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )

@@ -266,6 +266,21 @@ impl TestApp {
         reply.id()
     }
 
+    /// Creates a work visit of `business` with `status` and returns its id.
+    pub async fn work_visit(&self, tenant: &str, business: &str, status: &str) -> String {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/work-visits"),
+                &self.admin(),
+                json!({"business_id": business, "title": "Een ochtend in de haven", "format": "company_visit", "sectors": ["H"],
+                       "min_age": 12, "max_age": 15, "group_size_min": 2, "group_size_max": 25, "online": false,
+                       "location": {"street": "Wilhelminakade 909", "postal_code": "3072 AP", "city": "Rotterdam"}, "status": status}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
     /// Ids of every page of a collection, following `next_cursor`.
     pub async fn all_ids(&self, path: &str, key: &Key, limit: u32) -> Vec<String> {
         let mut ids = Vec::new();
@@ -299,6 +314,9 @@ pub struct World {
     pub coach: String,
     pub programme: String,
     pub member: String,
+    /// A published work visit of `business`, with one slot.
+    pub work_visit: String,
+    pub slot: String,
     pub city: Key,
     pub school_key: Key,
     pub business_key: Key,
@@ -329,6 +347,16 @@ impl World {
             )
             .await
             .id();
+        let work_visit = app.work_visit(&tenant, &business, "published").await;
+        let slot = app
+            .post(
+                &format!("/v1/tenants/{tenant}/work-visits/{work_visit}/slots"),
+                &app.admin(),
+                json!({"starts_at": "2027-03-03T08:30:00Z", "ends_at": "2027-03-03T12:00:00Z", "capacity": 3}),
+            )
+            .await;
+        assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
+        let slot = slot.id();
         let city = app.key(&tenant, "city_admin", None).await;
         let school_key = app
             .key(&tenant, "school", Some(("school_id", &school)))
@@ -346,6 +374,8 @@ impl World {
             coach,
             programme,
             member,
+            work_visit,
+            slot,
             city,
             school_key,
             business_key,
@@ -372,11 +402,22 @@ impl World {
                 "/v1/tenants/{t}/programmes/{}/members/{}",
                 self.programme, self.member
             ),
+            format!("/v1/tenants/{t}/work-visits/{}", self.work_visit),
+            format!(
+                "/v1/tenants/{t}/work-visits/{}/slots/{}",
+                self.work_visit, self.slot
+            ),
         ] {
             let reply = app.get(&path, &app.admin()).await;
             snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));
         }
-        for list in ["schools", "businesses", "programmes", "api-keys"] {
+        for list in [
+            "schools",
+            "businesses",
+            "programmes",
+            "api-keys",
+            "work-visits",
+        ] {
             let ids = app
                 .all_ids(&format!("/v1/tenants/{t}/{list}"), &app.admin(), 200)
                 .await;

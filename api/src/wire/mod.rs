@@ -8,6 +8,7 @@ pub mod programmes;
 pub mod schools;
 pub mod tenants;
 pub mod vocabularies;
+pub mod work_visits;
 
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::values::{Address, ShortText};
@@ -82,6 +83,9 @@ code_type!(CoachScreeningPolicyCode => driehoek_domain::tenants::CoachScreeningP
 code_type!(ParticipationStatusCode => driehoek_domain::businesses::ParticipationStatus, "Whether a partner or coach takes part.");
 code_type!(ProgrammeStatusCode => driehoek_domain::programmes::ProgrammeStatus, "A programme's life cycle.");
 code_type!(MemberRoleCode => driehoek_domain::programmes::MemberRole, "The part an organisation plays in a programme.");
+code_type!(WorkVisitFormatCode => driehoek_domain::vocabularies::WorkVisitFormat, "Work-visit format (vocabulary `work_visit_formats`).");
+code_type!(WorkVisitStatusCode => driehoek_domain::work_visits::WorkVisitStatus, "`draft` → `published` → `withdrawn`; only published ones are visible to schools and integrators.");
+code_type!(SlotStatusCode => driehoek_domain::work_visits::SlotStatus, "Whether a slot takes place.");
 
 /// A list in a response: one page of `data` and where to continue.
 #[derive(Debug, Serialize, ToSchema)]

@@ -294,3 +294,82 @@ pub mod programme_members {
 
     tenant_table!(driehoek_domain::changes::resource::PROGRAMME_MEMBER);
 }
+
+pub mod work_visits {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "work_visits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub business_id: Uuid,
+        pub programme_id: Option<Uuid>,
+        pub external_id: Option<String>,
+        pub title: String,
+        pub description: Option<String>,
+        pub format: String,
+        pub sectors: String,
+        pub occupations: String,
+        pub competences: String,
+        pub min_age: i32,
+        pub max_age: i32,
+        pub education_levels: String,
+        pub group_size_min: i32,
+        pub group_size_max: i32,
+        pub languages: String,
+        pub address_street: Option<String>,
+        pub address_postal_code: Option<String>,
+        pub address_city: Option<String>,
+        pub online: bool,
+        pub accessibility: Option<String>,
+        pub requirements: Option<String>,
+        pub status: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::WORK_VISIT);
+}
+
+pub mod slots {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "slots")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub work_visit_id: Uuid,
+        pub external_id: Option<String>,
+        pub starts_at: DateTimeUtc,
+        pub ends_at: DateTimeUtc,
+        /// JSON array of `{starts_at, ends_at}`.
+        pub sessions: String,
+        pub capacity: i32,
+        pub seats_booked: i32,
+        pub coach_id: Option<Uuid>,
+        pub teacher_present: bool,
+        pub status: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::SLOT);
+}

@@ -10,6 +10,7 @@ mod programmes;
 mod schools;
 mod tenants;
 pub(crate) mod versioned;
+mod work_visits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use driehoek_domain::error::{ConflictKind, DomainError};
 use driehoek_domain::programmes::ProgrammeRepository;
 use driehoek_domain::schools::SchoolRepository;
 use driehoek_domain::tenants::TenantRepository;
+use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
@@ -33,6 +35,7 @@ pub use changes::record_change;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use schools::SeaOrmSchoolRepository;
 pub use tenants::SeaOrmTenantRepository;
+pub use work_visits::SeaOrmWorkVisitRepository;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {
@@ -166,6 +169,10 @@ impl Database {
     pub fn programmes(&self) -> Arc<dyn ProgrammeRepository> {
         Arc::new(SeaOrmProgrammeRepository::new(self.conn.clone()))
     }
+
+    pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {
+        Arc::new(SeaOrmWorkVisitRepository::new(self.conn.clone()))
+    }
 }
 
 fn one_line(message: &str) -> String {
@@ -205,6 +212,14 @@ pub fn write_error(error: DbErr, duplicate_message: &str) -> DomainError {
             ConflictKind::ResourceInUse,
             "the resource refers to, or is referred to by, another one",
         ),
+        // SQLite reports a RESTRICT foreign key as SQLITE_CONSTRAINT_TRIGGER (1811),
+        // which sea-orm does not classify; the message is SQLite's fixed text.
+        None if error.to_string().contains("FOREIGN KEY constraint failed") => {
+            DomainError::conflict(
+                ConflictKind::ResourceInUse,
+                "the resource is still referred to",
+            )
+        }
         _ => db_error(error),
     }
 }

@@ -41,6 +41,15 @@ async fn add(app: &TestApp, w: &World, which: &str, n: usize) {
                 json!({"business_id": business, "role": "host", "joined_on": "2027-01-01"}),
             )
         }
+        "work-visits" => {
+            app.work_visit(t, &w.business, "draft").await;
+            return;
+        }
+        "slots" => (
+            format!("/v1/tenants/{t}/work-visits/{}/slots", w.work_visit),
+            json!({"starts_at": format!("2027-04-{:02}T08:00:00Z", n % 28 + 1),
+                   "ends_at": format!("2027-04-{:02}T12:00:00Z", n % 28 + 1), "capacity": 4}),
+        ),
         other => panic!("unknown collection {other}"),
     };
     let reply = app.post(&path, &app.admin(), body).await;
@@ -58,6 +67,7 @@ fn list_path(w: &World, which: &str) -> String {
         "tenants" => "/v1/tenants".to_owned(),
         "coaches" => format!("/v1/tenants/{t}/businesses/{}/coaches", w.business),
         "members" => format!("/v1/tenants/{t}/programmes/{}/members", w.programme),
+        "slots" => format!("/v1/tenants/{t}/work-visits/{}/slots", w.work_visit),
         other => format!("/v1/tenants/{t}/{other}"),
     }
 }
@@ -83,6 +93,8 @@ async fn every_collection_pages_without_skipping_or_repeating_while_rows_are_ins
         "coaches",
         "programmes",
         "members",
+        "work-visits",
+        "slots",
     ] {
         for n in 0..4 {
             add(&app, &w, which, n).await;
@@ -144,6 +156,19 @@ async fn a_stale_if_match_is_refused_on_every_versioned_resource_and_changes_not
                 w.programme, w.member
             ),
             json!({"role": "funder"}),
+            true,
+        ),
+        (
+            format!("/v1/tenants/{t}/work-visits/{}", w.work_visit),
+            json!({"title": "Stale"}),
+            true,
+        ),
+        (
+            format!(
+                "/v1/tenants/{t}/work-visits/{}/slots/{}",
+                w.work_visit, w.slot
+            ),
+            json!({"capacity": 7}),
             true,
         ),
     ];

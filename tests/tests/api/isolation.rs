@@ -12,6 +12,8 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
             json!({"display_name": "pwned"})
         } else if path.ends_with("{member_id}") {
             json!({"role": "funder"})
+        } else if path.ends_with("{slot_id}") {
+            json!({"capacity": 99})
         } else {
             json!({"name": "pwned"})
         });
@@ -29,6 +31,11 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
         json!({"name": "pwned", "starts_on": "2027-01-01"})
     } else if path.ends_with("/members") {
         json!({"business_id": victim.other_business, "role": "host", "joined_on": "2027-01-01"})
+    } else if path.ends_with("/slots") {
+        json!({"starts_at": "2027-05-01T08:00:00Z", "ends_at": "2027-05-01T12:00:00Z", "capacity": 5})
+    } else if path.ends_with("/work-visits") {
+        json!({"business_id": victim.business, "title": "pwned", "format": "workshop", "min_age": 12, "max_age": 14,
+               "group_size_min": 1, "group_size_max": 5, "online": true})
     } else if path.ends_with("/api-keys") {
         json!({"name": "pwned", "role": "city_admin"})
     } else {
@@ -44,6 +51,8 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{coach_id}", &ids.coach)
         .replace("{programme_id}", &ids.programme)
         .replace("{member_id}", &ids.member)
+        .replace("{work_visit_id}", &ids.work_visit)
+        .replace("{slot_id}", &ids.slot)
         .replace("{key_id}", key_id)
 }
 
@@ -128,6 +137,8 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
             &victim.coach,
             &victim.programme,
             &victim.member,
+            &victim.work_visit,
+            &victim.slot,
             &victim_key_id,
         ] {
             assert!(!text.contains(id.as_str()), "{method} {path} leaked {id}");

@@ -13,3 +13,4 @@ mod programmes;
 mod schools;
 mod tenants;
 mod vocabularies;
+mod work_visits;

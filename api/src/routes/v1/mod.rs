@@ -6,6 +6,7 @@ pub mod programmes;
 pub mod schools;
 pub mod tenants;
 pub mod vocabularies;
+pub mod work_visits;
 
 use chrono::{DateTime, Utc};
 use driehoek_domain::vocabularies::Vocabulary;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     businesses::configure(cfg);
     programmes::configure(cfg);
     vocabularies::configure(cfg);
+    work_visits::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.

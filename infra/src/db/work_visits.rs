@@ -1,0 +1,450 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name};
+use driehoek_domain::vocabularies::{
+    Competence, EducationLevel, NaceSection, Vocabulary, WorkVisitFormat,
+};
+use driehoek_domain::work_visits::{
+    AgeRange, ExternalId, GroupSize, Schedule, Session, Slot, SlotStatus, Visibility, WorkVisit,
+    WorkVisitFilter, WorkVisitRepository, WorkVisitStatus,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::entities::{slots, work_visits};
+use super::schools::{address_columns, address_from_columns};
+use super::versioned::{self, RowChange};
+use super::{
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+};
+
+const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
+const DUPLICATE_SLOT: &str = "external_id is already used by another slot of this work visit";
+
+pub struct SeaOrmWorkVisitRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmWorkVisitRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn small(value: u16) -> i32 {
+    i32::from(value)
+}
+
+fn visit_row(v: &WorkVisit) -> RowChange {
+    RowChange {
+        tenant: v.tenant_id.as_uuid(),
+        id: v.id.as_uuid(),
+        version: v.version,
+        at: v.updated_at,
+    }
+}
+
+fn to_model(v: &WorkVisit) -> work_visits::Model {
+    let (address_street, address_postal_code, address_city) = address_columns(&v.location);
+    work_visits::Model {
+        tenant_id: v.tenant_id.as_uuid(),
+        id: v.id.as_uuid(),
+        version: v.version,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        business_id: v.business_id.as_uuid(),
+        programme_id: v.programme_id.map(|p| p.as_uuid()),
+        external_id: v.external_id.as_ref().map(|e| e.as_str().to_owned()),
+        title: v.title.to_string(),
+        description: v.description.as_ref().map(|d| d.to_string()),
+        format: v.format.code().to_owned(),
+        sectors: encode_codes(v.sectors.iter().map(|s| s.code())),
+        occupations: encode_codes(v.occupations.iter().map(|o| o.as_str())),
+        competences: encode_codes(v.competences.iter().map(|c| c.code())),
+        min_age: i32::from(v.ages.min()),
+        max_age: i32::from(v.ages.max()),
+        education_levels: encode_codes(v.education_levels.iter().map(|l| l.code())),
+        group_size_min: small(v.group_size.min()),
+        group_size_max: small(v.group_size.max()),
+        languages: encode_codes(v.languages.iter().map(|l| l.as_str())),
+        address_street,
+        address_postal_code,
+        address_city,
+        online: v.online,
+        accessibility: v.accessibility.as_ref().map(|a| a.to_string()),
+        requirements: v.requirements.as_ref().map(|r| r.to_string()),
+        status: v.status.code().to_owned(),
+    }
+}
+
+fn from_model(m: work_visits::Model) -> DomainResult<WorkVisit> {
+    let bad = |e: String| corrupt("work visit", e);
+    let age = |v: i32| u8::try_from(v).map_err(|e| bad(e.to_string()));
+    let size = |v: i32| u16::try_from(v).map_err(|e| bad(e.to_string()));
+    Ok(WorkVisit {
+        id: WorkVisitId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        business_id: BusinessId::from_uuid(m.business_id),
+        programme_id: m.programme_id.map(ProgrammeId::from_uuid),
+        external_id: m
+            .external_id
+            .as_deref()
+            .map(ExternalId::parse)
+            .transpose()
+            .map_err(bad)?,
+        title: Name::parse(&m.title).map_err(bad)?,
+        description: m
+            .description
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        format: WorkVisitFormat::parse(&m.format).map_err(bad)?,
+        sectors: decode_codes(&m.sectors)
+            .map(NaceSection::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        occupations: decode_codes(&m.occupations)
+            .map(IscoCode::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        competences: decode_codes(&m.competences)
+            .map(Competence::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        ages: AgeRange::new(age(m.min_age)?, age(m.max_age)?).map_err(bad)?,
+        education_levels: decode_codes(&m.education_levels)
+            .map(EducationLevel::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        group_size: GroupSize::new(size(m.group_size_min)?, size(m.group_size_max)?)
+            .map_err(bad)?,
+        languages: decode_codes(&m.languages)
+            .map(LanguageCode::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        location: address_from_columns(m.address_street, m.address_postal_code, m.address_city)
+            .map_err(bad)?,
+        online: m.online,
+        accessibility: m
+            .accessibility
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        requirements: m
+            .requirements
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        status: WorkVisitStatus::parse(&m.status).map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// The stored shape of one session.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+}
+
+fn slot_row(s: &Slot) -> RowChange {
+    RowChange {
+        tenant: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        at: s.updated_at,
+    }
+}
+
+fn slot_to_model(s: &Slot) -> slots::Model {
+    let sessions: Vec<StoredSession> = s
+        .schedule
+        .sessions()
+        .iter()
+        .map(|x| StoredSession {
+            starts_at: x.starts_at,
+            ends_at: x.ends_at,
+        })
+        .collect();
+    slots::Model {
+        tenant_id: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        work_visit_id: s.work_visit_id.as_uuid(),
+        external_id: s.external_id.as_ref().map(|e| e.as_str().to_owned()),
+        starts_at: s.schedule.starts_at(),
+        ends_at: s.schedule.ends_at(),
+        sessions: serde_json::to_string(&sessions).unwrap_or_else(|_| "[]".to_owned()),
+        capacity: i32::try_from(s.capacity).unwrap_or(i32::MAX),
+        seats_booked: i32::try_from(s.seats_booked).unwrap_or(i32::MAX),
+        coach_id: s.coach_id.map(|c| c.as_uuid()),
+        teacher_present: s.teacher_present,
+        status: s.status.code().to_owned(),
+    }
+}
+
+fn slot_from_model(m: slots::Model) -> DomainResult<Slot> {
+    let bad = |e: String| corrupt("slot", e);
+    let stored: Vec<StoredSession> =
+        serde_json::from_str(&m.sessions).map_err(|e| bad(e.to_string()))?;
+    let sessions = stored
+        .into_iter()
+        .map(|s| Session {
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+        })
+        .collect();
+    Ok(Slot {
+        id: SlotId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        work_visit_id: WorkVisitId::from_uuid(m.work_visit_id),
+        external_id: m
+            .external_id
+            .as_deref()
+            .map(ExternalId::parse)
+            .transpose()
+            .map_err(bad)?,
+        schedule: Schedule::new(m.starts_at, m.ends_at, sessions)
+            .map_err(|e| bad(e.to_string()))?,
+        capacity: u32::try_from(m.capacity).map_err(|e| bad(e.to_string()))?,
+        seats_booked: u32::try_from(m.seats_booked).map_err(|e| bad(e.to_string()))?,
+        coach_id: m.coach_id.map(CoachId::from_uuid),
+        teacher_present: m.teacher_present,
+        status: SlotStatus::parse(&m.status).map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// "Has a scheduled slot (in the window, with seats left)": an EXISTS over the
+/// visit's slots, served by the `(tenant_id, work_visit_id, starts_at)` index.
+fn slot_condition(filter: &WorkVisitFilter) -> Option<Condition> {
+    if filter.from.is_none() && filter.to.is_none() && !filter.available {
+        return None;
+    }
+    let mut slots_query = Query::select();
+    slots_query
+        .expr(Expr::val(1))
+        .from(slots::Entity)
+        .and_where(
+            Expr::col((slots::Entity, slots::Column::TenantId))
+                .equals((work_visits::Entity, work_visits::Column::TenantId)),
+        )
+        .and_where(
+            Expr::col((slots::Entity, slots::Column::WorkVisitId))
+                .equals((work_visits::Entity, work_visits::Column::Id)),
+        )
+        .and_where(
+            Expr::col((slots::Entity, slots::Column::Status)).eq(SlotStatus::Scheduled.code()),
+        );
+    if let Some(from) = filter.from {
+        slots_query.and_where(Expr::col((slots::Entity, slots::Column::StartsAt)).gte(from));
+    }
+    if let Some(to) = filter.to {
+        slots_query.and_where(Expr::col((slots::Entity, slots::Column::StartsAt)).lt(to));
+    }
+    if filter.available {
+        slots_query.and_where(
+            Expr::col((slots::Entity, slots::Column::SeatsBooked))
+                .lt(Expr::col((slots::Entity, slots::Column::Capacity))),
+        );
+    }
+    Some(Condition::all().add(Expr::exists(slots_query)))
+}
+
+#[async_trait]
+impl WorkVisitRepository for SeaOrmWorkVisitRepository {
+    async fn insert(&self, visit: &WorkVisit) -> DomainResult<()> {
+        let model = to_model(visit).into_active_model().reset_all();
+        versioned::insert::<work_visits::Entity>(&self.db, visit_row(visit), model, DUPLICATE_VISIT)
+            .await
+    }
+
+    async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
+        work_visits::scoped(tenant.as_uuid())
+            .filter(work_visits::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &WorkVisitFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<WorkVisit>> {
+        use work_visits::Column as C;
+        let mut query = work_visits::scoped(tenant.as_uuid())
+            .order_by_asc(C::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(C::Id.gt(after));
+        }
+        query = match filter.visibility {
+            Visibility::All => query,
+            Visibility::Published => query.filter(C::Status.eq(WorkVisitStatus::Published.code())),
+            Visibility::PublishedOrOwn(own) => query.filter(
+                Condition::any()
+                    .add(C::Status.eq(WorkVisitStatus::Published.code()))
+                    .add(C::BusinessId.eq(own.as_uuid())),
+            ),
+        };
+        if let Some(status) = filter.status {
+            query = query.filter(C::Status.eq(status.code()));
+        }
+        if let Some(q) = &filter.q {
+            query = query.filter(lower(C::Title).like(contains_text(q)));
+        }
+        if let Some(sector) = filter.sector {
+            query = query.filter(Expr::col(C::Sectors).like(holds_code(sector.code())));
+        }
+        if let Some(occupation) = &filter.occupation {
+            query = query.filter(Expr::col(C::Occupations).like(holds_code(occupation.as_str())));
+        }
+        if let Some(format) = filter.format {
+            query = query.filter(C::Format.eq(format.code()));
+        }
+        if let Some(level) = filter.education_level {
+            query = query.filter(Expr::col(C::EducationLevels).like(holds_code(level.code())));
+        }
+        if let Some(age) = filter.age {
+            query = query
+                .filter(C::MinAge.lte(i32::from(age)))
+                .filter(C::MaxAge.gte(i32::from(age)));
+        }
+        if let Some(business) = filter.business_id {
+            query = query.filter(C::BusinessId.eq(business.as_uuid()));
+        }
+        if let Some(programme) = filter.programme_id {
+            query = query.filter(C::ProgrammeId.eq(programme.as_uuid()));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(C::UpdatedAt.gte(since));
+        }
+        if let Some(condition) = slot_condition(filter) {
+            query = query.filter(condition);
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn update(&self, visit: &WorkVisit, expected_version: i64) -> DomainResult<bool> {
+        let model = to_model(visit).into_active_model().reset_all();
+        versioned::update::<work_visits::Entity>(
+            &self.db,
+            visit_row(visit),
+            model,
+            expected_version,
+            DUPLICATE_VISIT,
+        )
+        .await
+    }
+
+    async fn delete(&self, visit: &WorkVisit) -> DomainResult<bool> {
+        let (tenant, id) = (visit.tenant_id.as_uuid(), visit.id.as_uuid());
+        let txn = begin_write(&self.db).await?;
+        let slot_rows = slots::scoped(tenant)
+            .filter(slots::Column::WorkVisitId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        for slot in slot_rows {
+            versioned::delete_in::<slots::Entity>(&txn, tenant, slot.id, slot.version).await?;
+        }
+        if !versioned::delete_in::<work_visits::Entity>(&txn, tenant, id, visit.version).await? {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn insert_slot(&self, slot: &Slot) -> DomainResult<()> {
+        let model = slot_to_model(slot).into_active_model().reset_all();
+        versioned::insert::<slots::Entity>(&self.db, slot_row(slot), model, DUPLICATE_SLOT).await
+    }
+
+    async fn get_slot(
+        &self,
+        tenant: TenantId,
+        visit: WorkVisitId,
+        id: SlotId,
+    ) -> DomainResult<Option<Slot>> {
+        slots::scoped(tenant.as_uuid())
+            .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
+            .filter(slots::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(slot_from_model)
+            .transpose()
+    }
+
+    async fn list_slots(
+        &self,
+        tenant: TenantId,
+        visit: WorkVisitId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Slot>> {
+        let mut query = slots::scoped(tenant.as_uuid())
+            .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
+            .order_by_asc(slots::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(slots::Column::Id.gt(after));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(slot_from_model)
+            .collect()
+    }
+
+    async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool> {
+        let mut model = slot_to_model(slot).into_active_model().reset_all();
+        // Bookings own this counter; a slot edit must never overwrite it.
+        model.not_set(slots::Column::SeatsBooked);
+        versioned::update::<slots::Entity>(
+            &self.db,
+            slot_row(slot),
+            model,
+            expected_version,
+            DUPLICATE_SLOT,
+        )
+        .await
+    }
+
+    async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool> {
+        versioned::delete::<slots::Entity>(
+            &self.db,
+            slot.tenant_id.as_uuid(),
+            slot.id.as_uuid(),
+            slot.version,
+        )
+        .await
+    }
+}
