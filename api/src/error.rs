@@ -56,12 +56,15 @@ catalogue! {
     MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "The path exists but does not accept this method; see the `Allow` header.";
     Duplicate => "duplicate", 409, "Duplicate", "A value that must be unique is already taken.";
     ResourceInUse => "resource_in_use", 409, "Resource in use", "The resource is still referred to and cannot be removed yet.";
+    SlotFull => "slot_full", 409, "Slot full", "Not enough seats are left on the slot. Ask for the wait-list with `\"waitlist\": true`, or choose another slot.";
+    SlotUnavailable => "slot_unavailable", 409, "Slot unavailable", "The slot cannot be booked: it is cancelled, has already started, or its work visit is not published.";
     StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
     VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "Send `Content-Type: application/json` (PATCH also accepts `application/merge-patch+json`).";
     ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid; `errors[]` points at each with a JSON Pointer.";
     UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
+    OutsideTargetGroup => "outside_target_group", 422, "Outside the target group", "The group does not fit the offering: its size is outside the offering's group size or the slot's capacity, or the school teaches none of the offering's education levels.";
     CoachScreeningInvalid => "coach_screening_invalid", 422, "Coach screening invalid", "The tenant requires coaches to be screened (VOG, model 596.2, DBS) for this slot, and the coach's screening is missing, too recent or expires before the slot's last day.";
     RateLimited => "rate_limited", 429, "Rate limited", "Too many requests for this key; wait for `Retry-After` seconds.";
     Internal => "internal", 500, "Internal error", "Something failed on our side. The log holds the details under the response's `request_id`.";
@@ -215,6 +218,8 @@ impl From<DomainError> for ApiError {
                     ConflictKind::Duplicate => ErrorCode::Duplicate,
                     ConflictKind::ResourceInUse => ErrorCode::ResourceInUse,
                     ConflictKind::InvalidState => ErrorCode::StateConflict,
+                    ConflictKind::SlotFull => ErrorCode::SlotFull,
+                    ConflictKind::SlotUnavailable => ErrorCode::SlotUnavailable,
                 };
                 Self::new(code, message)
             }
@@ -225,6 +230,7 @@ impl From<DomainError> for ApiError {
             } => {
                 let code = match rule {
                     Rule::CoachScreeningInvalid => ErrorCode::CoachScreeningInvalid,
+                    Rule::OutsideTargetGroup => ErrorCode::OutsideTargetGroup,
                 };
                 let mut error = Self::new(code, message.clone());
                 error.errors.push(ProblemFieldError { pointer, message });

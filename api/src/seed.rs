@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::bookings::{BookingContact, NewBooking};
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
 use driehoek_domain::error::DomainError;
 use driehoek_domain::ids::TenantId;
@@ -354,7 +355,7 @@ async fn seed_offer(
     business: &driehoek_domain::businesses::Business,
     seed: &TenantSeed<'_>,
     coach: Option<(driehoek_domain::ids::CoachId, bool)>,
-) -> Result<(), DomainError> {
+) -> Result<driehoek_domain::ids::SlotId, DomainError> {
     let admin = Actor::bootstrap_admin();
     let mut levels: Vec<EducationLevel> = Vec::new();
     for level in seed.schools.iter().flat_map(|s| s.levels.iter().copied()) {
@@ -412,7 +413,7 @@ async fn seed_offer(
         ends_at,
         if meetings > 1 { sessions } else { Vec::new() },
     )?;
-    state
+    let slot = state
         .work_visits
         .create_slot(
             &admin,
@@ -427,7 +428,7 @@ async fn seed_offer(
             },
         )
         .await?;
-    Ok(())
+    Ok(slot.id)
 }
 
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
@@ -490,6 +491,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
     }
 
     let mut businesses = Vec::new();
+    let mut offered_slots = Vec::new();
     for b in seed.businesses {
         let business = state
             .businesses
@@ -543,8 +545,33 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 .await?;
             first_coach.get_or_insert((coach.id, coach.screening.is_some()));
         }
-        seed_offer(state, &tenant, &b.offer, &business, seed, first_coach).await?;
+        offered_slots
+            .push(seed_offer(state, &tenant, &b.offer, &business, seed, first_coach).await?);
         businesses.push(business);
+    }
+
+    // The first school books its place on the first partner's offering.
+    if let (Some(school), Some(slot)) = (schools.first(), offered_slots.first()) {
+        state
+            .bookings
+            .book(
+                &admin,
+                t,
+                NewBooking {
+                    slot_id: *slot,
+                    school_id: Some(school.id),
+                    group_name: name("Klas 2A")?,
+                    seats: u32::from(seed.businesses[0].offer.group.1.min(3)),
+                    contact: BookingContact {
+                        name: name("Loopbaancoördinator")?,
+                        email: school.contact_email.clone(),
+                        phone: None,
+                    },
+                    notes: None,
+                    waitlist: false,
+                },
+            )
+            .await?;
     }
 
     for p in seed.programmes {

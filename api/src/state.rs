@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
+use driehoek_domain::bookings::BookingService;
 use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub businesses: BusinessService,
     pub programmes: ProgrammeService,
     pub work_visits: WorkVisitService,
+    pub bookings: BookingService,
     pub database: Database,
     pub redis: Option<RedisStore>,
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
@@ -59,6 +61,11 @@ impl AppState {
                 businesses,
                 database.coaches(),
                 database.programmes(),
+            ),
+            bookings: BookingService::new(
+                database.bookings(),
+                database.work_visits(),
+                database.schools(),
             ),
             database,
             redis,

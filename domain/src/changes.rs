@@ -32,6 +32,7 @@ pub mod resource {
     pub const PROGRAMME_MEMBER: &str = "programme_member";
     pub const WORK_VISIT: &str = "work_visit";
     pub const SLOT: &str = "slot";
+    pub const BOOKING: &str = "booking";
 }
 
 /// One recorded change, as the feed will serve it.

@@ -107,6 +107,10 @@ pub enum ConflictKind {
     ResourceInUse,
     /// The resource's state does not allow this (e.g. deleting a published offering).
     InvalidState,
+    /// Not enough seats left on the slot.
+    SlotFull,
+    /// The slot cannot be booked: cancelled, past, or its offering is not published.
+    SlotUnavailable,
 }
 
 /// A domain rule the request breaks, reported with its own stable code.
@@ -115,6 +119,8 @@ pub enum Rule {
     /// The coach's screening is missing or does not cover the slot, and the tenant's
     /// policy requires one.
     CoachScreeningInvalid,
+    /// The booking's group does not fit the offering's target group.
+    OutsideTargetGroup,
 }
 
 #[derive(Debug, thiserror::Error)]

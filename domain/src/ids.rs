@@ -64,3 +64,4 @@ id_type!(ProgrammeId);
 id_type!(ProgrammeMemberId);
 id_type!(WorkVisitId);
 id_type!(SlotId);
+id_type!(BookingId);

@@ -10,6 +10,7 @@ pub mod vocabularies;
 
 pub mod api_keys;
 pub mod auth;
+pub mod bookings;
 pub mod businesses;
 pub mod changes;
 pub mod error;

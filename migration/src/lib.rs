@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_work_visits;
+mod m20261123_000003_bookings;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_work_visits::Migration),
+            Box::new(m20261123_000003_bookings::Migration),
         ]
     }
 }

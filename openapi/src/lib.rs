@@ -48,6 +48,7 @@ impl Modify for BearerKeys {
         (name = "businesses", description = "Partners offering work visits, and their coaches."),
         (name = "programmes", description = "Programmes the city runs and their members."),
         (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
+        (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )

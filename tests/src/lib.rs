@@ -317,6 +317,8 @@ pub struct World {
     /// A published work visit of `business`, with one slot.
     pub work_visit: String,
     pub slot: String,
+    /// A confirmed booking of `school` (2 seats) on `slot`.
+    pub booking: String,
     pub city: Key,
     pub school_key: Key,
     pub business_key: Key,
@@ -357,6 +359,15 @@ impl World {
             .await;
         assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
         let slot = slot.id();
+        let booking = app
+            .post(
+                &format!("/v1/tenants/{tenant}/bookings"),
+                &app.admin(),
+                json!({"slot_id": slot, "school_id": school, "group_name": "2B", "seats": 2, "contact": {"name": "Mevr. Jansen"}}),
+            )
+            .await;
+        assert_eq!(booking.status, StatusCode::CREATED, "{:?}", booking.body);
+        let booking = booking.id();
         let city = app.key(&tenant, "city_admin", None).await;
         let school_key = app
             .key(&tenant, "school", Some(("school_id", &school)))
@@ -376,6 +387,7 @@ impl World {
             member,
             work_visit,
             slot,
+            booking,
             city,
             school_key,
             business_key,
@@ -407,6 +419,7 @@ impl World {
                 "/v1/tenants/{t}/work-visits/{}/slots/{}",
                 self.work_visit, self.slot
             ),
+            format!("/v1/tenants/{t}/bookings/{}", self.booking),
         ] {
             let reply = app.get(&path, &app.admin()).await;
             snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));
@@ -417,6 +430,7 @@ impl World {
             "programmes",
             "api-keys",
             "work-visits",
+            "bookings",
         ] {
             let ids = app
                 .all_ids(&format!("/v1/tenants/{t}/{list}"), &app.admin(), 200)

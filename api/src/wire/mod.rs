@@ -3,6 +3,7 @@
 //! boundary, and collect every invalid field with its JSON Pointer.
 
 pub mod api_keys;
+pub mod bookings;
 pub mod businesses;
 pub mod programmes;
 pub mod schools;
@@ -85,6 +86,7 @@ code_type!(ProgrammeStatusCode => driehoek_domain::programmes::ProgrammeStatus, 
 code_type!(MemberRoleCode => driehoek_domain::programmes::MemberRole, "The part an organisation plays in a programme.");
 code_type!(WorkVisitFormatCode => driehoek_domain::vocabularies::WorkVisitFormat, "Work-visit format (vocabulary `work_visit_formats`).");
 code_type!(WorkVisitStatusCode => driehoek_domain::work_visits::WorkVisitStatus, "`draft` → `published` → `withdrawn`; only published ones are visible to schools and integrators.");
+code_type!(BookingStatusCode => driehoek_domain::bookings::BookingStatus, "`confirmed`, `waitlisted`, `cancelled` or `completed`.");
 code_type!(SlotStatusCode => driehoek_domain::work_visits::SlotStatus, "Whether a slot takes place.");
 
 /// A list in a response: one page of `data` and where to continue.

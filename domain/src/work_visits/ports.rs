@@ -22,6 +22,8 @@ pub trait WorkVisitRepository: Send + Sync {
 
     /// A taken `external_id` (per work visit) is a `Duplicate` conflict.
     async fn insert_slot(&self, slot: &Slot) -> DomainResult<()>;
+    /// A slot by id alone (bookings name only the slot).
+    async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>>;
     async fn get_slot(
         &self,
         tenant: TenantId,
@@ -34,7 +36,10 @@ pub trait WorkVisitRepository: Send + Sync {
         visit: WorkVisitId,
         page: &PageRequest,
     ) -> DomainResult<Vec<Slot>>;
-    /// Writes the slot's own fields; `seats_booked` is never written here.
+    /// Writes the slot's own fields; `seats_booked` is never written here, except that
+    /// cancelling a slot (status becoming `cancelled`) also cancels its confirmed and
+    /// wait-listed bookings in the same transaction, each saying the host cancelled
+    /// the slot, and frees their seats.
     async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool>;
     async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool>;
 }

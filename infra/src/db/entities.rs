@@ -373,3 +373,39 @@ pub mod slots {
 
     tenant_table!(driehoek_domain::changes::resource::SLOT);
 }
+
+pub mod bookings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bookings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub slot_id: Uuid,
+        pub work_visit_id: Uuid,
+        pub business_id: Uuid,
+        pub school_id: Uuid,
+        pub group_name: String,
+        pub seats: i32,
+        pub contact_name: String,
+        pub contact_email: Option<String>,
+        pub contact_phone: Option<String>,
+        pub notes: Option<String>,
+        pub status: String,
+        pub cancellation_reason: Option<String>,
+        pub cancelled_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::BOOKING);
+}

@@ -3,6 +3,7 @@
 //! errors. Repositories for each bounded context live in the sibling modules.
 
 mod api_keys;
+mod bookings;
 mod businesses;
 mod changes;
 pub mod entities;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use driehoek_domain::api_keys::ApiKeyRepository;
+use driehoek_domain::bookings::BookingRepository;
 use driehoek_domain::businesses::{BusinessRepository, CoachRepository};
 use driehoek_domain::error::{ConflictKind, DomainError};
 use driehoek_domain::programmes::ProgrammeRepository;
@@ -30,6 +32,7 @@ use sea_orm::{
 };
 
 pub use api_keys::SeaOrmApiKeyRepository;
+pub use bookings::SeaOrmBookingRepository;
 pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
 pub use changes::record_change;
 pub use programmes::SeaOrmProgrammeRepository;
@@ -168,6 +171,10 @@ impl Database {
 
     pub fn programmes(&self) -> Arc<dyn ProgrammeRepository> {
         Arc::new(SeaOrmProgrammeRepository::new(self.conn.clone()))
+    }
+
+    pub fn bookings(&self) -> Arc<dyn BookingRepository> {
+        Arc::new(SeaOrmBookingRepository::new(self.conn.clone()))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

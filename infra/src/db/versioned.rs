@@ -75,12 +75,31 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     let txn = begin_write(db).await?;
+    if !update_in::<E>(&txn, row, model, expected_version, duplicate).await? {
+        return Ok(false);
+    }
+    txn.commit().await.map_err(db_error)?;
+    Ok(true)
+}
+
+/// [`update`] inside a transaction the caller commits.
+pub(crate) async fn update_in<E>(
+    txn: &DatabaseTransaction,
+    row: RowChange,
+    model: E::ActiveModel,
+    expected_version: i64,
+    duplicate: &str,
+) -> DomainResult<bool>
+where
+    E: TenantTable,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
     let updated = E::update_many()
         .set(model)
         .filter(E::tenant_column().eq(row.tenant))
         .filter(E::id_column().eq(row.id))
         .filter(E::version_column().eq(expected_version))
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| write_error(e, duplicate))?
         .rows_affected;
@@ -88,7 +107,7 @@ where
         return Ok(false);
     }
     record_change(
-        &txn,
+        txn,
         row.tenant,
         E::RESOURCE,
         row.id,
@@ -97,7 +116,6 @@ where
         row.at,
     )
     .await?;
-    txn.commit().await.map_err(db_error)?;
     Ok(true)
 }
 

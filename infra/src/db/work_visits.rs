@@ -13,12 +13,12 @@ use driehoek_domain::work_visits::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
-use super::entities::{slots, work_visits};
+use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
@@ -231,6 +231,65 @@ fn slot_from_model(m: slots::Model) -> DomainResult<Slot> {
     })
 }
 
+/// Cancels every confirmed or wait-listed booking of a slot being cancelled, saying so
+/// in each, and sets the slot's booked seats to zero.
+async fn cancel_bookings_of_slot(
+    txn: &sea_orm::DatabaseTransaction,
+    slot: &Slot,
+) -> DomainResult<()> {
+    use driehoek_domain::bookings::BookingStatus;
+    use driehoek_domain::changes::{ChangeOp, resource};
+    let tenant = slot.tenant_id.as_uuid();
+    let at = slot.updated_at;
+    let open = bookings::scoped(tenant)
+        .filter(bookings::Column::SlotId.eq(slot.id.as_uuid()))
+        .filter(bookings::Column::Status.is_in([
+            BookingStatus::Confirmed.code(),
+            BookingStatus::Waitlisted.code(),
+        ]))
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    for booking in open {
+        let version = booking.version + 1;
+        bookings::Entity::update_many()
+            .col_expr(
+                bookings::Column::Status,
+                Expr::value(BookingStatus::Cancelled.code()),
+            )
+            .col_expr(
+                bookings::Column::CancellationReason,
+                Expr::value("The host cancelled the slot."),
+            )
+            .col_expr(bookings::Column::CancelledAt, Expr::value(at))
+            .col_expr(bookings::Column::Version, Expr::value(version))
+            .col_expr(bookings::Column::UpdatedAt, Expr::value(at))
+            .filter(bookings::Column::TenantId.eq(tenant))
+            .filter(bookings::Column::Id.eq(booking.id))
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+        super::record_change(
+            txn,
+            tenant,
+            resource::BOOKING,
+            booking.id,
+            ChangeOp::Updated,
+            version,
+            at,
+        )
+        .await?;
+    }
+    slots::Entity::update_many()
+        .col_expr(slots::Column::SeatsBooked, Expr::value(0))
+        .filter(slots::Column::TenantId.eq(tenant))
+        .filter(slots::Column::Id.eq(slot.id.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 /// "Has a scheduled slot (in the window, with seats left)": an EXISTS over the
 /// visit's slots, served by the `(tenant_id, work_visit_id, starts_at)` index.
 fn slot_condition(filter: &WorkVisitFilter) -> Option<Condition> {
@@ -386,6 +445,16 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         versioned::insert::<slots::Entity>(&self.db, slot_row(slot), model, DUPLICATE_SLOT).await
     }
 
+    async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
+        slots::scoped(tenant.as_uuid())
+            .filter(slots::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(slot_from_model)
+            .transpose()
+    }
+
     async fn get_slot(
         &self,
         tenant: TenantId,
@@ -428,14 +497,23 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         let mut model = slot_to_model(slot).into_active_model().reset_all();
         // Bookings own this counter; a slot edit must never overwrite it.
         model.not_set(slots::Column::SeatsBooked);
-        versioned::update::<slots::Entity>(
-            &self.db,
+        let txn = begin_write(&self.db).await?;
+        if !versioned::update_in::<slots::Entity>(
+            &txn,
             slot_row(slot),
             model,
             expected_version,
             DUPLICATE_SLOT,
         )
-        .await
+        .await?
+        {
+            return Ok(false);
+        }
+        if slot.status == SlotStatus::Cancelled {
+            cancel_bookings_of_slot(&txn, slot).await?;
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool> {

@@ -31,6 +31,10 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
         json!({"name": "pwned", "starts_on": "2027-01-01"})
     } else if path.ends_with("/members") {
         json!({"business_id": victim.other_business, "role": "host", "joined_on": "2027-01-01"})
+    } else if path.ends_with("/bookings") {
+        json!({"slot_id": victim.slot, "school_id": victim.school, "group_name": "pwned", "seats": 2, "contact": {"name": "x"}})
+    } else if path.ends_with("/cancel") {
+        json!({"reason": "pwned"})
     } else if path.ends_with("/slots") {
         json!({"starts_at": "2027-05-01T08:00:00Z", "ends_at": "2027-05-01T12:00:00Z", "capacity": 5})
     } else if path.ends_with("/work-visits") {
@@ -53,6 +57,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{member_id}", &ids.member)
         .replace("{work_visit_id}", &ids.work_visit)
         .replace("{slot_id}", &ids.slot)
+        .replace("{booking_id}", &ids.booking)
         .replace("{key_id}", key_id)
 }
 
@@ -139,6 +144,7 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
             &victim.member,
             &victim.work_visit,
             &victim.slot,
+            &victim.booking,
             &victim_key_id,
         ] {
             assert!(!text.contains(id.as_str()), "{method} {path} leaked {id}");

@@ -191,10 +191,53 @@ async fn a_school_key_edits_only_its_own_school_and_others_only_read() {
 async fn a_school_with_an_active_key_cannot_be_deleted_until_the_key_is_revoked() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
-    let path = format!("/v1/tenants/rotterdam/schools/{}", w.school);
+    let school = w.other_school.clone();
+    app.key("rotterdam", "school", Some(("school_id", &school)))
+        .await;
+    let members = format!("/v1/tenants/rotterdam/programmes/{}/members", w.programme);
+    let member = app
+        .post(
+            &members,
+            &w.city,
+            json!({"school_id": school, "role": "participant", "joined_on": "2026-09-01"}),
+        )
+        .await
+        .id();
+    let path = format!("/v1/tenants/rotterdam/schools/{school}");
     let refused = app.delete(&path, &w.city).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(refused.code(), "resource_in_use");
+    let keys = app.get("/v1/tenants/rotterdam/api-keys", &w.city).await;
+    for key in keys.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["school_id"] == school.as_str())
+    {
+        app.delete(
+            &format!(
+                "/v1/tenants/rotterdam/api-keys/{}",
+                key["id"].as_str().unwrap()
+            ),
+            &w.city,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.delete(&path, &w.city).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let left: Vec<String> = app.all_ids(&members, &w.city, 50).await;
+    assert!(
+        !left.contains(&member),
+        "its programme membership went with it"
+    );
+}
+
+#[tokio::test]
+async fn a_school_with_bookings_is_kept() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
     let keys = app.get("/v1/tenants/rotterdam/api-keys", &w.city).await;
     for key in keys.body["data"]
         .as_array()
@@ -211,20 +254,16 @@ async fn a_school_with_an_active_key_cannot_be_deleted_until_the_key_is_revoked(
         )
         .await;
     }
-    assert_eq!(
-        app.delete(&path, &w.city).await.status,
-        StatusCode::NO_CONTENT
-    );
-    let members = app
-        .get(
-            &format!("/v1/tenants/rotterdam/programmes/{}/members", w.programme),
+    let refused = app
+        .delete(
+            &format!("/v1/tenants/rotterdam/schools/{}", w.school),
             &w.city,
         )
         .await;
     assert_eq!(
-        members.body["data"],
-        json!([]),
-        "its programme membership went with it"
+        refused.code(),
+        "resource_in_use",
+        "its bookings are the record of its pupils' visits"
     );
 }
 

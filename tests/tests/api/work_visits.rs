@@ -401,8 +401,40 @@ async fn slots_keep_their_schedule_capacity_and_cancellation_rules() {
             .code(),
         "state_conflict"
     );
+    let booking = app
+        .get(
+            &format!("/v1/tenants/leuven/bookings/{}", w.booking),
+            &w.school_key,
+        )
+        .await;
     assert_eq!(
-        app.delete(&path, &w.business_key).await.status,
+        booking.body["status"], "cancelled",
+        "cancelling a slot cancels its bookings"
+    );
+    assert_eq!(
+        booking.body["cancellation_reason"],
+        "The host cancelled the slot."
+    );
+    let reread = app.get(&path, &w.business_key).await;
+    assert_eq!(
+        (
+            reread.body["seats_booked"].as_u64(),
+            reread.body["seats_left"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        app.delete(&path, &w.business_key).await.code(),
+        "resource_in_use",
+        "its bookings keep it"
+    );
+    let fresh = app
+        .post(&slots, &w.business_key, json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 3}))
+        .await;
+    assert_eq!(
+        app.delete(&format!("{slots}/{}", fresh.id()), &w.business_key)
+            .await
+            .status,
         StatusCode::NO_CONTENT,
         "no bookings: may go"
     );

@@ -1,6 +1,7 @@
 //! Version 1 of the public API, mounted under `/v1`.
 
 pub mod api_keys;
+pub mod bookings;
 pub mod businesses;
 pub mod programmes;
 pub mod schools;
@@ -18,6 +19,7 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut ServiceConfig) {
     tenants::configure(cfg);
     api_keys::configure(cfg);
+    bookings::configure(cfg);
     schools::configure(cfg);
     businesses::configure(cfg);
     programmes::configure(cfg);

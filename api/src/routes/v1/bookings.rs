@@ -1,0 +1,167 @@
+//! `/v1/tenants/{tenant}/bookings`: schools booking seats on slots.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use driehoek_domain::bookings::{BookingFilter, BookingScope};
+use driehoek_domain::ids::{BookingId, SlotId, WorkVisitId};
+use driehoek_domain::values::Description;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{code_filter, timestamp_filter};
+use crate::error::ApiError;
+use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::problems::{ReadErrors, WriteErrors};
+use crate::responses::{created, list, resource};
+use crate::state::AppState;
+use crate::wire::ListOf;
+use crate::wire::bookings::{BookingIn, BookingOut, CancelIn};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_bookings)
+        .service(create_booking)
+        .service(get_booking)
+        .service(cancel_booking);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookingQuery {
+    slot_id: Option<Uuid>,
+    work_visit_id: Option<Uuid>,
+    /// `confirmed`, `waitlisted`, `cancelled` or `completed`.
+    status: Option<String>,
+    /// Only bookings changed at or after this time (RFC 3339).
+    updated_since: Option<String>,
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List bookings
+///
+/// A school sees its own, a business those on its work visits, the city all.
+/// Integrators get 403.
+#[utoipa::path(
+    operation_id = "bookings.list", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), BookingQuery),
+    responses((status = 200, description = "One page of bookings", body = ListOf<BookingOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/bookings")]
+pub async fn list_bookings(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    query: web::Query<BookingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = BookingFilter {
+        scope: BookingScope::All,
+        slot_id: query.slot_id.map(SlotId::from_uuid),
+        work_visit_id: query.work_visit_id.map(WorkVisitId::from_uuid),
+        status: code_filter("status", query.status.as_deref())?,
+        updated_since: timestamp_filter("updated_since", query.updated_since.as_deref())?,
+    };
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let bookings = state
+        .bookings
+        .list(&ctx.actor, ctx.tenant.id, filter, page)
+        .await?;
+    Ok(list(&req, bookings, BookingOut::from))
+}
+
+/// Book a slot
+///
+/// A school key books seats for its own school (a city administrator names the
+/// school). Seats are taken atomically: concurrent requests never exceed the slot's
+/// capacity. A full slot answers 409 `slot_full`, or wait-lists the booking when the
+/// request says `"waitlist": true`.
+#[utoipa::path(
+    operation_id = "bookings.create", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug")),
+    request_body = BookingIn,
+    responses((status = 201, description = "Booked (`confirmed`) or wait-listed (`waitlisted`)", body = BookingOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/tenants/{tenant}/bookings")]
+pub async fn create_booking(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    body: JsonBody<BookingIn>,
+) -> Result<HttpResponse, ApiError> {
+    driehoek_domain::bookings::booking_scope(&ctx.actor)?;
+    let booking = state
+        .bookings
+        .book(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
+        .await?;
+    Ok(created(
+        format!("{}/{}", req.path(), booking.id),
+        booking.version,
+        BookingOut::from(booking),
+    ))
+}
+
+/// Read a booking
+#[utoipa::path(
+    operation_id = "bookings.get", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id")),
+    responses((status = 200, description = "The booking", body = BookingOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/bookings/{booking_id}")]
+pub async fn get_booking(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let booking = state
+        .bookings
+        .get(&ctx.actor, ctx.tenant.id, BookingId::from_uuid(path.1))
+        .await?;
+    Ok(resource(&req, booking.version, BookingOut::from(booking)))
+}
+
+/// Cancel a booking
+///
+/// By the booking school, the host business or the city. The seats go back to the
+/// slot and the oldest wait-listed bookings that now fit are confirmed.
+#[utoipa::path(
+    operation_id = "bookings.cancel", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    request_body = CancelIn,
+    responses((status = 200, description = "Cancelled", body = BookingOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/tenants/{tenant}/bookings/{booking_id}/cancel")]
+pub async fn cancel_booking(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    if_match: IfMatch,
+    body: JsonBody<CancelIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BookingId::from_uuid(path.1);
+    state.bookings.get(&ctx.actor, ctx.tenant.id, id).await?;
+    let reason = match body.into_inner()?.reason {
+        Some(r) => Some(
+            Description::parse(&r)
+                .map_err(|m| ApiError::from(driehoek_domain::DomainError::invalid("/reason", m)))?,
+        ),
+        None => None,
+    };
+    let booking = state
+        .bookings
+        .cancel(&ctx.actor, ctx.tenant.id, id, reason, if_match.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            crate::responses::etag(booking.version),
+        ))
+        .json(BookingOut::from(booking)))
+}

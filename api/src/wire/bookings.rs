@@ -1,0 +1,129 @@
+use chrono::{DateTime, Utc};
+use driehoek_domain::ValidationErrors;
+use driehoek_domain::bookings::{Booking, BookingContact, NewBooking};
+use driehoek_domain::ids::{SchoolId, SlotId};
+use driehoek_domain::values::{Description, Email, Name, ShortText};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::BookingStatusCode;
+
+/// A staff member to contact about a booking.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDto {
+    #[schema(example = "Mevr. De Smet")]
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A booking request: seats on one slot for a group of the school's pupils.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingIn {
+    pub slot_id: Uuid,
+    /// Only when a city administrator books for a school; a school key books for itself.
+    pub school_id: Option<Uuid>,
+    #[schema(example = "1A groep 2")]
+    pub group_name: String,
+    #[schema(example = 3)]
+    pub seats: u32,
+    pub contact: ContactDto,
+    pub notes: Option<String>,
+    /// When the slot is full, wait-list instead of answering 409 `slot_full`.
+    #[serde(default)]
+    pub waitlist: bool,
+}
+
+impl TryFrom<BookingIn> for NewBooking {
+    type Error = ValidationErrors;
+
+    fn try_from(input: BookingIn) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let group_name = errors.check("/group_name", Name::parse(&input.group_name));
+        let contact_name = errors.check("/contact/name", Name::parse(&input.contact.name));
+        let email = errors.check_opt(
+            "/contact/email",
+            input.contact.email.as_deref().map(Email::parse),
+        );
+        let phone = errors.check_opt(
+            "/contact/phone",
+            input.contact.phone.as_deref().map(ShortText::parse),
+        );
+        let notes = errors.check_opt("/notes", input.notes.as_deref().map(Description::parse));
+        if input.seats == 0 {
+            errors.add("/seats", "must be at least 1");
+        }
+        match (group_name, contact_name, email, phone, notes) {
+            (Some(group_name), Some(name), Some(email), Some(phone), Some(notes))
+                if errors.is_empty() =>
+            {
+                Ok(NewBooking {
+                    slot_id: SlotId::from_uuid(input.slot_id),
+                    school_id: input.school_id.map(SchoolId::from_uuid),
+                    group_name,
+                    seats: input.seats,
+                    contact: BookingContact { name, email, phone },
+                    notes,
+                    waitlist: input.waitlist,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Why a booking is cancelled.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelIn {
+    #[schema(example = "Class trip moved")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingOut {
+    pub id: Uuid,
+    pub slot_id: Uuid,
+    pub work_visit_id: Uuid,
+    pub business_id: Uuid,
+    pub school_id: Uuid,
+    pub group_name: String,
+    pub seats: u32,
+    pub contact: ContactDto,
+    pub notes: Option<String>,
+    pub status: BookingStatusCode,
+    pub cancellation_reason: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Booking> for BookingOut {
+    fn from(b: Booking) -> Self {
+        Self {
+            id: b.id.as_uuid(),
+            slot_id: b.slot_id.as_uuid(),
+            work_visit_id: b.work_visit_id.as_uuid(),
+            business_id: b.business_id.as_uuid(),
+            school_id: b.school_id.as_uuid(),
+            group_name: b.group_name.to_string(),
+            seats: b.seats,
+            contact: ContactDto {
+                name: b.contact.name.to_string(),
+                email: b.contact.email.map(|e| e.as_str().to_owned()),
+                phone: b.contact.phone.map(|p| p.to_string()),
+            },
+            notes: b.notes.map(|n| n.to_string()),
+            status: b.status.into(),
+            cancellation_reason: b.cancellation_reason.map(|r| r.to_string()),
+            cancelled_at: b.cancelled_at,
+            version: b.version,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        }
+    }
+}

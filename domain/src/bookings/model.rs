@@ -1,0 +1,85 @@
+use chrono::{DateTime, Utc};
+
+use crate::ids::{BookingId, BusinessId, SchoolId, SlotId, TenantId, WorkVisitId};
+use crate::values::{Description, Email, Name, ShortText};
+
+vocabulary! {
+    /// A booking's state.
+    pub enum BookingStatus = "booking_statuses" {
+        Confirmed => "confirmed", "Confirmed", "Bevestigd";
+        Waitlisted => "waitlisted", "Wait-listed", "Op de wachtlijst";
+        Cancelled => "cancelled", "Cancelled", "Geannuleerd";
+        Completed => "completed", "Completed", "Afgerond";
+    }
+}
+
+/// Who at the school to contact about the booking (a staff member, never a pupil).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingContact {
+    pub name: Name,
+    pub email: Option<Email>,
+    pub phone: Option<ShortText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub id: BookingId,
+    pub tenant_id: TenantId,
+    pub slot_id: SlotId,
+    pub work_visit_id: WorkVisitId,
+    /// The business hosting the visit (fixed: a visit never changes business).
+    pub business_id: BusinessId,
+    pub school_id: SchoolId,
+    pub group_name: Name,
+    pub seats: u32,
+    pub contact: BookingContact,
+    pub notes: Option<Description>,
+    pub status: BookingStatus,
+    pub cancellation_reason: Option<Description>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a school asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub slot_id: SlotId,
+    /// Required for a city administrator booking on a school's behalf; a school key
+    /// books for its own school.
+    pub school_id: Option<SchoolId>,
+    pub group_name: Name,
+    pub seats: u32,
+    pub contact: BookingContact,
+    pub notes: Option<Description>,
+    /// When the slot is full: wait-list instead of refusing.
+    pub waitlist: bool,
+}
+
+/// Which bookings a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingScope {
+    All,
+    School(SchoolId),
+    Business(BusinessId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub scope: BookingScope,
+    pub slot_id: Option<SlotId>,
+    pub work_visit_id: Option<WorkVisitId>,
+    pub status: Option<BookingStatus>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl BookingScope {
+    pub fn allows(self, booking: &Booking) -> bool {
+        match self {
+            Self::All => true,
+            Self::School(school) => booking.school_id == school,
+            Self::Business(business) => booking.business_id == business,
+        }
+    }
+}

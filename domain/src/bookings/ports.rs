@@ -1,0 +1,33 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Booking, BookingFilter};
+use crate::error::DomainResult;
+use crate::ids::{BookingId, TenantId};
+use crate::paging::PageRequest;
+use crate::values::Description;
+
+#[async_trait]
+pub trait BookingRepository: Send + Sync {
+    /// Takes `booking.seats` on its slot in one atomic step and stores the booking as
+    /// confirmed. When the seats are not there: stores it wait-listed if `waitlist`,
+    /// else fails with a `SlotFull` conflict and stores nothing. Never lets the seats
+    /// booked exceed the slot's capacity, whatever runs concurrently.
+    async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking>;
+    async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>>;
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &BookingFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Booking>>;
+    /// Cancels the booking (at its current version), frees its seats if it held any,
+    /// and confirms the oldest wait-listed bookings of the slot that now fit, all in
+    /// one transaction. Returns the cancelled booking, or `None` if its version moved.
+    async fn cancel(
+        &self,
+        booking: &Booking,
+        reason: Option<Description>,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Option<Booking>>;
+}

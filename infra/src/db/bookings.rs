@@ -1,0 +1,330 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use driehoek_domain::bookings::{
+    Booking, BookingContact, BookingFilter, BookingRepository, BookingScope, BookingStatus,
+};
+use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
+use driehoek_domain::ids::{BookingId, BusinessId, SchoolId, SlotId, TenantId, WorkVisitId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::values::{Description, Email, Name, ShortText};
+use driehoek_domain::vocabularies::Vocabulary;
+use driehoek_domain::work_visits::SlotStatus;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::{bookings, slots};
+use super::{begin_write, corrupt, db_error, record_change, write_error};
+
+pub struct SeaOrmBookingRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmBookingRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_model(b: &Booking) -> bookings::Model {
+    bookings::Model {
+        tenant_id: b.tenant_id.as_uuid(),
+        id: b.id.as_uuid(),
+        version: b.version,
+        created_at: b.created_at,
+        updated_at: b.updated_at,
+        slot_id: b.slot_id.as_uuid(),
+        work_visit_id: b.work_visit_id.as_uuid(),
+        business_id: b.business_id.as_uuid(),
+        school_id: b.school_id.as_uuid(),
+        group_name: b.group_name.to_string(),
+        seats: i32::try_from(b.seats).unwrap_or(i32::MAX),
+        contact_name: b.contact.name.to_string(),
+        contact_email: b.contact.email.as_ref().map(|e| e.as_str().to_owned()),
+        contact_phone: b.contact.phone.as_ref().map(|p| p.to_string()),
+        notes: b.notes.as_ref().map(|n| n.to_string()),
+        status: b.status.code().to_owned(),
+        cancellation_reason: b.cancellation_reason.as_ref().map(|r| r.to_string()),
+        cancelled_at: b.cancelled_at,
+    }
+}
+
+fn from_model(m: bookings::Model) -> DomainResult<Booking> {
+    let bad = |e: String| corrupt("booking", e);
+    Ok(Booking {
+        id: BookingId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        slot_id: SlotId::from_uuid(m.slot_id),
+        work_visit_id: WorkVisitId::from_uuid(m.work_visit_id),
+        business_id: BusinessId::from_uuid(m.business_id),
+        school_id: SchoolId::from_uuid(m.school_id),
+        group_name: Name::parse(&m.group_name).map_err(bad)?,
+        seats: u32::try_from(m.seats).map_err(|e| bad(e.to_string()))?,
+        contact: BookingContact {
+            name: Name::parse(&m.contact_name).map_err(bad)?,
+            email: m
+                .contact_email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(bad)?,
+            phone: m
+                .contact_phone
+                .as_deref()
+                .map(ShortText::parse)
+                .transpose()
+                .map_err(bad)?,
+        },
+        notes: m
+            .notes
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        status: BookingStatus::parse(&m.status).map_err(bad)?,
+        cancellation_reason: m
+            .cancellation_reason
+            .as_deref()
+            .map(Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        cancelled_at: m.cancelled_at,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Moves `delta` seats on a scheduled slot in one statement, only if the result stays
+/// within `0..=capacity`; records the slot's change. `false` when they do not fit.
+async fn move_seats(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    slot: Uuid,
+    delta: i32,
+    at: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let mut update = slots::Entity::update_many()
+        .col_expr(
+            slots::Column::SeatsBooked,
+            Expr::col(slots::Column::SeatsBooked).add(delta),
+        )
+        .col_expr(
+            slots::Column::Version,
+            Expr::col(slots::Column::Version).add(1),
+        )
+        .col_expr(slots::Column::UpdatedAt, Expr::value(at))
+        .filter(slots::Column::TenantId.eq(tenant))
+        .filter(slots::Column::Id.eq(slot));
+    update = if delta > 0 {
+        update
+            .filter(slots::Column::Status.eq(SlotStatus::Scheduled.code()))
+            .filter(
+                Expr::col(slots::Column::SeatsBooked)
+                    .add(delta)
+                    .lte(Expr::col(slots::Column::Capacity)),
+            )
+    } else {
+        update.filter(Expr::col(slots::Column::SeatsBooked).add(delta).gte(0))
+    };
+    if update.exec(txn).await.map_err(db_error)?.rows_affected == 0 {
+        return Ok(false);
+    }
+    let version = slots::scoped(tenant)
+        .filter(slots::Column::Id.eq(slot))
+        .select_only()
+        .column(slots::Column::Version)
+        .into_tuple::<i64>()
+        .one(txn)
+        .await
+        .map_err(db_error)?
+        .unwrap_or_default();
+    record_change(
+        txn,
+        tenant,
+        resource::SLOT,
+        slot,
+        ChangeOp::Updated,
+        version,
+        at,
+    )
+    .await?;
+    Ok(true)
+}
+
+#[async_trait]
+impl BookingRepository for SeaOrmBookingRepository {
+    async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking> {
+        let tenant = booking.tenant_id.as_uuid();
+        let mut stored = booking.clone();
+        let seats = i32::try_from(booking.seats).unwrap_or(i32::MAX);
+        let txn = begin_write(&self.db).await?;
+        if !move_seats(
+            &txn,
+            tenant,
+            booking.slot_id.as_uuid(),
+            seats,
+            booking.created_at,
+        )
+        .await?
+        {
+            if !waitlist {
+                return Err(DomainError::conflict(
+                    ConflictKind::SlotFull,
+                    "not enough seats left on this slot",
+                ));
+            }
+            stored.status = BookingStatus::Waitlisted;
+        }
+        bookings::Entity::insert(to_model(&stored).into_active_model().reset_all())
+            .exec(&txn)
+            .await
+            .map_err(|e| write_error(e, "this booking exists"))?;
+        record_change(
+            &txn,
+            tenant,
+            resource::BOOKING,
+            stored.id.as_uuid(),
+            ChangeOp::Created,
+            stored.version,
+            stored.created_at,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(stored)
+    }
+
+    async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>> {
+        bookings::scoped(tenant.as_uuid())
+            .filter(bookings::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &BookingFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Booking>> {
+        use bookings::Column as C;
+        let mut query = bookings::scoped(tenant.as_uuid())
+            .order_by_asc(C::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(C::Id.gt(after));
+        }
+        query = match filter.scope {
+            BookingScope::All => query,
+            BookingScope::School(school) => query.filter(C::SchoolId.eq(school.as_uuid())),
+            BookingScope::Business(business) => query.filter(C::BusinessId.eq(business.as_uuid())),
+        };
+        if let Some(slot) = filter.slot_id {
+            query = query.filter(C::SlotId.eq(slot.as_uuid()));
+        }
+        if let Some(visit) = filter.work_visit_id {
+            query = query.filter(C::WorkVisitId.eq(visit.as_uuid()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(C::Status.eq(status.code()));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(C::UpdatedAt.gte(since));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn cancel(
+        &self,
+        booking: &Booking,
+        reason: Option<Description>,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Option<Booking>> {
+        let tenant = booking.tenant_id.as_uuid();
+        let slot = booking.slot_id.as_uuid();
+        let mut cancelled = booking.clone();
+        cancelled.status = BookingStatus::Cancelled;
+        cancelled.cancellation_reason = reason;
+        cancelled.cancelled_at = Some(at);
+        cancelled.version += 1;
+        cancelled.updated_at = at;
+        let txn = begin_write(&self.db).await?;
+        let updated = bookings::Entity::update_many()
+            .set(to_model(&cancelled).into_active_model().reset_all())
+            .filter(bookings::Column::TenantId.eq(tenant))
+            .filter(bookings::Column::Id.eq(booking.id.as_uuid()))
+            .filter(bookings::Column::Version.eq(booking.version))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if updated == 0 {
+            return Ok(None);
+        }
+        record_change(
+            &txn,
+            tenant,
+            resource::BOOKING,
+            booking.id.as_uuid(),
+            ChangeOp::Updated,
+            cancelled.version,
+            at,
+        )
+        .await?;
+        if booking.status == BookingStatus::Confirmed {
+            let seats = i32::try_from(booking.seats).unwrap_or(i32::MAX);
+            move_seats(&txn, tenant, slot, -seats, at).await?;
+            // Promote the oldest wait-listed bookings that fit now, in order.
+            let waiting = bookings::scoped(tenant)
+                .filter(bookings::Column::SlotId.eq(slot))
+                .filter(bookings::Column::Status.eq(BookingStatus::Waitlisted.code()))
+                .order_by_asc(bookings::Column::CreatedAt)
+                .order_by_asc(bookings::Column::Id)
+                .all(&txn)
+                .await
+                .map_err(db_error)?;
+            for waiter in waiting {
+                if move_seats(&txn, tenant, slot, waiter.seats, at).await? {
+                    let version = waiter.version + 1;
+                    bookings::Entity::update_many()
+                        .col_expr(
+                            bookings::Column::Status,
+                            Expr::value(BookingStatus::Confirmed.code()),
+                        )
+                        .col_expr(bookings::Column::Version, Expr::value(version))
+                        .col_expr(bookings::Column::UpdatedAt, Expr::value(at))
+                        .filter(bookings::Column::TenantId.eq(tenant))
+                        .filter(bookings::Column::Id.eq(waiter.id))
+                        .exec(&txn)
+                        .await
+                        .map_err(db_error)?;
+                    record_change(
+                        &txn,
+                        tenant,
+                        resource::BOOKING,
+                        waiter.id,
+                        ChangeOp::Updated,
+                        version,
+                        at,
+                    )
+                    .await?;
+                }
+            }
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(Some(cancelled))
+    }
+}

@@ -1,0 +1,381 @@
+use std::sync::Arc;
+
+use driehoek_tests::{TestApp, World};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A published offering for groups of 1-5 with one slot of `capacity` seats.
+async fn open_slot(app: &TestApp, w: &World, capacity: u32) -> (String, String) {
+    let visit = app
+        .post(
+            "/v1/tenants/rotterdam/work-visits",
+            &app.admin(),
+            json!({"business_id": w.business, "title": "Meeloopdag", "format": "job_shadowing", "min_age": 12, "max_age": 18,
+                   "group_size_min": 1, "group_size_max": 5, "online": true, "status": "published"}),
+        )
+        .await
+        .id();
+    let slot = app
+        .post(
+            &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots"),
+            &app.admin(),
+            json!({"starts_at": "2027-05-12T08:00:00Z", "ends_at": "2027-05-12T15:00:00Z", "capacity": capacity}),
+        )
+        .await
+        .id();
+    (visit, slot)
+}
+
+fn request(slot: &str, seats: u32, waitlist: bool) -> Value {
+    json!({"slot_id": slot, "group_name": "Klas 2B", "seats": seats, "contact": {"name": "Mevr. Jansen", "email": "jansen@school.nl"}, "waitlist": waitlist})
+}
+
+async fn seats_booked(app: &TestApp, visit: &str, slot: &str) -> (u64, u64) {
+    let s = app
+        .get(
+            &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}"),
+            &app.admin(),
+        )
+        .await
+        .body;
+    (
+        s["seats_booked"].as_u64().unwrap(),
+        s["seats_left"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_school_books_seats_and_only_it_the_host_and_the_city_see_the_booking() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (visit, slot) = open_slot(&app, &w, 10).await;
+    let booked = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 4, false),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    assert_eq!(booked.body["status"], "confirmed");
+    assert_eq!(
+        booked.body["school_id"],
+        w.school.as_str(),
+        "booked for the key's own school"
+    );
+    assert_eq!(seats_booked(&app, &visit, &slot).await, (4, 6));
+    let path = format!("/v1/tenants/rotterdam/bookings/{}", booked.id());
+    for key in [&w.school_key, &w.business_key, &w.city] {
+        assert_eq!(app.get(&path, key).await.status, StatusCode::OK);
+    }
+    let other_school = app
+        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
+        .await;
+    let other_business = app
+        .key(
+            "rotterdam",
+            "business",
+            Some(("business_id", &w.other_business)),
+        )
+        .await;
+    for key in [&other_school, &other_business] {
+        assert_eq!(
+            app.get(&path, key).await.status,
+            StatusCode::NOT_FOUND,
+            "another's booking does not exist for them"
+        );
+        assert!(
+            !app.get("/v1/tenants/rotterdam/bookings", key)
+                .await
+                .body
+                .to_string()
+                .contains(&booked.id())
+        );
+    }
+    assert_eq!(app.get(&path, &w.integrator).await.code(), "forbidden");
+    assert_eq!(
+        app.get("/v1/tenants/rotterdam/bookings", &w.integrator)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mine = app
+        .get(
+            &format!("/v1/tenants/rotterdam/bookings?slot_id={slot}"),
+            &w.school_key,
+        )
+        .await;
+    assert_eq!(mine.body["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_bookings_never_exceed_capacity() {
+    let app = Arc::new(TestApp::spawn().await);
+    let w = Arc::new(World::build(&app, "rotterdam", "NL").await);
+    let (visit, slot) = open_slot(&app, &w, 10).await;
+    let requests: Vec<_> = (0..200)
+        .map(|_| {
+            let (app, key, slot) = (app.clone(), w.school_key.clone(), slot.clone());
+            tokio::spawn(async move {
+                app.post(
+                    "/v1/tenants/rotterdam/bookings",
+                    &key,
+                    request(&slot, 1, false),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut confirmed, mut full) = (0, 0);
+    for handle in requests {
+        let reply = handle.await.unwrap();
+        match reply.status {
+            StatusCode::CREATED => confirmed += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(reply.code(), "slot_full");
+                full += 1;
+            }
+            other => panic!("unexpected {other}: {:?}", reply.body),
+        }
+    }
+    assert_eq!((confirmed, full), (10, 190));
+    assert_eq!(seats_booked(&app, &visit, &slot).await, (10, 0));
+    let listed = app
+        .all_ids(
+            &format!("/v1/tenants/rotterdam/bookings?slot_id={slot}"),
+            &app.admin(),
+            200,
+        )
+        .await;
+    assert_eq!(listed.len(), 10, "no refused request left a booking behind");
+}
+
+#[tokio::test]
+async fn a_cancellation_frees_seats_and_promotes_the_oldest_waitlisted_that_fit() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (visit, slot) = open_slot(&app, &w, 5).await;
+    let first = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 4, false),
+        )
+        .await;
+    let full = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 3, false),
+        )
+        .await;
+    assert_eq!(full.code(), "slot_full");
+    let wait_big = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 3, true),
+        )
+        .await;
+    let wait_small = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 2, true),
+        )
+        .await;
+    assert_eq!(
+        (
+            wait_big.body["status"].as_str(),
+            wait_small.body["status"].as_str()
+        ),
+        (Some("waitlisted"), Some("waitlisted"))
+    );
+    assert_eq!(
+        seats_booked(&app, &visit, &slot).await,
+        (4, 1),
+        "wait-listed bookings hold no seats"
+    );
+    let cancelled = app
+        .post(
+            &format!("/v1/tenants/rotterdam/bookings/{}/cancel", first.id()),
+            &w.school_key,
+            json!({"reason": "Toetsweek"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["cancellation_reason"], "Toetsweek");
+    let status = |id: String| {
+        let app = &app;
+        async move {
+            app.get(
+                &format!("/v1/tenants/rotterdam/bookings/{id}"),
+                &app.admin(),
+            )
+            .await
+            .body["status"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        status(wait_big.id()).await,
+        "confirmed",
+        "the oldest that fits goes first"
+    );
+    assert_eq!(
+        status(wait_small.id()).await,
+        "confirmed",
+        "then the next that still fits"
+    );
+    assert_eq!(seats_booked(&app, &visit, &slot).await, (5, 0));
+    let again = app
+        .post(
+            &format!("/v1/tenants/rotterdam/bookings/{}/cancel", first.id()),
+            &w.school_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.code(), "state_conflict");
+    let by_host = app
+        .post(
+            &format!("/v1/tenants/rotterdam/bookings/{}/cancel", wait_small.id()),
+            &w.business_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(by_host.status, StatusCode::OK, "the host may cancel too");
+    assert_eq!(seats_booked(&app, &visit, &slot).await, (3, 2));
+}
+
+#[tokio::test]
+async fn unbookable_slots_and_groups_that_do_not_fit_are_refused_with_their_codes() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (visit, slot) = open_slot(&app, &w, 5).await;
+    let bookings = "/v1/tenants/rotterdam/bookings";
+    let before = app.all_ids(bookings, &app.admin(), 200).await;
+
+    let too_big = app
+        .post(bookings, &w.school_key, request(&slot, 6, false))
+        .await;
+    assert_eq!(
+        (too_big.status, too_big.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "outside_target_group")
+    );
+    assert_eq!(too_big.body["errors"][0]["pointer"], "/seats");
+    let draft = app.work_visit("rotterdam", &w.business, "draft").await;
+    let draft_slot = app
+        .post(&format!("/v1/tenants/rotterdam/work-visits/{draft}/slots"), &app.admin(), json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 30}))
+        .await
+        .id();
+    assert_eq!(
+        app.post(bookings, &w.school_key, request(&draft_slot, 3, false))
+            .await
+            .code(),
+        "slot_unavailable"
+    );
+    let past = app
+        .post(&format!("/v1/tenants/rotterdam/work-visits/{visit}/slots"), &app.admin(), json!({"starts_at": "2020-06-01T08:00:00Z", "ends_at": "2020-06-01T12:00:00Z", "capacity": 5}))
+        .await
+        .id();
+    assert_eq!(
+        app.post(bookings, &w.school_key, request(&past, 1, false))
+            .await
+            .code(),
+        "slot_unavailable"
+    );
+    app.patch(
+        &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}"),
+        &app.admin(),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(
+        app.post(bookings, &w.school_key, request(&slot, 1, false))
+            .await
+            .code(),
+        "slot_unavailable"
+    );
+
+    let levels = app
+        .post(
+            "/v1/tenants/rotterdam/work-visits",
+            &app.admin(),
+            json!({"business_id": w.business, "title": "Proefstuderen mbo", "format": "taster_day", "min_age": 15, "max_age": 18,
+                   "group_size_min": 1, "group_size_max": 5, "online": true, "status": "published", "education_levels": ["nl_vmbo_bb"]}),
+        )
+        .await
+        .id();
+    let level_slot = app
+        .post(&format!("/v1/tenants/rotterdam/work-visits/{levels}/slots"), &app.admin(), json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 5}))
+        .await
+        .id();
+    let mismatch = app
+        .post(bookings, &w.school_key, request(&level_slot, 1, false))
+        .await;
+    assert_eq!(
+        mismatch.code(),
+        "outside_target_group",
+        "a havo school does not book a vmbo-bb taster day"
+    );
+
+    let bad = app.post(bookings, &w.school_key, json!({"slot_id": level_slot, "group_name": "", "seats": 0, "contact": {"name": "x", "email": "nope"}})).await;
+    let pointers: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/group_name", "/contact/email", "/seats"]);
+    let unknown_slot = app
+        .post(
+            bookings,
+            &w.school_key,
+            request(&uuid::Uuid::now_v7().to_string(), 1, false),
+        )
+        .await;
+    assert_eq!(unknown_slot.body["errors"][0]["pointer"], "/slot_id");
+    assert_eq!(
+        app.all_ids(bookings, &app.admin(), 200).await,
+        before,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn only_schools_and_the_city_book() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (_, slot) = open_slot(&app, &w, 5).await;
+    let bookings = "/v1/tenants/rotterdam/bookings";
+    for key in [&w.business_key, &w.integrator] {
+        assert_eq!(
+            app.post(bookings, key, request(&slot, 1, false))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let mut for_other = request(&slot, 1, false);
+    for_other["school_id"] = json!(w.other_school);
+    assert_eq!(
+        app.post(bookings, &w.school_key, for_other.clone())
+            .await
+            .code(),
+        "forbidden",
+        "a school books for itself only"
+    );
+    let by_city = app.post(bookings, &w.city, for_other).await;
+    assert_eq!(
+        by_city.status,
+        StatusCode::CREATED,
+        "the city books on a school's behalf"
+    );
+    assert_eq!(
+        app.post(bookings, &w.city, request(&slot, 1, false))
+            .await
+            .body["errors"][0]["pointer"],
+        "/school_id"
+    );
+}
