@@ -38,6 +38,16 @@ pub fn booking_scope(actor: &Actor) -> DomainResult<BookingScope> {
     }
 }
 
+/// Schools book for themselves; the city (and platform) for a school. No one else.
+pub fn require_booker(actor: &Actor) -> DomainResult<()> {
+    match actor.role {
+        Role::School | Role::CityAdmin | Role::PlatformAdmin => Ok(()),
+        Role::Business | Role::Integrator => Err(DomainError::forbidden(
+            "only schools (or the city for them) book work visits",
+        )),
+    }
+}
+
 impl BookingService {
     pub fn new(
         repo: Arc<dyn BookingRepository>,
@@ -58,6 +68,7 @@ impl BookingService {
         tenant: TenantId,
         new: NewBooking,
     ) -> DomainResult<Booking> {
+        require_booker(actor)?;
         let school_id = match (actor.role, actor.school(), new.school_id) {
             (Role::School, Some(own), None) => own,
             (Role::School, Some(own), Some(named)) if named == own => own,

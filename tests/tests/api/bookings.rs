@@ -356,6 +356,12 @@ async fn only_schools_and_the_city_book() {
                 .status,
             StatusCode::FORBIDDEN
         );
+        let garbage = app.post(bookings, key, json!({"seats": "many"})).await;
+        assert_eq!(
+            garbage.code(),
+            "forbidden",
+            "the role is judged before the body"
+        );
     }
     let mut for_other = request(&slot, 1, false);
     for_other["school_id"] = json!(w.other_school);

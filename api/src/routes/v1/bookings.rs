@@ -92,7 +92,7 @@ pub async fn create_booking(
     state: web::Data<AppState>,
     body: JsonBody<BookingIn>,
 ) -> Result<HttpResponse, ApiError> {
-    driehoek_domain::bookings::booking_scope(&ctx.actor)?;
+    driehoek_domain::bookings::require_booker(&ctx.actor)?;
     let booking = state
         .bookings
         .book(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
