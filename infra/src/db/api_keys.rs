@@ -11,11 +11,10 @@ use driehoek_domain::vocabularies::Vocabulary;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
 };
 
 use super::entities::api_keys;
-use super::{begin_write, corrupt, db_error, record_change, write_error};
+use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmApiKeyRepository {
     db: DatabaseConnection,
@@ -115,12 +114,11 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
     }
 
     async fn list(&self, tenant: TenantId, page: &PageRequest) -> DomainResult<Vec<ApiKey>> {
-        let mut query = api_keys::scoped(tenant.as_uuid())
-            .order_by_asc(api_keys::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(api_keys::Column::Id.gt(after));
-        }
+        let query = keyset(
+            api_keys::scoped(tenant.as_uuid()),
+            api_keys::Column::Id,
+            page,
+        );
         query
             .all(&self.db)
             .await

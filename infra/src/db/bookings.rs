@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{bookings, slots};
-use super::{begin_write, corrupt, db_error, record_change, write_error};
+use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmBookingRepository {
     db: DatabaseConnection,
@@ -215,12 +215,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         page: &PageRequest,
     ) -> DomainResult<Vec<Booking>> {
         use bookings::Column as C;
-        let mut query = bookings::scoped(tenant.as_uuid())
-            .order_by_asc(C::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(C::Id.gt(after));
-        }
+        let mut query = keyset(bookings::scoped(tenant.as_uuid()), C::Id, page);
         query = match filter.scope {
             BookingScope::All => query,
             BookingScope::School(school) => query.filter(C::SchoolId.eq(school.as_uuid())),

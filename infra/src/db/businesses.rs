@@ -11,16 +11,14 @@ use driehoek_domain::values::{
 };
 use driehoek_domain::vocabularies::{BusinessKind, NaceSection, ScreeningKind, Vocabulary};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 
 use super::entities::{api_keys, businesses, coaches, programme_members};
 use super::schools::{address_columns, address_from_columns, release_keys, remove_memberships};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    lower,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another business in this tenant";
@@ -133,12 +131,11 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         filter: &BusinessFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<Business>> {
-        let mut query = businesses::scoped(tenant.as_uuid())
-            .order_by_asc(businesses::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(businesses::Column::Id.gt(after));
-        }
+        let mut query = keyset(
+            businesses::scoped(tenant.as_uuid()),
+            businesses::Column::Id,
+            page,
+        );
         if let Some(q) = &filter.q {
             query = query.filter(lower(businesses::Column::Name).like(contains_text(q)));
         }
@@ -306,13 +303,12 @@ impl CoachRepository for SeaOrmCoachRepository {
         filter: &CoachFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<Coach>> {
-        let mut query = coaches::scoped(tenant.as_uuid())
-            .filter(coaches::Column::BusinessId.eq(business.as_uuid()))
-            .order_by_asc(coaches::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(coaches::Column::Id.gt(after));
-        }
+        let mut query = keyset(
+            coaches::scoped(tenant.as_uuid())
+                .filter(coaches::Column::BusinessId.eq(business.as_uuid())),
+            coaches::Column::Id,
+            page,
+        );
         if let Some(status) = filter.status {
             query = query.filter(coaches::Column::Status.eq(status.code()));
         }

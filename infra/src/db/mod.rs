@@ -20,12 +20,14 @@ use driehoek_domain::api_keys::ApiKeyRepository;
 use driehoek_domain::bookings::BookingRepository;
 use driehoek_domain::businesses::{BusinessRepository, CoachRepository};
 use driehoek_domain::error::{ConflictKind, DomainError};
+use driehoek_domain::paging::PageRequest;
 use driehoek_domain::programmes::ProgrammeRepository;
 use driehoek_domain::schools::SchoolRepository;
 use driehoek_domain::tenants::TenantRepository;
 use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use sea_orm::{
     ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
@@ -234,6 +236,20 @@ pub fn write_error(error: DbErr, duplicate_message: &str) -> DomainError {
 /// A stored value no longer parses: the database was changed behind our back.
 pub(crate) fn corrupt(what: &str, problem: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(format!("stored {what} is invalid: {problem}"))
+}
+
+/// One page of a keyset-paged query: ordered by `id` (UUIDv7, so by creation), after
+/// the cursor, one row more than asked so the caller learns whether more follow.
+pub(crate) fn keyset<E: EntityTrait, C: ColumnTrait>(
+    query: Select<E>,
+    id: C,
+    page: &PageRequest,
+) -> Select<E> {
+    let query = query.order_by_asc(id).limit(page.fetch_limit());
+    match page.after() {
+        Some(after) => query.filter(id.gt(after)),
+        None => query,
+    }
 }
 
 /// Lists of codes are stored as `|a|b|`, so one `LIKE '%|a|%'` finds rows holding a

@@ -9,16 +9,14 @@ use driehoek_domain::programmes::{
 use driehoek_domain::values::{Description, Name, ShortText};
 use driehoek_domain::vocabularies::{Competence, Vocabulary};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::entities::{programme_members, programmes};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    lower,
 };
 
 pub struct SeaOrmProgrammeRepository {
@@ -207,12 +205,11 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         filter: &ProgrammeFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<Programme>> {
-        let mut query = programmes::scoped(tenant.as_uuid())
-            .order_by_asc(programmes::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(programmes::Column::Id.gt(after));
-        }
+        let mut query = keyset(
+            programmes::scoped(tenant.as_uuid()),
+            programmes::Column::Id,
+            page,
+        );
         if let Some(q) = &filter.q {
             query = query.filter(lower(programmes::Column::Name).like(contains_text(q)));
         }
@@ -305,13 +302,12 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         programme: ProgrammeId,
         page: &PageRequest,
     ) -> DomainResult<Vec<ProgrammeMember>> {
-        let mut query = programme_members::scoped(tenant.as_uuid())
-            .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid()))
-            .order_by_asc(programme_members::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(programme_members::Column::Id.gt(after));
-        }
+        let query = keyset(
+            programme_members::scoped(tenant.as_uuid())
+                .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid())),
+            programme_members::Column::Id,
+            page,
+        );
         query
             .all(&self.db)
             .await

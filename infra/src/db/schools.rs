@@ -9,15 +9,15 @@ use driehoek_domain::vocabularies::{EducationLevel, SchoolKind, Vocabulary};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
-    record_change,
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    lower, record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
@@ -213,12 +213,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         filter: &SchoolFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<School>> {
-        let mut query = schools::scoped(tenant.as_uuid())
-            .order_by_asc(schools::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(schools::Column::Id.gt(after));
-        }
+        let mut query = keyset(schools::scoped(tenant.as_uuid()), schools::Column::Id, page);
         if let Some(q) = &filter.q {
             query = query.filter(lower(schools::Column::Name).like(contains_text(q)));
         }

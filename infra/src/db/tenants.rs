@@ -11,11 +11,11 @@ use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
 use driehoek_domain::vocabularies::Vocabulary;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    Set,
 };
 
 use super::entities::{tenant_change_counters, tenants};
-use super::{begin_write, corrupt, db_error, record_change, write_error};
+use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmTenantRepository {
     db: DatabaseConnection,
@@ -120,12 +120,7 @@ impl TenantRepository for SeaOrmTenantRepository {
     }
 
     async fn list(&self, page: &PageRequest) -> DomainResult<Vec<Tenant>> {
-        let mut query = tenants::Entity::find()
-            .order_by_asc(tenants::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(tenants::Column::Id.gt(after));
-        }
+        let query = keyset(tenants::Entity::find(), tenants::Column::Id, page);
         query
             .all(&self.db)
             .await

@@ -14,7 +14,7 @@ use driehoek_domain::work_visits::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,8 @@ use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, lower,
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    lower,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -351,12 +352,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         page: &PageRequest,
     ) -> DomainResult<Vec<WorkVisit>> {
         use work_visits::Column as C;
-        let mut query = work_visits::scoped(tenant.as_uuid())
-            .order_by_asc(C::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(C::Id.gt(after));
-        }
+        let mut query = keyset(work_visits::scoped(tenant.as_uuid()), C::Id, page);
         query = match filter.visibility {
             Visibility::All => query,
             Visibility::Published => query.filter(C::Status.eq(WorkVisitStatus::Published.code())),
@@ -477,13 +473,11 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         visit: WorkVisitId,
         page: &PageRequest,
     ) -> DomainResult<Vec<Slot>> {
-        let mut query = slots::scoped(tenant.as_uuid())
-            .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
-            .order_by_asc(slots::Column::Id)
-            .limit(page.fetch_limit());
-        if let Some(after) = page.after() {
-            query = query.filter(slots::Column::Id.gt(after));
-        }
+        let query = keyset(
+            slots::scoped(tenant.as_uuid()).filter(slots::Column::WorkVisitId.eq(visit.as_uuid())),
+            slots::Column::Id,
+            page,
+        );
         query
             .all(&self.db)
             .await
