@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_work_visits;
 mod m20261123_000003_bookings;
+mod m20261123_000004_attendance;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_work_visits::Migration),
             Box::new(m20261123_000003_bookings::Migration),
+            Box::new(m20261123_000004_attendance::Migration),
         ]
     }
 }

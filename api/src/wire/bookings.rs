@@ -75,6 +75,24 @@ impl TryFrom<BookingIn> for NewBooking {
     }
 }
 
+/// Who came: a head count (names come with pupils' records).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceIn {
+    #[schema(example = 3)]
+    pub present: u32,
+    #[serde(default)]
+    pub absent: u32,
+}
+
+/// Attendance as recorded.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct AttendanceOut {
+    pub present: u32,
+    pub absent: u32,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// Why a booking is cancelled.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +115,8 @@ pub struct BookingOut {
     pub status: BookingStatusCode,
     pub cancellation_reason: Option<String>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Set once attendance is recorded (the booking is then `completed`).
+    pub attendance: Option<AttendanceOut>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -121,6 +141,11 @@ impl From<Booking> for BookingOut {
             status: b.status.into(),
             cancellation_reason: b.cancellation_reason.map(|r| r.to_string()),
             cancelled_at: b.cancelled_at,
+            attendance: b.attendance.map(|a| AttendanceOut {
+                present: a.present,
+                absent: a.absent,
+                recorded_at: a.recorded_at,
+            }),
             version: b.version,
             created_at: b.created_at,
             updated_at: b.updated_at,

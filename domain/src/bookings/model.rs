@@ -21,6 +21,14 @@ pub struct BookingContact {
     pub phone: Option<ShortText>,
 }
 
+/// Who came, recorded after the visit started (a head count until pupils are named).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attendance {
+    pub present: u32,
+    pub absent: u32,
+    pub recorded_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booking {
     pub id: BookingId,
@@ -37,6 +45,7 @@ pub struct Booking {
     pub status: BookingStatus,
     pub cancellation_reason: Option<Description>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    pub attendance: Option<Attendance>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

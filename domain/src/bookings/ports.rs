@@ -15,6 +15,9 @@ pub trait BookingRepository: Send + Sync {
     /// booked exceed the slot's capacity, whatever runs concurrently.
     async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking>;
     async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>>;
+    /// Writes the booking (already at its new version) if it is still at
+    /// `expected_version`; `false` when another write came first.
+    async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool>;
     async fn list(
         &self,
         tenant: TenantId,

@@ -160,6 +160,7 @@ impl BookingService {
             status: BookingStatus::Confirmed,
             cancellation_reason: None,
             cancelled_at: None,
+            attendance: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -221,5 +222,66 @@ impl BookingService {
             .ok_or(DomainError::VersionMismatch {
                 current: booking.version + 1,
             })
+    }
+
+    /// Records who came (by the booking school, the host or the city) once the visit
+    /// has started, and completes the booking. Recording again corrects the counts.
+    pub async fn record_attendance(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: BookingId,
+        present: u32,
+        absent: u32,
+        if_match: Option<i64>,
+    ) -> DomainResult<Booking> {
+        let mut booking = self.get(actor, tenant, id).await?;
+        check_if_match(booking.version, if_match)?;
+        if !matches!(
+            booking.status,
+            BookingStatus::Confirmed | BookingStatus::Completed
+        ) {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                "attendance is recorded for confirmed bookings only",
+            ));
+        }
+        let slot = self
+            .work_visits
+            .find_slot(tenant, booking.slot_id)
+            .await?
+            .ok_or(DomainError::NotFound("slot"))?;
+        let now = Utc::now();
+        if slot.schedule.starts_at() > now {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                "the visit has not started yet",
+            ));
+        }
+        if present.saturating_add(absent) > booking.seats {
+            return Err(DomainError::invalid(
+                "/present",
+                format!(
+                    "present and absent add up to more than the {} seats booked",
+                    booking.seats
+                ),
+            ));
+        }
+        let expected = booking.version;
+        booking.attendance = Some(super::Attendance {
+            present,
+            absent,
+            recorded_at: now,
+        });
+        booking.status = BookingStatus::Completed;
+        booking.version += 1;
+        booking.updated_at = now;
+        if self.repo.update(&booking, expected).await? {
+            Ok(booking)
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            })
+        }
     }
 }

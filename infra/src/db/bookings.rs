@@ -1,7 +1,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::{
-    Booking, BookingContact, BookingFilter, BookingRepository, BookingScope, BookingStatus,
+    Attendance, Booking, BookingContact, BookingFilter, BookingRepository, BookingScope,
+    BookingStatus,
 };
 use driehoek_domain::changes::{ChangeOp, resource};
 use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
@@ -18,6 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{bookings, slots};
+use super::versioned::{self, RowChange};
 use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmBookingRepository {
@@ -50,6 +52,13 @@ fn to_model(b: &Booking) -> bookings::Model {
         status: b.status.code().to_owned(),
         cancellation_reason: b.cancellation_reason.as_ref().map(|r| r.to_string()),
         cancelled_at: b.cancelled_at,
+        attended_count: b
+            .attendance
+            .map(|a| i32::try_from(a.present).unwrap_or(i32::MAX)),
+        absent_count: b
+            .attendance
+            .map(|a| i32::try_from(a.absent).unwrap_or(i32::MAX)),
+        attendance_recorded_at: b.attendance.map(|a| a.recorded_at),
     }
 }
 
@@ -93,6 +102,14 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
             .transpose()
             .map_err(bad)?,
         cancelled_at: m.cancelled_at,
+        attendance: match (m.attended_count, m.absent_count, m.attendance_recorded_at) {
+            (Some(present), Some(absent), Some(recorded_at)) => Some(Attendance {
+                present: u32::try_from(present).map_err(|e| bad(e.to_string()))?,
+                absent: u32::try_from(absent).map_err(|e| bad(e.to_string()))?,
+                recorded_at,
+            }),
+            _ => None,
+        },
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -206,6 +223,24 @@ impl BookingRepository for SeaOrmBookingRepository {
             .map_err(db_error)?
             .map(from_model)
             .transpose()
+    }
+
+    async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool> {
+        let row = RowChange {
+            tenant: booking.tenant_id.as_uuid(),
+            id: booking.id.as_uuid(),
+            version: booking.version,
+            at: booking.updated_at,
+        };
+        let model = to_model(booking).into_active_model().reset_all();
+        versioned::update::<bookings::Entity>(
+            &self.db,
+            row,
+            model,
+            expected_version,
+            "this booking exists",
+        )
+        .await
     }
 
     async fn list(

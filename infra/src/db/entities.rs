@@ -400,6 +400,9 @@ pub mod bookings {
         pub status: String,
         pub cancellation_reason: Option<String>,
         pub cancelled_at: Option<DateTimeUtc>,
+        pub attended_count: Option<i32>,
+        pub absent_count: Option<i32>,
+        pub attendance_recorded_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -385,3 +385,117 @@ async fn only_schools_and_the_city_book() {
         "/school_id"
     );
 }
+
+#[tokio::test]
+async fn attendance_completes_a_booking_once_the_visit_has_started() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (visit, slot) = open_slot(&app, &w, 10).await;
+    let booked = app
+        .post(
+            "/v1/tenants/rotterdam/bookings",
+            &w.school_key,
+            request(&slot, 4, false),
+        )
+        .await;
+    let attendance = format!("/v1/tenants/rotterdam/bookings/{}/attendance", booked.id());
+    let put = |key, body: Value| {
+        let (app, attendance) = (&app, attendance.clone());
+        async move {
+            app.send(
+                reqwest::Method::PUT,
+                &attendance,
+                Some(key),
+                Some(body),
+                &[],
+            )
+            .await
+        }
+    };
+    let early = put(&w.school_key, json!({"present": 4})).await;
+    assert_eq!(
+        early.code(),
+        "state_conflict",
+        "not before the visit starts"
+    );
+
+    let slot_path = format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}");
+    let moved = app
+        .patch(
+            &slot_path,
+            &app.admin(),
+            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(
+        put(&w.integrator, json!({"present": 4})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let other_school = app
+        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
+        .await;
+    assert_eq!(
+        put(&other_school, json!({"present": 4})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let too_many = put(&w.school_key, json!({"present": 4, "absent": 1})).await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_many.body["errors"][0]["pointer"], "/present");
+    let unknown = put(&w.school_key, json!({"present": 3, "names": ["Sam"]})).await;
+    assert_eq!(unknown.code(), "unknown_field");
+
+    let recorded = put(&w.school_key, json!({"present": 3, "absent": 1})).await;
+    assert_eq!(recorded.status, StatusCode::OK, "{:?}", recorded.body);
+    assert_eq!(recorded.body["status"], "completed");
+    assert_eq!(
+        (
+            recorded.body["attendance"]["present"].as_u64(),
+            recorded.body["attendance"]["absent"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    let corrected = put(&w.business_key, json!({"present": 4})).await;
+    assert_eq!(
+        corrected.body["attendance"]["present"], 4,
+        "the host may correct it"
+    );
+    assert_eq!(
+        corrected.body["version"].as_i64(),
+        recorded.body["version"].as_i64().map(|v| v + 1)
+    );
+    let cancel = app
+        .post(
+            &format!("/v1/tenants/rotterdam/bookings/{}/cancel", booked.id()),
+            &w.school_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        cancel.code(),
+        "state_conflict",
+        "a completed booking is not cancelled"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_booking_gets_no_attendance() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    app.post(
+        &format!("/v1/tenants/rotterdam/bookings/{}/cancel", w.booking),
+        &w.school_key,
+        json!({}),
+    )
+    .await;
+    let reply = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/tenants/rotterdam/bookings/{}/attendance", w.booking),
+            Some(&w.school_key),
+            Some(json!({"present": 1})),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.code(), "state_conflict");
+}

@@ -1,6 +1,6 @@
 //! `/v1/tenants/{tenant}/bookings`: schools booking seats on slots.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use driehoek_domain::bookings::{BookingFilter, BookingScope};
 use driehoek_domain::ids::{BookingId, SlotId, WorkVisitId};
 use driehoek_domain::values::Description;
@@ -16,13 +16,14 @@ use crate::problems::{ReadErrors, WriteErrors};
 use crate::responses::{created, list, resource};
 use crate::state::AppState;
 use crate::wire::ListOf;
-use crate::wire::bookings::{BookingIn, BookingOut, CancelIn};
+use crate::wire::bookings::{AttendanceIn, BookingIn, BookingOut, CancelIn};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bookings)
         .service(create_booking)
         .service(get_booking)
-        .service(cancel_booking);
+        .service(cancel_booking)
+        .service(record_attendance);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -164,4 +165,43 @@ pub async fn cancel_booking(
             crate::responses::etag(booking.version),
         ))
         .json(BookingOut::from(booking)))
+}
+
+/// Record attendance
+///
+/// By the booking school, the host business or the city, once the visit has started
+/// (409 `state_conflict` before). Completes the booking; sending it again corrects
+/// the counts. `present + absent` cannot exceed the seats booked.
+#[utoipa::path(
+    operation_id = "bookings.attendance", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    request_body = AttendanceIn,
+    responses((status = 200, description = "Recorded; the booking is completed", body = BookingOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[put("/tenants/{tenant}/bookings/{booking_id}/attendance")]
+pub async fn record_attendance(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    if_match: IfMatch,
+    body: JsonBody<AttendanceIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BookingId::from_uuid(path.1);
+    state.bookings.get(&ctx.actor, ctx.tenant.id, id).await?;
+    let input = body.into_inner()?;
+    let booking = state
+        .bookings
+        .record_attendance(
+            &ctx.actor,
+            ctx.tenant.id,
+            id,
+            input.present,
+            input.absent,
+            if_match.0,
+        )
+        .await?;
+    Ok(resource(&req, booking.version, BookingOut::from(booking)))
 }
