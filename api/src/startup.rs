@@ -38,7 +38,7 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
         Some(url) => Some(RedisStore::connect(url).await?),
         None => {
             tracing::info!(
-                "no REDIS_URL: rate limits, idempotency keys and caches use in-process twins (single node only)"
+                "no REDIS_URL: running as a single node; key and tenant lookups are cached in process"
             );
             None
         }
