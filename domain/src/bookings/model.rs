@@ -13,6 +13,9 @@ vocabulary! {
     }
 }
 
+/// The reason each booking carries when its slot is cancelled by the host.
+pub const HOST_CANCELLED_SLOT: &str = "The host cancelled the slot.";
+
 /// Who at the school to contact about the booking (a staff member, never a pupil).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingContact {

@@ -173,6 +173,55 @@ async fn move_seats(
     Ok(true)
 }
 
+/// Writes `booking` (already at its new version) if the stored one is still at
+/// `expected_version`, recording the change; the one way bookings are rewritten.
+async fn write_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    expected_version: i64,
+) -> DomainResult<bool> {
+    let row = RowChange {
+        tenant: booking.tenant_id.as_uuid(),
+        id: booking.id.as_uuid(),
+        version: booking.version,
+        at: booking.updated_at,
+    };
+    let model = to_model(booking).into_active_model().reset_all();
+    versioned::update_in::<bookings::Entity>(
+        txn,
+        row,
+        model,
+        expected_version,
+        "this booking exists",
+    )
+    .await
+}
+
+/// Moves a stored booking to `status` at its next version inside `txn`; a
+/// cancellation carries `reason` and the time.
+pub(crate) async fn transition_in(
+    txn: &DatabaseTransaction,
+    stored: bookings::Model,
+    status: BookingStatus,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    let mut booking = from_model(stored)?;
+    let expected = booking.version;
+    booking.status = status;
+    if status == BookingStatus::Cancelled {
+        booking.cancellation_reason = reason
+            .map(Description::parse)
+            .transpose()
+            .map_err(|e| corrupt("cancellation reason", e))?;
+        booking.cancelled_at = Some(at);
+    }
+    booking.version += 1;
+    booking.updated_at = at;
+    write_in(txn, &booking, expected).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl BookingRepository for SeaOrmBookingRepository {
     async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking> {
@@ -226,21 +275,12 @@ impl BookingRepository for SeaOrmBookingRepository {
     }
 
     async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool> {
-        let row = RowChange {
-            tenant: booking.tenant_id.as_uuid(),
-            id: booking.id.as_uuid(),
-            version: booking.version,
-            at: booking.updated_at,
-        };
-        let model = to_model(booking).into_active_model().reset_all();
-        versioned::update::<bookings::Entity>(
-            &self.db,
-            row,
-            model,
-            expected_version,
-            "this booking exists",
-        )
-        .await
+        let txn = begin_write(&self.db).await?;
+        if !write_in(&txn, booking, expected_version).await? {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     async fn list(
@@ -292,28 +332,9 @@ impl BookingRepository for SeaOrmBookingRepository {
         cancelled.version += 1;
         cancelled.updated_at = at;
         let txn = begin_write(&self.db).await?;
-        let updated = bookings::Entity::update_many()
-            .set(to_model(&cancelled).into_active_model().reset_all())
-            .filter(bookings::Column::TenantId.eq(tenant))
-            .filter(bookings::Column::Id.eq(booking.id.as_uuid()))
-            .filter(bookings::Column::Version.eq(booking.version))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if updated == 0 {
+        if !write_in(&txn, &cancelled, booking.version).await? {
             return Ok(None);
         }
-        record_change(
-            &txn,
-            tenant,
-            resource::BOOKING,
-            booking.id.as_uuid(),
-            ChangeOp::Updated,
-            cancelled.version,
-            at,
-        )
-        .await?;
         if booking.status == BookingStatus::Confirmed {
             let seats = i32::try_from(booking.seats).unwrap_or(i32::MAX);
             move_seats(&txn, tenant, slot, -seats, at).await?;
@@ -328,29 +349,7 @@ impl BookingRepository for SeaOrmBookingRepository {
                 .map_err(db_error)?;
             for waiter in waiting {
                 if move_seats(&txn, tenant, slot, waiter.seats, at).await? {
-                    let version = waiter.version + 1;
-                    bookings::Entity::update_many()
-                        .col_expr(
-                            bookings::Column::Status,
-                            Expr::value(BookingStatus::Confirmed.code()),
-                        )
-                        .col_expr(bookings::Column::Version, Expr::value(version))
-                        .col_expr(bookings::Column::UpdatedAt, Expr::value(at))
-                        .filter(bookings::Column::TenantId.eq(tenant))
-                        .filter(bookings::Column::Id.eq(waiter.id))
-                        .exec(&txn)
-                        .await
-                        .map_err(db_error)?;
-                    record_change(
-                        &txn,
-                        tenant,
-                        resource::BOOKING,
-                        waiter.id,
-                        ChangeOp::Updated,
-                        version,
-                        at,
-                    )
-                    .await?;
+                    transition_in(&txn, waiter, BookingStatus::Confirmed, None, at).await?;
                 }
             }
         }

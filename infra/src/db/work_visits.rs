@@ -239,7 +239,6 @@ async fn cancel_bookings_of_slot(
     slot: &Slot,
 ) -> DomainResult<()> {
     use driehoek_domain::bookings::BookingStatus;
-    use driehoek_domain::changes::{ChangeOp, resource};
     let tenant = slot.tenant_id.as_uuid();
     let at = slot.updated_at;
     let open = bookings::scoped(tenant)
@@ -252,31 +251,11 @@ async fn cancel_bookings_of_slot(
         .await
         .map_err(db_error)?;
     for booking in open {
-        let version = booking.version + 1;
-        bookings::Entity::update_many()
-            .col_expr(
-                bookings::Column::Status,
-                Expr::value(BookingStatus::Cancelled.code()),
-            )
-            .col_expr(
-                bookings::Column::CancellationReason,
-                Expr::value("The host cancelled the slot."),
-            )
-            .col_expr(bookings::Column::CancelledAt, Expr::value(at))
-            .col_expr(bookings::Column::Version, Expr::value(version))
-            .col_expr(bookings::Column::UpdatedAt, Expr::value(at))
-            .filter(bookings::Column::TenantId.eq(tenant))
-            .filter(bookings::Column::Id.eq(booking.id))
-            .exec(txn)
-            .await
-            .map_err(db_error)?;
-        super::record_change(
+        super::bookings::transition_in(
             txn,
-            tenant,
-            resource::BOOKING,
-            booking.id,
-            ChangeOp::Updated,
-            version,
+            booking,
+            BookingStatus::Cancelled,
+            Some(driehoek_domain::bookings::HOST_CANCELLED_SLOT),
             at,
         )
         .await?;
