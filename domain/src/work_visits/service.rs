@@ -151,8 +151,7 @@ impl WorkVisitService {
         changes: WorkVisitChanges,
         if_match: Option<i64>,
     ) -> DomainResult<WorkVisit> {
-        let mut visit = self.get(actor, tenant, id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        let mut visit = self.editable(actor, tenant, id).await?;
         check_if_match(visit.version, if_match)?;
         let expected = visit.version;
         let mut errors = ValidationErrors::new();
@@ -206,8 +205,7 @@ impl WorkVisitService {
         id: WorkVisitId,
         if_match: Option<i64>,
     ) -> DomainResult<()> {
-        let visit = self.get(actor, tenant, id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        let visit = self.editable(actor, tenant, id).await?;
         check_if_match(visit.version, if_match)?;
         if visit.status != WorkVisitStatus::Draft {
             return Err(DomainError::conflict(
@@ -259,8 +257,7 @@ impl WorkVisitService {
         visit_id: WorkVisitId,
         new: NewSlot,
     ) -> DomainResult<Slot> {
-        let visit = self.get(actor, tenant.id, visit_id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        let visit = self.editable(actor, tenant.id, visit_id).await?;
         self.check_coach(
             tenant,
             &visit,
@@ -315,6 +312,19 @@ impl WorkVisitService {
             .ok_or(DomainError::NotFound("slot"))
     }
 
+    /// The work visit, if the caller may edit it (its business or the city); handlers
+    /// ask before reading a body, so a stranger learns nothing from a 422.
+    pub async fn editable(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: WorkVisitId,
+    ) -> DomainResult<WorkVisit> {
+        let visit = self.get(actor, tenant, id).await?;
+        actor.require_business_editor(visit.business_id)?;
+        Ok(visit)
+    }
+
     /// The slot, if the caller may edit it (the visit's business or the city).
     pub async fn editable_slot(
         &self,
@@ -323,8 +333,7 @@ impl WorkVisitService {
         visit_id: WorkVisitId,
         id: SlotId,
     ) -> DomainResult<Slot> {
-        let visit = self.get(actor, tenant, visit_id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        self.editable(actor, tenant, visit_id).await?;
         self.repo
             .get_slot(tenant, visit_id, id)
             .await?
@@ -340,8 +349,7 @@ impl WorkVisitService {
         changes: SlotChanges,
         if_match: Option<i64>,
     ) -> DomainResult<Slot> {
-        let visit = self.get(actor, tenant.id, visit_id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        let visit = self.editable(actor, tenant.id, visit_id).await?;
         let mut slot = self
             .repo
             .get_slot(tenant.id, visit_id, id)
@@ -419,8 +427,7 @@ impl WorkVisitService {
         id: SlotId,
         if_match: Option<i64>,
     ) -> DomainResult<()> {
-        let visit = self.get(actor, tenant, visit_id).await?;
-        actor.require_business_editor(visit.business_id)?;
+        self.editable(actor, tenant, visit_id).await?;
         let slot = self
             .repo
             .get_slot(tenant, visit_id, id)

@@ -195,8 +195,10 @@ pub async fn update_work_visit(
     body: JsonBody<WorkVisitPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = WorkVisitId::from_uuid(path.1);
-    let visit = state.work_visits.get(&ctx.actor, ctx.tenant.id, id).await?;
-    ctx.actor.require_business_editor(visit.business_id)?;
+    state
+        .work_visits
+        .editable(&ctx.actor, ctx.tenant.id, id)
+        .await?;
     let changes = body.into_inner()?.try_into()?;
     let visit = state
         .work_visits
@@ -292,11 +294,10 @@ pub async fn create_slot(
     body: JsonBody<SlotIn>,
 ) -> Result<HttpResponse, ApiError> {
     let visit_id = WorkVisitId::from_uuid(path.1);
-    let visit = state
+    state
         .work_visits
-        .get(&ctx.actor, ctx.tenant.id, visit_id)
+        .editable(&ctx.actor, ctx.tenant.id, visit_id)
         .await?;
-    ctx.actor.require_business_editor(visit.business_id)?;
     let new = body.into_inner()?.into_new()?;
     let slot = state
         .work_visits
