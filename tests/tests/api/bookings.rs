@@ -30,6 +30,11 @@ fn request(slot: &str, seats: u32, waitlist: bool) -> Value {
     json!({"slot_id": slot, "group_name": "Klas 2B", "seats": seats, "contact": {"name": "Mevr. Jansen", "email": "jansen@school.nl"}, "waitlist": waitlist})
 }
 
+/// Books through the API as `key`.
+async fn book(app: &TestApp, key: &driehoek_tests::Key, body: Value) -> driehoek_tests::Reply {
+    app.post("/v1/tenants/rotterdam/bookings", key, body).await
+}
+
 async fn seats_booked(app: &TestApp, visit: &str, slot: &str) -> (u64, u64) {
     let s = app
         .get(
@@ -49,13 +54,7 @@ async fn a_school_books_seats_and_only_it_the_host_and_the_city_see_the_booking(
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     let (visit, slot) = open_slot(&app, &w, 10).await;
-    let booked = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 4, false),
-        )
-        .await;
+    let booked = book(&app, &w.school_key, request(&slot, 4, false)).await;
     assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
     assert_eq!(booked.body["status"], "confirmed");
     assert_eq!(
@@ -116,14 +115,7 @@ async fn concurrent_bookings_never_exceed_capacity() {
     let requests: Vec<_> = (0..200)
         .map(|_| {
             let (app, key, slot) = (app.clone(), w.school_key.clone(), slot.clone());
-            tokio::spawn(async move {
-                app.post(
-                    "/v1/tenants/rotterdam/bookings",
-                    &key,
-                    request(&slot, 1, false),
-                )
-                .await
-            })
+            tokio::spawn(async move { book(&app, &key, request(&slot, 1, false)).await })
         })
         .collect();
     let (mut confirmed, mut full) = (0, 0);
@@ -155,35 +147,11 @@ async fn a_cancellation_frees_seats_and_promotes_the_oldest_waitlisted_that_fit(
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     let (visit, slot) = open_slot(&app, &w, 5).await;
-    let first = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 4, false),
-        )
-        .await;
-    let full = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 3, false),
-        )
-        .await;
+    let first = book(&app, &w.school_key, request(&slot, 4, false)).await;
+    let full = book(&app, &w.school_key, request(&slot, 3, false)).await;
     assert_eq!(full.code(), "slot_full");
-    let wait_big = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 3, true),
-        )
-        .await;
-    let wait_small = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 2, true),
-        )
-        .await;
+    let wait_big = book(&app, &w.school_key, request(&slot, 3, true)).await;
+    let wait_small = book(&app, &w.school_key, request(&slot, 2, true)).await;
     assert_eq!(
         (
             wait_big.body["status"].as_str(),
@@ -391,13 +359,7 @@ async fn attendance_completes_a_booking_once_the_visit_has_started() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     let (visit, slot) = open_slot(&app, &w, 10).await;
-    let booked = app
-        .post(
-            "/v1/tenants/rotterdam/bookings",
-            &w.school_key,
-            request(&slot, 4, false),
-        )
-        .await;
+    let booked = book(&app, &w.school_key, request(&slot, 4, false)).await;
     let attendance = format!("/v1/tenants/rotterdam/bookings/{}/attendance", booked.id());
     let put = |key, body: Value| {
         let (app, attendance) = (&app, attendance.clone());
