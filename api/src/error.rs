@@ -58,6 +58,7 @@ catalogue! {
     ResourceInUse => "resource_in_use", 409, "Resource in use", "The resource is still referred to and cannot be removed yet.";
     SlotFull => "slot_full", 409, "Slot full", "Not enough seats are left on the slot. Ask for the wait-list with `\"waitlist\": true`, or choose another slot.";
     SlotUnavailable => "slot_unavailable", 409, "Slot unavailable", "The slot cannot be booked: it is cancelled, has already started, or its work visit is not published.";
+    SlotHasBookings => "slot_has_bookings", 409, "Slot has bookings", "A sync left out a slot that still has confirmed or wait-listed bookings. Send the slot with `\"status\": \"cancelled\"` to cancel it and its bookings, or keep it in the payload.";
     StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
     VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
@@ -165,6 +166,36 @@ impl ApiError {
         error
     }
 
+    /// The same error about a part of a larger document: its pointers moved under
+    /// `prefix`.
+    pub fn within(mut self, prefix: &str) -> Self {
+        for e in &mut self.errors {
+            e.pointer = format!("{prefix}{}", e.pointer);
+        }
+        self
+    }
+
+    /// Several problems of one document as one: the field errors together when all are
+    /// validation problems, otherwise the first that is not.
+    pub fn merged(problems: Vec<ApiError>) -> Self {
+        if let Some(position) = problems
+            .iter()
+            .position(|p| p.code != ErrorCode::ValidationFailed)
+        {
+            return problems
+                .into_iter()
+                .nth(position)
+                .unwrap_or_else(|| Self::new(ErrorCode::Internal, "no problem to report"));
+        }
+        let mut errors = ValidationErrors::new();
+        for problem in problems {
+            for e in problem.errors {
+                errors.add(e.pointer, e.message);
+            }
+        }
+        Self::validation(errors)
+    }
+
     /// The problem document for this error in the current request.
     pub fn problem(&self) -> Problem {
         let meta = request_meta::current();
@@ -220,6 +251,7 @@ impl From<DomainError> for ApiError {
                     ConflictKind::InvalidState => ErrorCode::StateConflict,
                     ConflictKind::SlotFull => ErrorCode::SlotFull,
                     ConflictKind::SlotUnavailable => ErrorCode::SlotUnavailable,
+                    ConflictKind::SlotHasBookings => ErrorCode::SlotHasBookings,
                 };
                 Self::new(code, message)
             }

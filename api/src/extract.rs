@@ -162,16 +162,19 @@ impl FromRequest for TenantCtx {
 }
 
 /// A JSON request body: `application/json` (or, for PATCH, `application/merge-patch+json`),
-/// at most 1 MiB, valid JSON, and no field the schema does not know.
+/// at most `LIMIT` bytes (1 MiB unless the operation says otherwise), valid JSON, and no field the schema does not know.
 ///
 /// The body is read by the extractor but judged only by [`JsonBody::into_inner`], which
 /// handlers call after the caller and tenant were checked: a stranger learns nothing
 /// from a 422, and authorisation errors always win over body errors.
-pub struct JsonBody<T> {
+pub struct JsonBody<T, const LIMIT: usize = MAX_BODY_BYTES> {
     parsed: Result<T, ApiError>,
 }
 
-impl<T> JsonBody<T> {
+/// The body limit of a sync batch (1 000 work visits with their slots).
+pub const SYNC_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+impl<T, const LIMIT: usize> JsonBody<T, LIMIT> {
     pub fn into_inner(self) -> Result<T, ApiError> {
         self.parsed
     }
@@ -246,6 +249,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("the body is not valid JSON: {e}"),
         )
     })?;
+    parse_value(value)
+}
+
+/// Turns a JSON value into `T`, locating the first problem with a JSON Pointer.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
         let pointer = json_pointer(error.path());
         let message = error.inner().to_string();
@@ -297,7 +305,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = ApiError;
     type Future = Boxed<Self>;
 
@@ -306,7 +314,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             let parsed = match check_content_type(&req) {
-                Ok(()) => match read_body(&req, &mut payload, MAX_BODY_BYTES).await {
+                Ok(()) => match read_body(&req, &mut payload, LIMIT).await {
                     Ok(body) => parse_json(&body),
                     Err(error) => Err(error),
                 },

@@ -111,6 +111,8 @@ pub enum ConflictKind {
     SlotFull,
     /// The slot cannot be booked: cancelled, past, or its offering is not published.
     SlotUnavailable,
+    /// A sync would remove a slot that still has open bookings.
+    SlotHasBookings,
 }
 
 /// A domain rule the request breaks, reported with its own stable code.
@@ -169,6 +171,33 @@ impl DomainError {
 
     pub fn invalid(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(ValidationErrors::single(pointer, message))
+    }
+
+    /// The same error with its JSON Pointers moved under `prefix` (a part of a larger
+    /// document, such as one item of a batch).
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Validation(errors) => Self::Validation(ValidationErrors(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError {
+                        pointer: format!("{prefix}{}", e.pointer),
+                        message: e.message,
+                    })
+                    .collect(),
+            )),
+            Self::RuleBroken {
+                rule,
+                pointer,
+                message,
+            } => Self::RuleBroken {
+                rule,
+                pointer: format!("{prefix}{pointer}"),
+                message,
+            },
+            other => other,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod bookings;
 pub mod businesses;
 pub mod changes;
+pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod paging;

@@ -191,6 +191,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn put(&self, path: &str, key: &Key, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(key), Some(body), &[])
+            .await
+    }
+
     pub async fn delete(&self, path: &str, key: &Key) -> Reply {
         self.send(Method::DELETE, path, Some(key), None, &[]).await
     }

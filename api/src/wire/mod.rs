@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod businesses;
 pub mod programmes;
 pub mod schools;
+pub mod sync;
 pub mod tenants;
 pub mod vocabularies;
 pub mod work_visits;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{ApiKey, ApiKeyRepository, NewApiKey, digest_secret, mint_secret};
 use crate::auth::{Actor, Binding, Role};
 use crate::businesses::BusinessRepository;
+use crate::clock;
 use crate::error::{DomainError, DomainResult, ValidationErrors};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -71,7 +72,7 @@ impl ApiKeyService {
             }
             (Role::CityAdmin | Role::Integrator, Binding::None) => {}
         }
-        let now = Utc::now();
+        let now = clock::now();
         if new.expires_at.is_some_and(|at| at <= now) {
             errors.add("/expires_at", "must be in the future");
         }
@@ -87,7 +88,7 @@ impl ApiKeyService {
             binding: Binding::None,
             expires_at: None,
         };
-        self.insert(None, new, Utc::now()).await
+        self.insert(None, new, clock::now()).await
     }
 
     async fn insert(
@@ -142,7 +143,7 @@ impl ApiKeyService {
             .await?
             .ok_or(DomainError::NotFound("api key"))?;
         if key.revoked_at.is_none() {
-            self.keys.revoke(tenant, id, Utc::now()).await?;
+            self.keys.revoke(tenant, id, clock::now()).await?;
         }
         Ok(())
     }
@@ -152,7 +153,7 @@ impl ApiKeyService {
         let Some(key) = self.keys.find_by_digest(&digest_secret(secret)).await? else {
             return Ok(None);
         };
-        let now = Utc::now();
+        let now = clock::now();
         if !key.is_usable_at(now) {
             return Ok(None);
         }

@@ -1,9 +1,8 @@
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus, NewBooking};
 use crate::auth::{Actor, Role};
+use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule};
 use crate::ids::{BookingId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -104,7 +103,7 @@ impl BookingService {
             .get(tenant, slot.work_visit_id)
             .await?
             .ok_or_else(|| DomainError::invalid("/slot_id", "no such slot in this tenant"))?;
-        let now = Utc::now();
+        let now = clock::now();
         let unavailable =
             |why: &str| DomainError::conflict(ConflictKind::SlotUnavailable, why.to_owned());
         if visit.status != WorkVisitStatus::Published {
@@ -217,7 +216,7 @@ impl BookingService {
             ));
         }
         self.repo
-            .cancel(&booking, reason, Utc::now())
+            .cancel(&booking, reason, clock::now())
             .await?
             .ok_or(DomainError::VersionMismatch {
                 current: booking.version + 1,
@@ -251,7 +250,7 @@ impl BookingService {
             .find_slot(tenant, booking.slot_id)
             .await?
             .ok_or(DomainError::NotFound("slot"))?;
-        let now = Utc::now();
+        let now = clock::now();
         if slot.schedule.starts_at() > now {
             return Err(DomainError::conflict(
                 ConflictKind::InvalidState,

@@ -1,12 +1,11 @@
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{
     Business, BusinessChanges, BusinessFilter, BusinessRepository, Coach, CoachChanges,
     CoachFilter, CoachRepository, NewBusiness, NewCoach, ParticipationStatus,
 };
 use crate::auth::Actor;
+use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{BusinessId, CoachId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -31,7 +30,7 @@ impl BusinessService {
         new: NewBusiness,
     ) -> DomainResult<Business> {
         actor.require_admin()?;
-        let now = Utc::now();
+        let now = clock::now();
         let business = Business {
             id: BusinessId::new(),
             tenant_id: tenant,
@@ -91,7 +90,7 @@ impl BusinessService {
         changes.apply(&mut business);
         business.sectors = dedup_keep_order(business.sectors);
         business.version += 1;
-        business.updated_at = Utc::now();
+        business.updated_at = clock::now();
         if self.repo.update(&business, expected).await? {
             Ok(business)
         } else {
@@ -129,7 +128,7 @@ impl BusinessService {
     ) -> DomainResult<Coach> {
         self.get(actor, tenant, business).await?;
         actor.require_business_editor(business)?;
-        let now = Utc::now();
+        let now = clock::now();
         let coach = Coach {
             id: CoachId::new(),
             tenant_id: tenant,
@@ -191,7 +190,7 @@ impl BusinessService {
         coach.occupations = dedup_keep_order(coach.occupations);
         coach.languages = dedup_keep_order(coach.languages);
         coach.version += 1;
-        coach.updated_at = Utc::now();
+        coach.updated_at = clock::now();
         if self.coaches.update(&coach, expected).await? {
             Ok(coach)
         } else {

@@ -1,13 +1,12 @@
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{
     MemberOrg, NewProgramme, NewProgrammeMember, Programme, ProgrammeChanges, ProgrammeFilter,
     ProgrammeMember, ProgrammeMemberChanges, ProgrammeRepository, ProgrammeStatus,
 };
 use crate::auth::Actor;
 use crate::businesses::BusinessRepository;
+use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{ProgrammeId, ProgrammeMemberId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -44,7 +43,7 @@ impl ProgrammeService {
         actor.require_admin()?;
         check_date_order(new.starts_on, new.ends_on)
             .map_err(|m| DomainError::invalid("/ends_on", m))?;
-        let now = Utc::now();
+        let now = clock::now();
         let programme = Programme {
             id: ProgrammeId::new(),
             tenant_id: tenant,
@@ -105,7 +104,7 @@ impl ProgrammeService {
             .map_err(|m| DomainError::invalid("/ends_on", m))?;
         programme.competences = dedup_keep_order(programme.competences);
         programme.version += 1;
-        programme.updated_at = Utc::now();
+        programme.updated_at = clock::now();
         if self.repo.update(&programme, expected).await? {
             Ok(programme)
         } else {
@@ -159,7 +158,7 @@ impl ProgrammeService {
                 "no such organisation in this tenant",
             ));
         }
-        let now = Utc::now();
+        let now = clock::now();
         let member = ProgrammeMember {
             id: ProgrammeMemberId::new(),
             tenant_id: tenant,
@@ -226,7 +225,7 @@ impl ProgrammeService {
         check_date_order(member.joined_on, member.left_on)
             .map_err(|m| DomainError::invalid("/left_on", m))?;
         member.version += 1;
-        member.updated_at = Utc::now();
+        member.updated_at = clock::now();
         if self.repo.update_member(&member, expected).await? {
             Ok(member)
         } else {

@@ -1,9 +1,8 @@
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{NewSchool, School, SchoolChanges, SchoolFilter, SchoolRepository};
 use crate::auth::Actor;
+use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{SchoolId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -27,7 +26,7 @@ impl SchoolService {
         new: NewSchool,
     ) -> DomainResult<School> {
         actor.require_admin()?;
-        let now = Utc::now();
+        let now = clock::now();
         let school = School {
             id: SchoolId::new(),
             tenant_id: tenant,
@@ -85,7 +84,7 @@ impl SchoolService {
         changes.apply(&mut school);
         school.education_levels = dedup_keep_order(school.education_levels);
         school.version += 1;
-        school.updated_at = Utc::now();
+        school.updated_at = clock::now();
         if self.repo.update(&school, expected).await? {
             Ok(school)
         } else {

@@ -1,9 +1,8 @@
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{NewTenant, Tenant, TenantChanges, TenantRepository, TenantSettings, TenantStatus};
 use crate::auth::Actor;
+use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::TenantId;
 use crate::paging::{Page, PageRequest};
@@ -21,7 +20,7 @@ impl TenantService {
 
     pub async fn create(&self, actor: &Actor, new: NewTenant) -> DomainResult<Tenant> {
         actor.require_platform_admin()?;
-        let now = Utc::now();
+        let now = clock::now();
         let mut settings = TenantSettings::defaults_for(new.country);
         new.settings.apply(&mut settings);
         let tenant = Tenant {
@@ -94,7 +93,7 @@ impl TenantService {
         }
         changes.settings.apply(&mut next.settings);
         next.version += 1;
-        next.updated_at = Utc::now();
+        next.updated_at = clock::now();
         if self.repo.update(&next, expected).await? {
             Ok(next)
         } else {

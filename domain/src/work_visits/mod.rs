@@ -6,7 +6,9 @@
 mod model;
 mod ports;
 mod service;
+mod sync;
 
 pub use model::*;
 pub use ports::*;
 pub use service::*;
+pub use sync::*;

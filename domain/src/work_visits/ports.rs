@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
-use super::{Slot, WorkVisit, WorkVisitFilter};
+use super::{ExternalId, Slot, StoredOffering, SyncWrite, WorkVisit, WorkVisitFilter};
 use crate::error::DomainResult;
-use crate::ids::{SlotId, TenantId, WorkVisitId};
+use crate::ids::{BusinessId, SlotId, TenantId, WorkVisitId};
 use crate::paging::PageRequest;
 
 #[async_trait]
@@ -42,4 +42,18 @@ pub trait WorkVisitRepository: Send + Sync {
     /// the slot, and frees their seats.
     async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool>;
     async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool>;
+
+    /// The business's work visits that carry an `external_id` (all of them, or only
+    /// those named), each with its slots and what their bookings forbid.
+    async fn load_offerings(
+        &self,
+        tenant: TenantId,
+        business: BusinessId,
+        only: Option<&[ExternalId]>,
+    ) -> DomainResult<Vec<StoredOffering>>;
+    /// Applies each item's writes atomically and independently of the others (one
+    /// failing item leaves the rest applied), recording one change per row written.
+    /// A row that is no longer at the version the plan read fails its item with
+    /// `VersionMismatch`. Answers per item, in order.
+    async fn apply_sync(&self, writes: &[&SyncWrite]) -> DomainResult<Vec<DomainResult<()>>>;
 }

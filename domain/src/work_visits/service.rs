@@ -10,6 +10,7 @@ use super::{
 };
 use crate::auth::{Actor, Role};
 use crate::businesses::{BusinessRepository, CoachRepository};
+use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult, ValidationErrors};
 use crate::ids::{BusinessId, CoachId, SlotId, TenantId, WorkVisitId};
 use crate::paging::{Page, PageRequest};
@@ -20,10 +21,10 @@ use crate::versioning::check_if_match;
 
 #[derive(Clone)]
 pub struct WorkVisitService {
-    repo: Arc<dyn WorkVisitRepository>,
-    businesses: Arc<dyn BusinessRepository>,
-    coaches: Arc<dyn CoachRepository>,
-    programmes: Arc<dyn ProgrammeRepository>,
+    pub(super) repo: Arc<dyn WorkVisitRepository>,
+    pub(super) businesses: Arc<dyn BusinessRepository>,
+    pub(super) coaches: Arc<dyn CoachRepository>,
+    pub(super) programmes: Arc<dyn ProgrammeRepository>,
 }
 
 /// What a caller may see of work visits.
@@ -36,7 +37,7 @@ pub fn visibility_for(actor: &Actor) -> Visibility {
 }
 
 /// The calendar day of `at` in the tenant's time zone (UTC if it cannot be read).
-fn local_day(tenant: &Tenant, at: DateTime<Utc>) -> NaiveDate {
+pub(super) fn local_day(tenant: &Tenant, at: DateTime<Utc>) -> NaiveDate {
     match tenant.timezone.as_str().parse::<Tz>() {
         Ok(tz) => at.with_timezone(&tz).date_naive(),
         Err(_) => at.date_naive(),
@@ -84,7 +85,7 @@ impl WorkVisitService {
         new: NewWorkVisit,
     ) -> DomainResult<WorkVisit> {
         actor.require_business_editor(new.business_id)?;
-        let now = Utc::now();
+        let now = clock::now();
         let visit = WorkVisit {
             id: WorkVisitId::new(),
             tenant_id: tenant,
@@ -186,7 +187,7 @@ impl WorkVisitService {
         self.check_references(tenant, visit.business_id, &visit)
             .await?;
         visit.version += 1;
-        visit.updated_at = Utc::now();
+        visit.updated_at = clock::now();
         if self.repo.update(&visit, expected).await? {
             Ok(visit)
         } else {
@@ -266,7 +267,7 @@ impl WorkVisitService {
             &new.schedule,
         )
         .await?;
-        let now = Utc::now();
+        let now = clock::now();
         let slot = Slot {
             id: SlotId::new(),
             tenant_id: tenant.id,
@@ -408,7 +409,7 @@ impl WorkVisitService {
             .await?;
         }
         slot.version += 1;
-        slot.updated_at = Utc::now();
+        slot.updated_at = clock::now();
         if self.repo.update_slot(&slot, expected).await? {
             Ok(slot)
         } else {

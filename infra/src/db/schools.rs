@@ -168,7 +168,7 @@ pub(super) async fn remove_memberships(
         .all(txn)
         .await
         .map_err(db_error)?;
-    let now = chrono::Utc::now();
+    let now = driehoek_domain::clock::now();
     for member in members {
         programme_members::Entity::delete_many()
             .filter(programme_members::Column::TenantId.eq(tenant))

@@ -1,5 +1,4 @@
 use async_trait::async_trait;
-use chrono::Utc;
 use driehoek_domain::changes::{ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::TenantId;
@@ -94,7 +93,7 @@ impl TenantRepository for SeaOrmTenantRepository {
             tenant.id.as_uuid(),
             ChangeOp::Created,
             tenant.version,
-            Utc::now(),
+            driehoek_domain::clock::now(),
         )
         .await?;
         txn.commit().await.map_err(db_error)

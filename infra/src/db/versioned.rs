@@ -44,12 +44,27 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     let txn = begin_write(db).await?;
+    insert_in::<E>(&txn, row, model, duplicate).await?;
+    txn.commit().await.map_err(db_error)
+}
+
+/// [`insert`] inside a transaction the caller commits.
+pub(crate) async fn insert_in<E>(
+    txn: &DatabaseTransaction,
+    row: RowChange,
+    model: E::ActiveModel,
+    duplicate: &str,
+) -> DomainResult<()>
+where
+    E: TenantTable,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
     E::insert(model)
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| write_error(e, duplicate))?;
     record_change(
-        &txn,
+        txn,
         row.tenant,
         E::RESOURCE,
         row.id,
@@ -58,7 +73,7 @@ where
         row.at,
     )
     .await?;
-    txn.commit().await.map_err(db_error)
+    Ok(())
 }
 
 /// Replaces the row if it is still at `expected_version`, with its `updated` change.
@@ -145,7 +160,7 @@ pub(crate) async fn delete_in<E: TenantTable>(
         id,
         ChangeOp::Deleted,
         version + 1,
-        Utc::now(),
+        driehoek_domain::clock::now(),
     )
     .await?;
     Ok(true)

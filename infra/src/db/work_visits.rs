@@ -1,5 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use driehoek_domain::bookings::BookingStatus;
+use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
 use driehoek_domain::paging::PageRequest;
@@ -8,15 +10,18 @@ use driehoek_domain::vocabularies::{
     Competence, EducationLevel, NaceSection, Vocabulary, WorkVisitFormat,
 };
 use driehoek_domain::work_visits::{
-    AgeRange, ExternalId, GroupSize, Schedule, Session, Slot, SlotStatus, Visibility, WorkVisit,
-    WorkVisitFilter, WorkVisitRepository, WorkVisitStatus,
+    AgeRange, ExternalId, GroupSize, Schedule, Session, Slot, SlotStatus, StoredOffering,
+    StoredSlot, SyncWrite, Visibility, VisitWrite, WorkVisit, WorkVisitFilter, WorkVisitRepository,
+    WorkVisitStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
@@ -498,4 +503,172 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         )
         .await
     }
+
+    async fn load_offerings(
+        &self,
+        tenant: TenantId,
+        business: BusinessId,
+        only: Option<&[ExternalId]>,
+    ) -> DomainResult<Vec<StoredOffering>> {
+        let tenant = tenant.as_uuid();
+        let mut query = work_visits::scoped(tenant)
+            .filter(work_visits::Column::BusinessId.eq(business.as_uuid()))
+            .filter(work_visits::Column::ExternalId.is_not_null());
+        if let Some(only) = only {
+            if only.is_empty() {
+                return Ok(Vec::new());
+            }
+            query = query.filter(
+                work_visits::Column::ExternalId.is_in(only.iter().map(|e| e.as_str().to_owned())),
+            );
+        }
+        let visits = query.all(&self.db).await.map_err(db_error)?;
+        let visit_ids: Vec<Uuid> = visits.iter().map(|v| v.id).collect();
+        let mut slot_rows = Vec::new();
+        for chunk in visit_ids.chunks(IN_LIST_CHUNK) {
+            slot_rows.extend(
+                slots::scoped(tenant)
+                    .filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?,
+            );
+        }
+        let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
+        let mut tallies: HashMap<Uuid, (u32, bool)> = HashMap::new();
+        for chunk in slot_ids.chunks(IN_LIST_CHUNK) {
+            let counts: Vec<(Uuid, String, i64)> = bookings::scoped(tenant)
+                .select_only()
+                .column(bookings::Column::SlotId)
+                .column(bookings::Column::Status)
+                .column_as(bookings::Column::Id.count(), "n")
+                .filter(bookings::Column::SlotId.is_in(chunk.iter().copied()))
+                .group_by(bookings::Column::SlotId)
+                .group_by(bookings::Column::Status)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for (slot, status, n) in counts {
+                let tally = tallies.entry(slot).or_insert((0, false));
+                tally.1 = true;
+                if status == BookingStatus::Confirmed.code()
+                    || status == BookingStatus::Waitlisted.code()
+                {
+                    tally.0 += u32::try_from(n).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        let mut slots_by_visit: HashMap<Uuid, Vec<StoredSlot>> = HashMap::new();
+        for row in slot_rows {
+            let (open_bookings, any_bookings) = tallies.get(&row.id).copied().unwrap_or_default();
+            let visit = row.work_visit_id;
+            slots_by_visit.entry(visit).or_default().push(StoredSlot {
+                slot: slot_from_model(row)?,
+                open_bookings,
+                any_bookings,
+            });
+        }
+        visits
+            .into_iter()
+            .map(|row| {
+                let slots = slots_by_visit.remove(&row.id).unwrap_or_default();
+                Ok(StoredOffering {
+                    visit: from_model(row)?,
+                    slots,
+                })
+            })
+            .collect()
+    }
+
+    async fn apply_sync(&self, writes: &[&SyncWrite]) -> DomainResult<Vec<DomainResult<()>>> {
+        let mut results = Vec::with_capacity(writes.len());
+        // Batches keep commits (and fsyncs) few; a savepoint per item lets one item
+        // fail without undoing the others.
+        for batch in writes.chunks(SYNC_BATCH) {
+            let txn = begin_write(&self.db).await?;
+            for write in batch {
+                let item = txn.begin().await.map_err(db_error)?;
+                let outcome = apply_one(&item, write).await;
+                match outcome {
+                    Ok(true) => item.commit().await.map_err(db_error)?,
+                    _ => item.rollback().await.map_err(db_error)?,
+                }
+                results.push(match outcome {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(DomainError::VersionMismatch {
+                        current: write.visit.visit().version,
+                    }),
+                    Err(error) => Err(error),
+                });
+            }
+            txn.commit().await.map_err(db_error)?;
+        }
+        Ok(results)
+    }
+}
+
+/// Ids per `IN (...)` list, well under every database's parameter limit.
+const IN_LIST_CHUNK: usize = 500;
+/// Sync items per transaction.
+const SYNC_BATCH: usize = 100;
+
+/// One item's writes; `false` when a row moved on since the plan read it.
+async fn apply_one(txn: &DatabaseTransaction, write: &SyncWrite) -> DomainResult<bool> {
+    match &write.visit {
+        VisitWrite::Insert(visit) => {
+            let model = to_model(visit).into_active_model().reset_all();
+            versioned::insert_in::<work_visits::Entity>(
+                txn,
+                visit_row(visit),
+                model,
+                DUPLICATE_VISIT,
+            )
+            .await?;
+        }
+        VisitWrite::Update(visit, expected) => {
+            let model = to_model(visit).into_active_model().reset_all();
+            if !versioned::update_in::<work_visits::Entity>(
+                txn,
+                visit_row(visit),
+                model,
+                *expected,
+                DUPLICATE_VISIT,
+            )
+            .await?
+            {
+                return Ok(false);
+            }
+        }
+        VisitWrite::Keep(_) => {}
+    }
+    for slot in &write.delete_slots {
+        let (tenant, id) = (slot.tenant_id.as_uuid(), slot.id.as_uuid());
+        if !versioned::delete_in::<slots::Entity>(txn, tenant, id, slot.version).await? {
+            return Ok(false);
+        }
+    }
+    for (slot, expected) in &write.update_slots {
+        let mut model = slot_to_model(slot).into_active_model().reset_all();
+        model.not_set(slots::Column::SeatsBooked);
+        if !versioned::update_in::<slots::Entity>(
+            txn,
+            slot_row(slot),
+            model,
+            *expected,
+            DUPLICATE_SLOT,
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        if slot.status == SlotStatus::Cancelled {
+            cancel_bookings_of_slot(txn, slot).await?;
+        }
+    }
+    for slot in &write.insert_slots {
+        let model = slot_to_model(slot).into_active_model().reset_all();
+        versioned::insert_in::<slots::Entity>(txn, slot_row(slot), model, DUPLICATE_SLOT).await?;
+    }
+    Ok(true)
 }

@@ -12,6 +12,7 @@ mod contract;
 mod isolation;
 mod programmes;
 mod schools;
+mod sync;
 mod tenants;
 mod vocabularies;
 mod work_visits;

@@ -7,6 +7,7 @@ pub mod programmes;
 pub mod schools;
 pub mod tenants;
 pub mod vocabularies;
+pub mod work_visit_sync;
 pub mod work_visits;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     programmes::configure(cfg);
     vocabularies::configure(cfg);
     work_visits::configure(cfg);
+    work_visit_sync::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.
