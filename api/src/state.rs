@@ -64,6 +64,7 @@ impl AppState {
             ),
             bookings: BookingService::new(
                 database.bookings(),
+                database.feedback(),
                 database.work_visits(),
                 database.schools(),
             ),

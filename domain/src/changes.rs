@@ -33,6 +33,7 @@ pub mod resource {
     pub const WORK_VISIT: &str = "work_visit";
     pub const SLOT: &str = "slot";
     pub const BOOKING: &str = "booking";
+    pub const BOOKING_FEEDBACK: &str = "booking_feedback";
 }
 
 /// One recorded change, as the feed will serve it.

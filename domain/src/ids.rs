@@ -64,4 +64,5 @@ id_type!(ProgrammeId);
 id_type!(ProgrammeMemberId);
 id_type!(WorkVisitId);
 id_type!(SlotId);
+id_type!(FeedbackId);
 id_type!(BookingId);

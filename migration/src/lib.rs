@@ -14,6 +14,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_work_visits;
 mod m20261123_000003_bookings;
 mod m20261123_000004_attendance;
+mod m20261123_000005_booking_feedback;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_work_visits::Migration),
             Box::new(m20261123_000003_bookings::Migration),
             Box::new(m20261123_000004_attendance::Migration),
+            Box::new(m20261123_000005_booking_feedback::Migration),
         ]
     }
 }

@@ -1,13 +1,15 @@
 use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
-use driehoek_domain::bookings::{Booking, BookingContact, NewBooking};
+use driehoek_domain::bookings::{
+    Booking, BookingContact, Feedback, NewBooking, NewFeedback, Rating,
+};
 use driehoek_domain::ids::{SchoolId, SlotId};
 use driehoek_domain::values::{Description, Email, Name, ShortText};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::BookingStatusCode;
+use super::{BookingStatusCode, CompetenceCode, FeedbackAuthorCode};
 
 /// A staff member to contact about a booking.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -149,6 +151,83 @@ impl From<Booking> for BookingOut {
             version: b.version,
             created_at: b.created_at,
             updated_at: b.updated_at,
+        }
+    }
+}
+
+/// Feedback after a completed visit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackIn {
+    /// `school` and `student` (a pupil's, recorded by the school, never named) from a
+    /// school key; `business` from the host's key; the city may record any.
+    pub author: FeedbackAuthorCode,
+    /// 1 (poor) to 5 (excellent).
+    #[schema(example = 4)]
+    pub rating: u8,
+    #[schema(example = "De leerlingen mochten zelf een heftruck besturen.")]
+    pub comment: Option<String>,
+    /// Career competences the pupils practised.
+    #[serde(default)]
+    pub competences_practised: Vec<CompetenceCode>,
+    /// The host only: would it host this school again?
+    pub would_host_again: Option<bool>,
+}
+
+impl TryFrom<FeedbackIn> for NewFeedback {
+    type Error = ValidationErrors;
+
+    fn try_from(input: FeedbackIn) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let rating = errors.check("/rating", Rating::new(input.rating));
+        let comment =
+            errors.check_opt("/comment", input.comment.as_deref().map(Description::parse));
+        match (rating, comment) {
+            (Some(rating), Some(comment)) if errors.is_empty() => Ok(NewFeedback {
+                author: input.author.0,
+                rating,
+                comment,
+                competences_practised: input
+                    .competences_practised
+                    .into_iter()
+                    .map(|c| c.0)
+                    .collect(),
+                would_host_again: input.would_host_again,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackOut {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub author: FeedbackAuthorCode,
+    pub rating: u8,
+    pub comment: Option<String>,
+    pub competences_practised: Vec<CompetenceCode>,
+    pub would_host_again: Option<bool>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Feedback> for FeedbackOut {
+    fn from(f: Feedback) -> Self {
+        Self {
+            id: f.id.as_uuid(),
+            booking_id: f.booking_id.as_uuid(),
+            author: f.author.into(),
+            rating: f.rating.value(),
+            comment: f.comment.map(|c| c.to_string()),
+            competences_practised: f
+                .competences_practised
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            would_host_again: f.would_host_again,
+            version: f.version,
+            created_at: f.created_at,
         }
     }
 }

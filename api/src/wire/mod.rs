@@ -88,6 +88,7 @@ code_type!(MemberRoleCode => driehoek_domain::programmes::MemberRole, "The part 
 code_type!(WorkVisitFormatCode => driehoek_domain::vocabularies::WorkVisitFormat, "Work-visit format (vocabulary `work_visit_formats`).");
 code_type!(WorkVisitStatusCode => driehoek_domain::work_visits::WorkVisitStatus, "`draft` → `published` → `withdrawn`; only published ones are visible to schools and integrators.");
 code_type!(BookingStatusCode => driehoek_domain::bookings::BookingStatus, "`confirmed`, `waitlisted`, `cancelled` or `completed`.");
+code_type!(FeedbackAuthorCode => driehoek_domain::bookings::FeedbackAuthor, "Whose feedback it is: `school`, `business` or `student` (a pupil's, recorded by the school).");
 code_type!(SlotStatusCode => driehoek_domain::work_visits::SlotStatus, "Whether a slot takes place.");
 
 /// A list in a response: one page of `data` and where to continue.

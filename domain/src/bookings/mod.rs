@@ -3,10 +3,12 @@
 //! to be wait-listed instead, and a cancellation promotes the oldest wait-listed
 //! bookings that fit.
 
+mod feedback;
 mod model;
 mod ports;
 mod service;
 
+pub use feedback::*;
 pub use model::*;
 pub use ports::*;
 pub use service::*;

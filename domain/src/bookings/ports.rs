@@ -1,9 +1,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Booking, BookingFilter};
+use super::{Booking, BookingFilter, Feedback, FeedbackAuthor};
 use crate::error::DomainResult;
-use crate::ids::{BookingId, TenantId};
+use crate::ids::{BookingId, FeedbackId, TenantId};
 use crate::paging::PageRequest;
 use crate::values::Description;
 
@@ -33,4 +33,30 @@ pub trait BookingRepository: Send + Sync {
         reason: Option<Description>,
         at: DateTime<Utc>,
     ) -> DomainResult<Option<Booking>>;
+}
+
+#[async_trait]
+pub trait FeedbackRepository: Send + Sync {
+    /// Stores the feedback with its change. A second school or business feedback on
+    /// the same booking is a `Duplicate` conflict; pupils' feedback may be many.
+    async fn insert(&self, feedback: &Feedback) -> DomainResult<()>;
+    /// The booking's feedback, oldest first, one page after `page.after`.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        booking: BookingId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Feedback>>;
+    async fn get(
+        &self,
+        tenant: TenantId,
+        booking: BookingId,
+        id: FeedbackId,
+    ) -> DomainResult<Option<Feedback>>;
+    async fn count(
+        &self,
+        tenant: TenantId,
+        booking: BookingId,
+        author: FeedbackAuthor,
+    ) -> DomainResult<u64>;
 }

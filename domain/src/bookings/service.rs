@@ -1,10 +1,13 @@
 use std::sync::Arc;
 
-use super::{Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus, NewBooking};
+use super::{
+    Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus, Feedback,
+    FeedbackAuthor, FeedbackRepository, NewBooking, NewFeedback,
+};
 use crate::auth::{Actor, Role};
 use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule};
-use crate::ids::{BookingId, TenantId};
+use crate::ids::{BookingId, FeedbackId, TenantId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
 use crate::values::Description;
@@ -14,6 +17,7 @@ use crate::work_visits::{SlotStatus, WorkVisitRepository, WorkVisitStatus};
 #[derive(Clone)]
 pub struct BookingService {
     repo: Arc<dyn BookingRepository>,
+    feedback: Arc<dyn FeedbackRepository>,
     work_visits: Arc<dyn WorkVisitRepository>,
     schools: Arc<dyn SchoolRepository>,
 }
@@ -50,11 +54,13 @@ pub fn require_booker(actor: &Actor) -> DomainResult<()> {
 impl BookingService {
     pub fn new(
         repo: Arc<dyn BookingRepository>,
+        feedback: Arc<dyn FeedbackRepository>,
         work_visits: Arc<dyn WorkVisitRepository>,
         schools: Arc<dyn SchoolRepository>,
     ) -> Self {
         Self {
             repo,
+            feedback,
             work_visits,
             schools,
         }
@@ -282,5 +288,80 @@ impl BookingService {
                 current: expected + 1,
             })
         }
+    }
+
+    /// Feedback on a completed booking by someone who may see it: the school (its own
+    /// and, anonymously, its pupils' — at most one per pupil present), the host business
+    /// (once), or the city for either.
+    pub async fn give_feedback(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: BookingId,
+        new: NewFeedback,
+    ) -> DomainResult<Feedback> {
+        let booking = self.get(actor, tenant, id).await?;
+        new.check_author(actor)?;
+        if booking.status != BookingStatus::Completed {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                "feedback follows the visit: record the attendance first",
+            ));
+        }
+        if new.author == FeedbackAuthor::Student {
+            let present = booking.attendance.map_or(0, |a| a.present);
+            let given = self
+                .feedback
+                .count(tenant, id, FeedbackAuthor::Student)
+                .await?;
+            if given >= u64::from(present) {
+                return Err(DomainError::conflict(
+                    ConflictKind::InvalidState,
+                    format!("each of the {present} pupils present has given feedback already"),
+                ));
+            }
+        }
+        let now = clock::now();
+        let feedback = Feedback {
+            id: FeedbackId::new(),
+            tenant_id: tenant,
+            booking_id: id,
+            author: new.author,
+            rating: new.rating,
+            comment: new.comment,
+            competences_practised: crate::values::dedup_keep_order(new.competences_practised),
+            would_host_again: new.would_host_again,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        self.feedback.insert(&feedback).await?;
+        Ok(feedback)
+    }
+
+    pub async fn list_feedback(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: BookingId,
+        page: PageRequest,
+    ) -> DomainResult<Page<Feedback>> {
+        self.get(actor, tenant, id).await?;
+        let rows = self.feedback.list(tenant, id, &page).await?;
+        Ok(Page::from_fetched(rows, &page, |f| f.id.as_uuid()))
+    }
+
+    pub async fn get_feedback(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: BookingId,
+        id: FeedbackId,
+    ) -> DomainResult<Feedback> {
+        self.get(actor, tenant, booking).await?;
+        self.feedback
+            .get(tenant, booking, id)
+            .await?
+            .ok_or(DomainError::NotFound("feedback"))
     }
 }

@@ -412,3 +412,33 @@ pub mod bookings {
 
     tenant_table!(driehoek_domain::changes::resource::BOOKING);
 }
+
+pub mod booking_feedback {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "booking_feedback")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub booking_id: Uuid,
+        pub author: String,
+        pub author_key: String,
+        pub rating: i32,
+        pub comment: Option<String>,
+        pub competences_practised: String,
+        pub would_host_again: Option<bool>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::BOOKING_FEEDBACK);
+}

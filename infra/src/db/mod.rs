@@ -7,6 +7,7 @@ mod bookings;
 mod businesses;
 mod changes;
 pub mod entities;
+mod feedback;
 mod programmes;
 mod schools;
 mod tenants;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use driehoek_domain::api_keys::ApiKeyRepository;
-use driehoek_domain::bookings::BookingRepository;
+use driehoek_domain::bookings::{BookingRepository, FeedbackRepository};
 use driehoek_domain::businesses::{BusinessRepository, CoachRepository};
 use driehoek_domain::error::{ConflictKind, DomainError};
 use driehoek_domain::paging::PageRequest;
@@ -37,6 +38,7 @@ pub use api_keys::SeaOrmApiKeyRepository;
 pub use bookings::SeaOrmBookingRepository;
 pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
 pub use changes::record_change;
+pub use feedback::SeaOrmFeedbackRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use schools::SeaOrmSchoolRepository;
 pub use tenants::SeaOrmTenantRepository;
@@ -177,6 +179,10 @@ impl Database {
 
     pub fn bookings(&self) -> Arc<dyn BookingRepository> {
         Arc::new(SeaOrmBookingRepository::new(self.conn.clone()))
+    }
+
+    pub fn feedback(&self) -> Arc<dyn FeedbackRepository> {
+        Arc::new(SeaOrmFeedbackRepository::new(self.conn.clone()))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

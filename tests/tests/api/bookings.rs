@@ -461,3 +461,217 @@ async fn a_cancelled_booking_gets_no_attendance() {
         .await;
     assert_eq!(reply.code(), "state_conflict");
 }
+
+/// A booking of `seats` on a slot that then moved into the past, with `present` pupils
+/// recorded: a completed visit.
+async fn completed_booking(app: &TestApp, w: &World, seats: u32, present: u32) -> String {
+    let (visit, slot) = open_slot(app, w, 10).await;
+    let booked = book(app, &w.school_key, request(&slot, seats, false)).await;
+    let moved = app
+        .patch(
+            &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}"),
+            &app.admin(),
+            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    let recorded = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/tenants/rotterdam/bookings/{}/attendance", booked.id()),
+            Some(&w.school_key),
+            Some(json!({"present": present})),
+            &[],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{:?}", recorded.body);
+    booked.id()
+}
+
+#[tokio::test]
+async fn school_host_and_pupils_give_feedback_on_a_completed_visit() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let booking = completed_booking(&app, &w, 3, 2).await;
+    let feedback = format!("/v1/tenants/rotterdam/bookings/{booking}/feedback");
+
+    let school = app
+        .post(
+            &feedback,
+            &w.school_key,
+            json!({"author": "school", "rating": 5, "comment": "Goed geregeld",
+              "competences_practised": ["work_exploration", "work_exploration", "networking"]}),
+        )
+        .await;
+    assert_eq!(school.status, StatusCode::CREATED, "{:?}", school.body);
+    assert_eq!(
+        school.body["competences_practised"],
+        json!(["work_exploration", "networking"])
+    );
+    let location = school.header("location").unwrap().to_owned();
+    assert_eq!(app.get(&location, &w.business_key).await.body["rating"], 5);
+    let host = app
+        .post(
+            &feedback,
+            &w.business_key,
+            json!({"author": "business", "rating": 4, "would_host_again": true}),
+        )
+        .await;
+    assert_eq!(host.status, StatusCode::CREATED, "{:?}", host.body);
+    for rating in [3, 4] {
+        let pupil = app
+            .post(
+                &feedback,
+                &w.school_key,
+                json!({"author": "student", "rating": rating, "comment": "Leuk!"}),
+            )
+            .await;
+        assert_eq!(pupil.status, StatusCode::CREATED, "{:?}", pupil.body);
+    }
+    let third = app
+        .post(
+            &feedback,
+            &w.school_key,
+            json!({"author": "student", "rating": 2}),
+        )
+        .await;
+    assert_eq!(third.code(), "state_conflict", "two pupils were present");
+    let again = app
+        .post(
+            &feedback,
+            &w.school_key,
+            json!({"author": "school", "rating": 1}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "duplicate");
+
+    let listed = app.get(&feedback, &w.business_key).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let authors: Vec<&str> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors, ["school", "business", "student", "student"]);
+    assert_eq!(listed.body["data"][1]["would_host_again"], true);
+    let text = listed.body.to_string();
+    assert!(
+        !text.contains("student_id") && !text.contains("Klas 2B"),
+        "pupils' feedback names no one"
+    );
+    let page = app.get(&format!("{feedback}?limit=3"), &w.city).await;
+    assert_eq!(page.body["data"].as_array().unwrap().len(), 3);
+    assert!(page.body["next_cursor"].is_string());
+}
+
+#[tokio::test]
+async fn feedback_is_refused_before_the_visit_from_strangers_and_when_invalid() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let early = format!("/v1/tenants/rotterdam/bookings/{}/feedback", w.booking);
+    let not_yet = app
+        .post(
+            &early,
+            &w.school_key,
+            json!({"author": "school", "rating": 4}),
+        )
+        .await;
+    assert_eq!(not_yet.code(), "state_conflict", "{:?}", not_yet.body);
+
+    let booking = completed_booking(&app, &w, 2, 2).await;
+    let feedback = format!("/v1/tenants/rotterdam/bookings/{booking}/feedback");
+    let other_school = app
+        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
+        .await;
+    let other_business = app
+        .key(
+            "rotterdam",
+            "business",
+            Some(("business_id", &w.other_business)),
+        )
+        .await;
+    let db = app.database().await;
+    let before = app.changes(&db, "rotterdam").await.len();
+    let cases: Vec<(&driehoek_tests::Key, Value, StatusCode, &str)> = vec![
+        (
+            &w.integrator,
+            json!({"author": "school", "rating": 4}),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &other_school,
+            json!({"author": "school", "rating": 4}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &other_business,
+            json!({"author": "business", "rating": 4}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &w.business_key,
+            json!({"author": "school", "rating": 4}),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "business", "rating": 4}),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "school", "rating": 6}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "school", "rating": 4, "would_host_again": false}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "parent", "rating": 4}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "school", "rating": 4, "student_name": "Sam"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+        ),
+        (
+            &w.school_key,
+            json!({"author": "school", "rating": 4, "comment": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ];
+    for (key, body, status, code) in cases {
+        let reply = app.post(&feedback, key, body.clone()).await;
+        assert_eq!(reply.status, status, "{body}: {:?}", reply.body);
+        assert_eq!(reply.code(), code, "{body}");
+    }
+    for key in [&w.integrator, &other_school, &other_business] {
+        let listed = app.get(&feedback, key).await;
+        assert!(
+            listed.status == StatusCode::FORBIDDEN || listed.status == StatusCode::NOT_FOUND,
+            "{:?}",
+            listed.body
+        );
+    }
+    assert_eq!(
+        app.changes(&db, "rotterdam").await.len(),
+        before,
+        "nothing was written"
+    );
+}

@@ -59,6 +59,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{slot_id}", &ids.slot)
         .replace("{booking_id}", &ids.booking)
         .replace("{key_id}", key_id)
+        .replace("{feedback_id}", &ids.booking)
         .replace("{external_id}", "HR-2027-001")
 }
 

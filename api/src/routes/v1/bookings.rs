@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use driehoek_domain::bookings::{BookingFilter, BookingScope};
-use driehoek_domain::ids::{BookingId, SlotId, WorkVisitId};
+use driehoek_domain::ids::{BookingId, FeedbackId, SlotId, WorkVisitId};
 use driehoek_domain::values::Description;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -16,14 +16,19 @@ use crate::problems::{ReadErrors, WriteErrors};
 use crate::responses::{created, list, resource};
 use crate::state::AppState;
 use crate::wire::ListOf;
-use crate::wire::bookings::{AttendanceIn, BookingIn, BookingOut, CancelIn};
+use crate::wire::bookings::{
+    AttendanceIn, BookingIn, BookingOut, CancelIn, FeedbackIn, FeedbackOut,
+};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bookings)
         .service(create_booking)
         .service(get_booking)
         .service(cancel_booking)
-        .service(record_attendance);
+        .service(record_attendance)
+        .service(give_feedback)
+        .service(list_feedback)
+        .service(get_feedback);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -204,4 +209,114 @@ pub async fn record_attendance(
         )
         .await?;
     Ok(resource(&req, booking.version, BookingOut::from(booking)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedbackQuery {
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Give feedback on a completed visit
+///
+/// The school (its own, once, and its pupils' — anonymous, at most one per pupil
+/// present), the host business (once, with `would_host_again`), or the city for either.
+/// Only after attendance is recorded (409 `state_conflict` before); a second school or
+/// business feedback is 409 `duplicate`.
+#[utoipa::path(
+    operation_id = "bookings.feedback.create", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id")),
+    request_body = FeedbackIn,
+    responses((status = 201, description = "Recorded", body = FeedbackOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/tenants/{tenant}/bookings/{booking_id}/feedback")]
+pub async fn give_feedback(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    body: JsonBody<FeedbackIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BookingId::from_uuid(path.1);
+    state.bookings.get(&ctx.actor, ctx.tenant.id, id).await?;
+    let feedback = state
+        .bookings
+        .give_feedback(
+            &ctx.actor,
+            ctx.tenant.id,
+            id,
+            body.into_inner()?.try_into()?,
+        )
+        .await?;
+    Ok(created(
+        format!("{}/{}", req.path(), feedback.id),
+        feedback.version,
+        FeedbackOut::from(feedback),
+    ))
+}
+
+/// List a booking's feedback
+///
+/// For whoever may see the booking: its school, the host business, the city.
+/// Pupils' feedback never names them.
+#[utoipa::path(
+    operation_id = "bookings.feedback.list", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"), FeedbackQuery),
+    responses((status = 200, description = "One page of feedback, oldest first", body = ListOf<FeedbackOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/bookings/{booking_id}/feedback")]
+pub async fn list_feedback(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    query: web::Query<FeedbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let feedback = state
+        .bookings
+        .list_feedback(
+            &ctx.actor,
+            ctx.tenant.id,
+            BookingId::from_uuid(path.1),
+            page,
+        )
+        .await?;
+    Ok(list(&req, feedback, FeedbackOut::from))
+}
+
+/// Read one feedback
+#[utoipa::path(
+    operation_id = "bookings.feedback.get", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"),
+           ("feedback_id" = Uuid, Path, description = "Feedback id")),
+    responses((status = 200, description = "The feedback", body = FeedbackOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/bookings/{booking_id}/feedback/{feedback_id}")]
+pub async fn get_feedback(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let feedback = state
+        .bookings
+        .get_feedback(
+            &ctx.actor,
+            ctx.tenant.id,
+            BookingId::from_uuid(path.1),
+            FeedbackId::from_uuid(path.2),
+        )
+        .await?;
+    Ok(resource(
+        &req,
+        feedback.version,
+        FeedbackOut::from(feedback),
+    ))
 }
