@@ -123,6 +123,34 @@ pub struct TenantCtx {
     pub actor: Actor,
 }
 
+impl TenantCtx {
+    /// Checks `actor` against the tenant the path names.
+    async fn resolve(req: &HttpRequest, actor: Actor) -> Result<Self, ApiError> {
+        let state = state(req)?;
+        let slug = req.match_info().get("tenant").unwrap_or_default();
+        let tenant = state.tenants.find_by_slug(slug).await?;
+        let tenant = match tenant {
+            Some(tenant) if actor.belongs_to(tenant.id) => tenant,
+            // Other tenants' keys learn nothing about which slugs exist.
+            _ if !actor.is_platform_admin() => {
+                return Err(ApiError::new(
+                    ErrorCode::TenantForbidden,
+                    "this key belongs to another tenant",
+                ));
+            }
+            _ => return Err(ApiError::not_found("tenant")),
+        };
+        if tenant.is_suspended() && !actor.is_platform_admin() {
+            return Err(ApiError::new(
+                ErrorCode::TenantSuspended,
+                "this tenant is suspended",
+            ));
+        }
+        tracing::Span::current().record("tenant", tenant.slug.as_str());
+        Ok(TenantCtx { tenant, actor })
+    }
+}
+
 impl FromRequest for TenantCtx {
     type Error = ApiError;
     type Future = Boxed<Self>;
@@ -131,32 +159,55 @@ impl FromRequest for TenantCtx {
         let req = req.clone();
         Box::pin(async move {
             let actor = Caller::authenticate(req.clone()).await?;
-            let state = state(&req)?;
-            let slug = req
-                .match_info()
-                .get("tenant")
-                .unwrap_or_default()
-                .to_owned();
-            let tenant = state.tenants.find_by_slug(&slug).await?;
-            let tenant = match tenant {
-                Some(tenant) if actor.belongs_to(tenant.id) => tenant,
-                // Other tenants' keys learn nothing about which slugs exist.
-                _ if !actor.is_platform_admin() => {
-                    return Err(ApiError::new(
-                        ErrorCode::TenantForbidden,
-                        "this key belongs to another tenant",
-                    ));
+            TenantCtx::resolve(&req, actor).await
+        })
+    }
+}
+
+/// The caller of a feed (a calendar an agenda subscribes to): a key in the
+/// `Authorization` header as everywhere, or, for clients that cannot send headers, a
+/// feed token in `?token=` that opens exactly this path while its key is usable.
+pub struct FeedCtx(pub TenantCtx);
+
+impl FromRequest for FeedCtx {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let token = req
+                .query_string()
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+                .map(str::to_owned);
+            let token = match token {
+                Some(token) if !req.headers().contains_key(header::AUTHORIZATION) => token,
+                _ => {
+                    let actor = Caller::authenticate(req.clone()).await?;
+                    return TenantCtx::resolve(&req, actor).await.map(FeedCtx);
                 }
-                _ => return Err(ApiError::not_found("tenant")),
             };
-            if tenant.is_suspended() && !actor.is_platform_admin() {
-                return Err(ApiError::new(
-                    ErrorCode::TenantSuspended,
-                    "this tenant is suspended",
-                ));
-            }
-            tracing::Span::current().record("tenant", tenant.slug.as_str());
-            Ok(TenantCtx { tenant, actor })
+            let refused = || ApiError::unauthorized("the feed token is not valid (any more)");
+            let state = state(&req)?;
+            let slug = req.match_info().get("tenant").unwrap_or_default();
+            let tenant = state
+                .tenants
+                .find_by_slug(slug)
+                .await?
+                .ok_or_else(refused)?;
+            let actor = state
+                .api_keys
+                .authenticate_feed(tenant.id, &token, req.path())
+                .await?
+                .ok_or_else(refused)?;
+            let span = tracing::Span::current();
+            span.record(
+                "key_id",
+                actor.key_id.map(|k| k.to_string()).unwrap_or_default(),
+            );
+            span.record("role", actor.role_code());
+            TenantCtx::resolve(&req, actor).await.map(FeedCtx)
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod ics;
 pub mod middleware;
 pub mod problems;
 pub mod request_meta;

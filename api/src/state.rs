@@ -6,6 +6,7 @@ use std::sync::Arc;
 use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
 use driehoek_domain::bookings::BookingService;
 use driehoek_domain::businesses::BusinessService;
+use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::tenants::{TenantRepository, TenantService};
@@ -22,6 +23,7 @@ pub struct AppState {
     pub businesses: BusinessService,
     pub programmes: ProgrammeService,
     pub work_visits: WorkVisitService,
+    pub calendars: CalendarService,
     pub bookings: BookingService,
     pub database: Database,
     pub redis: Option<RedisStore>,
@@ -61,6 +63,12 @@ impl AppState {
                 businesses,
                 database.coaches(),
                 database.programmes(),
+            ),
+            calendars: CalendarService::new(
+                database.schools(),
+                database.businesses(),
+                database.bookings(),
+                database.work_visits(),
             ),
             bookings: BookingService::new(
                 database.bookings(),

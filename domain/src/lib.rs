@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod bookings;
 pub mod businesses;
+pub mod calendars;
 pub mod changes;
 pub mod clock;
 pub mod error;

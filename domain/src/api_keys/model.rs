@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Actor, Binding, Role};
@@ -79,6 +80,36 @@ pub fn mint_secret() -> Result<MintedSecret, String> {
 }
 
 /// What a caller asks for when creating a key.
+/// A read-only token for one feed (a calendar URL), for clients that cannot send
+/// headers: `<key id>.<HMAC-SHA256 of the feed path, keyed by the key's digest>`. It
+/// opens that one path only, and only while the key that asked for it is usable.
+pub fn feed_token(key: &ApiKey, feed_path: &str) -> Option<String> {
+    let mac = feed_mac(key, feed_path)?.finalize().into_bytes();
+    Some(format!(
+        "{}.{}",
+        key.id.as_uuid().simple(),
+        hex::encode(mac)
+    ))
+}
+
+/// The key id a feed token names, and its MAC; `None` when it is not a feed token.
+pub fn parse_feed_token(token: &str) -> Option<(ApiKeyId, Vec<u8>)> {
+    let (id, mac) = token.split_once('.')?;
+    let id = uuid::Uuid::try_parse(id).ok()?;
+    let mac = hex::decode(mac).ok()?;
+    Some((ApiKeyId::from_uuid(id), mac))
+}
+
+/// Whether `mac` is the key's token for `feed_path` (compared in constant time).
+pub fn verify_feed_token(key: &ApiKey, feed_path: &str, mac: &[u8]) -> bool {
+    feed_mac(key, feed_path).is_some_and(|m| m.verify_slice(mac).is_ok())
+}
+
+fn feed_mac(key: &ApiKey, feed_path: &str) -> Option<Hmac<Sha256>> {
+    let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.digest.as_bytes()).ok()?;
+    Some(mac.chain_update(feed_path.as_bytes()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApiKey {
     pub name: Name,
@@ -101,5 +132,43 @@ mod tests {
         assert_eq!(a.digest, digest_secret(&a.secret));
         assert_eq!(a.digest.len(), 64);
         assert!(!a.digest.contains(&a.secret[KEY_PREFIX.len()..]));
+    }
+
+    #[test]
+    fn a_feed_token_opens_its_own_path_with_its_own_key_only() {
+        let minted = mint_secret().unwrap();
+        let key = ApiKey {
+            id: ApiKeyId::new(),
+            tenant_id: Some(TenantId::new()),
+            name: Name::parse("Agenda").unwrap(),
+            role: Role::School,
+            binding: Binding::None,
+            prefix: minted.prefix,
+            digest: minted.digest,
+            created_at: Utc::now(),
+            expires_at: None,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let path = "/v1/tenants/leuven/schools/x/calendar.ics";
+        let token = feed_token(&key, path).unwrap();
+        let (id, mac) = parse_feed_token(&token).unwrap();
+        assert_eq!(id, key.id);
+        assert!(verify_feed_token(&key, path, &mac));
+        assert!(!verify_feed_token(
+            &key,
+            "/v1/tenants/leuven/schools/y/calendar.ics",
+            &mac
+        ));
+        let other = ApiKey {
+            digest: mint_secret().unwrap().digest,
+            ..key.clone()
+        };
+        assert!(
+            !verify_feed_token(&other, path, &mac),
+            "another key's digest"
+        );
+        assert!(parse_feed_token("no-dot").is_none());
+        assert!(parse_feed_token("abc.zz").is_none());
     }
 }

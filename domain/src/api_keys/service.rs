@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{ApiKey, ApiKeyRepository, NewApiKey, digest_secret, mint_secret};
+use super::{
+    ApiKey, ApiKeyRepository, NewApiKey, digest_secret, feed_token, mint_secret, parse_feed_token,
+    verify_feed_token,
+};
 use crate::auth::{Actor, Binding, Role};
 use crate::businesses::BusinessRepository;
 use crate::clock;
@@ -159,6 +162,51 @@ impl ApiKeyService {
         }
         if key.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {
             self.keys.touch(key.id, now).await?;
+        }
+        Ok(Some(key.actor()))
+    }
+
+    /// A token that opens `feed_path` (a calendar) without headers, bound to the
+    /// calling key: revoking the key closes the feed. Keys of one tenant only.
+    pub async fn feed_token_for(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        feed_path: &str,
+    ) -> DomainResult<String> {
+        let key_id = match (actor.key_id, actor.tenant_id) {
+            (Some(id), Some(own)) if own == tenant => id,
+            _ => {
+                return Err(DomainError::forbidden(
+                    "feed links are made with a key of this tenant",
+                ));
+            }
+        };
+        let key = self
+            .keys
+            .get(tenant, key_id)
+            .await?
+            .ok_or(DomainError::NotFound("api key"))?;
+        feed_token(&key, feed_path)
+            .ok_or_else(|| DomainError::Internal("the feed token could not be made".to_owned()))
+    }
+
+    /// The actor a feed token stands for on `feed_path`, if it is genuine and its key
+    /// is usable now.
+    pub async fn authenticate_feed(
+        &self,
+        tenant: TenantId,
+        token: &str,
+        feed_path: &str,
+    ) -> DomainResult<Option<Actor>> {
+        let Some((id, mac)) = parse_feed_token(token) else {
+            return Ok(None);
+        };
+        let Some(key) = self.keys.get(tenant, id).await? else {
+            return Ok(None);
+        };
+        if !key.is_usable_at(clock::now()) || !verify_feed_token(&key, feed_path, &mac) {
+            return Ok(None);
         }
         Ok(Some(key.actor()))
     }

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Booking, BookingFilter, Feedback, FeedbackAuthor};
 use crate::error::DomainResult;
-use crate::ids::{BookingId, FeedbackId, TenantId};
+use crate::ids::{BookingId, FeedbackId, SchoolId, TenantId};
 use crate::paging::PageRequest;
 use crate::values::Description;
 
@@ -23,6 +23,14 @@ pub trait BookingRepository: Send + Sync {
         tenant: TenantId,
         filter: &BookingFilter,
         page: &PageRequest,
+    ) -> DomainResult<Vec<Booking>>;
+    /// The school's bookings on slots that end at or after `since`, at most `limit`.
+    async fn for_school_since(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        since: DateTime<Utc>,
+        limit: u64,
     ) -> DomainResult<Vec<Booking>>;
     /// Cancels the booking (at its current version), frees its seats if it held any,
     /// and confirms the oldest wait-listed bookings of the slot that now fit, all in

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::{ExternalId, Slot, StoredOffering, SyncWrite, WorkVisit, WorkVisitFilter};
 use crate::error::DomainResult;
@@ -42,6 +43,24 @@ pub trait WorkVisitRepository: Send + Sync {
     /// the slot, and frees their seats.
     async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool>;
     async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool>;
+
+    /// The slots with these ids (missing ones left out).
+    async fn slots_by_ids(&self, tenant: TenantId, ids: &[SlotId]) -> DomainResult<Vec<Slot>>;
+    /// The work visits with these ids (missing ones left out).
+    async fn visits_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[WorkVisitId],
+    ) -> DomainResult<Vec<WorkVisit>>;
+    /// Slots of the business's work visits that end at or after `since`, earliest
+    /// first, at most `limit`.
+    async fn business_slots_since(
+        &self,
+        tenant: TenantId,
+        business: BusinessId,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> DomainResult<Vec<Slot>>;
 
     /// The business's work visits that carry an `external_id` (all of them, or only
     /// those named), each with its slots and what their bookings forbid.

@@ -11,7 +11,7 @@ use driehoek_domain::paging::PageRequest;
 use driehoek_domain::values::{Description, Email, Name, ShortText};
 use driehoek_domain::vocabularies::Vocabulary;
 use driehoek_domain::work_visits::SlotStatus;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -281,6 +281,32 @@ impl BookingRepository for SeaOrmBookingRepository {
         }
         txn.commit().await.map_err(db_error)?;
         Ok(true)
+    }
+
+    async fn for_school_since(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> DomainResult<Vec<Booking>> {
+        let recent_slots = Query::select()
+            .column(slots::Column::Id)
+            .from(slots::Entity)
+            .and_where(slots::Column::TenantId.eq(tenant.as_uuid()))
+            .and_where(slots::Column::EndsAt.gte(since))
+            .to_owned();
+        bookings::scoped(tenant.as_uuid())
+            .filter(bookings::Column::SchoolId.eq(school.as_uuid()))
+            .filter(bookings::Column::SlotId.in_subquery(recent_slots))
+            .order_by_asc(bookings::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
     }
 
     async fn list(

@@ -17,7 +17,7 @@ use driehoek_domain::work_visits::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -502,6 +502,66 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             slot.version,
         )
         .await
+    }
+
+    async fn slots_by_ids(&self, tenant: TenantId, ids: &[SlotId]) -> DomainResult<Vec<Slot>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let rows = slots::scoped(tenant.as_uuid())
+                .filter(slots::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for row in rows {
+                found.push(slot_from_model(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn visits_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[WorkVisitId],
+    ) -> DomainResult<Vec<WorkVisit>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let rows = work_visits::scoped(tenant.as_uuid())
+                .filter(work_visits::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for row in rows {
+                found.push(from_model(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn business_slots_since(
+        &self,
+        tenant: TenantId,
+        business: BusinessId,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> DomainResult<Vec<Slot>> {
+        let visits_of_business = Query::select()
+            .column(work_visits::Column::Id)
+            .from(work_visits::Entity)
+            .and_where(work_visits::Column::TenantId.eq(tenant.as_uuid()))
+            .and_where(work_visits::Column::BusinessId.eq(business.as_uuid()))
+            .to_owned();
+        slots::scoped(tenant.as_uuid())
+            .filter(slots::Column::WorkVisitId.in_subquery(visits_of_business))
+            .filter(slots::Column::EndsAt.gte(since))
+            .order_by_asc(slots::Column::StartsAt)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(slot_from_model)
+            .collect()
     }
 
     async fn load_offerings(

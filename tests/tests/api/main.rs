@@ -6,6 +6,7 @@
 mod api_keys;
 mod bookings;
 mod businesses;
+mod calendars;
 mod changes;
 mod collections;
 mod contract;

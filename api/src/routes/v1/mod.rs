@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
+pub mod calendars;
 pub mod programmes;
 pub mod schools;
 pub mod tenants;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     vocabularies::configure(cfg);
     work_visits::configure(cfg);
     work_visit_sync::configure(cfg);
+    calendars::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.
