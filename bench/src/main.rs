@@ -28,6 +28,8 @@ use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
+mod work_visits;
+
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Benchmark the Driehoek API against its database")]
 struct Args {
@@ -50,6 +52,13 @@ struct Args {
     server_bin: PathBuf,
     #[arg(long, default_value_t = 18181)]
     port: u16,
+    /// `schools` (list and read schools over many tenants) or `work-visits` (partner
+    /// sync, search over many offerings, booking throughput).
+    #[arg(long, default_value = "schools")]
+    suite: String,
+    /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
+    #[arg(long, default_value_t = 100_000)]
+    work_visits: usize,
 }
 
 /// What the load needs to know about one seeded tenant.
@@ -107,6 +116,38 @@ fn pick(seed: &mut u64, n: usize) -> usize {
     *seed ^= *seed >> 7;
     *seed ^= *seed << 17;
     (*seed % n as u64) as usize
+}
+
+/// Calls `op` from `args.concurrency` workers until `args.duration` is up, timing each
+/// call that answers `true` and counting the others as errors. `op` gets a fresh
+/// pseudo-random number per call to pick what it asks for.
+async fn drive<F, Fut>(args: &Args, op: F) -> Measurement
+where
+    F: Fn(u64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let started = Instant::now();
+    let workers = (0..args.concurrency)
+        .map(|worker| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
+                let (mut micros, mut errors) = (Vec::new(), 0u64);
+                while Instant::now() < deadline {
+                    let random = pick(&mut seed, usize::MAX) as u64;
+                    let sent = Instant::now();
+                    if op(random).await {
+                        micros.push(sent.elapsed().as_micros() as u64);
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (micros, errors)
+            })
+        })
+        .collect();
+    collect(workers, started).await
 }
 
 async fn fresh_database(spec: &str) -> Result<(String, Option<String>)> {
@@ -256,45 +297,29 @@ async fn load_api(
     scenario: Scenario,
     args: &Args,
 ) -> Measurement {
-    let deadline = Instant::now() + Duration::from_secs(args.duration);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..args.concurrency)
-        .map(|worker| {
-            let http = http.clone();
-            let base = base.to_owned();
-            let tenants = tenants.clone();
-            tokio::spawn(async move {
-                let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
-                let (mut micros, mut errors) = (Vec::new(), 0u64);
-                while Instant::now() < deadline {
-                    let tenant = &tenants[pick(&mut seed, tenants.len())];
-                    let url = match scenario {
-                        Scenario::ListSchools => format!(
-                            "{base}/v1/tenants/{}/schools?kind=secondary&limit=50",
-                            tenant.slug
-                        ),
-                        Scenario::GetSchool => {
-                            format!(
-                                "{base}/v1/tenants/{}/schools/{}",
-                                tenant.slug,
-                                tenant.schools[pick(&mut seed, tenant.schools.len())]
-                            )
-                        }
-                    };
-                    let sent = Instant::now();
-                    match http.get(&url).bearer_auth(&tenant.key).send().await {
-                        Ok(response) if response.status().is_success() => {
-                            let _ = response.bytes().await;
-                            micros.push(sent.elapsed().as_micros() as u64);
-                        }
-                        _ => errors += 1,
-                    }
-                }
-                (micros, errors)
-            })
-        })
-        .collect();
-    collect(workers, started).await
+    let (http, base, tenants) = (http.clone(), base.to_owned(), tenants.clone());
+    drive(args, move |random| {
+        let (http, base, tenants) = (http.clone(), base.clone(), tenants.clone());
+        async move {
+            let tenant = &tenants[random as usize % tenants.len()];
+            let url = match scenario {
+                Scenario::ListSchools => format!(
+                    "{base}/v1/tenants/{}/schools?kind=secondary&limit=50",
+                    tenant.slug
+                ),
+                Scenario::GetSchool => format!(
+                    "{base}/v1/tenants/{}/schools/{}",
+                    tenant.slug,
+                    tenant.schools[(random >> 16) as usize % tenant.schools.len()]
+                ),
+            };
+            match http.get(&url).bearer_auth(&tenant.key).send().await {
+                Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    })
+    .await
 }
 
 async fn load_direct(
@@ -303,46 +328,31 @@ async fn load_direct(
     scenario: Scenario,
     args: &Args,
 ) -> Measurement {
-    let deadline = Instant::now() + Duration::from_secs(args.duration);
-    let started = Instant::now();
-    let backend = db.get_database_backend();
-    let workers: Vec<_> = (0..args.concurrency)
-        .map(|worker| {
-            let db = db.clone();
-            let tenants = tenants.clone();
-            tokio::spawn(async move {
-                let mut seed = 0x2545_F491_4F6C_DD1D_u64 ^ (worker as u64 + 1);
-                let (mut micros, mut errors) = (Vec::new(), 0u64);
-                while Instant::now() < deadline {
-                    let tenant = &tenants[pick(&mut seed, tenants.len())];
-                    let statement = match scenario {
-                        Scenario::ListSchools => Statement::from_sql_and_values(
-                            backend,
-                            LIST_SQL,
-                            [Value::from(tenant.id)],
-                        ),
-                        Scenario::GetSchool => {
-                            let school = tenant.schools[pick(&mut seed, tenant.schools.len())];
-                            Statement::from_sql_and_values(
-                                backend,
-                                GET_SQL,
-                                [Value::from(tenant.id), Value::from(school)],
-                            )
-                        }
-                    };
-                    let sent = Instant::now();
-                    match db.query_all_raw(statement).await {
-                        Ok(rows) if !rows.is_empty() => {
-                            micros.push(sent.elapsed().as_micros() as u64)
-                        }
-                        _ => errors += 1,
-                    }
+    let (db, tenants) = (db.clone(), tenants.clone());
+    drive(args, move |random| {
+        let (db, tenants) = (db.clone(), tenants.clone());
+        async move {
+            let backend = db.get_database_backend();
+            let tenant = &tenants[random as usize % tenants.len()];
+            let statement = match scenario {
+                Scenario::ListSchools => {
+                    Statement::from_sql_and_values(backend, LIST_SQL, [Value::from(tenant.id)])
                 }
-                (micros, errors)
-            })
-        })
-        .collect();
-    collect(workers, started).await
+                Scenario::GetSchool => {
+                    let school = tenant.schools[(random >> 16) as usize % tenant.schools.len()];
+                    Statement::from_sql_and_values(
+                        backend,
+                        GET_SQL,
+                        [Value::from(tenant.id), Value::from(school)],
+                    )
+                }
+            };
+            db.query_all_raw(statement)
+                .await
+                .is_ok_and(|rows| !rows.is_empty())
+        }
+    })
+    .await
 }
 
 /// The same scenario through the application's repository (sea-orm entity query and
@@ -356,46 +366,32 @@ async fn load_repository(
     use driehoek_domain::ids::{SchoolId, TenantId};
     use driehoek_domain::paging::PageRequest;
     use driehoek_domain::schools::SchoolFilter;
-    let deadline = Instant::now() + Duration::from_secs(args.duration);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..args.concurrency)
-        .map(|worker| {
-            let repo = database.schools();
-            let tenants = tenants.clone();
-            tokio::spawn(async move {
-                let mut seed = 0x1234_5678_9ABC_DEF1_u64 ^ (worker as u64 + 1);
-                let (mut micros, mut errors) = (Vec::new(), 0u64);
-                let filter = SchoolFilter {
-                    kind: Some(SchoolKind::Secondary),
-                    ..SchoolFilter::default()
-                };
-                while Instant::now() < deadline {
-                    let tenant = &tenants[pick(&mut seed, tenants.len())];
-                    let tenant_id = TenantId::from_uuid(tenant.id);
-                    let sent = Instant::now();
-                    let ok = match scenario {
-                        Scenario::ListSchools => repo
-                            .list(tenant_id, &filter, &PageRequest::first(50))
-                            .await
-                            .is_ok_and(|rows| !rows.is_empty()),
-                        Scenario::GetSchool => {
-                            let school = SchoolId::from_uuid(
-                                tenant.schools[pick(&mut seed, tenant.schools.len())],
-                            );
-                            repo.get(tenant_id, school).await.is_ok_and(|s| s.is_some())
-                        }
+    let (repo, tenants) = (database.schools(), tenants.clone());
+    drive(args, move |random| {
+        let (repo, tenants) = (repo.clone(), tenants.clone());
+        async move {
+            let tenant = &tenants[random as usize % tenants.len()];
+            let tenant_id = TenantId::from_uuid(tenant.id);
+            match scenario {
+                Scenario::ListSchools => {
+                    let filter = SchoolFilter {
+                        kind: Some(SchoolKind::Secondary),
+                        ..SchoolFilter::default()
                     };
-                    if ok {
-                        micros.push(sent.elapsed().as_micros() as u64);
-                    } else {
-                        errors += 1;
-                    }
+                    repo.list(tenant_id, &filter, &PageRequest::first(50))
+                        .await
+                        .is_ok_and(|rows| !rows.is_empty())
                 }
-                (micros, errors)
-            })
-        })
-        .collect();
-    collect(workers, started).await
+                Scenario::GetSchool => {
+                    let school = SchoolId::from_uuid(
+                        tenant.schools[(random >> 16) as usize % tenant.schools.len()],
+                    );
+                    repo.get(tenant_id, school).await.is_ok_and(|s| s.is_some())
+                }
+            }
+        }
+    })
+    .await
 }
 
 async fn collect(
@@ -470,7 +466,21 @@ async fn pgbench(
             "\\set n random(1, {total})\nSELECT s.tenant_id, s.id, s.version, s.created_at, s.updated_at, s.name, s.kind, s.registration_code, s.education_levels, s.address_street, s.address_postal_code, s.address_city, s.contact_email, s.website FROM schools s JOIN bench_ids b ON s.tenant_id = b.tenant_id AND s.id = b.id WHERE b.n = :n;\n"
         ),
     };
-    let path = format!("/tmp/driehoek-pgbench-{}.sql", scenario.name());
+    pgbench_script(database_url, &script, scenario.name(), args)
+}
+
+/// Runs `pgbench` on `script` at the harness's concurrency and duration: throughput
+/// and average latency (ms), or `None` when pgbench is not installed.
+fn pgbench_script(
+    database_url: &str,
+    script: &str,
+    name: &str,
+    args: &Args,
+) -> Result<Option<(f64, f64)>> {
+    if Command::new("pgbench").arg("--version").output().is_err() {
+        return Ok(None);
+    }
+    let path = format!("/tmp/driehoek-pgbench-{name}.sql");
     std::fs::write(&path, script)?;
     let output = Command::new("pgbench")
         .args([
@@ -518,6 +528,11 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (database_url, pg_name) = fresh_database(&args.database).await?;
+    if args.suite == "work-visits" {
+        let result = work_visits::run(&args, &database_url, pg_name.is_some()).await;
+        drop_database(&args, pg_name).await?;
+        return result;
+    }
     let tenants = Arc::new(seed(&database_url, &args).await?);
     let mut server = start_server(&args, &database_url)?;
     let base = format!("http://127.0.0.1:{}", args.port);
@@ -595,11 +610,16 @@ async fn main() -> Result<()> {
     .await;
     let _ = server.kill();
     let _ = server.wait();
+    drop_database(&args, pg_name).await?;
+    result
+}
+
+async fn drop_database(args: &Args, pg_name: Option<String>) -> Result<()> {
     if let Some(name) = pg_name {
         let admin = sea_orm::Database::connect(args.database.as_str()).await?;
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await;
     }
-    result
+    Ok(())
 }

@@ -290,15 +290,24 @@ impl BookingRepository for SeaOrmBookingRepository {
         since: DateTime<Utc>,
         limit: u64,
     ) -> DomainResult<Vec<Booking>> {
-        let recent_slots = Query::select()
-            .column(slots::Column::Id)
+        // Per booking of the school, its slot by primary key: the school's bookings
+        // are few, the tenant's slots many.
+        let slot_is_recent = Query::select()
+            .expr(Expr::val(1))
             .from(slots::Entity)
-            .and_where(slots::Column::TenantId.eq(tenant.as_uuid()))
-            .and_where(slots::Column::EndsAt.gte(since))
+            .and_where(
+                Expr::col((slots::Entity, slots::Column::TenantId))
+                    .equals((bookings::Entity, bookings::Column::TenantId)),
+            )
+            .and_where(
+                Expr::col((slots::Entity, slots::Column::Id))
+                    .equals((bookings::Entity, bookings::Column::SlotId)),
+            )
+            .and_where(Expr::col((slots::Entity, slots::Column::EndsAt)).gte(since))
             .to_owned();
         bookings::scoped(tenant.as_uuid())
             .filter(bookings::Column::SchoolId.eq(school.as_uuid()))
-            .filter(bookings::Column::SlotId.in_subquery(recent_slots))
+            .filter(Expr::exists(slot_is_recent))
             .order_by_asc(bookings::Column::Id)
             .limit(limit)
             .all(&self.db)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use driehoek_domain::changes::ChangeOp;
 use driehoek_domain::error::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::entities::changes;
@@ -49,4 +49,62 @@ pub async fn record_change(
     .await
     .map_err(db_error)?;
     Ok(seq)
+}
+
+/// A change to append with [`record_changes`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewChange<'a> {
+    pub resource: &'a str,
+    pub id: Uuid,
+    pub op: ChangeOp,
+    pub version: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Appends many changes of one tenant at once: one counter bump for all of them and
+/// multi-row inserts, with the same ordering guarantee as [`record_change`].
+pub(crate) async fn record_changes(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    new: &[NewChange<'_>],
+) -> Result<(), DomainError> {
+    let Ok(count) = i64::try_from(new.len()) else {
+        return Err(DomainError::Internal("too many changes at once".to_owned()));
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    let bump = Query::update()
+        .table("tenant_change_counters")
+        .value("last_seq", Expr::col("last_seq").add(count))
+        .and_where(Expr::col("tenant_id").eq(tenant))
+        .returning_col("last_seq")
+        .to_owned();
+    let row = txn
+        .query_one(&bump)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| corrupt("change counter", format!("tenant {tenant} has none")))?;
+    let last: i64 = row.try_get("", "last_seq").map_err(db_error)?;
+    let first = last - count + 1;
+    let rows: Vec<changes::ActiveModel> = new
+        .iter()
+        .zip(first..)
+        .map(|(change, seq)| changes::ActiveModel {
+            tenant_id: Set(tenant),
+            seq: Set(seq),
+            resource: Set(change.resource.to_owned()),
+            resource_id: Set(change.id),
+            op: Set(change.op.as_str().to_owned()),
+            version: Set(change.version),
+            at: Set(change.at),
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        changes::Entity::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::changes::{NewChange, record_changes};
 use super::{begin_write, db_error, record_change, write_error};
 
 /// A tenant-owned table with `tenant_id`, `id` and `version` columns.
@@ -74,6 +75,42 @@ where
     )
     .await?;
     Ok(())
+}
+
+/// Inserts many new rows of one tenant's table with their `created` changes, in
+/// multi-row statements. A unique violation is a `Duplicate` conflict saying
+/// `duplicate` (for the whole lot: the caller finds the culprit row by row).
+pub(crate) async fn insert_many_in<E>(
+    txn: &DatabaseTransaction,
+    rows: Vec<(RowChange, E::ActiveModel)>,
+    duplicate: &str,
+) -> DomainResult<()>
+where
+    E: TenantTable,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send + Clone,
+{
+    let Some(tenant) = rows.first().map(|(row, _)| row.tenant) else {
+        return Ok(());
+    };
+    let changes: Vec<NewChange> = rows
+        .iter()
+        .map(|(row, _)| NewChange {
+            resource: E::RESOURCE,
+            id: row.id,
+            op: ChangeOp::Created,
+            version: row.version,
+            at: row.at,
+        })
+        .collect();
+    let models: Vec<E::ActiveModel> = rows.into_iter().map(|(_, model)| model).collect();
+    // Well under every backend's limit on bound parameters per statement.
+    for chunk in models.chunks(200) {
+        E::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await
+            .map_err(|e| write_error(e, duplicate))?;
+    }
+    record_changes(txn, tenant, &changes).await
 }
 
 /// Replaces the row if it is still at `expected_version`, with its `updated` change.

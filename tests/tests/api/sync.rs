@@ -541,3 +541,62 @@ async fn a_coach_without_screening_fails_its_item_under_required() {
         "/work_visits/0/slots/0/coach_id"
     );
 }
+
+#[tokio::test]
+async fn concurrent_syncs_of_one_payload_create_each_offering_once() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let items: Vec<Value> = (0..120)
+        .map(|i| {
+            offering(
+                &format!("C{i}"),
+                "Gelijktijdig",
+                json!([slot(&format!("C{i}-s"), 9, 2)]),
+            )
+        })
+        .collect();
+    let payload = json!({"mode": "partial", "work_visits": items});
+    let replies = futures_util::future::join_all((0..4).map(|_| {
+        let (app, path, key, payload) = (&app, batch(&w), &w.business_key, payload.clone());
+        async move { app.post(&path, key, payload).await }
+    }))
+    .await;
+    let mut created = 0;
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        for r in reply.body["results"].as_array().unwrap() {
+            match r["result"].as_str().unwrap() {
+                "created" => created += 1,
+                "unchanged" => {}
+                // Lost the race for a new offering: another call created it first.
+                "failed" => assert!(
+                    ["duplicate", "version_mismatch"]
+                        .contains(&r["problem"]["code"].as_str().unwrap()),
+                    "{r}"
+                ),
+                other => panic!("unexpected {other}: {r}"),
+            }
+        }
+    }
+    assert_eq!(created, 120, "each offering is created by exactly one call");
+    let db = app.database().await;
+    let log = app.changes(&db, "rotterdam").await;
+    let count = |resource: &str| {
+        log.iter()
+            .filter(|c| c.resource == resource && c.op == "created")
+            .count()
+    };
+    assert_eq!(count("work_visit"), 120 + 1, "the world's one and these");
+    assert_eq!(count("slot"), 120 + 1);
+    let listed = app
+        .all_ids(
+            &format!(
+                "/v1/tenants/rotterdam/work-visits?business_id={}",
+                w.business
+            ),
+            &w.city,
+            200,
+        )
+        .await;
+    assert_eq!(listed.len(), 121);
+}

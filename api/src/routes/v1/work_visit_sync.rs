@@ -136,7 +136,8 @@ pub async fn sync_work_visits(
     let mut items = Vec::with_capacity(input.work_visits.len());
     let mut failed = Vec::new();
     let mut present = Vec::new();
-    let mut missing_ids = ValidationErrors::new();
+    // Items whose external_id cannot be read, with why.
+    let mut unnamed: Vec<(usize, String)> = Vec::new();
     for (i, value) in input.work_visits.into_iter().enumerate() {
         let prefix = format!("/work_visits/{i}");
         let raw_id = value
@@ -146,14 +147,14 @@ pub async fn sync_work_visits(
         let external = match raw_id.as_deref().map(ExternalId::parse) {
             Some(Ok(external)) => external,
             Some(Err(message)) => {
-                missing_ids.add(format!("{prefix}/external_id"), message);
+                unnamed.push((i, message));
                 continue;
             }
             None => {
-                missing_ids.add(
-                    format!("{prefix}/external_id"),
-                    "every synced work visit needs its external_id",
-                );
+                unnamed.push((
+                    i,
+                    "every synced work visit needs its external_id".to_owned(),
+                ));
                 continue;
             }
         };
@@ -167,21 +168,19 @@ pub async fn sync_work_visits(
             }
         }
     }
-    if !missing_ids.is_empty() {
-        if mode == SyncMode::Full {
-            // Without every id, "left out of the payload" cannot be told apart from
-            // "could not be read": withdrawing anything could be a mistake.
-            return Err(ApiError::validation(missing_ids));
+    let pointer = |i: usize| format!("/work_visits/{i}/external_id");
+    if mode == SyncMode::Full && !unnamed.is_empty() {
+        // Without every id, "left out of the payload" cannot be told apart from "could
+        // not be read": withdrawing anything could be a mistake.
+        let mut errors = ValidationErrors::new();
+        for (i, message) in unnamed {
+            errors.add(pointer(i), message);
         }
-        for e in missing_ids.errors() {
-            let index = e
-                .pointer
-                .split('/')
-                .nth(2)
-                .and_then(|i| i.parse::<usize>().ok());
-            let error = ApiError::validation(ValidationErrors::single(&e.pointer, &e.message));
-            failed.push(SyncItemOut::failed(index, None, &error));
-        }
+        return Err(ApiError::validation(errors));
+    }
+    for (i, message) in unnamed {
+        let error = ApiError::validation(ValidationErrors::single(pointer(i), message));
+        failed.push(SyncItemOut::failed(Some(i), None, &error));
     }
     let results = state
         .work_visits
