@@ -278,8 +278,11 @@ fn start_server(args: &Args, database_url: &str) -> Result<Child> {
     Ok(child)
 }
 
-async fn wait_ready(http: &reqwest::Client, base: &str) -> Result<()> {
+async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut Child) -> Result<()> {
     for _ in 0..100 {
+        if let Some(status) = server.try_wait()? {
+            bail!("the server exited ({status}); is the port taken by another run?");
+        }
         if let Ok(response) = http.get(format!("{base}/health/ready")).send().await
             && response.status().is_success()
         {
@@ -540,7 +543,7 @@ async fn main() -> Result<()> {
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     let result = async {
-        wait_ready(&http, &base).await?;
+        wait_ready(&http, &base, &mut server).await?;
         let direct = driehoek_infra::Database::connect(&database_url)
             .await
             .map_err(anyhow::Error::msg)?;

@@ -68,7 +68,10 @@ pub(crate) async fn record_changes(
     tenant: Uuid,
     new: &[NewChange<'_>],
 ) -> Result<(), DomainError> {
-    let Ok(count) = i64::try_from(new.len()) else {
+    // A 32-bit integer, like `record_change`'s `+ 1`: both build the same SQL text, the
+    // driver reuses the statement PostgreSQL prepared for whichever ran first, and that
+    // statement's parameter refuses an 8-byte value.
+    let Ok(count) = i32::try_from(new.len()) else {
         return Err(DomainError::Internal("too many changes at once".to_owned()));
     };
     if count == 0 {
@@ -86,7 +89,7 @@ pub(crate) async fn record_changes(
         .map_err(db_error)?
         .ok_or_else(|| corrupt("change counter", format!("tenant {tenant} has none")))?;
     let last: i64 = row.try_get("", "last_seq").map_err(db_error)?;
-    let first = last - count + 1;
+    let first = last - i64::from(count) + 1;
     let rows: Vec<changes::ActiveModel> = new
         .iter()
         .zip(first..)

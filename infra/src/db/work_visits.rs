@@ -657,6 +657,11 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
                 continue;
             }
             // Something in the batch failed: item by item, so it fails alone.
+            tracing::info!(
+                error = ?outcome.err(),
+                items = batch.len(),
+                "a sync batch failed as a whole; applying its items one by one"
+            );
             together.rollback().await.map_err(db_error)?;
             for write in batch {
                 let item = txn.begin().await.map_err(db_error)?;
