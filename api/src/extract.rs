@@ -71,9 +71,46 @@ impl Caller {
                 .unwrap_or_else(|| "bootstrap".to_owned()),
         );
         span.record("role", actor.role_code());
+        enforce_rate_limit(&req, &state, &actor).await?;
         req.extensions_mut().insert(actor.clone());
         Ok(actor)
     }
+}
+
+/// Counts the request against its key's quota (the tenant's own limit, else the
+/// default) and refuses it past the quota. The quota goes into the request's
+/// extensions, from where the middleware puts the `RateLimit` headers on the response.
+async fn enforce_rate_limit(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    let limit = match actor.tenant_id {
+        Some(tenant) => state
+            .tenants
+            .find(tenant)
+            .await?
+            .and_then(|t| t.settings.rate_limit_per_minute)
+            .unwrap_or(state.default_rate_limit),
+        None => state.default_rate_limit,
+    };
+    let key = actor
+        .key_id
+        .map_or_else(|| "bootstrap".to_owned(), |k| k.to_string());
+    let quota = state.rate_limiter.hit(&key, limit).await;
+    req.extensions_mut().insert(quota);
+    if quota.exceeded {
+        metrics::counter!("driehoek_rate_limited_total").increment(1);
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "this key may make {limit} requests a minute; wait {} s",
+                quota.reset_secs
+            ),
+        )
+        .with_header(header::RETRY_AFTER, quota.reset_secs.to_string()));
+    }
+    Ok(())
 }
 
 trait RoleCode {
@@ -207,6 +244,7 @@ impl FromRequest for FeedCtx {
                 actor.key_id.map(|k| k.to_string()).unwrap_or_default(),
             );
             span.record("role", actor.role_code());
+            enforce_rate_limit(&req, &state, &actor).await?;
             TenantCtx::resolve(&req, actor).await.map(FeedCtx)
         })
     }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod ics;
 pub mod middleware;
 pub mod problems;
+pub mod rate_limit;
 pub mod request_meta;
 pub mod responses;
 pub mod routes;

@@ -110,6 +110,7 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         database_url: cli.database_url.clone(),
         redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
         admin_key: cli.admin_key.clone(),
+        rate_limit_per_minute: cli.rate_limit_per_minute,
         workers: match cli.workers {
             Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
             Some(n) => n,

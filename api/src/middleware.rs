@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -11,9 +12,12 @@ use actix_web::middleware::Next;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use crate::rate_limit::Quota;
 use crate::request_meta::{self, RequestMeta};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+pub const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Accepts a client's id of 1-128 visible, unambiguous characters; otherwise makes one.
 fn request_id(req: &ServiceRequest) -> String {
@@ -64,6 +68,18 @@ pub async fn observe(
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let quota = response.request().extensions().get::<Quota>().copied();
+    if let Some(quota) = quota {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            (RATE_LIMIT_POLICY, quota.policy_header()),
+            (RATE_LIMIT, quota.state_header()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
     }
     Ok(response)
 }

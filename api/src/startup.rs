@@ -28,6 +28,8 @@ pub struct Settings {
     pub redis_url: Option<String>,
     pub admin_key: Option<String>,
     pub workers: usize,
+    /// Requests a minute per key unless the tenant sets its own limit.
+    pub rate_limit_per_minute: u32,
 }
 
 /// The state with its adapters connected and the schema migrated.
@@ -47,7 +49,12 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
         .admin_key
         .as_deref()
         .map(driehoek_domain::api_keys::digest_secret);
-    Ok(AppState::new(database, redis, admin_key_digest))
+    Ok(AppState::new(
+        database,
+        redis,
+        admin_key_digest,
+        settings.rate_limit_per_minute,
+    ))
 }
 
 /// Registers routes on a utoipa-aware app and returns it with the generated document.

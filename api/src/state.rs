@@ -15,6 +15,8 @@ use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
 use driehoek_infra::redis_store::RedisStore;
 
+use crate::rate_limit::{RateLimiter, SharedCounters};
+
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: TenantService,
@@ -29,6 +31,9 @@ pub struct AppState {
     pub redis: Option<RedisStore>,
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
     pub admin_key_digest: Option<String>,
+    pub rate_limiter: Arc<RateLimiter>,
+    /// Requests a minute per key where the tenant sets no limit of its own.
+    pub default_rate_limit: u32,
 }
 
 impl AppState {
@@ -40,7 +45,13 @@ impl AppState {
         database: Database,
         redis: Option<RedisStore>,
         admin_key_digest: Option<String>,
+        default_rate_limit: u32,
     ) -> Self {
+        let rate_limiter = Arc::new(RateLimiter::new(
+            redis
+                .clone()
+                .map(|r| Box::new(r) as Box<dyn SharedCounters>),
+        ));
         let schools = database.schools();
         let businesses = database.businesses();
         let (tenant_repo, key_repo): (Arc<dyn TenantRepository>, Arc<dyn ApiKeyRepository>) =
@@ -79,6 +90,8 @@ impl AppState {
             database,
             redis,
             admin_key_digest,
+            rate_limiter,
+            default_rate_limit,
         }
     }
 }

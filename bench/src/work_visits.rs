@@ -90,6 +90,7 @@ async fn seed(database_url: &str, businesses: usize) -> Result<Seeded> {
         redis_url: None,
         admin_key: None,
         workers: 1,
+        rate_limit_per_minute: 1_000_000,
     })
     .await
     .map_err(anyhow::Error::msg)?;

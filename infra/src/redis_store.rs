@@ -38,4 +38,24 @@ impl RedisStore {
     pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
     }
+
+    /// Counts one hit on `bucket` in its window of `window_secs` seconds, atomically and
+    /// in one round trip: the count so far and the seconds until the window ends.
+    pub async fn count_hit(&self, bucket: &str, window_secs: u32) -> Result<(u64, u32), String> {
+        // INCR, and on the window's first hit EXPIRE, in one script: no counter is ever
+        // left without an expiry. EVAL rather than EVALSHA: the script is short.
+        const SCRIPT: &str = "local n = redis.call('INCR', KEYS[1]) \
+            if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end \
+            return {n, redis.call('TTL', KEYS[1])}";
+        let mut connection = self.connection.clone();
+        let (count, ttl): (u64, i64) = redis::cmd("EVAL")
+            .arg(SCRIPT)
+            .arg(1)
+            .arg(bucket)
+            .arg(window_secs)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((count, u32::try_from(ttl.max(0)).unwrap_or(window_secs)))
+    }
 }

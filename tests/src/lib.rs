@@ -89,6 +89,7 @@ impl TestApp {
             redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
             admin_key: Some(ADMIN_KEY.to_owned()),
             workers: 1,
+            rate_limit_per_minute: 1_000_000,
         };
         let state = startup::connect(&settings).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

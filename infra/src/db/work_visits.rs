@@ -472,23 +472,9 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool> {
-        let mut model = slot_to_model(slot).into_active_model().reset_all();
-        // Bookings own this counter; a slot edit must never overwrite it.
-        model.not_set(slots::Column::SeatsBooked);
         let txn = begin_write(&self.db).await?;
-        if !versioned::update_in::<slots::Entity>(
-            &txn,
-            slot_row(slot),
-            model,
-            expected_version,
-            DUPLICATE_SLOT,
-        )
-        .await?
-        {
+        if !write_slot(&txn, slot, expected_version).await? {
             return Ok(false);
-        }
-        if slot.status == SlotStatus::Cancelled {
-            cancel_bookings_of_slot(&txn, slot).await?;
         }
         txn.commit().await.map_err(db_error)?;
         Ok(true)
@@ -759,22 +745,52 @@ async fn apply_in_place(txn: &DatabaseTransaction, write: &SyncWrite) -> DomainR
         }
     }
     for (slot, expected) in &write.update_slots {
-        let mut model = slot_to_model(slot).into_active_model().reset_all();
-        model.not_set(slots::Column::SeatsBooked);
-        if !versioned::update_in::<slots::Entity>(
-            txn,
-            slot_row(slot),
-            model,
-            *expected,
-            DUPLICATE_SLOT,
-        )
-        .await?
-        {
+        if !write_slot(txn, slot, *expected).await? {
             return Ok(false);
-        }
-        if slot.status == SlotStatus::Cancelled {
-            cancel_bookings_of_slot(txn, slot).await?;
         }
     }
     Ok(true)
+}
+
+/// Writes a slot's own fields if it is still at `expected_version`. Bookings own
+/// `seats_booked`, so it is never written here: cancelling the slot cancels its bookings
+/// and frees their seats, and a capacity below the seats that bookings took since the
+/// caller read the slot is refused.
+async fn write_slot(
+    txn: &DatabaseTransaction,
+    slot: &Slot,
+    expected_version: i64,
+) -> DomainResult<bool> {
+    let mut model = slot_to_model(slot).into_active_model().reset_all();
+    model.not_set(slots::Column::SeatsBooked);
+    if !versioned::update_in::<slots::Entity>(
+        txn,
+        slot_row(slot),
+        model,
+        expected_version,
+        DUPLICATE_SLOT,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    if slot.status == SlotStatus::Cancelled {
+        cancel_bookings_of_slot(txn, slot).await?;
+        return Ok(true);
+    }
+    let booked: Option<i32> = slots::scoped(slot.tenant_id.as_uuid())
+        .select_only()
+        .column(slots::Column::SeatsBooked)
+        .filter(slots::Column::Id.eq(slot.id.as_uuid()))
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(db_error)?;
+    match booked.and_then(|b| u32::try_from(b).ok()) {
+        Some(booked) if booked > slot.capacity => Err(DomainError::invalid(
+            "/capacity",
+            format!("{booked} seats are booked; capacity cannot go below that"),
+        )),
+        _ => Ok(true),
+    }
 }

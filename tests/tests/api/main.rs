@@ -12,6 +12,7 @@ mod collections;
 mod contract;
 mod isolation;
 mod programmes;
+mod rate_limits;
 mod schools;
 mod sync;
 mod tenants;

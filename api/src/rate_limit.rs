@@ -1,0 +1,210 @@
+//! Rate limits per API key (DESIGN.md §3.6): a fixed one-minute window per key, counted
+//! in Redis when configured (one atomic round trip, shared by every node) and in
+//! process otherwise. If Redis fails or is slow, the node counts locally for as long as
+//! the outage lasts, logs it once, and counts the fallbacks in `/metrics`: no request
+//! fails because Redis is down.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use driehoek_infra::redis_store::RedisStore;
+
+pub const WINDOW_SECS: u32 = 60;
+/// How long a request waits for Redis before counting locally.
+const SHARED_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// One request's standing against its key's quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window ends and the count starts again.
+    pub reset_secs: u32,
+    pub exceeded: bool,
+}
+
+impl Quota {
+    fn from_count(limit: u32, count: u64, reset_secs: u32) -> Self {
+        let remaining = u64::from(limit).saturating_sub(count);
+        Self {
+            limit,
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            reset_secs: reset_secs.max(1),
+            exceeded: count > u64::from(limit),
+        }
+    }
+
+    /// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers).
+    pub fn policy_header(&self) -> String {
+        format!("\"default\";q={};w={WINDOW_SECS}", self.limit)
+    }
+
+    /// `RateLimit`.
+    pub fn state_header(&self) -> String {
+        format!("\"default\";r={};t={}", self.remaining, self.reset_secs)
+    }
+}
+
+/// Counters shared by all nodes.
+#[async_trait]
+pub trait SharedCounters: Send + Sync {
+    /// Counts a hit on `bucket`: the count in the current window and the seconds left.
+    async fn count_hit(&self, bucket: &str, window_secs: u32) -> Result<(u64, u32), String>;
+}
+
+#[async_trait]
+impl SharedCounters for RedisStore {
+    async fn count_hit(&self, bucket: &str, window_secs: u32) -> Result<(u64, u32), String> {
+        RedisStore::count_hit(self, bucket, window_secs).await
+    }
+}
+
+/// This node's own counters, per bucket and window.
+#[derive(Default)]
+struct LocalCounters {
+    windows: Mutex<HashMap<String, (u64, u64)>>,
+}
+
+impl LocalCounters {
+    fn count_hit(&self, bucket: &str, now_secs: u64) -> (u64, u32) {
+        let window = now_secs / u64::from(WINDOW_SECS);
+        let reset =
+            u32::try_from((window + 1) * u64::from(WINDOW_SECS) - now_secs).unwrap_or(WINDOW_SECS);
+        let Ok(mut windows) = self.windows.lock() else {
+            // A poisoned lock only means another request panicked mid-count.
+            return (0, reset);
+        };
+        if windows.len() > 100_000 {
+            windows.retain(|_, (w, _)| *w == window);
+        }
+        let entry = windows.entry(bucket.to_owned()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        (entry.1, reset)
+    }
+}
+
+pub struct RateLimiter {
+    shared: Option<Box<dyn SharedCounters>>,
+    local: LocalCounters,
+    /// Whether the shared counters are failing right now (logged once per outage).
+    outage: AtomicBool,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl RateLimiter {
+    pub fn new(shared: Option<Box<dyn SharedCounters>>) -> Self {
+        Self {
+            shared,
+            local: LocalCounters::default(),
+            outage: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts one request of `key` against `limit` requests a minute.
+    pub async fn hit(&self, key: &str, limit: u32) -> Quota {
+        let now = now_secs();
+        let window = now / u64::from(WINDOW_SECS);
+        let bucket = format!("driehoek:rate:{key}:{window}");
+        if let Some(shared) = &self.shared {
+            match tokio::time::timeout(SHARED_TIMEOUT, shared.count_hit(&bucket, WINDOW_SECS)).await
+            {
+                Ok(Ok((count, reset))) => {
+                    if self.outage.swap(false, Ordering::Relaxed) {
+                        tracing::warn!("rate limits: Redis answers again; counting in Redis");
+                    }
+                    return Quota::from_count(limit, count, reset);
+                }
+                Ok(Err(error)) => self.fall_back(&error),
+                Err(_) => self.fall_back("no answer within 100 ms"),
+            }
+        }
+        let (count, reset) = self.local.count_hit(&bucket, now);
+        Quota::from_count(limit, count, reset)
+    }
+
+    fn fall_back(&self, why: &str) {
+        metrics::counter!("driehoek_rate_limit_fallbacks_total").increment(1);
+        if !self.outage.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                error = why,
+                "rate limits: Redis fails; this node counts locally until it answers"
+            );
+        }
+    }
+
+    /// Whether the shared counters are failing now.
+    pub fn in_outage(&self) -> bool {
+        self.outage.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Down;
+
+    #[async_trait]
+    impl SharedCounters for Down {
+        async fn count_hit(&self, _: &str, _: u32) -> Result<(u64, u32), String> {
+            Err("connection refused".to_owned())
+        }
+    }
+
+    struct Slow;
+
+    #[async_trait]
+    impl SharedCounters for Slow {
+        async fn count_hit(&self, _: &str, _: u32) -> Result<(u64, u32), String> {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok((1, 60))
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_up_to_the_limit_then_refuses() {
+        let limiter = RateLimiter::new(None);
+        let quotas: Vec<Quota> =
+            futures_util::future::join_all((0..4).map(|_| limiter.hit("k1", 3))).await;
+        let remaining: Vec<u32> = quotas.iter().map(|q| q.remaining).collect();
+        assert_eq!(remaining, [2, 1, 0, 0]);
+        assert_eq!(quotas.iter().filter(|q| q.exceeded).count(), 1);
+        assert!(
+            !limiter.hit("k2", 3).await.exceeded,
+            "each key its own count"
+        );
+        assert!(quotas[0].reset_secs >= 1 && quotas[0].reset_secs <= 60);
+        assert_eq!(quotas[0].policy_header(), "\"default\";q=3;w=60");
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_slow_redis_falls_back_to_local_counts_without_failing() {
+        for shared in [Box::new(Down) as Box<dyn SharedCounters>, Box::new(Slow)] {
+            let limiter = RateLimiter::new(Some(shared));
+            let started = std::time::Instant::now();
+            let first = limiter.hit("k", 2).await;
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "waits 100 ms at most"
+            );
+            assert_eq!(first.remaining, 1);
+            assert!(limiter.in_outage());
+            limiter.hit("k", 2).await;
+            assert!(
+                limiter.hit("k", 2).await.exceeded,
+                "local counts still limit"
+            );
+        }
+    }
+}
