@@ -59,11 +59,13 @@ catalogue! {
     SlotFull => "slot_full", 409, "Slot full", "Not enough seats are left on the slot. Ask for the wait-list with `\"waitlist\": true`, or choose another slot.";
     SlotUnavailable => "slot_unavailable", 409, "Slot unavailable", "The slot cannot be booked: it is cancelled, has already started, or its work visit is not published.";
     SlotHasBookings => "slot_has_bookings", 409, "Slot has bookings", "A sync left out a slot that still has confirmed or wait-listed bookings. Send the slot with `\"status\": \"cancelled\"` to cancel it and its bookings, or keep it in the payload.";
+    IdempotencyInProgress => "idempotency_in_progress", 409, "Idempotency key in progress", "A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.";
     StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
     VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "Send `Content-Type: application/json` (PATCH also accepts `application/merge-patch+json`).";
     ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid; `errors[]` points at each with a JSON Pointer.";
+    IdempotencyKeyReused => "idempotency_key_reused", 422, "Idempotency key reused", "This `Idempotency-Key` was used with a different request (method, path or body) in the last 24 hours; send a new key.";
     UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
     OutsideTargetGroup => "outside_target_group", 422, "Outside the target group", "The group does not fit the offering: its size is outside the offering's group size or the slot's capacity, or the school teaches none of the offering's education levels.";
     CoachScreeningInvalid => "coach_screening_invalid", 422, "Coach screening invalid", "The tenant requires coaches to be screened (VOG, model 596.2, DBS) for this slot, and the coach's screening is missing, too recent or expires before the slot's last day.";

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod extract;
 pub mod ics;
+pub mod idempotency;
 pub mod middleware;
 pub mod problems;
 pub mod rate_limit;

@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::idempotency::idempotency;
 use crate::middleware::observe;
 use crate::routes;
 use crate::state::AppState;
@@ -72,7 +73,37 @@ macro_rules! api_app {
 pub fn openapi() -> OpenApi {
     let (_, mut doc) = api_app!(App::new());
     add_problem_catalogue(&mut doc);
+    add_idempotency_key(&mut doc);
     doc
+}
+
+/// Every POST takes an `Idempotency-Key` (the middleware serves it for all of them).
+fn add_idempotency_key(doc: &mut OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "1-255 printable ASCII characters. The first response is kept for 24 h and \
+             replayed to retries with the same key (`Idempotent-Replayed: true`); the same \
+             key with another request is 422 `idempotency_key_reused`, and a retry while \
+             the first still runs 409 `idempotency_in_progress`.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        if let Some(post) = item.post.as_mut() {
+            post.parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter.clone().into());
+        }
+    }
 }
 
 fn add_problem_catalogue(doc: &mut OpenApi) {
@@ -165,6 +196,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()
+            .wrap(from_fn(idempotency))
             .wrap(from_fn(observe))
             .app_data(state.clone())
             .app_data(known.clone())

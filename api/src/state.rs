@@ -15,6 +15,7 @@ use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
 use driehoek_infra::redis_store::RedisStore;
 
+use crate::idempotency::{IdempotencyStore, SharedRecords};
 use crate::rate_limit::{RateLimiter, SharedCounters};
 
 #[derive(Clone)]
@@ -32,6 +33,7 @@ pub struct AppState {
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
     pub admin_key_digest: Option<String>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub idempotency: Arc<IdempotencyStore>,
     /// Requests a minute per key where the tenant sets no limit of its own.
     pub default_rate_limit: u32,
 }
@@ -51,6 +53,9 @@ impl AppState {
             redis
                 .clone()
                 .map(|r| Box::new(r) as Box<dyn SharedCounters>),
+        ));
+        let idempotency = Arc::new(IdempotencyStore::new(
+            redis.clone().map(|r| Box::new(r) as Box<dyn SharedRecords>),
         ));
         let schools = database.schools();
         let businesses = database.businesses();
@@ -91,6 +96,7 @@ impl AppState {
             redis,
             admin_key_digest,
             rate_limiter,
+            idempotency,
             default_rate_limit,
         }
     }

@@ -58,4 +58,50 @@ impl RedisStore {
             .map_err(|e| e.to_string())?;
         Ok((count, u32::try_from(ttl.max(0)).unwrap_or(window_secs)))
     }
+
+    /// Stores `record` under `key` for `ttl_secs` unless something is stored there
+    /// already, which it answers instead — atomically, in one round trip.
+    pub async fn claim(
+        &self,
+        key: &str,
+        record: &str,
+        ttl_secs: u32,
+    ) -> Result<Option<String>, String> {
+        const SCRIPT: &str = "local v = redis.call('GET', KEYS[1]) \
+            if v then return v end \
+            redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) \
+            return false";
+        let mut connection = self.connection.clone();
+        redis::cmd("EVAL")
+            .arg(SCRIPT)
+            .arg(1)
+            .arg(key)
+            .arg(record)
+            .arg(ttl_secs)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores `record` under `key` for `ttl_secs`, replacing what was there.
+    pub async fn put(&self, key: &str, record: &str, ttl_secs: u32) -> Result<(), String> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(key)
+            .arg(record)
+            .arg("EX")
+            .arg(ttl_secs)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn remove(&self, key: &str) -> Result<(), String> {
+        let mut connection = self.connection.clone();
+        redis::cmd("DEL")
+            .arg(key)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }

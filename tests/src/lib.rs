@@ -20,7 +20,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's database, for tests that inspect what no endpoint shows yet.
     pub database_url: String,
-    _dir: tempfile::TempDir,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// One row of a tenant's change log.
@@ -84,6 +84,16 @@ impl TestApp {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
+        Self::start(database_url, std::sync::Arc::new(dir)).await
+    }
+
+    /// A second API node on this one's database (and Redis, when `REDIS_URL` is set):
+    /// what two machines behind a load balancer share.
+    pub async fn spawn_node(&self) -> Self {
+        Self::start(self.database_url.clone(), self._dir.clone()).await
+    }
+
+    async fn start(database_url: String, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
         let settings = Settings {
             database_url: database_url.clone(),
             redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),

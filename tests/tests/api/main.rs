@@ -10,6 +10,7 @@ mod calendars;
 mod changes;
 mod collections;
 mod contract;
+mod idempotency;
 mod isolation;
 mod programmes;
 mod rate_limits;
