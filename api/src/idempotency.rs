@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -25,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{SYNC_BODY_BYTES, read_body};
+use crate::outage::Outage;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -113,7 +113,7 @@ impl LocalRecords {
 pub struct IdempotencyStore {
     shared: Option<Box<dyn SharedRecords>>,
     local: LocalRecords,
-    outage: AtomicBool,
+    outage: Outage,
 }
 
 const SHARED_TIMEOUT: Duration = Duration::from_secs(1);
@@ -123,23 +123,7 @@ impl IdempotencyStore {
         Self {
             shared,
             local: LocalRecords::default(),
-            outage: AtomicBool::new(false),
-        }
-    }
-
-    fn fall_back(&self, why: &str) {
-        metrics::counter!("driehoek_idempotency_fallbacks_total").increment(1);
-        if !self.outage.swap(true, Ordering::Relaxed) {
-            tracing::error!(
-                error = why,
-                "idempotency keys: Redis fails; this node keeps them locally until it answers"
-            );
-        }
-    }
-
-    fn recovered(&self) {
-        if self.outage.swap(false, Ordering::Relaxed) {
-            tracing::warn!("idempotency keys: Redis answers again");
+            outage: Outage::new("idempotency"),
         }
     }
 
@@ -147,11 +131,11 @@ impl IdempotencyStore {
         if let Some(shared) = &self.shared {
             match tokio::time::timeout(SHARED_TIMEOUT, shared.claim(key, record, ttl)).await {
                 Ok(Ok(existing)) => {
-                    self.recovered();
+                    self.outage.answered();
                     return existing;
                 }
-                Ok(Err(error)) => self.fall_back(&error),
-                Err(_) => self.fall_back("no answer within 1 s"),
+                Ok(Err(error)) => self.outage.failed(&error),
+                Err(_) => self.outage.failed("no answer within 1 s"),
             }
         }
         self.local.claim(key, record, ttl)
@@ -160,9 +144,9 @@ impl IdempotencyStore {
     async fn put(&self, key: &str, record: &str, ttl: u32) {
         if let Some(shared) = &self.shared {
             match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, record, ttl)).await {
-                Ok(Ok(())) => return self.recovered(),
-                Ok(Err(error)) => self.fall_back(&error),
-                Err(_) => self.fall_back("no answer within 1 s"),
+                Ok(Ok(())) => return self.outage.answered(),
+                Ok(Err(error)) => self.outage.failed(&error),
+                Err(_) => self.outage.failed("no answer within 1 s"),
             }
         }
         self.local.put(key, record, ttl);
@@ -175,7 +159,7 @@ impl IdempotencyStore {
                 Ok(Ok(()))
             )
         {
-            self.fall_back("could not remove a record");
+            self.outage.failed("could not remove a record");
         }
         self.local.remove(key);
     }

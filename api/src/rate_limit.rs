@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use driehoek_infra::redis_store::RedisStore;
+
+use crate::outage::Outage;
 
 pub const WINDOW_SECS: u32 = 60;
 /// How long a request waits for Redis before counting locally.
@@ -92,8 +93,7 @@ impl LocalCounters {
 pub struct RateLimiter {
     shared: Option<Box<dyn SharedCounters>>,
     local: LocalCounters,
-    /// Whether the shared counters are failing right now (logged once per outage).
-    outage: AtomicBool,
+    outage: Outage,
 }
 
 fn now_secs() -> u64 {
@@ -107,7 +107,7 @@ impl RateLimiter {
         Self {
             shared,
             local: LocalCounters::default(),
-            outage: AtomicBool::new(false),
+            outage: Outage::new("rate_limits"),
         }
     }
 
@@ -120,32 +120,20 @@ impl RateLimiter {
             match tokio::time::timeout(SHARED_TIMEOUT, shared.count_hit(&bucket, WINDOW_SECS)).await
             {
                 Ok(Ok((count, reset))) => {
-                    if self.outage.swap(false, Ordering::Relaxed) {
-                        tracing::warn!("rate limits: Redis answers again; counting in Redis");
-                    }
+                    self.outage.answered();
                     return Quota::from_count(limit, count, reset);
                 }
-                Ok(Err(error)) => self.fall_back(&error),
-                Err(_) => self.fall_back("no answer within 100 ms"),
+                Ok(Err(error)) => self.outage.failed(&error),
+                Err(_) => self.outage.failed("no answer within 100 ms"),
             }
         }
         let (count, reset) = self.local.count_hit(&bucket, now);
         Quota::from_count(limit, count, reset)
     }
 
-    fn fall_back(&self, why: &str) {
-        metrics::counter!("driehoek_rate_limit_fallbacks_total").increment(1);
-        if !self.outage.swap(true, Ordering::Relaxed) {
-            tracing::error!(
-                error = why,
-                "rate limits: Redis fails; this node counts locally until it answers"
-            );
-        }
-    }
-
     /// Whether the shared counters are failing now.
     pub fn in_outage(&self) -> bool {
-        self.outage.load(Ordering::Relaxed)
+        self.outage.is_on()
     }
 }
 
