@@ -104,3 +104,43 @@ async fn every_authenticated_response_carries_the_rate_limit_headers() {
         "no key, nothing counted"
     );
 }
+
+#[tokio::test]
+async fn api_nodes_sharing_redis_share_one_count_per_key() {
+    let app = TestApp::spawn().await;
+    World::build(&app, "leuven", "BE").await;
+    // Two nodes count in Redis together; without REDIS_URL there is one node.
+    let second = if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
+        Some(app.spawn_node().await)
+    } else {
+        None
+    };
+    let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    app.patch(
+        "/v1/tenants/leuven",
+        &app.admin(),
+        json!({"settings": {"rate_limit_per_minute": 5}}),
+    )
+    .await;
+    let key = app.key("leuven", "integrator", None).await;
+    // Keep the few requests below inside one one-minute window.
+    let into_minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if into_minute >= 57 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - into_minute)).await;
+    }
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let node = nodes[i % nodes.len()];
+        statuses.push(node.get("/v1/vocabularies", &key).await.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        5,
+        "five in the minute, whichever node answered: {statuses:?}"
+    );
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+}
