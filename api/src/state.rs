@@ -13,6 +13,7 @@ use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
+use driehoek_infra::redis_cache::RedisCachedApiKeyRepository;
 use driehoek_infra::redis_store::RedisStore;
 
 use crate::idempotency::{IdempotencyStore, SharedRecords};
@@ -41,8 +42,8 @@ pub struct AppState {
 impl AppState {
     /// Assembles the services. Without Redis (one node by definition) key and tenant
     /// lookups are cached in process, invalidated by every write that touches them;
-    /// with Redis no per-node cache is used, since one node could not learn of another's
-    /// revocation.
+    /// with Redis, key lookups are cached in Redis, shared by all nodes, so a revocation
+    /// on one is seen by all at their next request (tenants are read from the database).
     pub fn new(
         database: Database,
         redis: Option<RedisStore>,
@@ -60,13 +61,18 @@ impl AppState {
         let schools = database.schools();
         let businesses = database.businesses();
         let (tenant_repo, key_repo): (Arc<dyn TenantRepository>, Arc<dyn ApiKeyRepository>) =
-            if redis.is_none() {
-                (
+            match &redis {
+                None => (
                     Arc::new(CachedTenantRepository::new(database.tenants())),
                     Arc::new(CachedApiKeyRepository::new(database.api_keys())),
-                )
-            } else {
-                (database.tenants(), database.api_keys())
+                ),
+                Some(redis) => (
+                    database.tenants(),
+                    Arc::new(RedisCachedApiKeyRepository::new(
+                        database.api_keys(),
+                        redis.clone(),
+                    )),
+                ),
             };
         Self {
             tenants: TenantService::new(tenant_repo),

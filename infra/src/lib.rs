@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod memory_cache;
+pub mod redis_cache;
 pub mod redis_store;
 
 pub use db::{Database, DatabaseKind};

@@ -6,7 +6,7 @@
 //! could make a cached entry wrong (revoking a key, touching it, updating a tenant)
 //! passes through the same decorator and updates or drops the entry at once. With
 //! several nodes a per-node cache could not learn of another node's revocation, so the
-//! composition root does not use these then (the shared Redis cache is issue 6).
+//! composition root uses the shared cache of `redis_cache` then.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -103,10 +103,10 @@ impl ApiKeyRepository for CachedApiKeyRepository {
         self.inner.revoke(tenant, id, at).await
     }
 
-    async fn touch(&self, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
-        self.inner.touch(id, at).await?;
+    async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()> {
+        self.inner.touch(key, at).await?;
         self.by_digest
-            .retain(|key| key.as_ref().is_none_or(|k| k.id != id));
+            .retain(|cached| cached.as_ref().is_none_or(|k| k.id != key.id));
         Ok(())
     }
 }

@@ -104,4 +104,13 @@ impl RedisStore {
             .await
             .map_err(|e| e.to_string())
     }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, String> {
+        let mut connection = self.connection.clone();
+        redis::cmd("GET")
+            .arg(key)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }

@@ -16,5 +16,6 @@ pub trait ApiKeyRepository: Send + Sync {
     async fn list(&self, tenant: TenantId, page: &PageRequest) -> DomainResult<Vec<ApiKey>>;
     /// Marks the key revoked (once); records the change.
     async fn revoke(&self, tenant: TenantId, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()>;
-    async fn touch(&self, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()>;
+    /// Records that `key` was used at `at`.
+    async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()>;
 }

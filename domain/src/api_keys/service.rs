@@ -161,7 +161,7 @@ impl ApiKeyService {
             return Ok(None);
         }
         if key.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {
-            self.keys.touch(key.id, now).await?;
+            self.keys.touch(&key, now).await?;
         }
         Ok(Some(key.actor()))
     }

@@ -154,10 +154,10 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         txn.commit().await.map_err(db_error)
     }
 
-    async fn touch(&self, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
+    async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()> {
         api_keys::Entity::update_many()
             .col_expr(api_keys::Column::LastUsedAt, Expr::value(at))
-            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .filter(api_keys::Column::Id.eq(key.id.as_uuid()))
             .exec(&self.db)
             .await
             .map_err(db_error)?;

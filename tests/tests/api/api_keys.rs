@@ -194,3 +194,49 @@ async fn unknown_missing_and_malformed_keys_are_unauthorized() {
         .await;
     assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_key_revoked_on_one_node_is_refused_by_every_node_at_its_next_request() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    // Nodes share key lookups through Redis; without REDIS_URL there is one node.
+    let second = if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
+        Some(app.spawn_node().await)
+    } else {
+        None
+    };
+    let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    let created = app
+        .post(
+            "/v1/tenants/rotterdam/api-keys",
+            &w.city,
+            json!({"name": "Roostersysteem", "role": "integrator"}),
+        )
+        .await;
+    let key = Key(created.body["key"].as_str().unwrap().to_owned());
+    for _ in 0..3 {
+        for node in &nodes {
+            // Warm every node's view of the key (and the shared cache).
+            assert_eq!(
+                node.get("/v1/tenants/rotterdam/schools", &key).await.status,
+                StatusCode::OK
+            );
+        }
+    }
+    let revoked = nodes[0]
+        .delete(
+            &format!("/v1/tenants/rotterdam/api-keys/{}", created.id()),
+            &w.city,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    for node in &nodes {
+        let refused = node.get("/v1/tenants/rotterdam/schools", &key).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNAUTHORIZED,
+            "{:?}",
+            refused.body
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The API-key lookup every request makes, cached in Redis so all nodes share it
+//! (the in-process cache of `memory_cache` serves a single node).
+//!
+//! Correctness rests on two rules. A lookup fills the cache only where nothing is
+//! stored yet (`SET NX` in one script), and every change to a key — creating, revoking,
+//! touching — overwrites or drops its entry after the database write. So a revocation
+//! is seen by every node at its next request: a lookup that read the key just before
+//! the revocation cannot overwrite the revoked entry. Entries live 60 s at most, which
+//! bounds anything that bypasses this repository (an operator's manual SQL).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
+use driehoek_domain::auth::{Binding, Role};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::values::Name;
+use driehoek_domain::vocabularies::Vocabulary;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::redis_store::RedisStore;
+
+const TTL_SECS: u32 = 60;
+
+/// The stored form of a key (or of a digest that matches none).
+#[derive(Serialize, Deserialize)]
+struct CachedKey {
+    id: Uuid,
+    tenant_id: Option<Uuid>,
+    name: String,
+    role: String,
+    school_id: Option<Uuid>,
+    business_id: Option<Uuid>,
+    prefix: String,
+    digest: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ApiKey> for CachedKey {
+    fn from(k: &ApiKey) -> Self {
+        let (school_id, business_id) = match k.binding {
+            Binding::None => (None, None),
+            Binding::School(s) => (Some(s.as_uuid()), None),
+            Binding::Business(b) => (None, Some(b.as_uuid())),
+        };
+        Self {
+            id: k.id.as_uuid(),
+            tenant_id: k.tenant_id.map(|t| t.as_uuid()),
+            name: k.name.to_string(),
+            role: k.role.code().to_owned(),
+            school_id,
+            business_id,
+            prefix: k.prefix.clone(),
+            digest: k.digest.clone(),
+            created_at: k.created_at,
+            expires_at: k.expires_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+impl CachedKey {
+    fn into_key(self) -> Result<ApiKey, String> {
+        Ok(ApiKey {
+            id: ApiKeyId::from_uuid(self.id),
+            tenant_id: self.tenant_id.map(TenantId::from_uuid),
+            name: Name::parse(&self.name)?,
+            role: Role::parse(&self.role)?,
+            binding: match (self.school_id, self.business_id) {
+                (Some(s), _) => Binding::School(SchoolId::from_uuid(s)),
+                (None, Some(b)) => Binding::Business(BusinessId::from_uuid(b)),
+                (None, None) => Binding::None,
+            },
+            prefix: self.prefix,
+            digest: self.digest,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+fn cache_key(digest: &str) -> String {
+    format!("driehoek:apikey:{digest}")
+}
+
+/// A stored entry: `Some(None)` for a cached miss, `None` when it cannot be read.
+fn decode(stored: &str) -> Option<Option<ApiKey>> {
+    match serde_json::from_str::<Option<CachedKey>>(stored) {
+        Ok(Some(cached)) => cached.into_key().ok().map(Some),
+        Ok(None) => Some(None),
+        Err(_) => None,
+    }
+}
+
+fn encode(key: Option<&ApiKey>) -> String {
+    serde_json::to_string(&key.map(CachedKey::from)).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Decorates the key repository with the shared cache. Redis errors fall through to
+/// the database: the cache may only make lookups faster, never wrong or failing.
+pub struct RedisCachedApiKeyRepository {
+    inner: Arc<dyn ApiKeyRepository>,
+    redis: RedisStore,
+}
+
+impl RedisCachedApiKeyRepository {
+    pub fn new(inner: Arc<dyn ApiKeyRepository>, redis: RedisStore) -> Self {
+        Self { inner, redis }
+    }
+
+    /// Overwrites the entry for `key` (after a write to it).
+    async fn store(&self, key: &ApiKey) {
+        if let Err(error) = self
+            .redis
+            .put(&cache_key(&key.digest), &encode(Some(key)), TTL_SECS)
+            .await
+        {
+            // The entry may now be stale: drop it rather than trust it.
+            tracing::warn!(%error, "could not update a cached API key; dropping it");
+            let _ = self.redis.remove(&cache_key(&key.digest)).await;
+        }
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for RedisCachedApiKeyRepository {
+    async fn insert(&self, key: &ApiKey) -> DomainResult<()> {
+        self.inner.insert(key).await?;
+        self.store(key).await;
+        Ok(())
+    }
+
+    async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<ApiKey>> {
+        let cache = cache_key(digest);
+        if let Ok(Some(stored)) = self.redis.get(&cache).await
+            && let Some(cached) = decode(&stored)
+        {
+            return Ok(cached);
+        }
+        let found = self.inner.find_by_digest(digest).await?;
+        // Offer what the database said; an entry written meanwhile (a later change's)
+        // wins over it.
+        match self
+            .redis
+            .claim(&cache, &encode(found.as_ref()), TTL_SECS)
+            .await
+        {
+            Ok(Some(stored)) => Ok(decode(&stored).unwrap_or(found)),
+            Ok(None) | Err(_) => Ok(found),
+        }
+    }
+
+    async fn get(&self, tenant: TenantId, id: ApiKeyId) -> DomainResult<Option<ApiKey>> {
+        self.inner.get(tenant, id).await
+    }
+
+    async fn list(&self, tenant: TenantId, page: &PageRequest) -> DomainResult<Vec<ApiKey>> {
+        self.inner.list(tenant, page).await
+    }
+
+    async fn revoke(&self, tenant: TenantId, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
+        self.inner.revoke(tenant, id, at).await?;
+        if let Some(key) = self.inner.get(tenant, id).await? {
+            self.store(&key).await;
+        }
+        Ok(())
+    }
+
+    async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()> {
+        self.inner.touch(key, at).await?;
+        // In Redis, in one script: only an entry that is there and not revoked gets the
+        // new time, so a touch racing a revocation can never bring the key back.
+        const SCRIPT: &str = "local v = redis.call('GET', KEYS[1]) \
+            if not v then return 0 end \
+            local k = cjson.decode(v) \
+            if k == cjson.null or k.revoked_at ~= cjson.null then return 0 end \
+            k.last_used_at = ARGV[1] \
+            redis.call('SET', KEYS[1], cjson.encode(k), 'KEEPTTL') \
+            return 1";
+        let mut connection = self.redis.connection();
+        let touched: Result<i64, _> = redis::cmd("EVAL")
+            .arg(SCRIPT)
+            .arg(1)
+            .arg(cache_key(&key.digest))
+            .arg(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            .query_async(&mut connection)
+            .await;
+        if let Err(error) = touched {
+            tracing::warn!(%error, "could not record a key's use in its cached entry");
+            let _ = self.redis.remove(&cache_key(&key.digest)).await;
+        }
+        Ok(())
+    }
+}
