@@ -85,6 +85,8 @@ struct OfferSeed<'a> {
 struct BusinessSeed<'a> {
     offer: OfferSeed<'a>,
     name: &'a str,
+    street: &'a str,
+    postal: &'a str,
     kind: BusinessKind,
     sectors: &'a [NaceSection],
     description: &'a str,
@@ -162,6 +164,8 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 hours: 3,
             },
             name: "Havenbedrijf Rotterdam",
+            street: "Wilhelminakade 909",
+            postal: "3072 AP",
             kind: B::Company,
             sectors: &[N::H],
             description: "Port authority: shipping, logistics and energy transition in Europe's largest port.",
@@ -183,6 +187,8 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 hours: 6,
             },
             name: "Erasmus MC",
+            street: "Doctor Molewaterplein 40",
+            postal: "3015 GD",
             kind: B::NonProfit,
             sectors: &[N::Q, N::M],
             description: "University medical centre; taster days in care, lab and technology.",
@@ -204,6 +210,8 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 hours: 2,
             },
             name: "JINC Rotterdam",
+            street: "Schiedamse Vest 154",
+            postal: "3011 BH",
             kind: B::Intermediary,
             sectors: &[N::P],
             description: "Organises bliksemstages and sollicitatietrainingen with companies.",
@@ -281,6 +289,8 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 hours: 3,
             },
             name: "De Lijn Vlaams-Brabant",
+            street: "Martelarenplein 19",
+            postal: "3000",
             kind: B::PublicService,
             sectors: &[N::H],
             description: "Public transport: bus drivers, mechanics and planners host Jobspotters.",
@@ -302,6 +312,8 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 hours: 3,
             },
             name: "Brandweer Leuven",
+            street: "Terbankstraat 2",
+            postal: "3001",
             kind: B::PublicService,
             sectors: &[N::O],
             description: "Fire brigade: training tower, vehicles and the emergency room.",
@@ -323,6 +335,8 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 hours: 3,
             },
             name: "Radio Scorpio",
+            street: "Naamsestraat 96",
+            postal: "3000",
             kind: B::NonProfit,
             sectors: &[N::J, N::R],
             description: "Community radio station: pupils make their own broadcast.",
@@ -357,9 +371,11 @@ async fn seed_offer(
     coach: Option<(driehoek_domain::ids::CoachId, bool)>,
 ) -> Result<driehoek_domain::ids::SlotId, DomainError> {
     let admin = Actor::bootstrap_admin();
+    // The levels the city's schools teach, without primary school for teenagers.
+    let primary = [EducationLevel::NlPo, EducationLevel::BeLo];
     let mut levels: Vec<EducationLevel> = Vec::new();
     for level in seed.schools.iter().flat_map(|s| s.levels.iter().copied()) {
-        if !levels.contains(&level) {
+        if !levels.contains(&level) && !(offer.ages.0 >= 12 && primary.contains(&level)) {
             levels.push(level);
         }
     }
@@ -382,7 +398,7 @@ async fn seed_offer(
                 education_levels: levels,
                 group_size: GroupSize::new(offer.group.0, offer.group.1).map_err(invalid)?,
                 languages: vec![LanguageCode::parse("nl").map_err(invalid)?],
-                location: address("Hoofdingang 1", "0000", seed.city)?,
+                location: business.address.clone(),
                 online: false,
                 accessibility: None,
                 requirements: None,
@@ -504,7 +520,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                     registration_code: None,
                     sectors: b.sectors.to_vec(),
                     description: Some(Description::parse(b.description).map_err(invalid)?),
-                    address: None,
+                    address: address(b.street, b.postal, seed.city)?,
                     contact_email: None,
                     website: Some(WebUrl::parse(b.website).map_err(invalid)?),
                     status: None,
