@@ -372,10 +372,12 @@ async fn seed_offer(
 ) -> Result<driehoek_domain::ids::SlotId, DomainError> {
     let admin = Actor::bootstrap_admin();
     // The levels the city's schools teach, without primary school for teenagers.
-    let primary = [EducationLevel::NlPo, EducationLevel::BeLo];
+    let too_young = |level: &EducationLevel| {
+        offer.ages.0 >= 12 && [EducationLevel::NlPo, EducationLevel::BeLo].contains(level)
+    };
     let mut levels: Vec<EducationLevel> = Vec::new();
     for level in seed.schools.iter().flat_map(|s| s.levels.iter().copied()) {
-        if !levels.contains(&level) && !(offer.ages.0 >= 12 && primary.contains(&level)) {
+        if !levels.contains(&level) && !too_young(&level) {
             levels.push(level);
         }
     }

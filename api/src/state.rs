@@ -7,6 +7,7 @@ use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
 use driehoek_domain::bookings::BookingService;
 use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
+use driehoek_domain::changes::ChangeService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::tenants::{TenantRepository, TenantService};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub programmes: ProgrammeService,
     pub work_visits: WorkVisitService,
     pub calendars: CalendarService,
+    pub changes: ChangeService,
     pub bookings: BookingService,
     pub database: Database,
     pub redis: Option<RedisStore>,
@@ -86,6 +88,7 @@ impl AppState {
                 database.coaches(),
                 database.programmes(),
             ),
+            changes: ChangeService::new(database.changes()),
             calendars: CalendarService::new(
                 database.schools(),
                 database.businesses(),

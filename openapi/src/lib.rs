@@ -50,6 +50,7 @@ impl Modify for BearerKeys {
         (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
         (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
+        (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )
 )]

@@ -1,8 +1,10 @@
 //! The transactional outbox: one change row per write, in the writer's transaction.
 
 use chrono::{DateTime, Utc};
-use driehoek_domain::changes::ChangeOp;
+use driehoek_domain::changes::{Change, ChangeOp, ChangeRepository};
 use driehoek_domain::error::DomainError;
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::TenantId;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use uuid::Uuid;
@@ -110,4 +112,51 @@ pub(crate) async fn record_changes(
             .map_err(db_error)?;
     }
     Ok(())
+}
+
+pub struct SeaOrmChangeRepository {
+    db: sea_orm::DatabaseConnection,
+}
+
+impl SeaOrmChangeRepository {
+    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl ChangeRepository for SeaOrmChangeRepository {
+    async fn list(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: u32,
+        resource: Option<&str>,
+    ) -> DomainResult<Vec<Change>> {
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+        let mut query = changes::scoped(tenant.as_uuid())
+            .filter(changes::Column::Seq.gt(after))
+            .order_by_asc(changes::Column::Seq)
+            .limit(u64::from(limit));
+        if let Some(resource) = resource {
+            query = query.filter(changes::Column::Resource.eq(resource));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|row| {
+                Ok(Change {
+                    op: ChangeOp::parse(&row.op)
+                        .ok_or_else(|| corrupt("change", format!("op '{}'", row.op)))?,
+                    seq: row.seq,
+                    resource: row.resource,
+                    id: row.resource_id,
+                    version: row.version,
+                    at: row.at,
+                })
+            })
+            .collect()
+    }
 }

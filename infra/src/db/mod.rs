@@ -37,7 +37,7 @@ use sea_orm::{
 pub use api_keys::SeaOrmApiKeyRepository;
 pub use bookings::SeaOrmBookingRepository;
 pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
-pub use changes::record_change;
+pub use changes::{SeaOrmChangeRepository, record_change};
 pub use feedback::SeaOrmFeedbackRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use schools::SeaOrmSchoolRepository;
@@ -179,6 +179,10 @@ impl Database {
 
     pub fn bookings(&self) -> Arc<dyn BookingRepository> {
         Arc::new(SeaOrmBookingRepository::new(self.conn.clone()))
+    }
+
+    pub fn changes(&self) -> Arc<dyn driehoek_domain::changes::ChangeRepository> {
+        Arc::new(SeaOrmChangeRepository::new(self.conn.clone()))
     }
 
     pub fn feedback(&self) -> Arc<dyn FeedbackRepository> {

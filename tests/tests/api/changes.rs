@@ -173,3 +173,136 @@ async fn concurrent_writers_never_let_a_reader_see_a_gap() {
     let seqs: Vec<i64> = all.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn the_change_feed_pages_every_write_in_order_for_city_administrators() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let db = app.database().await;
+    let log = app.changes(&db, "rotterdam").await;
+    let feed = "/v1/tenants/rotterdam/changes";
+
+    // Paged from the start with next_after, the feed is the log.
+    let mut seen: Vec<(i64, String, String, String, i64)> = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .get(&format!("{feed}?after={after}&limit=7"), &w.city)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        let data = page.body["data"].as_array().unwrap().clone();
+        for c in &data {
+            seen.push((
+                c["seq"].as_i64().unwrap(),
+                c["resource"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+                c["op"].as_str().unwrap().to_owned(),
+                c["version"].as_i64().unwrap(),
+            ));
+        }
+        let next = page.body["next_after"].as_i64().unwrap();
+        if data.is_empty() {
+            assert_eq!(next, after, "an empty page keeps the position");
+            break;
+        }
+        assert_eq!(next, seen.last().unwrap().0);
+        after = next;
+    }
+    let expected: Vec<(i64, String, String, String, i64)> = log
+        .iter()
+        .map(|c| {
+            (
+                c.seq,
+                c.resource.clone(),
+                c.id.clone(),
+                c.op.clone(),
+                c.version,
+            )
+        })
+        .collect();
+    assert_eq!(seen, expected);
+
+    let bookings = app.get(&format!("{feed}?resource=booking"), &w.city).await;
+    let ids: Vec<&str> = bookings.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [w.booking.as_str()]);
+
+    for query in [
+        "after=-1",
+        "limit=0",
+        "limit=1001",
+        "resource=pupil",
+        "after=x",
+    ] {
+        let reply = app.get(&format!("{feed}?{query}"), &w.city).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(reply.code(), "invalid_query", "{query}");
+    }
+    // Every change of every resource: not for schools, businesses or integrators.
+    for key in [&w.school_key, &w.business_key, &w.integrator] {
+        let reply = app.get(feed, key).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_feed_reader_paging_during_concurrent_writes_misses_nothing() {
+    let app = Arc::new(TestApp::spawn().await);
+    let w = Arc::new(World::build(&app, "rotterdam", "NL").await);
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (app, w, done) = (app.clone(), w.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            let mut after = 0;
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let page = app
+                    .get(
+                        &format!("/v1/tenants/rotterdam/changes?after={after}&limit=5"),
+                        &w.city,
+                    )
+                    .await;
+                let data = page.body["data"].as_array().unwrap().clone();
+                seqs.extend(data.iter().map(|c| c["seq"].as_i64().unwrap()));
+                after = page.body["next_after"].as_i64().unwrap();
+                if data.is_empty() && finished {
+                    return seqs;
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..12)
+        .map(|i| {
+            let (app, w) = (app.clone(), w.clone());
+            tokio::spawn(async move {
+                for j in 0..4 {
+                    let reply = app
+                        .post(
+                            "/v1/tenants/rotterdam/schools",
+                            &w.city,
+                            json!({"name": format!("School {i}-{j}"), "kind": "primary"}),
+                        )
+                        .await;
+                    assert_eq!(reply.status, StatusCode::CREATED);
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let seqs = reader.await.unwrap();
+    let db = app.database().await;
+    let total = app.changes(&db, "rotterdam").await.len() as i64;
+    assert_eq!(
+        seqs,
+        (1..=total).collect::<Vec<_>>(),
+        "the reader saw every change once, in order, with no gap"
+    );
+}

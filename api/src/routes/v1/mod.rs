@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
 pub mod calendars;
+pub mod changes;
 pub mod programmes;
 pub mod schools;
 pub mod tenants;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     work_visits::configure(cfg);
     work_visit_sync::configure(cfg);
     calendars::configure(cfg);
+    changes::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.
