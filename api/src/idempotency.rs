@@ -244,7 +244,7 @@ pub async fn idempotency(
     hasher.update(b"\n");
     hasher.update(&body);
     let fingerprint = hex::encode(hasher.finalize());
-    let key = format!("driehoek:idem:{identity}:{raw}");
+    let key = format!("idem:{identity}:{raw}");
     let claim = Record {
         fingerprint: fingerprint.clone(),
         response: None,

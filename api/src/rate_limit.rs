@@ -115,7 +115,7 @@ impl RateLimiter {
     pub async fn hit(&self, key: &str, limit: u32) -> Quota {
         let now = now_secs();
         let window = now / u64::from(WINDOW_SECS);
-        let bucket = format!("driehoek:rate:{key}:{window}");
+        let bucket = format!("rate:{key}:{window}");
         if let Some(shared) = &self.shared {
             match tokio::time::timeout(SHARED_TIMEOUT, shared.count_hit(&bucket, WINDOW_SECS)).await
             {

@@ -38,7 +38,7 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
     let database = Database::connect(&settings.database_url).await?;
     database.migrate().await?;
     let redis = match &settings.redis_url {
-        Some(url) => Some(RedisStore::connect(url).await?),
+        Some(url) => Some(RedisStore::connect(url, database.deployment_id().await?).await?),
         None => {
             tracing::info!(
                 "no REDIS_URL: running as a single node; key and tenant lookups are cached in process"

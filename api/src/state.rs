@@ -14,7 +14,7 @@ use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
-use driehoek_infra::redis_cache::RedisCachedApiKeyRepository;
+use driehoek_infra::redis_cache::{RedisCachedApiKeyRepository, RedisCachedTenantRepository};
 use driehoek_infra::redis_store::RedisStore;
 
 use crate::idempotency::{IdempotencyStore, SharedRecords};
@@ -44,8 +44,8 @@ pub struct AppState {
 impl AppState {
     /// Assembles the services. Without Redis (one node by definition) key and tenant
     /// lookups are cached in process, invalidated by every write that touches them;
-    /// with Redis, key lookups are cached in Redis, shared by all nodes, so a revocation
-    /// on one is seen by all at their next request (tenants are read from the database).
+    /// with Redis, key and tenant lookups are cached in Redis, shared by all nodes, so a
+    /// revocation or suspension on one is seen by all at their next request.
     pub fn new(
         database: Database,
         redis: Option<RedisStore>,
@@ -69,7 +69,10 @@ impl AppState {
                     Arc::new(CachedApiKeyRepository::new(database.api_keys())),
                 ),
                 Some(redis) => (
-                    database.tenants(),
+                    Arc::new(RedisCachedTenantRepository::new(
+                        database.tenants(),
+                        redis.clone(),
+                    )),
                     Arc::new(RedisCachedApiKeyRepository::new(
                         database.api_keys(),
                         redis.clone(),

@@ -1,11 +1,12 @@
-//! The API-key lookup every request makes, cached in Redis so all nodes share it
-//! (the in-process cache of `memory_cache` serves a single node).
+//! The lookups every request makes — the API key behind a secret, the tenant behind a
+//! slug or id — cached in Redis so all nodes share them (the in-process cache of
+//! `memory_cache` serves a single node).
 //!
 //! Correctness rests on two rules. A lookup fills the cache only where nothing is
-//! stored yet (`SET NX` in one script), and every change to a key — creating, revoking,
-//! touching — overwrites or drops its entry after the database write. So a revocation
-//! is seen by every node at its next request: a lookup that read the key just before
-//! the revocation cannot overwrite the revoked entry. Entries live 60 s at most, which
+//! stored yet (`SET NX` in one script), and every change — creating, revoking or
+//! touching a key, updating a tenant — overwrites its entries after the database write.
+//! So a revocation or a suspension is seen by every node at its next request: a lookup
+//! that read the row just before the change cannot overwrite the changed entry. Entries live 60 s at most, which
 //! bounds anything that bypasses this repository (an operator's manual SQL).
 
 use std::sync::Arc;
@@ -17,11 +18,14 @@ use driehoek_domain::auth::{Binding, Role};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
+use driehoek_domain::tenants::{Tenant, TenantRepository};
 use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::Vocabulary;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::entities::tenants;
+use crate::db::tenants::{from_model as tenant_from_model, to_model as tenant_to_model};
 use crate::redis_store::RedisStore;
 
 const TTL_SECS: u32 = 60;
@@ -90,7 +94,7 @@ impl CachedKey {
 }
 
 fn cache_key(digest: &str) -> String {
-    format!("driehoek:apikey:{digest}")
+    format!("apikey:{digest}")
 }
 
 /// A stored entry: `Some(None)` for a cached miss, `None` when it cannot be read.
@@ -191,7 +195,7 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
         let touched: Result<i64, _> = redis::cmd("EVAL")
             .arg(SCRIPT)
             .arg(1)
-            .arg(cache_key(&key.digest))
+            .arg(self.redis.key(&cache_key(&key.digest)))
             .arg(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
             .query_async(&mut connection)
             .await;
@@ -200,5 +204,93 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
             let _ = self.redis.remove(&cache_key(&key.digest)).await;
         }
         Ok(())
+    }
+}
+
+/// Caches tenants by id and by slug (found ones only: an unknown slug is not kept).
+pub struct RedisCachedTenantRepository {
+    inner: Arc<dyn TenantRepository>,
+    redis: RedisStore,
+}
+
+fn tenant_keys(tenant: &Tenant) -> [String; 2] {
+    [
+        format!("tenant:id:{}", tenant.id.as_uuid()),
+        format!("tenant:slug:{}", tenant.slug.as_str()),
+    ]
+}
+
+impl RedisCachedTenantRepository {
+    pub fn new(inner: Arc<dyn TenantRepository>, redis: RedisStore) -> Self {
+        Self { inner, redis }
+    }
+
+    fn decode(stored: &str) -> Option<Tenant> {
+        serde_json::from_str::<tenants::Model>(stored)
+            .ok()
+            .and_then(|m| tenant_from_model(m).ok())
+    }
+
+    /// The cached tenant under `key`, or the database's, offered to the cache.
+    async fn lookup(
+        &self,
+        key: String,
+        load: impl std::future::Future<Output = DomainResult<Option<Tenant>>>,
+    ) -> DomainResult<Option<Tenant>> {
+        if let Ok(Some(stored)) = self.redis.get(&key).await
+            && let Some(tenant) = Self::decode(&stored)
+        {
+            return Ok(Some(tenant));
+        }
+        let Some(found) = load.await? else {
+            return Ok(None);
+        };
+        let text = serde_json::to_string(&tenant_to_model(&found)).unwrap_or_default();
+        match self.redis.claim(&key, &text, TTL_SECS).await {
+            // An entry written meanwhile (a later update's) wins.
+            Ok(Some(stored)) => Ok(Some(Self::decode(&stored).unwrap_or(found))),
+            Ok(None) | Err(_) => Ok(Some(found)),
+        }
+    }
+
+    /// Overwrites both entries of `tenant` (after a write to it).
+    async fn store(&self, tenant: &Tenant) {
+        let text = serde_json::to_string(&tenant_to_model(tenant)).unwrap_or_default();
+        for key in tenant_keys(tenant) {
+            if self.redis.put(&key, &text, TTL_SECS).await.is_err() {
+                let _ = self.redis.remove(&key).await;
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TenantRepository for RedisCachedTenantRepository {
+    async fn insert(&self, tenant: &Tenant) -> DomainResult<()> {
+        self.inner.insert(tenant).await?;
+        self.store(tenant).await;
+        Ok(())
+    }
+
+    async fn get(&self, id: TenantId) -> DomainResult<Option<Tenant>> {
+        let key = format!("tenant:id:{}", id.as_uuid());
+        self.lookup(key, self.inner.get(id)).await
+    }
+
+    async fn get_by_slug(&self, slug: &str) -> DomainResult<Option<Tenant>> {
+        let key = format!("tenant:slug:{slug}");
+        self.lookup(key, self.inner.get_by_slug(slug)).await
+    }
+
+    async fn list(&self, page: &PageRequest) -> DomainResult<Vec<Tenant>> {
+        self.inner.list(page).await
+    }
+
+    async fn update(&self, tenant: &Tenant, expected_version: i64) -> DomainResult<bool> {
+        let updated = self.inner.update(tenant, expected_version).await?;
+        if updated {
+            self.store(tenant).await;
+        }
+        Ok(updated)
     }
 }

@@ -8,11 +8,14 @@ use redis::aio::ConnectionManager;
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
+    /// Every key starts with this: `driehoek:<deployment id>:`.
+    prefix: String,
 }
 
 impl RedisStore {
-    /// Checks the URL and opens a managed connection that reconnects by itself.
-    pub async fn connect(url: &str) -> Result<Self, String> {
+    /// Checks the URL and opens a managed connection that reconnects by itself. Keys
+    /// are kept apart per `deployment`, so deployments sharing a Redis never meet.
+    pub async fn connect(url: &str, deployment: uuid::Uuid) -> Result<Self, String> {
         let client =
             redis::Client::open(url).map_err(|e| format!("REDIS_URL is not a Redis URL: {e}"))?;
         let connect = ConnectionManager::new(client);
@@ -20,7 +23,10 @@ impl RedisStore {
             .await
             .map_err(|_| "Redis did not answer within 5 s".to_owned())?
             .map_err(|e| format!("cannot connect to Redis: {e}"))?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection,
+            prefix: format!("driehoek:{}:", deployment.simple()),
+        })
     }
 
     /// `Ok` when Redis answers a PING within a second.
@@ -39,6 +45,11 @@ impl RedisStore {
         self.connection.clone()
     }
 
+    /// `name` in this deployment's key space.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
     /// Counts one hit on `bucket` in its window of `window_secs` seconds, atomically and
     /// in one round trip: the count so far and the seconds until the window ends.
     pub async fn count_hit(&self, bucket: &str, window_secs: u32) -> Result<(u64, u32), String> {
@@ -51,7 +62,7 @@ impl RedisStore {
         let (count, ttl): (u64, i64) = redis::cmd("EVAL")
             .arg(SCRIPT)
             .arg(1)
-            .arg(bucket)
+            .arg(self.key(bucket))
             .arg(window_secs)
             .query_async(&mut connection)
             .await
@@ -75,7 +86,7 @@ impl RedisStore {
         redis::cmd("EVAL")
             .arg(SCRIPT)
             .arg(1)
-            .arg(key)
+            .arg(self.key(key))
             .arg(record)
             .arg(ttl_secs)
             .query_async(&mut connection)
@@ -87,7 +98,7 @@ impl RedisStore {
     pub async fn put(&self, key: &str, record: &str, ttl_secs: u32) -> Result<(), String> {
         let mut connection = self.connection.clone();
         redis::cmd("SET")
-            .arg(key)
+            .arg(self.key(key))
             .arg(record)
             .arg("EX")
             .arg(ttl_secs)
@@ -99,7 +110,7 @@ impl RedisStore {
     pub async fn remove(&self, key: &str) -> Result<(), String> {
         let mut connection = self.connection.clone();
         redis::cmd("DEL")
-            .arg(key)
+            .arg(self.key(key))
             .query_async::<()>(&mut connection)
             .await
             .map_err(|e| e.to_string())
@@ -108,7 +119,7 @@ impl RedisStore {
     pub async fn get(&self, key: &str) -> Result<Option<String>, String> {
         let mut connection = self.connection.clone();
         redis::cmd("GET")
-            .arg(key)
+            .arg(self.key(key))
             .query_async(&mut connection)
             .await
             .map_err(|e| e.to_string())

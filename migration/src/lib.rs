@@ -15,6 +15,7 @@ mod m20261123_000002_work_visits;
 mod m20261123_000003_bookings;
 mod m20261123_000004_attendance;
 mod m20261123_000005_booking_feedback;
+mod m20261123_000006_deployment;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_bookings::Migration),
             Box::new(m20261123_000004_attendance::Migration),
             Box::new(m20261123_000005_booking_feedback::Migration),
+            Box::new(m20261123_000006_deployment::Migration),
         ]
     }
 }

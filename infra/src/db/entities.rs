@@ -32,7 +32,10 @@ macro_rules! tenant_table {
 pub mod tenants {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    /// Serialisable for the shared cache (`redis_cache`).
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "tenants")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -10,7 +10,7 @@ pub mod entities;
 mod feedback;
 mod programmes;
 mod schools;
-mod tenants;
+pub(crate) mod tenants;
 pub(crate) mod versioned;
 mod work_visits;
 
@@ -114,6 +114,27 @@ impl Database {
         Migrator::up(&self.conn, None)
             .await
             .map_err(|e| format!("migration failed: {}", one_line(&e.to_string())))
+    }
+
+    /// The deployment's id, made by the migrations with the database.
+    pub async fn deployment_id(&self) -> Result<uuid::Uuid, String> {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.conn.get_database_backend(),
+                "SELECT id FROM deployment WHERE singleton = 'this'",
+            ))
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot read the deployment id: {}",
+                    one_line(&e.to_string())
+                )
+            })?
+            .ok_or_else(|| "the database has no deployment id; run the migrations".to_owned())?;
+        row.try_get::<uuid::Uuid>("", "id")
+            .map_err(|e| format!("the deployment id is unreadable: {e}"))
     }
 
     pub fn kind(&self) -> DatabaseKind {

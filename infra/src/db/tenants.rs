@@ -26,7 +26,7 @@ impl SeaOrmTenantRepository {
     }
 }
 
-fn to_model(t: &Tenant) -> tenants::Model {
+pub(crate) fn to_model(t: &Tenant) -> tenants::Model {
     tenants::Model {
         id: t.id.as_uuid(),
         slug: t.slug.as_str().to_owned(),
@@ -48,7 +48,7 @@ fn to_model(t: &Tenant) -> tenants::Model {
     }
 }
 
-fn from_model(m: tenants::Model) -> DomainResult<Tenant> {
+pub(crate) fn from_model(m: tenants::Model) -> DomainResult<Tenant> {
     let bad = |e: String| corrupt("tenant", e);
     Ok(Tenant {
         id: TenantId::from_uuid(m.id),

@@ -6,14 +6,6 @@ use driehoek_tests::{Key, Reply, TestApp, World};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// `name` made unique to this test process: the bootstrap admin key is the same in
-/// every test run, and test servers share one Redis, where records live 24 h.
-fn unique(name: &str) -> String {
-    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let run = RUN.get_or_init(|| uuid::Uuid::now_v7().simple().to_string());
-    format!("{name}-{run}")
-}
-
 async fn post_with(app: &TestApp, path: &str, key: &Key, body: Value, idem: &str) -> Reply {
     app.send(
         Method::POST,
@@ -36,12 +28,12 @@ async fn a_retry_with_the_same_key_replays_the_first_response_and_writes_nothing
     let w = World::build(&app, "rotterdam", "NL").await;
     let path = "/v1/tenants/rotterdam/schools";
     let body = json!({"name": "Zadkine", "kind": "vocational"});
-    let first = post_with(&app, path, &w.city, body.clone(), &unique("create-zadkine")).await;
+    let first = post_with(&app, path, &w.city, body.clone(), "create-zadkine").await;
     assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
     assert!(first.header("idempotent-replayed").is_none());
     let written = changes(&app).await;
 
-    let retry = post_with(&app, path, &w.city, body.clone(), &unique("create-zadkine")).await;
+    let retry = post_with(&app, path, &w.city, body.clone(), "create-zadkine").await;
     assert_eq!(retry.status, StatusCode::CREATED);
     assert_eq!(retry.header("idempotent-replayed"), Some("true"));
     assert_eq!(retry.body, first.body, "the same response");
@@ -59,7 +51,7 @@ async fn a_retry_with_the_same_key_replays_the_first_response_and_writes_nothing
         path,
         &w.city,
         json!({"name": "Albeda", "kind": "vocational"}),
-        &unique("create-zadkine"),
+        "create-zadkine",
     )
     .await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -67,16 +59,16 @@ async fn a_retry_with_the_same_key_replays_the_first_response_and_writes_nothing
     assert_eq!(changes(&app).await, written);
 
     // Keys are per API key: another key's identical Idempotency-Key is its own.
-    let admin = post_with(&app, path, &app.admin(), body, &unique("create-zadkine")).await;
+    let admin = post_with(&app, path, &app.admin(), body, "create-zadkine").await;
     assert_eq!(admin.status, StatusCode::CREATED);
     assert!(admin.header("idempotent-replayed").is_none());
     assert_ne!(admin.id(), first.id());
 
     // Problems are kept too: a retry of a refused request gets the same refusal.
     let bad = json!({"name": "", "kind": "vocational"});
-    let refused = post_with(&app, path, &w.city, bad.clone(), &unique("bad-school")).await;
+    let refused = post_with(&app, path, &w.city, bad.clone(), "bad-school").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let again = post_with(&app, path, &w.city, bad, &unique("bad-school")).await;
+    let again = post_with(&app, path, &w.city, bad, "bad-school").await;
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.code(), "validation_failed");
 }
@@ -138,7 +130,7 @@ async fn fifty_concurrent_retries_of_one_booking_book_once() {
                 "/v1/tenants/rotterdam/bookings",
                 key,
                 body,
-                &unique("book-3B-0414"),
+                "book-3B-0414",
             )
             .await
         }

@@ -209,3 +209,46 @@ async fn another_tenants_key_is_tenant_forbidden_and_unknown_slugs_reveal_nothin
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_tenant_suspended_through_one_node_is_suspended_on_every_node_at_once() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    // Nodes share tenant lookups through Redis; without REDIS_URL there is one node.
+    let second = if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
+        Some(app.spawn_node().await)
+    } else {
+        None
+    };
+    let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    for node in &nodes {
+        // Warm every node's view of the tenant (and the shared cache).
+        let reply = node.get("/v1/tenants/rotterdam/schools", &w.city).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let suspended = nodes[0]
+        .patch(
+            "/v1/tenants/rotterdam",
+            &nodes[0].admin(),
+            json!({"status": "suspended"}),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{:?}", suspended.body);
+    for node in &nodes {
+        let refused = node.get("/v1/tenants/rotterdam/schools", &w.city).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+        assert_eq!(refused.code(), "tenant_suspended");
+    }
+    let restored = nodes[nodes.len() - 1]
+        .patch(
+            "/v1/tenants/rotterdam",
+            &app.admin(),
+            json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK);
+    for node in &nodes {
+        let reply = node.get("/v1/tenants/rotterdam/schools", &w.city).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+}
