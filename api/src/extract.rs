@@ -80,7 +80,7 @@ impl Caller {
 /// Counts the request against its key's quota (the tenant's own limit, else the
 /// default) and refuses it past the quota. The quota goes into the request's
 /// extensions, from where the middleware puts the `RateLimit` headers on the response.
-async fn enforce_rate_limit(
+pub(crate) async fn enforce_rate_limit(
     req: &HttpRequest,
     state: &AppState,
     actor: &Actor,

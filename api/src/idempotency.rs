@@ -18,12 +18,13 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use async_trait::async_trait;
 use driehoek_domain::api_keys::digest_secret;
+use driehoek_domain::auth::Actor;
 use driehoek_infra::redis_store::RedisStore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{SYNC_BODY_BYTES, read_body};
+use crate::extract::{SYNC_BODY_BYTES, enforce_rate_limit, read_body};
 use crate::outage::Outage;
 use crate::state::AppState;
 
@@ -171,7 +172,7 @@ fn valid_key(raw: &str) -> bool {
 }
 
 /// The stored key's id for the presented secret, if it is a usable key.
-async fn key_identity(req: &ServiceRequest, state: &AppState) -> Option<String> {
+async fn key_actor(req: &ServiceRequest, state: &AppState) -> Option<Actor> {
     let secret = req
         .headers()
         .get(header::AUTHORIZATION)?
@@ -180,10 +181,9 @@ async fn key_identity(req: &ServiceRequest, state: &AppState) -> Option<String> 
         .strip_prefix("Bearer ")?
         .trim();
     if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
-        return Some("bootstrap".to_owned());
+        return Some(Actor::bootstrap_admin());
     }
-    let actor = state.api_keys.authenticate(secret).await.ok()??;
-    actor.key_id.map(|id| id.to_string())
+    state.api_keys.authenticate(secret).await.ok()?
 }
 
 fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
@@ -222,7 +222,7 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let Some(identity) = key_identity(&req, &state).await else {
+    let Some(actor) = key_actor(&req, &state).await else {
         return next
             .call(req)
             .await
@@ -244,6 +244,9 @@ pub async fn idempotency(
     hasher.update(b"\n");
     hasher.update(&body);
     let fingerprint = hex::encode(hasher.finalize());
+    let identity = actor
+        .key_id
+        .map_or_else(|| "bootstrap".to_owned(), |id| id.to_string());
     let key = format!("idem:{identity}:{raw}");
     let claim = Record {
         fingerprint: fingerprint.clone(),
@@ -252,6 +255,10 @@ pub async fn idempotency(
     let claim_text = serde_json::to_string(&claim).unwrap_or_default();
     let store = &state.idempotency;
     if let Some(existing) = store.claim(&key, &claim_text, CLAIM_SECS).await {
+        // Answered here, not by a handler: the request still counts against its quota.
+        if let Err(error) = enforce_rate_limit(req.request(), &state, &actor).await {
+            return Ok(problem(req, error));
+        }
         let existing: Option<Record> = serde_json::from_str(&existing).ok();
         return Ok(match existing {
             Some(record) if record.fingerprint != fingerprint => problem(

@@ -36,6 +36,10 @@ async fn a_retry_with_the_same_key_replays_the_first_response_and_writes_nothing
     let retry = post_with(&app, path, &w.city, body.clone(), "create-zadkine").await;
     assert_eq!(retry.status, StatusCode::CREATED);
     assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert!(
+        retry.header("ratelimit").is_some(),
+        "a replay counts against the key's quota like any request"
+    );
     assert_eq!(retry.body, first.body, "the same response");
     assert_eq!(retry.header("location"), first.header("location"));
     assert_eq!(retry.header("etag"), first.header("etag"));
