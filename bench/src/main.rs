@@ -150,6 +150,19 @@ where
     collect(workers, started).await
 }
 
+/// Whether the PostgreSQL server runs without autovacuum: then nothing keeps the
+/// planner's statistics and the harness must `ANALYZE` after loading data.
+async fn autovacuum_off(db: &DatabaseConnection) -> Result<bool> {
+    let setting = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_setting('autovacuum') AS setting",
+        ))
+        .await?
+        .and_then(|row| row.try_get::<String>("", "setting").ok());
+    Ok(setting.as_deref() == Some("off"))
+}
+
 async fn fresh_database(spec: &str) -> Result<(String, Option<String>)> {
     if spec == "sqlite" {
         let path = format!("/tmp/driehoek-bench-{}.db", Uuid::now_v7().simple());
@@ -555,6 +568,10 @@ async fn main() -> Result<()> {
         } else {
             "sqlite"
         };
+        if pg_name.is_some() && autovacuum_off(direct.connection()).await? {
+            println!("# autovacuum is off on this server: the harness ran ANALYZE after seeding");
+            direct.connection().execute_unprepared("ANALYZE").await?;
+        }
         println!(
             "# backend={backend} tenants={} schools/tenant={} concurrency={} duration={}s",
             args.tenants, args.schools_per_tenant, args.concurrency, args.duration

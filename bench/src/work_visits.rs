@@ -436,16 +436,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         let stats = driehoek_infra::Database::connect(database_url)
             .await
             .map_err(anyhow::Error::msg)?;
-        let autovacuum_off = postgres
-            && stats
-                .connection()
-                .query_one_raw(Statement::from_string(
-                    stats.connection().get_database_backend(),
-                    "SELECT current_setting('autovacuum') AS on",
-                ))
-                .await?
-                .and_then(|row| row.try_get::<String>("", "on").ok())
-                .is_some_and(|setting| setting == "off");
+        let autovacuum_off = postgres && crate::autovacuum_off(stats.connection()).await?;
         if autovacuum_off {
             println!("# autovacuum is off on this server: the harness runs ANALYZE after every 10 sync calls in its place");
         }
