@@ -180,17 +180,14 @@ impl ApiError {
     /// Several problems of one document as one: the field errors together when all are
     /// validation problems, otherwise the first that is not.
     pub fn merged(problems: Vec<ApiError>) -> Self {
-        if let Some(position) = problems
-            .iter()
-            .position(|p| p.code != ErrorCode::ValidationFailed)
-        {
-            return problems
-                .into_iter()
-                .nth(position)
-                .unwrap_or_else(|| Self::new(ErrorCode::Internal, "no problem to report"));
+        let (fields, other): (Vec<_>, Vec<_>) = problems
+            .into_iter()
+            .partition(|p| p.code == ErrorCode::ValidationFailed);
+        if let Some(first) = other.into_iter().next() {
+            return first;
         }
         let mut errors = ValidationErrors::new();
-        for problem in problems {
+        for problem in fields {
             for e in problem.errors {
                 errors.add(e.pointer, e.message);
             }

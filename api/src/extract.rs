@@ -36,32 +36,43 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
 
+/// The secret of `Authorization: Bearer <key>`, if the header carries one.
+pub(crate) fn bearer_secret(headers: &header::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The caller behind a secret: the operator's bootstrap key, or a stored key that is
+/// usable now; `None` for anything else.
+pub(crate) async fn actor_for_secret(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<Actor>, ApiError> {
+    if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
+        return Ok(Some(Actor::bootstrap_admin()));
+    }
+    Ok(state.api_keys.authenticate(secret).await?)
+}
+
 impl Caller {
     async fn authenticate(req: HttpRequest) -> Result<Actor, ApiError> {
         if let Some(actor) = req.extensions().get::<Actor>() {
             return Ok(actor.clone());
         }
         let state = state(&req)?;
-        let secret = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`")
-            })?;
-        let actor = if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
-            Actor::bootstrap_admin()
-        } else {
-            state.api_keys.authenticate(secret).await?.ok_or_else(|| {
-                ApiError::unauthorized("the API key is unknown, revoked or expired")
-            })?
-        };
+        let secret = bearer_secret(req.headers()).ok_or_else(|| {
+            ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`")
+        })?;
+        let actor = actor_for_secret(&state, secret)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the API key is unknown, revoked or expired"))?;
         let span = tracing::Span::current();
         span.record(
             "key_id",

@@ -17,14 +17,15 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use async_trait::async_trait;
-use driehoek_domain::api_keys::digest_secret;
 use driehoek_domain::auth::Actor;
 use driehoek_infra::redis_store::RedisStore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{SYNC_BODY_BYTES, enforce_rate_limit, read_body};
+use crate::extract::{
+    SYNC_BODY_BYTES, actor_for_secret, bearer_secret, enforce_rate_limit, read_body,
+};
 use crate::outage::Outage;
 use crate::state::AppState;
 
@@ -173,17 +174,8 @@ fn valid_key(raw: &str) -> bool {
 
 /// The stored key's id for the presented secret, if it is a usable key.
 async fn key_actor(req: &ServiceRequest, state: &AppState) -> Option<Actor> {
-    let secret = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?
-        .trim();
-    if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
-        return Some(Actor::bootstrap_admin());
-    }
-    state.api_keys.authenticate(secret).await.ok()?
+    let secret = bearer_secret(req.headers())?;
+    actor_for_secret(state, secret).await.ok()?
 }
 
 fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {

@@ -93,6 +93,16 @@ impl TestApp {
         Self::start(self.database_url.clone(), self._dir.clone()).await
     }
 
+    /// A second node when the nodes can share state (`REDIS_URL` is set); without
+    /// Redis a deployment is one node by definition, so there is none.
+    pub async fn peer(&self) -> Option<Self> {
+        if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
+            Some(self.spawn_node().await)
+        } else {
+            None
+        }
+    }
+
     async fn start(database_url: String, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
         let settings = Settings {
             database_url: database_url.clone(),

@@ -136,7 +136,6 @@ impl SyncWorkVisitIn {
 
 impl SyncSlotIn {
     fn into_sync_slot(self) -> Result<SyncSlot, ApiError> {
-        let external_id = ExternalId::parse(&self.external_id);
         let status = self
             .status
             .map_or(driehoek_domain::work_visits::SlotStatus::Scheduled, |s| s.0);
@@ -150,10 +149,15 @@ impl SyncSlotIn {
             teacher_present: self.teacher_present,
         }
         .into_new()?;
+        // `SlotIn` checked the id; it was given, so it is there.
+        let external_id = new.external_id.ok_or_else(|| {
+            ApiError::validation(driehoek_domain::ValidationErrors::single(
+                "/external_id",
+                "required",
+            ))
+        })?;
         Ok(SyncSlot {
-            external_id: external_id.map_err(|m| {
-                ApiError::validation(driehoek_domain::ValidationErrors::single("/external_id", m))
-            })?,
+            external_id,
             schedule: new.schedule,
             capacity: new.capacity,
             coach_id: new.coach_id,

@@ -37,11 +37,28 @@ pub fn visibility_for(actor: &Actor) -> Visibility {
 }
 
 /// The calendar day of `at` in the tenant's time zone (UTC if it cannot be read).
-pub(super) fn local_day(tenant: &Tenant, at: DateTime<Utc>) -> NaiveDate {
+fn local_day(tenant: &Tenant, at: DateTime<Utc>) -> NaiveDate {
     match tenant.timezone.as_str().parse::<Tz>() {
         Ok(tz) => at.with_timezone(&tz).date_naive(),
         Err(_) => at.date_naive(),
     }
+}
+
+/// The tenant's screening policy applied to `coach` on a slot with `schedule`, counted
+/// in the tenant's calendar days.
+pub(super) fn screen_coach(
+    tenant: &Tenant,
+    coach: &crate::businesses::Coach,
+    teacher_present: bool,
+    schedule: &Schedule,
+) -> DomainResult<()> {
+    check_coach_for_slot(
+        tenant.settings.coach_screening,
+        coach,
+        teacher_present,
+        local_day(tenant, schedule.starts_at()),
+        local_day(tenant, schedule.ends_at()),
+    )
 }
 
 impl WorkVisitService {
@@ -242,13 +259,7 @@ impl WorkVisitService {
             .ok_or_else(|| {
                 DomainError::invalid("/coach_id", "no such coach of this work visit's business")
             })?;
-        check_coach_for_slot(
-            tenant.settings.coach_screening,
-            &coach,
-            teacher_present,
-            local_day(tenant, schedule.starts_at()),
-            local_day(tenant, schedule.ends_at()),
-        )
+        screen_coach(tenant, &coach, teacher_present, schedule)
     }
 
     pub async fn create_slot(

@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::service::local_day;
+use super::service::screen_coach;
 use super::{
     NewWorkVisit, Schedule, Slot, SlotStatus, WorkVisit, WorkVisitService, WorkVisitStatus,
-    check_capacity, check_coach_for_slot,
+    check_capacity,
 };
 use crate::auth::Actor;
 use crate::businesses::Coach;
@@ -542,14 +542,8 @@ impl WorkVisitService {
                         "no such coach of this business",
                     )
                 })?;
-            check_coach_for_slot(
-                tenant.settings.coach_screening,
-                coach,
-                slot.teacher_present,
-                local_day(tenant, slot.schedule.starts_at()),
-                local_day(tenant, slot.schedule.ends_at()),
-            )
-            .map_err(|e| e.within(pointer))?;
+            screen_coach(tenant, coach, slot.teacher_present, &slot.schedule)
+                .map_err(|e| e.within(pointer))?;
         }
         let visit = match stored {
             None => VisitWrite::Insert(visit),

@@ -672,9 +672,10 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
 
 /// Ids per `IN (...)` list, well under every database's parameter limit.
 const IN_LIST_CHUNK: usize = 500;
-/// Sync items per transaction, each in a savepoint. PostgreSQL tracks up to 64
-/// subtransactions per transaction cheaply; past that every visibility check looks up
-/// `pg_subtrans` and a 1 000-item sync slowed to ~5 s. Fewer keeps commits few too.
+/// Sync items per transaction. When a batch falls back to item by item, each item gets
+/// a savepoint: PostgreSQL keeps up to 64 subtransactions per transaction in memory
+/// and looks further ones up in `pg_subtrans` for every visibility check, so a batch
+/// stays under that.
 const SYNC_BATCH: usize = 50;
 
 /// One item's writes; `false` when a row moved on since the plan read it.

@@ -111,11 +111,7 @@ async fn fifty_concurrent_retries_of_one_booking_book_once() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     // Two nodes share the records only through Redis; without it, one node.
-    let second = if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
-        Some(app.spawn_node().await)
-    } else {
-        None
-    };
+    let second = app.peer().await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     let slot = app
         .post(

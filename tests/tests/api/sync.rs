@@ -108,8 +108,25 @@ async fn a_partner_creates_replaces_and_resends_one_offering_by_its_own_id() {
         ],
         "one change per row written"
     );
-    let description_cleared = app.get(&location, &w.city).await.body["sectors"].clone();
-    assert_eq!(description_cleared, json!(["H"]));
+
+    // A PUT replaces: an optional field the partner leaves out is cleared, not kept.
+    let mut described = offering(
+        "HR-7",
+        "Een dag heftruck rijden",
+        json!([slot("HR-7-a", 6, 5)]),
+    );
+    described["description"] = json!("Met veiligheidsinstructie");
+    let with = app.put(&one(&w, "HR-7"), &w.business_key, described).await;
+    assert_eq!(with.body["description"], "Met veiligheidsinstructie");
+    let without = offering(
+        "HR-7",
+        "Een dag heftruck rijden",
+        json!([slot("HR-7-a", 6, 5)]),
+    );
+    let cleared = app.put(&one(&w, "HR-7"), &w.business_key, without).await;
+    assert_eq!(cleared.status, StatusCode::OK);
+    assert!(cleared.body["description"].is_null(), "{:?}", cleared.body);
+    assert!(app.get(&location, &w.city).await.body["description"].is_null());
 }
 
 #[tokio::test]

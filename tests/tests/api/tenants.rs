@@ -215,11 +215,7 @@ async fn a_tenant_suspended_through_one_node_is_suspended_on_every_node_at_once(
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     // Nodes share tenant lookups through Redis; without REDIS_URL there is one node.
-    let second = if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
-        Some(app.spawn_node().await)
-    } else {
-        None
-    };
+    let second = app.peer().await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     for node in &nodes {
         // Warm every node's view of the tenant (and the shared cache).
