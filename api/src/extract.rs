@@ -55,10 +55,18 @@ pub(crate) async fn actor_for_secret(
     state: &AppState,
     secret: &str,
 ) -> Result<Option<Actor>, ApiError> {
-    if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
-        return Ok(Some(Actor::bootstrap_admin()));
-    }
-    Ok(state.api_keys.authenticate(secret).await?)
+    let actor = if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
+        Some(Actor::bootstrap_admin())
+    } else {
+        state.api_keys.authenticate(secret).await?
+    };
+    Ok(actor.map(in_this_request))
+}
+
+/// The caller, stamped with the current request's id for the audit log.
+fn in_this_request(mut actor: Actor) -> Actor {
+    actor.request_id = crate::request_meta::current().map(|m| m.request_id);
+    actor
 }
 
 impl Caller {
@@ -248,6 +256,7 @@ impl FromRequest for FeedCtx {
                 .api_keys
                 .authenticate_feed(tenant.id, &token, req.path())
                 .await?
+                .map(in_this_request)
                 .ok_or_else(refused)?;
             let span = tracing::Span::current();
             span.record(
@@ -421,6 +430,34 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
                 Err(error) => Err(error),
             };
             Ok(JsonBody { parsed })
+        })
+    }
+}
+
+/// A request body of any content type, at most `LIMIT` bytes, for operations that read
+/// more than JSON (a CSV roster). Like [`JsonBody`], judged only when the handler asks,
+/// after the caller was checked.
+pub struct RawBody<const LIMIT: usize> {
+    read: Result<web::BytesMut, ApiError>,
+}
+
+impl<const LIMIT: usize> RawBody<LIMIT> {
+    pub fn into_inner(self) -> Result<web::BytesMut, ApiError> {
+        self.read
+    }
+}
+
+impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            Ok(RawBody {
+                read: read_body(&req, &mut payload, LIMIT).await,
+            })
         })
     }
 }

@@ -586,6 +586,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                         phone: None,
                     },
                     notes: None,
+                    student_ids: Vec::new(),
                     waitlist: false,
                 },
             )

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
-use driehoek_domain::bookings::BookingService;
+use driehoek_domain::audit::AuditService;
+use driehoek_domain::bookings::{BookingService, Pupils};
 use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::schools::SchoolService;
+use driehoek_domain::students::StudentService;
 use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub calendars: CalendarService,
     pub changes: ChangeService,
     pub bookings: BookingService,
+    pub students: StudentService,
+    pub audit: AuditService,
     pub database: Database,
     pub redis: Option<RedisStore>,
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
@@ -103,7 +107,21 @@ impl AppState {
                 database.feedback(),
                 database.work_visits(),
                 database.schools(),
+                Pupils {
+                    students: database.students(),
+                    consents: database.consents(),
+                    portfolio: database.portfolio(),
+                },
             ),
+            students: StudentService::new(
+                database.students(),
+                database.consents(),
+                database.portfolio(),
+                database.audit(),
+                database.schools(),
+                database.bookings(),
+            ),
+            audit: AuditService::new(database.audit()),
             database,
             redis,
             admin_key_digest,

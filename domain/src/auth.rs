@@ -33,6 +33,8 @@ pub struct Actor {
     /// `None` only for platform administrators.
     pub tenant_id: Option<TenantId>,
     pub binding: Binding,
+    /// The id of the request the caller makes, for the audit log.
+    pub request_id: Option<String>,
 }
 
 impl Actor {
@@ -43,6 +45,7 @@ impl Actor {
             role: Role::PlatformAdmin,
             tenant_id: None,
             binding: Binding::None,
+            request_id: None,
         }
     }
 
@@ -123,6 +126,7 @@ mod tests {
             role,
             tenant_id: Some(TenantId::new()),
             binding,
+            request_id: None,
         }
     }
 

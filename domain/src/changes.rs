@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult};
 use crate::ids::TenantId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,9 @@ pub mod resource {
     pub const SLOT: &str = "slot";
     pub const BOOKING: &str = "booking";
     pub const BOOKING_FEEDBACK: &str = "booking_feedback";
+    pub const STUDENT: &str = "student";
+    pub const CONSENT: &str = "consent";
+    pub const PORTFOLIO_ENTRY: &str = "portfolio_entry";
 
     pub const ALL: &[&str] = &[
         TENANT,
@@ -54,7 +57,14 @@ pub mod resource {
         SLOT,
         BOOKING,
         BOOKING_FEEDBACK,
+        STUDENT,
+        CONSENT,
+        PORTFOLIO_ENTRY,
     ];
+
+    /// Resources holding pupils' data: their changes are for the pupil's school, never
+    /// in a feed of the city's.
+    pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY];
 }
 
 /// One recorded change, as the feed will serve it.
@@ -82,13 +92,14 @@ pub const MAX_PAGE: u32 = 1000;
 #[async_trait]
 pub trait ChangeRepository: Send + Sync {
     /// The tenant's changes numbered above `after`, in order, at most `limit`, only of
-    /// `resource` when given.
+    /// `resource` when given, never of the resources in `exclude`.
     async fn list(
         &self,
         tenant: TenantId,
         after: i64,
         limit: u32,
         resource: Option<&str>,
+        exclude: &[&str],
     ) -> DomainResult<Vec<Change>>;
 }
 
@@ -112,8 +123,9 @@ impl ChangeService {
 
     /// The tenant's change feed. Numbers are gap-free and appear in commit order, so a
     /// reader that always continues from `next_after` never misses a change. Every
-    /// change of every resource is in it, so it is the city administrators'; the other
-    /// roles get it once each change records whom it concerns.
+    /// change of the catalogue and bookings is in it, so it is the city
+    /// administrators'; the other roles get it once each change records whom it
+    /// concerns. Changes to pupils' data are never in it: they are their school's.
     pub async fn feed(
         &self,
         actor: &Actor,
@@ -123,9 +135,20 @@ impl ChangeService {
         resource: Option<&str>,
     ) -> DomainResult<FeedPage> {
         actor.require_admin()?;
+        if resource.is_some_and(|r| resource::PUPILS.contains(&r)) {
+            return Err(DomainError::forbidden(
+                "changes to pupils' data are for their school only",
+            ));
+        }
         let changes = self
             .repo
-            .list(tenant, after.max(0), limit.clamp(1, MAX_PAGE), resource)
+            .list(
+                tenant,
+                after.max(0),
+                limit.clamp(1, MAX_PAGE),
+                resource,
+                resource::PUPILS,
+            )
             .await?;
         let next_after = changes.last().map_or(after.max(0), |c| c.seq);
         Ok(FeedPage {

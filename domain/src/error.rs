@@ -123,6 +123,11 @@ pub enum Rule {
     CoachScreeningInvalid,
     /// The booking's group does not fit the offering's target group.
     OutsideTargetGroup,
+    /// A pupil named on a booking has no `participation` consent.
+    ConsentMissing,
+    /// The consent may not be recorded so: the pupil is too young to decide alone, or
+    /// too young for the purpose.
+    ConsentNotAllowed,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -66,3 +66,10 @@ id_type!(WorkVisitId);
 id_type!(SlotId);
 id_type!(FeedbackId);
 id_type!(BookingId);
+id_type!(
+    /// A pupil.
+    StudentId
+);
+id_type!(ConsentId);
+id_type!(PortfolioEntryId);
+id_type!(AuditEventId);

@@ -9,6 +9,7 @@
 pub mod vocabularies;
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod bookings;
 pub mod businesses;
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod paging;
 pub mod programmes;
 pub mod schools;
+pub mod students;
 pub mod tenants;
 pub mod values;
 pub mod versioning;

@@ -58,6 +58,14 @@ text_value!(
     /// A short free-text label: an address line, a city, a funding source (1–200).
     ShortText, min = 1, max = 200
 );
+text_value!(
+    /// A school's own number for a pupil (1–64 characters).
+    ExternalRef, min = 1, max = 64
+);
+text_value!(
+    /// The text of a portfolio entry (up to 10 000 characters).
+    EntryBody, min = 1, max = 10000
+);
 
 /// A tenant's slug: lower-case letters, digits and inner hyphens, 1–40 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

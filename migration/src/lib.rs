@@ -16,6 +16,7 @@ mod m20261123_000003_bookings;
 mod m20261123_000004_attendance;
 mod m20261123_000005_booking_feedback;
 mod m20261123_000006_deployment;
+mod m20261123_000007_pupils;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_attendance::Migration),
             Box::new(m20261123_000005_booking_feedback::Migration),
             Box::new(m20261123_000006_deployment::Migration),
+            Box::new(m20261123_000007_pupils::Migration),
         ]
     }
 }

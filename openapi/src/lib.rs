@@ -49,6 +49,7 @@ impl Modify for BearerKeys {
         (name = "programmes", description = "Programmes the city runs and their members."),
         (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
         (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
+        (name = "students", description = "Pupils, their consents and talent portfolios, export and erasure, and the audit log of every access. Only the pupil's own school (and the platform) reaches a pupil."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),
         (name = "operations", description = "Health, metrics and problem descriptions."),

@@ -198,6 +198,34 @@ impl TestApp {
         }
     }
 
+    /// Sends a body that is not JSON (a CSV roster), as `content_type`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        key: &Key,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
+        let response = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&key.0)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
     pub async fn get(&self, path: &str, key: &Key) -> Reply {
         self.send(Method::GET, path, Some(key), None, &[]).await
     }
@@ -307,6 +335,44 @@ impl TestApp {
         reply.id()
     }
 
+    /// Adds a pupil to the school of `key` and returns its id.
+    pub async fn student(
+        &self,
+        tenant: &str,
+        key: &Key,
+        external_ref: &str,
+        display_name: &str,
+        birth_year: i32,
+    ) -> String {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/students"),
+                key,
+                json!({"external_ref": external_ref, "display_name": display_name, "birth_year": birth_year,
+                       "grade": "2 havo", "education_level": "nl_havo"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
+    /// Records a consent decision for a pupil through `key`.
+    pub async fn consent(
+        &self,
+        tenant: &str,
+        key: &Key,
+        student: &str,
+        purpose: &str,
+        status: &str,
+    ) -> Reply {
+        self.post(
+            &format!("/v1/tenants/{tenant}/students/{student}/consents"),
+            key,
+            json!({"purpose": purpose, "status": status, "given_by": "guardian"}),
+        )
+        .await
+    }
+
     /// Ids of every page of a collection, following `next_cursor`.
     pub async fn all_ids(&self, path: &str, key: &Key, limit: u32) -> Vec<String> {
         let mut ids = Vec::new();
@@ -345,6 +411,9 @@ pub struct World {
     pub slot: String,
     /// A confirmed booking of `school` (2 seats) on `slot`.
     pub booking: String,
+    /// A pupil of `school` with `participation` consent, and one portfolio entry.
+    pub student: String,
+    pub entry: String,
     pub city: Key,
     pub school_key: Key,
     pub business_key: Key,
@@ -402,6 +471,23 @@ impl World {
             .key(&tenant, "business", Some(("business_id", &business)))
             .await;
         let integrator = app.key(&tenant, "integrator", None).await;
+        let student = app
+            .student(&tenant, &school_key, "LL-0001", "Sara", 2011)
+            .await;
+        let consent = app
+            .consent(&tenant, &school_key, &student, "participation", "granted")
+            .await;
+        assert_eq!(consent.status, StatusCode::CREATED, "{:?}", consent.body);
+        let entry = app
+            .post(
+                &format!("/v1/tenants/{tenant}/students/{student}/portfolio/entries"),
+                &school_key,
+                json!({"competence": "qualities", "kind": "talent", "title": "Kan goed uitleggen",
+                       "body": "Legde de klas uit hoe een kraan werkt.", "author_role": "mentor"}),
+            )
+            .await;
+        assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
+        let entry = entry.id();
         Self {
             tenant,
             school,
@@ -414,6 +500,8 @@ impl World {
             work_visit,
             slot,
             booking,
+            student,
+            entry,
             city,
             school_key,
             business_key,
@@ -446,6 +534,11 @@ impl World {
                 self.work_visit, self.slot
             ),
             format!("/v1/tenants/{t}/bookings/{}", self.booking),
+            format!("/v1/tenants/{t}/students/{}", self.student),
+            format!(
+                "/v1/tenants/{t}/students/{}/portfolio/entries/{}",
+                self.student, self.entry
+            ),
         ] {
             let reply = app.get(&path, &app.admin()).await;
             snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));
@@ -463,6 +556,21 @@ impl World {
                 .await;
             snapshot.insert(list.to_owned(), json!(ids));
         }
+        let pupils = app
+            .all_ids(
+                &format!("/v1/tenants/{t}/students?school_id={}", self.school),
+                &app.admin(),
+                200,
+            )
+            .await;
+        snapshot.insert("students".to_owned(), json!(pupils));
+        let consents = app
+            .get(
+                &format!("/v1/tenants/{t}/students/{}/consents", self.student),
+                &app.admin(),
+            )
+            .await;
+        snapshot.insert("consents".to_owned(), consents.body["ledger"].clone());
         Value::Object(snapshot)
     }
 }

@@ -3,7 +3,10 @@ use driehoek_domain::ValidationErrors;
 use driehoek_domain::bookings::{
     Booking, BookingContact, Feedback, NewBooking, NewFeedback, Rating,
 };
-use driehoek_domain::ids::{SchoolId, SlotId};
+use std::collections::HashMap;
+
+use driehoek_domain::auth::Actor;
+use driehoek_domain::ids::{BookingId, SchoolId, SlotId, StudentId};
 use driehoek_domain::values::{Description, Email, Name, ShortText};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,6 +40,10 @@ pub struct BookingIn {
     /// When the slot is full, wait-list instead of answering 409 `slot_full`.
     #[serde(default)]
     pub waitlist: bool,
+    /// Pupils of the school to name on the booking (school keys): each needs
+    /// `participation` consent, else 422 `consent_missing`. At most one per seat.
+    #[serde(default)]
+    pub student_ids: Vec<Uuid>,
 }
 
 impl TryFrom<BookingIn> for NewBooking {
@@ -69,6 +76,11 @@ impl TryFrom<BookingIn> for NewBooking {
                     seats: input.seats,
                     contact: BookingContact { name, email, phone },
                     notes,
+                    student_ids: input
+                        .student_ids
+                        .into_iter()
+                        .map(StudentId::from_uuid)
+                        .collect(),
                     waitlist: input.waitlist,
                 })
             }
@@ -77,14 +89,34 @@ impl TryFrom<BookingIn> for NewBooking {
     }
 }
 
-/// Who came: a head count (names come with pupils' records).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+/// Who came: a head count and, for pupils named on the booking, who was there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceIn {
     #[schema(example = 3)]
     pub present: u32,
     #[serde(default)]
     pub absent: u32,
+    /// Named pupils' attendance (the booking school only). Each pupil present gets an
+    /// `experience` entry in the portfolio, linked to the booking.
+    #[serde(default)]
+    pub students: Vec<PupilAttendanceDto>,
+}
+
+/// One named pupil's attendance.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PupilAttendanceDto {
+    pub student_id: Uuid,
+    pub present: bool,
+}
+
+/// A pupil named on a booking, as the booking school sees it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct NamedPupilOut {
+    pub student_id: Uuid,
+    /// `null` until attendance is recorded.
+    pub present: Option<bool>,
 }
 
 /// Attendance as recorded.
@@ -119,14 +151,45 @@ pub struct BookingOut {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Set once attendance is recorded (the booking is then `completed`).
     pub attendance: Option<AttendanceOut>,
+    /// How many pupils are named on the booking (0 for a booking by head count).
+    pub named_pupils: u32,
+    /// The named pupils: shown to the booking school and the platform only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub students: Option<Vec<NamedPupilOut>>,
+    /// Display names of the named pupils who consent to sharing them with the host
+    /// (`share_with_business`): shown to the host business only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_pupils: Option<Vec<String>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Booking> for BookingOut {
-    fn from(b: Booking) -> Self {
+impl BookingOut {
+    /// The booking as `actor` may see it: pupils by id for their school, by consented
+    /// display name (`host_names`) for the host, as a count for everyone else.
+    pub fn seen_by(b: Booking, actor: &Actor, host_names: &HashMap<BookingId, Vec<Name>>) -> Self {
+        let named_pupils = u32::try_from(b.students.len()).unwrap_or(u32::MAX);
+        let students =
+            (actor.is_platform_admin() || actor.school() == Some(b.school_id)).then(|| {
+                b.students
+                    .iter()
+                    .map(|p| NamedPupilOut {
+                        student_id: p.student_id.as_uuid(),
+                        present: p.present,
+                    })
+                    .collect()
+            });
+        let shared_pupils = (actor.business() == Some(b.business_id)).then(|| {
+            host_names
+                .get(&b.id)
+                .map(|names| names.iter().map(ToString::to_string).collect())
+                .unwrap_or_default()
+        });
         Self {
+            named_pupils,
+            students,
+            shared_pupils,
             id: b.id.as_uuid(),
             slot_id: b.slot_id.as_uuid(),
             work_visit_id: b.work_visit_id.as_uuid(),

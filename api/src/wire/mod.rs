@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod businesses;
 pub mod programmes;
 pub mod schools;
+pub mod students;
 pub mod sync;
 pub mod tenants;
 pub mod vocabularies;
@@ -90,6 +91,13 @@ code_type!(WorkVisitStatusCode => driehoek_domain::work_visits::WorkVisitStatus,
 code_type!(BookingStatusCode => driehoek_domain::bookings::BookingStatus, "`confirmed`, `waitlisted`, `cancelled` or `completed`.");
 code_type!(FeedbackAuthorCode => driehoek_domain::bookings::FeedbackAuthor, "Whose feedback it is: `school`, `business` or `student` (a pupil's, recorded by the school).");
 code_type!(SlotStatusCode => driehoek_domain::work_visits::SlotStatus, "Whether a slot takes place.");
+code_type!(StudentStatusCode => driehoek_domain::students::StudentStatus, "`active`, or `left` the school.");
+code_type!(ConsentPurposeCode => driehoek_domain::vocabularies::ConsentPurpose, "What a consent is for (vocabulary `consent_purposes`).");
+code_type!(ConsentStatusCode => driehoek_domain::students::ConsentStatus, "`granted`, `refused` or `withdrawn`.");
+code_type!(ConsentGiverCode => driehoek_domain::students::ConsentGiver, "Who decided: a `guardian`, or the `student` (only at or above the city's consent age).");
+code_type!(PortfolioEntryKindCode => driehoek_domain::vocabularies::PortfolioEntryKind, "Kind of portfolio entry (vocabulary `portfolio_entry_kinds`).");
+code_type!(EntryAuthorCode => driehoek_domain::students::EntryAuthor, "Who wrote a portfolio entry; `system` entries come from completed bookings.");
+code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
 
 /// A list in a response: one page of `data` and where to continue.
 #[derive(Debug, Serialize, ToSchema)]

@@ -40,6 +40,7 @@ impl ApiKey {
             role: self.role,
             tenant_id: self.tenant_id,
             binding: self.binding,
+            request_id: None,
         }
     }
 }

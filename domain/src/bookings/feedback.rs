@@ -102,6 +102,7 @@ mod tests {
             role,
             tenant_id: Some(TenantId::new()),
             binding,
+            request_id: None,
         }
     }
 

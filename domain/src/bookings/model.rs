@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::ids::{BookingId, BusinessId, SchoolId, SlotId, TenantId, WorkVisitId};
+use crate::ids::{BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
 use crate::values::{Description, Email, Name, ShortText};
 
 vocabulary! {
@@ -49,9 +49,29 @@ pub struct Booking {
     pub cancellation_reason: Option<Description>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub attendance: Option<Attendance>,
+    /// The pupils named on the booking (by id only), with their attendance once
+    /// recorded; empty for a booking by head count.
+    pub students: Vec<NamedPupil>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who came to a visit, as the school or the host reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendanceReport {
+    pub present: u32,
+    pub absent: u32,
+    /// Named pupils' presence (the booking school only).
+    pub pupils: Vec<(StudentId, bool)>,
+}
+
+/// A pupil named on a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedPupil {
+    pub student_id: StudentId,
+    /// `None` until attendance is recorded.
+    pub present: Option<bool>,
 }
 
 /// What a school asks for.
@@ -65,6 +85,8 @@ pub struct NewBooking {
     pub seats: u32,
     pub contact: BookingContact,
     pub notes: Option<Description>,
+    /// Pupils of the school to name on the booking; each needs `participation` consent.
+    pub student_ids: Vec<StudentId>,
     /// When the slot is full: wait-list instead of refusing.
     pub waitlist: bool,
 }

@@ -2,9 +2,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{Booking, BookingFilter, Feedback, FeedbackAuthor};
+use crate::audit::AuditEvent;
 use crate::error::DomainResult;
 use crate::ids::{BookingId, FeedbackId, SchoolId, TenantId};
 use crate::paging::PageRequest;
+use crate::students::PortfolioEntry;
 use crate::values::Description;
 
 #[async_trait]
@@ -12,8 +14,24 @@ pub trait BookingRepository: Send + Sync {
     /// Takes `booking.seats` on its slot in one atomic step and stores the booking as
     /// confirmed. When the seats are not there: stores it wait-listed if `waitlist`,
     /// else fails with a `SlotFull` conflict and stores nothing. Never lets the seats
-    /// booked exceed the slot's capacity, whatever runs concurrently.
-    async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking>;
+    /// booked exceed the slot's capacity, whatever runs concurrently. The pupils named
+    /// on the booking and the `audit` events of naming them are stored with it.
+    async fn book(
+        &self,
+        booking: &Booking,
+        waitlist: bool,
+        audit: &[AuditEvent],
+    ) -> DomainResult<Booking>;
+    /// Writes the booking's attendance (the booking already at its new version, its
+    /// pupils' presence included) if it is still at `expected_version`, with the
+    /// portfolio entries it makes and the audit events, in one transaction.
+    async fn record_attendance(
+        &self,
+        booking: &Booking,
+        expected_version: i64,
+        entries: &[PortfolioEntry],
+        audit: &[AuditEvent],
+    ) -> DomainResult<bool>;
     async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>>;
     /// Writes the booking (already at its new version) if it is still at
     /// `expected_version`; `false` when another write came first.

@@ -1,17 +1,24 @@
 use std::sync::Arc;
 
 use super::{
-    Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus, Feedback,
-    FeedbackAuthor, FeedbackRepository, NewBooking, NewFeedback,
+    AttendanceReport, Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus,
+    Feedback, FeedbackAuthor, FeedbackRepository, NamedPupil, NewBooking, NewFeedback,
 };
+use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
 use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule};
 use crate::ids::{BookingId, FeedbackId, TenantId};
+use crate::ids::{PortfolioEntryId, StudentId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
-use crate::values::Description;
+use crate::students::{
+    ConsentRepository, EntryAuthor, PortfolioEntry, PortfolioRepository, StudentRepository,
+    StudentStatus,
+};
+use crate::values::{Description, EntryBody};
 use crate::versioning::check_if_match;
+use crate::vocabularies::{Competence, ConsentPurpose, PortfolioEntryKind};
 use crate::work_visits::{SlotStatus, WorkVisitRepository, WorkVisitStatus};
 
 #[derive(Clone)]
@@ -20,7 +27,21 @@ pub struct BookingService {
     feedback: Arc<dyn FeedbackRepository>,
     work_visits: Arc<dyn WorkVisitRepository>,
     schools: Arc<dyn SchoolRepository>,
+    pupils: Pupils,
 }
+
+/// The pupils' side of bookings: who may be named, and what attendance adds to their
+/// portfolios.
+#[derive(Clone)]
+pub struct Pupils {
+    pub students: Arc<dyn StudentRepository>,
+    pub consents: Arc<dyn ConsentRepository>,
+    pub portfolio: Arc<dyn PortfolioRepository>,
+}
+
+/// The text an experience entry starts with, ready for the pupil's reflection.
+const REFLECTION_PROMPT: &str = "What did you do, what went well, what surprised you, \
+and would you like to do this work later?";
 
 /// Which bookings a caller may see: a school its own, a business those on its
 /// visits, the city all; integrators none.
@@ -57,13 +78,92 @@ impl BookingService {
         feedback: Arc<dyn FeedbackRepository>,
         work_visits: Arc<dyn WorkVisitRepository>,
         schools: Arc<dyn SchoolRepository>,
+        pupils: Pupils,
     ) -> Self {
         Self {
             repo,
             feedback,
             work_visits,
             schools,
+            pupils,
         }
+    }
+
+    /// Checks the pupils a booking names: pupils of the booking school, active, at most
+    /// one per seat, each with `participation` consent (else 422 `consent_missing`
+    /// naming every pupil without it). Returns the audit events of naming them.
+    async fn check_named_pupils(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        school: crate::ids::SchoolId,
+        seats: u32,
+        ids: &[StudentId],
+    ) -> DomainResult<Vec<AuditEvent>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if actor.role != Role::School && !actor.is_platform_admin() {
+            return Err(DomainError::forbidden(
+                "only the pupils' own school names them on a booking",
+            ));
+        }
+        if u32::try_from(ids.len()).unwrap_or(u32::MAX) > seats {
+            return Err(DomainError::invalid(
+                "/student_ids",
+                format!("{} pupils named on {seats} seats", ids.len()),
+            ));
+        }
+        let found = self.pupils.students.get_many(tenant, ids).await?;
+        let mut errors = crate::ValidationErrors::new();
+        for (index, id) in ids.iter().enumerate() {
+            match found.iter().find(|s| s.id == *id) {
+                Some(s) if s.school_id == school && s.status == StudentStatus::Active => {}
+                Some(s) if s.school_id == school => {
+                    errors.add(
+                        format!("/student_ids/{index}"),
+                        "the pupil has left the school",
+                    );
+                }
+                _ => errors.add(
+                    format!("/student_ids/{index}"),
+                    "no such pupil at the booking school",
+                ),
+            }
+        }
+        errors.into_result()?;
+        let granted = self
+            .pupils
+            .consents
+            .granted(tenant, ids, ConsentPurpose::Participation)
+            .await?;
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !granted.contains(id))
+            .map(ToString::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(DomainError::rule(
+                Rule::ConsentMissing,
+                "/student_ids",
+                format!(
+                    "no participation consent for pupil(s) {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        Ok(found
+            .iter()
+            .map(|s| {
+                AuditEvent::new(
+                    actor,
+                    tenant,
+                    AuditAction::BookingNamePupils,
+                    s.id,
+                    s.school_id,
+                )
+            })
+            .collect())
     }
 
     /// Books seats on a slot for a school's group.
@@ -151,6 +251,10 @@ impl BookingService {
                 "the offering is meant for education levels the school does not teach",
             ));
         }
+        let student_ids = crate::values::dedup_keep_order(new.student_ids);
+        let audit = self
+            .check_named_pupils(actor, tenant, school_id, new.seats, &student_ids)
+            .await?;
         let booking = Booking {
             id: BookingId::new(),
             tenant_id: tenant,
@@ -166,11 +270,18 @@ impl BookingService {
             cancellation_reason: None,
             cancelled_at: None,
             attendance: None,
+            students: student_ids
+                .into_iter()
+                .map(|student_id| NamedPupil {
+                    student_id,
+                    present: None,
+                })
+                .collect(),
             version: 1,
             created_at: now,
             updated_at: now,
         };
-        self.repo.book(&booking, new.waitlist).await
+        self.repo.book(&booking, new.waitlist, &audit).await
     }
 
     pub async fn list(
@@ -231,15 +342,22 @@ impl BookingService {
 
     /// Records who came (by the booking school, the host or the city) once the visit
     /// has started, and completes the booking. Recording again corrects the counts.
+    /// Named pupils' presence (`pupils`) is for the booking school (or the platform):
+    /// each pupil present gets an `experience` entry in the portfolio, linked to the
+    /// booking and ready for reflection — once, however often attendance is recorded.
     pub async fn record_attendance(
         &self,
         actor: &Actor,
         tenant: TenantId,
         id: BookingId,
-        present: u32,
-        absent: u32,
+        report: AttendanceReport,
         if_match: Option<i64>,
     ) -> DomainResult<Booking> {
+        let AttendanceReport {
+            present,
+            absent,
+            pupils,
+        } = report;
         let mut booking = self.get(actor, tenant, id).await?;
         check_if_match(booking.version, if_match)?;
         if !matches!(
@@ -272,6 +390,9 @@ impl BookingService {
                 ),
             ));
         }
+        let (entries, audit) = self
+            .mark_pupils(actor, tenant, &mut booking, present, absent, &pupils)
+            .await?;
         let expected = booking.version;
         booking.attendance = Some(super::Attendance {
             present,
@@ -281,13 +402,128 @@ impl BookingService {
         booking.status = BookingStatus::Completed;
         booking.version += 1;
         booking.updated_at = now;
-        if self.repo.update(&booking, expected).await? {
+        if self
+            .repo
+            .record_attendance(&booking, expected, &entries, &audit)
+            .await?
+        {
             Ok(booking)
         } else {
             Err(DomainError::VersionMismatch {
                 current: expected + 1,
             })
         }
+    }
+
+    /// Applies named pupils' presence to the booking; returns the experience entries
+    /// it makes (for pupils present without one for this booking yet) and the audit
+    /// events.
+    async fn mark_pupils(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: &mut Booking,
+        present: u32,
+        absent: u32,
+        pupils: &[(StudentId, bool)],
+    ) -> DomainResult<(Vec<PortfolioEntry>, Vec<AuditEvent>)> {
+        if pupils.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if actor.role != Role::School && !actor.is_platform_admin() {
+            return Err(DomainError::forbidden(
+                "only the pupils' own school records their attendance by name",
+            ));
+        }
+        let mut errors = crate::ValidationErrors::new();
+        for (index, (id, _)) in pupils.iter().enumerate() {
+            let named = booking.students.iter().any(|p| p.student_id == *id);
+            let repeated = pupils[..index].iter().any(|(other, _)| other == id);
+            if !named || repeated {
+                errors.add(
+                    format!("/students/{index}/student_id"),
+                    if repeated {
+                        "the pupil appears twice"
+                    } else {
+                        "the pupil is not named on this booking"
+                    },
+                );
+            }
+        }
+        let named_present = pupils.iter().filter(|(_, p)| *p).count();
+        let named_absent = pupils.len() - named_present;
+        if u32::try_from(named_present).unwrap_or(u32::MAX) > present
+            || u32::try_from(named_absent).unwrap_or(u32::MAX) > absent
+        {
+            errors.add(
+                "/students",
+                "more pupils are named present (or absent) than the counts say",
+            );
+        }
+        errors.into_result()?;
+        for pupil in &mut booking.students {
+            if let Some((_, was_there)) = pupils.iter().find(|(id, _)| *id == pupil.student_id) {
+                pupil.present = Some(*was_there);
+            }
+        }
+        let visit = self
+            .work_visits
+            .get(tenant, booking.work_visit_id)
+            .await?
+            .ok_or(DomainError::NotFound("work visit"))?;
+        let ids: Vec<StudentId> = pupils.iter().map(|(id, _)| *id).collect();
+        let students = self.pupils.students.get_many(tenant, &ids).await?;
+        let already: Vec<StudentId> = self
+            .pupils
+            .portfolio
+            .on_booking(tenant, booking.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == PortfolioEntryKind::Experience)
+            .map(|e| e.student_id)
+            .collect();
+        let now = clock::now();
+        let body = EntryBody::parse(REFLECTION_PROMPT)
+            .map_err(|e| DomainError::Internal(format!("reflection prompt: {e}")))?;
+        let mut entries = Vec::new();
+        let mut audit = Vec::new();
+        for student in &students {
+            audit.push(AuditEvent::new(
+                actor,
+                tenant,
+                AuditAction::AttendanceRecord,
+                student.id,
+                student.school_id,
+            ));
+            let was_there = pupils.iter().any(|(id, p)| *id == student.id && *p);
+            if !was_there || already.contains(&student.id) {
+                continue;
+            }
+            entries.push(PortfolioEntry {
+                id: PortfolioEntryId::new(),
+                tenant_id: tenant,
+                student_id: student.id,
+                school_id: student.school_id,
+                competence: visit
+                    .competences
+                    .first()
+                    .copied()
+                    .unwrap_or(Competence::WorkExploration),
+                kind: PortfolioEntryKind::Experience,
+                title: visit.title.clone(),
+                body: body.clone(),
+                sectors: visit.sectors.clone(),
+                occupations: visit.occupations.clone(),
+                evidence_url: None,
+                booking_id: Some(booking.id),
+                shared_with_business: false,
+                author_role: EntryAuthor::System,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        Ok((entries, audit))
     }
 
     /// Feedback on a completed booking by someone who may see it: the school (its own

@@ -1,13 +1,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::bookings::{
     Attendance, Booking, BookingContact, BookingFilter, BookingRepository, BookingScope,
-    BookingStatus,
+    BookingStatus, NamedPupil,
 };
 use driehoek_domain::changes::{ChangeOp, resource};
 use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
-use driehoek_domain::ids::{BookingId, BusinessId, SchoolId, SlotId, TenantId, WorkVisitId};
+use driehoek_domain::ids::{
+    BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+};
 use driehoek_domain::paging::PageRequest;
+use driehoek_domain::students::PortfolioEntry;
 use driehoek_domain::values::{Description, Email, Name, ShortText};
 use driehoek_domain::vocabularies::Vocabulary;
 use driehoek_domain::work_visits::SlotStatus;
@@ -18,7 +22,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{bookings, slots};
+use super::entities::{bookings, portfolio_entries, slots};
+use super::students::{audit_in, entry_model, entry_row, mark_present, name_pupils, named_pupils};
 use super::versioned::{self, RowChange};
 use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
 
@@ -110,10 +115,35 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
             }),
             _ => None,
         },
+        students: Vec::new(),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+/// Bookings as stored, with the pupils named on them.
+async fn with_pupils<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    rows: Vec<bookings::Model>,
+) -> DomainResult<Vec<Booking>> {
+    let ids: Vec<Uuid> = rows.iter().map(|b| b.id).collect();
+    let named = named_pupils(conn, tenant.as_uuid(), &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let mut booking = from_model(row)?;
+            booking.students = named
+                .iter()
+                .filter(|n| n.booking_id == booking.id.as_uuid())
+                .map(|n| NamedPupil {
+                    student_id: StudentId::from_uuid(n.student_id),
+                    present: n.present,
+                })
+                .collect();
+            Ok(booking)
+        })
+        .collect()
 }
 
 /// Moves `delta` seats on a scheduled slot in one statement, only if the result stays
@@ -224,7 +254,12 @@ pub(crate) async fn transition_in(
 
 #[async_trait]
 impl BookingRepository for SeaOrmBookingRepository {
-    async fn book(&self, booking: &Booking, waitlist: bool) -> DomainResult<Booking> {
+    async fn book(
+        &self,
+        booking: &Booking,
+        waitlist: bool,
+        audit: &[AuditEvent],
+    ) -> DomainResult<Booking> {
         let tenant = booking.tenant_id.as_uuid();
         let mut stored = booking.clone();
         let seats = i32::try_from(booking.seats).unwrap_or(i32::MAX);
@@ -250,6 +285,9 @@ impl BookingRepository for SeaOrmBookingRepository {
             .exec(&txn)
             .await
             .map_err(|e| write_error(e, "this booking exists"))?;
+        let named: Vec<StudentId> = stored.students.iter().map(|p| p.student_id).collect();
+        name_pupils(&txn, tenant, stored.id.as_uuid(), &named).await?;
+        audit_in(&txn, audit).await?;
         record_change(
             &txn,
             tenant,
@@ -265,13 +303,47 @@ impl BookingRepository for SeaOrmBookingRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>> {
-        bookings::scoped(tenant.as_uuid())
+        let row = bookings::scoped(tenant.as_uuid())
             .filter(bookings::Column::Id.eq(id.as_uuid()))
             .one(&self.db)
             .await
-            .map_err(db_error)?
-            .map(from_model)
-            .transpose()
+            .map_err(db_error)?;
+        Ok(with_pupils(&self.db, tenant, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    async fn record_attendance(
+        &self,
+        booking: &Booking,
+        expected_version: i64,
+        entries: &[PortfolioEntry],
+        audit: &[AuditEvent],
+    ) -> DomainResult<bool> {
+        let tenant = booking.tenant_id.as_uuid();
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, audit).await?;
+        for pupil in &booking.students {
+            mark_present(
+                &txn,
+                tenant,
+                booking.id.as_uuid(),
+                pupil.student_id,
+                pupil.present,
+            )
+            .await?;
+        }
+        let rows = entries
+            .iter()
+            .map(|e| (entry_row(e), entry_model(e)))
+            .collect();
+        versioned::insert_many_in::<portfolio_entries::Entity>(&txn, rows, "this entry exists")
+            .await?;
+        if !write_in(&txn, booking, expected_version).await? {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool> {
@@ -316,6 +388,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             .into_iter()
             .map(from_model)
             .collect()
+        // Calendars show no pupils.
     }
 
     async fn list(
@@ -343,13 +416,8 @@ impl BookingRepository for SeaOrmBookingRepository {
         if let Some(since) = filter.updated_since {
             query = query.filter(C::UpdatedAt.gte(since));
         }
-        query
-            .all(&self.db)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(from_model)
-            .collect()
+        let rows = query.all(&self.db).await.map_err(db_error)?;
+        with_pupils(&self.db, tenant, rows).await
     }
 
     async fn cancel(

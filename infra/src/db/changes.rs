@@ -132,6 +132,7 @@ impl ChangeRepository for SeaOrmChangeRepository {
         after: i64,
         limit: u32,
         resource: Option<&str>,
+        exclude: &[&str],
     ) -> DomainResult<Vec<Change>> {
         use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
         let mut query = changes::scoped(tenant.as_uuid())
@@ -140,6 +141,9 @@ impl ChangeRepository for SeaOrmChangeRepository {
             .limit(u64::from(limit));
         if let Some(resource) = resource {
             query = query.filter(changes::Column::Resource.eq(resource));
+        }
+        if !exclude.is_empty() {
+            query = query.filter(changes::Column::Resource.is_not_in(exclude.iter().copied()));
         }
         query
             .all(&self.db)

@@ -10,6 +10,7 @@ pub mod entities;
 mod feedback;
 mod programmes;
 mod schools;
+mod students;
 pub(crate) mod tenants;
 pub(crate) mod versioned;
 mod work_visits;
@@ -41,6 +42,10 @@ pub use changes::{SeaOrmChangeRepository, record_change};
 pub use feedback::SeaOrmFeedbackRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use schools::SeaOrmSchoolRepository;
+pub use students::{
+    SeaOrmAuditRepository, SeaOrmConsentRepository, SeaOrmPortfolioRepository,
+    SeaOrmStudentRepository,
+};
 pub use tenants::SeaOrmTenantRepository;
 pub use work_visits::SeaOrmWorkVisitRepository;
 
@@ -98,6 +103,9 @@ impl Database {
                             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                             .busy_timeout(Duration::from_secs(10))
                             .foreign_keys(true)
+                            // Erased pupils' data is overwritten on disk, not
+                            // left in free pages.
+                            .pragma("secure_delete", "ON")
                     });
             }
             DatabaseKind::Postgres => {
@@ -208,6 +216,22 @@ impl Database {
 
     pub fn feedback(&self) -> Arc<dyn FeedbackRepository> {
         Arc::new(SeaOrmFeedbackRepository::new(self.conn.clone()))
+    }
+
+    pub fn students(&self) -> Arc<dyn driehoek_domain::students::StudentRepository> {
+        Arc::new(SeaOrmStudentRepository::new(self.conn.clone()))
+    }
+
+    pub fn consents(&self) -> Arc<dyn driehoek_domain::students::ConsentRepository> {
+        Arc::new(SeaOrmConsentRepository::new(self.conn.clone()))
+    }
+
+    pub fn portfolio(&self) -> Arc<dyn driehoek_domain::students::PortfolioRepository> {
+        Arc::new(SeaOrmPortfolioRepository::new(self.conn.clone()))
+    }
+
+    pub fn audit(&self) -> Arc<dyn driehoek_domain::audit::AuditRepository> {
+        Arc::new(SeaOrmAuditRepository::new(self.conn.clone()))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

@@ -9,6 +9,9 @@ use driehoek_tests::{TestApp, World};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+/// Pupils' data: in the log, never in the city's feed.
+const PUPILS: &[&str] = &["student", "consent", "portfolio_entry"];
+
 #[tokio::test]
 async fn every_write_records_one_change_with_its_version() {
     let app = TestApp::spawn().await;
@@ -208,8 +211,10 @@ async fn the_change_feed_pages_every_write_in_order_for_city_administrators() {
         assert_eq!(next, seen.last().unwrap().0);
         after = next;
     }
+    // Everything in the log except pupils' data, which is their school's.
     let expected: Vec<(i64, String, String, String, i64)> = log
         .iter()
+        .filter(|c| !PUPILS.contains(&c.resource.as_str()))
         .map(|c| {
             (
                 c.seq,
@@ -299,10 +304,16 @@ async fn a_feed_reader_paging_during_concurrent_writes_misses_nothing() {
     done.store(true, Ordering::SeqCst);
     let seqs = reader.await.unwrap();
     let db = app.database().await;
-    let total = app.changes(&db, "rotterdam").await.len() as i64;
+    let log: Vec<i64> = app
+        .changes(&db, "rotterdam")
+        .await
+        .into_iter()
+        .filter(|c| !PUPILS.contains(&c.resource.as_str()))
+        .map(|c| c.seq)
+        .collect();
+    assert!(log.len() > 48);
     assert_eq!(
-        seqs,
-        (1..=total).collect::<Vec<_>>(),
-        "the reader saw every change once, in order, with no gap"
+        seqs, log,
+        "the reader saw every change once, in order, none missed"
     );
 }

@@ -14,6 +14,10 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
             json!({"role": "funder"})
         } else if path.ends_with("{slot_id}") {
             json!({"capacity": 99})
+        } else if path.ends_with("{student_id}") {
+            json!({"display_name": "pwned"})
+        } else if path.ends_with("{entry_id}") {
+            json!({"title": "pwned"})
         } else {
             json!({"name": "pwned"})
         });
@@ -40,6 +44,16 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
     } else if path.ends_with("/work-visits") {
         json!({"business_id": victim.business, "title": "pwned", "format": "workshop", "min_age": 12, "max_age": 14,
                "group_size_min": 1, "group_size_max": 5, "online": true})
+    } else if path.ends_with("/students") {
+        json!({"external_ref": "pwned", "display_name": "pwned", "birth_year": 2011, "education_level": "nl_havo"})
+    } else if path.ends_with("/import") {
+        json!({"rows": [{"external_ref": "LL-0001", "display_name": "pwned", "birth_year": 2011, "education_level": "nl_havo"}]})
+    } else if path.ends_with("/consents") {
+        json!({"purpose": "media", "status": "granted", "given_by": "guardian"})
+    } else if path.ends_with("/entries") {
+        json!({"competence": "motives", "kind": "goal", "title": "pwned", "body": "pwned", "author_role": "student"})
+    } else if path.ends_with("/transfer") {
+        json!({"to_school_id": victim.other_school})
     } else if path.ends_with("/api-keys") {
         json!({"name": "pwned", "role": "city_admin"})
     } else {
@@ -60,6 +74,8 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{booking_id}", &ids.booking)
         .replace("{key_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
+        .replace("{student_id}", &ids.student)
+        .replace("{entry_id}", &ids.entry)
         .replace("{external_id}", "HR-2027-001")
 }
 
@@ -147,6 +163,8 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
             &victim.work_visit,
             &victim.slot,
             &victim.booking,
+            &victim.student,
+            &victim.entry,
             &victim_key_id,
         ] {
             assert!(!text.contains(id.as_str()), "{method} {path} leaked {id}");

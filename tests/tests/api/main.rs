@@ -15,6 +15,7 @@ mod isolation;
 mod programmes;
 mod rate_limits;
 mod schools;
+mod students;
 mod sync;
 mod tenants;
 mod vocabularies;

@@ -1,8 +1,9 @@
 //! `/v1/tenants/{tenant}/bookings`: schools booking seats on slots.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use driehoek_domain::bookings::{AttendanceReport, Booking};
 use driehoek_domain::bookings::{BookingFilter, BookingScope};
-use driehoek_domain::ids::{BookingId, FeedbackId, SlotId, WorkVisitId};
+use driehoek_domain::ids::{BookingId, FeedbackId, SlotId, StudentId, WorkVisitId};
 use driehoek_domain::values::Description;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -19,6 +20,7 @@ use crate::wire::ListOf;
 use crate::wire::bookings::{
     AttendanceIn, BookingIn, BookingOut, CancelIn, FeedbackIn, FeedbackOut,
 };
+use crate::wire::students::SharedEntryOut;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bookings)
@@ -28,7 +30,49 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_attendance)
         .service(give_feedback)
         .service(list_feedback)
-        .service(get_feedback);
+        .service(get_feedback)
+        .service(shared_entries);
+}
+
+/// One booking as the caller may see it (pupils' names only where consent allows).
+async fn shown(
+    state: &AppState,
+    ctx: &TenantCtx,
+    booking: Booking,
+) -> Result<BookingOut, ApiError> {
+    let names = state
+        .students
+        .names_for_host(&ctx.actor, ctx.tenant.id, std::slice::from_ref(&booking))
+        .await?;
+    Ok(BookingOut::seen_by(booking, &ctx.actor, &names))
+}
+
+/// Read the portfolio entries pupils share with the host
+///
+/// For the host business of the booking: the entries linked to this booking that the
+/// pupil marked `shared_with_business`, of pupils who consent to sharing with the
+/// host (`share_with_business`), with their display names. Nothing else of a pupil's
+/// portfolio is ever visible to a business. Every entry shown is audited.
+#[utoipa::path(
+    operation_id = "bookings.shared_entries", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id")),
+    responses((status = 200, description = "The shared entries, oldest first (one page: `next_cursor` is always null)", body = ListOf<SharedEntryOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/bookings/{booking_id}/portfolio-entries")]
+pub async fn shared_entries(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let entries = state
+        .students
+        .shared_with_host(&ctx.actor, ctx.tenant.id, BookingId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok().json(ListOf {
+        data: entries.into_iter().map(SharedEntryOut::from).collect(),
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -75,7 +119,13 @@ pub async fn list_bookings(
         .bookings
         .list(&ctx.actor, ctx.tenant.id, filter, page)
         .await?;
-    Ok(list(&req, bookings, BookingOut::from))
+    let names = state
+        .students
+        .names_for_host(&ctx.actor, ctx.tenant.id, &bookings.items)
+        .await?;
+    Ok(list(&req, bookings, |b| {
+        BookingOut::seen_by(b, &ctx.actor, &names)
+    }))
 }
 
 /// Book a slot
@@ -106,7 +156,7 @@ pub async fn create_booking(
     Ok(created(
         format!("{}/{}", req.path(), booking.id),
         booking.version,
-        BookingOut::from(booking),
+        shown(&state, &ctx, booking).await?,
     ))
 }
 
@@ -128,7 +178,11 @@ pub async fn get_booking(
         .bookings
         .get(&ctx.actor, ctx.tenant.id, BookingId::from_uuid(path.1))
         .await?;
-    Ok(resource(&req, booking.version, BookingOut::from(booking)))
+    Ok(resource(
+        &req,
+        booking.version,
+        shown(&state, &ctx, booking).await?,
+    ))
 }
 
 /// Cancel a booking
@@ -169,7 +223,7 @@ pub async fn cancel_booking(
             actix_web::http::header::ETAG,
             crate::responses::etag(booking.version),
         ))
-        .json(BookingOut::from(booking)))
+        .json(shown(&state, &ctx, booking).await?))
 }
 
 /// Record attendance
@@ -203,12 +257,23 @@ pub async fn record_attendance(
             &ctx.actor,
             ctx.tenant.id,
             id,
-            input.present,
-            input.absent,
+            AttendanceReport {
+                present: input.present,
+                absent: input.absent,
+                pupils: input
+                    .students
+                    .iter()
+                    .map(|p| (StudentId::from_uuid(p.student_id), p.present))
+                    .collect(),
+            },
             if_match.0,
         )
         .await?;
-    Ok(resource(&req, booking.version, BookingOut::from(booking)))
+    Ok(resource(
+        &req,
+        booking.version,
+        shown(&state, &ctx, booking).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

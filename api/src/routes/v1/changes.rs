@@ -67,9 +67,11 @@ pub struct ChangePage {
 
 /// Read the change feed
 ///
-/// Every write to the tenant's resources in commit order, numbered without gaps:
-/// a client that always continues from `next_after` never misses a change, and
-/// deletions stay in the feed. For city administrators.
+/// Every write to the tenant's resources in commit order: a client that always
+/// continues from `next_after` never misses a change, and deletions stay in the feed.
+/// For city administrators. Changes to pupils' data (`student`, `consent`,
+/// `portfolio_entry`) are numbered in the same log but never shown here: they are
+/// their school's, so the numbers this feed shows may skip.
 #[utoipa::path(
     operation_id = "changes.list", tag = "changes",
     params(("tenant" = String, Path, description = "Tenant slug"), ChangeQuery),

@@ -7,6 +7,7 @@ pub mod calendars;
 pub mod changes;
 pub mod programmes;
 pub mod schools;
+pub mod students;
 pub mod tenants;
 pub mod vocabularies;
 pub mod work_visit_sync;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     api_keys::configure(cfg);
     bookings::configure(cfg);
     schools::configure(cfg);
+    students::configure(cfg);
     businesses::configure(cfg);
     programmes::configure(cfg);
     vocabularies::configure(cfg);

@@ -1,0 +1,782 @@
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{
+    Consent, ConsentRepository, EntryAuthor, EntryChanges, EntryFilter, NewConsent, NewEntry,
+    NewStudent, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow, RowOutcome,
+    Student, StudentBooking, StudentChanges, StudentFilter, StudentRepository, StudentStatus,
+    check_birth_year, consent_refusal,
+};
+use crate::audit::{AuditAction, AuditEvent, AuditRepository};
+use crate::auth::{Actor, Role};
+use crate::bookings::{Booking, BookingRepository, booking_scope};
+use crate::clock;
+use crate::error::{ConflictKind, DomainError, DomainResult};
+use crate::ids::{BookingId, ConsentId, PortfolioEntryId, SchoolId, StudentId, TenantId};
+use crate::paging::{Page, PageRequest};
+use crate::schools::SchoolRepository;
+use crate::values::{Name, dedup_keep_order};
+use crate::versioning::check_if_match;
+use crate::vocabularies::ConsentPurpose;
+
+/// The most rows one roster import takes.
+pub const MAX_IMPORT_ROWS: usize = 5000;
+
+/// Everything held on one pupil (the right of access).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudentExport {
+    pub student: Student,
+    pub consents: Vec<Consent>,
+    pub entries: Vec<PortfolioEntry>,
+    /// Entries of earlier schools the caller may not open (always 0 for the platform).
+    pub sealed_entries: u32,
+    pub bookings: Vec<StudentBooking>,
+}
+
+/// A shared portfolio entry as the host of its booking sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedEntry {
+    pub display_name: Name,
+    pub entry: PortfolioEntry,
+}
+
+#[derive(Clone)]
+pub struct StudentService {
+    students: Arc<dyn StudentRepository>,
+    consents: Arc<dyn ConsentRepository>,
+    portfolio: Arc<dyn PortfolioRepository>,
+    audit: Arc<dyn AuditRepository>,
+    schools: Arc<dyn SchoolRepository>,
+    bookings: Arc<dyn BookingRepository>,
+}
+
+/// Pupils' data is for the pupil's own school and the platform: every other role is
+/// refused before anything is looked up, so it learns nothing, not even whether a
+/// pupil exists.
+pub fn require_pupil_role(actor: &Actor) -> DomainResult<()> {
+    match actor.role {
+        Role::PlatformAdmin => Ok(()),
+        Role::School if actor.school().is_some() => Ok(()),
+        _ => Err(DomainError::forbidden(
+            "pupils' data is for their own school only",
+        )),
+    }
+}
+
+impl StudentService {
+    pub fn new(
+        students: Arc<dyn StudentRepository>,
+        consents: Arc<dyn ConsentRepository>,
+        portfolio: Arc<dyn PortfolioRepository>,
+        audit: Arc<dyn AuditRepository>,
+        schools: Arc<dyn SchoolRepository>,
+        bookings: Arc<dyn BookingRepository>,
+    ) -> Self {
+        Self {
+            students,
+            consents,
+            portfolio,
+            audit,
+            schools,
+            bookings,
+        }
+    }
+
+    /// The school a request acts for: a school key's own (naming another is refused),
+    /// or the one a platform administrator names.
+    async fn acting_school(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        named: Option<SchoolId>,
+    ) -> DomainResult<SchoolId> {
+        require_pupil_role(actor)?;
+        match (actor.school(), named) {
+            (Some(own), None) => Ok(own),
+            (Some(own), Some(named)) if named == own => Ok(own),
+            (Some(_), Some(_)) => Err(DomainError::forbidden(
+                "a school key acts for its own school's pupils only",
+            )),
+            (None, Some(named)) => {
+                self.schools.get(tenant, named).await?.ok_or_else(|| {
+                    DomainError::invalid("/school_id", "no such school in this tenant")
+                })?;
+                Ok(named)
+            }
+            (None, None) => Err(DomainError::invalid(
+                "/school_id",
+                "name the school the pupils belong to",
+            )),
+        }
+    }
+
+    /// A pupil the caller may see: its school's key or the platform. Any other school's
+    /// pupil does not exist for the caller.
+    async fn visible(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Student> {
+        require_pupil_role(actor)?;
+        self.students
+            .get(tenant, id)
+            .await?
+            .filter(|s| actor.is_platform_admin() || actor.school() == Some(s.school_id))
+            .ok_or(DomainError::NotFound("student"))
+    }
+
+    fn event(actor: &Actor, tenant: TenantId, action: AuditAction, s: &Student) -> AuditEvent {
+        AuditEvent::new(actor, tenant, action, s.id, s.school_id)
+    }
+
+    /// Records a read before its data is handed out: no audit, no data.
+    async fn audited_read(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        action: AuditAction,
+        students: &[&Student],
+    ) -> DomainResult<()> {
+        let events: Vec<AuditEvent> = students
+            .iter()
+            .map(|s| Self::event(actor, tenant, action, s))
+            .collect();
+        self.audit.record(&events).await
+    }
+
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewStudent,
+    ) -> DomainResult<Student> {
+        let school_id = self.acting_school(actor, tenant, new.school_id).await?;
+        let now = clock::now();
+        check_birth_year(new.birth_year, now)
+            .map_err(|e| DomainError::invalid("/birth_year", e))?;
+        let student = Student {
+            id: StudentId::new(),
+            tenant_id: tenant,
+            school_id,
+            external_ref: new.external_ref,
+            display_name: new.display_name,
+            birth_year: new.birth_year,
+            grade: new.grade,
+            education_level: new.education_level,
+            status: new.status,
+            portfolio_open_from: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = Self::event(actor, tenant, AuditAction::StudentCreate, &student);
+        self.students.insert(&student, &event).await?;
+        Ok(student)
+    }
+
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        school: Option<SchoolId>,
+        filter: StudentFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<Student>> {
+        let school = self.acting_school(actor, tenant, school).await?;
+        let rows = self.students.list(tenant, school, &filter, &page).await?;
+        let page = Page::from_fetched(rows, &page, |s| s.id.as_uuid());
+        let shown: Vec<&Student> = page.items.iter().collect();
+        self.audited_read(actor, tenant, AuditAction::StudentList, &shown)
+            .await?;
+        Ok(page)
+    }
+
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Student> {
+        let student = self.visible(actor, tenant, id).await?;
+        self.audited_read(actor, tenant, AuditAction::StudentRead, &[&student])
+            .await?;
+        Ok(student)
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        changes: StudentChanges,
+        if_match: Option<i64>,
+    ) -> DomainResult<Student> {
+        let mut student = self.visible(actor, tenant, id).await?;
+        check_if_match(student.version, if_match)?;
+        if let Some(year) = changes.birth_year {
+            check_birth_year(year, clock::now())
+                .map_err(|e| DomainError::invalid("/birth_year", e))?;
+        }
+        let expected = student.version;
+        changes.apply(&mut student);
+        self.save(actor, tenant, student, expected, AuditAction::StudentUpdate)
+            .await
+    }
+
+    async fn save(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        mut student: Student,
+        expected: i64,
+        action: AuditAction,
+    ) -> DomainResult<Student> {
+        student.version = expected + 1;
+        student.updated_at = clock::now();
+        let event = Self::event(actor, tenant, action, &student);
+        if self.students.update(&student, expected, &event).await? {
+            Ok(student)
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            })
+        }
+    }
+
+    /// Upserts a school's roster by `external_ref`, all or nothing for the rows that are
+    /// valid; answers per row. Re-importing the same rows changes nothing. A reference
+    /// that appears twice fails its later rows.
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        school: Option<SchoolId>,
+        rows: Vec<(usize, RosterRow)>,
+    ) -> DomainResult<Vec<(usize, Result<(RowOutcome, StudentId), DomainError>)>> {
+        let school_id = self.acting_school(actor, tenant, school).await?;
+        let now = clock::now();
+        let refs: Vec<String> = rows
+            .iter()
+            .map(|(_, r)| r.external_ref.as_str().to_owned())
+            .collect();
+        let existing: HashMap<String, Student> = self
+            .students
+            .by_refs(tenant, school_id, &refs)
+            .await?
+            .into_iter()
+            .map(|s| (s.external_ref.as_str().to_owned(), s))
+            .collect();
+        let mut seen = HashSet::new();
+        let (mut created, mut updated, mut audit, mut answers) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (index, row) in rows {
+            if !seen.insert(row.external_ref.as_str().to_owned()) {
+                answers.push((
+                    index,
+                    Err(DomainError::conflict(
+                        ConflictKind::Duplicate,
+                        "this external_ref appears on an earlier row of the import",
+                    )),
+                ));
+                continue;
+            }
+            if let Err(e) = check_birth_year(row.birth_year, now) {
+                answers.push((index, Err(DomainError::invalid("/birth_year", e))));
+                continue;
+            }
+            match existing.get(row.external_ref.as_str()) {
+                None => {
+                    let student = Student {
+                        id: StudentId::new(),
+                        tenant_id: tenant,
+                        school_id,
+                        external_ref: row.external_ref,
+                        display_name: row.display_name,
+                        birth_year: row.birth_year,
+                        grade: row.grade,
+                        education_level: row.education_level,
+                        status: row.status,
+                        portfolio_open_from: None,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    audit.push(Self::event(
+                        actor,
+                        tenant,
+                        AuditAction::StudentImport,
+                        &student,
+                    ));
+                    answers.push((index, Ok((RowOutcome::Created, student.id))));
+                    created.push(student);
+                }
+                Some(current) => {
+                    let mut next = current.clone();
+                    next.display_name = row.display_name;
+                    next.birth_year = row.birth_year;
+                    next.grade = row.grade;
+                    next.education_level = row.education_level;
+                    next.status = row.status;
+                    if next == *current {
+                        answers.push((index, Ok((RowOutcome::Unchanged, current.id))));
+                        continue;
+                    }
+                    next.version = current.version + 1;
+                    next.updated_at = now;
+                    audit.push(Self::event(
+                        actor,
+                        tenant,
+                        AuditAction::StudentImport,
+                        &next,
+                    ));
+                    answers.push((index, Ok((RowOutcome::Updated, next.id))));
+                    updated.push((next, current.version));
+                }
+            }
+        }
+        self.students.import(&created, &updated, &audit).await?;
+        Ok(answers)
+    }
+
+    /// Moves the pupil to another school of the tenant. With `portfolio_transfer`
+    /// consent the portfolio moves along; without it, everything made so far stays
+    /// sealed and the new school sees only what it adds. The old school loses access at
+    /// once (the pupil is no longer its).
+    pub async fn transfer(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        to_school: SchoolId,
+        if_match: Option<i64>,
+    ) -> DomainResult<Student> {
+        let mut student = self.visible(actor, tenant, id).await?;
+        check_if_match(student.version, if_match)?;
+        if student.school_id == to_school {
+            return Err(DomainError::invalid(
+                "/to_school_id",
+                "the pupil is already at this school",
+            ));
+        }
+        self.schools.get(tenant, to_school).await?.ok_or_else(|| {
+            DomainError::invalid("/to_school_id", "no such school in this tenant")
+        })?;
+        let transfers = !self
+            .consents
+            .granted(tenant, &[id], ConsentPurpose::PortfolioTransfer)
+            .await?
+            .is_empty();
+        let expected = student.version;
+        student.school_id = to_school;
+        student.status = StudentStatus::Active;
+        if !transfers {
+            student.portfolio_open_from = Some(clock::now());
+        }
+        self.save(
+            actor,
+            tenant,
+            student,
+            expected,
+            AuditAction::StudentTransfer,
+        )
+        .await
+    }
+
+    /// Everything held on the pupil, as one document. A school sees what it may open;
+    /// sealed entries of earlier schools are counted, not shown.
+    pub async fn export(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<StudentExport> {
+        let student = self.visible(actor, tenant, id).await?;
+        let consents = self.consents.ledger(tenant, id).await?;
+        let all = self.portfolio.all(tenant, id).await?;
+        let bookings = self.students.bookings(tenant, id).await?;
+        let (entries, sealed): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|e| actor.is_platform_admin() || student.entry_is_open(e.created_at));
+        self.audited_read(actor, tenant, AuditAction::StudentExport, &[&student])
+            .await?;
+        Ok(StudentExport {
+            student,
+            consents,
+            entries,
+            sealed_entries: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
+            bookings,
+        })
+    }
+
+    /// Erasure: the pupil's personal data, consents, portfolio and namings are gone;
+    /// bookings keep their anonymous counts; the change log records the removals by id.
+    pub async fn erase(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        if_match: Option<i64>,
+    ) -> DomainResult<()> {
+        let student = self.visible(actor, tenant, id).await?;
+        check_if_match(student.version, if_match)?;
+        let event = Self::event(actor, tenant, AuditAction::StudentErase, &student);
+        if self.students.erase(&student, &event).await? {
+            Ok(())
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: student.version + 1,
+            })
+        }
+    }
+
+    // Consents.
+
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        consent_age: u8,
+        new: NewConsent,
+    ) -> DomainResult<Consent> {
+        let student = self.visible(actor, tenant, id).await?;
+        let now = clock::now();
+        if let Some((pointer, why)) = consent_refusal(&student, &new, consent_age, now) {
+            return Err(DomainError::rule(
+                crate::error::Rule::ConsentNotAllowed,
+                pointer,
+                why,
+            ));
+        }
+        let consent = Consent {
+            id: ConsentId::new(),
+            tenant_id: tenant,
+            student_id: id,
+            purpose: new.purpose,
+            status: new.status,
+            given_by: new.given_by,
+            recorded_at: now,
+            recorded_by_key_id: actor.key_id,
+            recorded_by_role: actor.role,
+        };
+        let event = Self::event(actor, tenant, AuditAction::ConsentRecord, &student);
+        self.consents.insert(&consent, &event).await?;
+        Ok(consent)
+    }
+
+    /// The pupil's consent ledger, oldest first.
+    pub async fn consents(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Vec<Consent>> {
+        let student = self.visible(actor, tenant, id).await?;
+        let ledger = self.consents.ledger(tenant, id).await?;
+        self.audited_read(actor, tenant, AuditAction::ConsentRead, &[&student])
+            .await?;
+        Ok(ledger)
+    }
+
+    // The portfolio.
+
+    pub async fn summary(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<PortfolioSummary> {
+        let student = self.visible(actor, tenant, id).await?;
+        let all = self.portfolio.all(tenant, id).await?;
+        let (open, sealed): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|e| student.entry_is_open(e.created_at));
+        self.audited_read(actor, tenant, AuditAction::PortfolioRead, &[&student])
+            .await?;
+        Ok(PortfolioSummary::of(
+            &open,
+            u32::try_from(sealed.len()).unwrap_or(u32::MAX),
+        ))
+    }
+
+    pub async fn add_entry(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        new: NewEntry,
+    ) -> DomainResult<PortfolioEntry> {
+        let student = self.visible(actor, tenant, id).await?;
+        if new.author_role == EntryAuthor::System {
+            return Err(DomainError::invalid(
+                "/author_role",
+                "system entries are made by Driehoek itself",
+            ));
+        }
+        if let Some(booking) = new.booking_id {
+            self.check_booking_link(tenant, &student, booking).await?;
+        }
+        let now = clock::now();
+        let entry = PortfolioEntry {
+            id: PortfolioEntryId::new(),
+            tenant_id: tenant,
+            student_id: id,
+            school_id: student.school_id,
+            competence: new.competence,
+            kind: new.kind,
+            title: new.title,
+            body: new.body,
+            sectors: dedup_keep_order(new.sectors),
+            occupations: dedup_keep_order(new.occupations),
+            evidence_url: new.evidence_url,
+            booking_id: new.booking_id,
+            shared_with_business: new.shared_with_business,
+            author_role: new.author_role,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = Self::event(actor, tenant, AuditAction::EntryCreate, &student);
+        self.portfolio.insert(&entry, &event).await?;
+        Ok(entry)
+    }
+
+    /// An entry links to a booking of the pupil's school (named or not).
+    async fn check_booking_link(
+        &self,
+        tenant: TenantId,
+        student: &Student,
+        booking: BookingId,
+    ) -> DomainResult<()> {
+        let linked = self
+            .bookings
+            .get(tenant, booking)
+            .await?
+            .is_some_and(|b| b.school_id == student.school_id);
+        if linked {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(
+                "/booking_id",
+                "no such booking of the pupil's school",
+            ))
+        }
+    }
+
+    pub async fn list_entries(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        filter: EntryFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<PortfolioEntry>> {
+        let student = self.visible(actor, tenant, id).await?;
+        let rows = self
+            .portfolio
+            .list(tenant, &student, &filter, &page)
+            .await?;
+        self.audited_read(actor, tenant, AuditAction::PortfolioRead, &[&student])
+            .await?;
+        Ok(Page::from_fetched(rows, &page, |e| e.id.as_uuid()))
+    }
+
+    async fn open_entry(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        entry: PortfolioEntryId,
+    ) -> DomainResult<(Student, PortfolioEntry)> {
+        let student = self.visible(actor, tenant, id).await?;
+        let entry = self
+            .portfolio
+            .get(tenant, entry)
+            .await?
+            .filter(|e| e.student_id == id && student.entry_is_open(e.created_at))
+            .ok_or(DomainError::NotFound("portfolio entry"))?;
+        Ok((student, entry))
+    }
+
+    pub async fn get_entry(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        entry: PortfolioEntryId,
+    ) -> DomainResult<PortfolioEntry> {
+        let (student, entry) = self.open_entry(actor, tenant, id, entry).await?;
+        self.audited_read(actor, tenant, AuditAction::PortfolioRead, &[&student])
+            .await?;
+        Ok(entry)
+    }
+
+    pub async fn update_entry(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        entry: PortfolioEntryId,
+        changes: EntryChanges,
+        if_match: Option<i64>,
+    ) -> DomainResult<PortfolioEntry> {
+        let (student, mut entry) = self.open_entry(actor, tenant, id, entry).await?;
+        check_if_match(entry.version, if_match)?;
+        let expected = entry.version;
+        changes.apply(&mut entry);
+        entry.version += 1;
+        entry.updated_at = clock::now();
+        let event = Self::event(actor, tenant, AuditAction::EntryUpdate, &student);
+        if self.portfolio.update(&entry, expected, &event).await? {
+            Ok(entry)
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            })
+        }
+    }
+
+    pub async fn delete_entry(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        entry: PortfolioEntryId,
+        if_match: Option<i64>,
+    ) -> DomainResult<()> {
+        let (student, entry) = self.open_entry(actor, tenant, id, entry).await?;
+        check_if_match(entry.version, if_match)?;
+        let event = Self::event(actor, tenant, AuditAction::EntryDelete, &student);
+        if self.portfolio.delete(&entry, &event).await? {
+            Ok(())
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: entry.version + 1,
+            })
+        }
+    }
+
+    // What a booking's host may see of its pupils.
+
+    /// The display names of the pupils named on `bookings` who consent to sharing with
+    /// the host, for a business key (the host of each booking); nothing for anyone else.
+    /// Every name shown is audited.
+    pub async fn names_for_host(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        bookings: &[Booking],
+    ) -> DomainResult<HashMap<BookingId, Vec<Name>>> {
+        let Some(host) = actor.business() else {
+            return Ok(HashMap::new());
+        };
+        let named: Vec<crate::ids::StudentId> = bookings
+            .iter()
+            .filter(|b| b.business_id == host)
+            .flat_map(|b| b.students.iter().map(|p| p.student_id))
+            .collect();
+        if named.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sharing: HashSet<StudentId> = self
+            .consents
+            .granted(tenant, &named, ConsentPurpose::ShareWithBusiness)
+            .await?
+            .into_iter()
+            .collect();
+        let ids: Vec<StudentId> = sharing.iter().copied().collect();
+        let students: HashMap<StudentId, Student> = self
+            .students
+            .get_many(tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut names = HashMap::new();
+        let mut events = Vec::new();
+        for booking in bookings.iter().filter(|b| b.business_id == host) {
+            let shown: Vec<Name> = booking
+                .students
+                .iter()
+                .filter_map(|p| students.get(&p.student_id))
+                .map(|s| {
+                    events.push(Self::event(
+                        actor,
+                        tenant,
+                        AuditAction::BookingPupilsRead,
+                        s,
+                    ));
+                    s.display_name.clone()
+                })
+                .collect();
+            names.insert(booking.id, shown);
+        }
+        self.audit.record(&events).await?;
+        Ok(names)
+    }
+
+    /// The portfolio entries pupils chose to share with the host of a booking, for the
+    /// host: only entries linked to that booking, marked
+    /// shared, of pupils who consent to sharing with the host.
+    pub async fn shared_with_host(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: BookingId,
+    ) -> DomainResult<Vec<SharedEntry>> {
+        if !matches!(actor.role, Role::Business | Role::PlatformAdmin) {
+            return Err(DomainError::forbidden(
+                "shared entries are for the host; the school reads its pupils' portfolios",
+            ));
+        }
+        let scope = booking_scope(actor)?;
+        let booking = self
+            .bookings
+            .get(tenant, booking)
+            .await?
+            .filter(|b| scope.allows(b))
+            .ok_or(DomainError::NotFound("booking"))?;
+        let entries: Vec<PortfolioEntry> = self
+            .portfolio
+            .on_booking(tenant, booking.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.shared_with_business)
+            .collect();
+        let authors: Vec<StudentId> =
+            dedup_keep_order(entries.iter().map(|e| e.student_id).collect());
+        let sharing: HashSet<StudentId> = self
+            .consents
+            .granted(tenant, &authors, ConsentPurpose::ShareWithBusiness)
+            .await?
+            .into_iter()
+            .collect();
+        let ids: Vec<StudentId> = sharing.iter().copied().collect();
+        let students: HashMap<StudentId, Student> = self
+            .students
+            .get_many(tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut shown = Vec::new();
+        let mut events = Vec::new();
+        for entry in entries {
+            if let Some(student) = students.get(&entry.student_id) {
+                events.push(Self::event(
+                    actor,
+                    tenant,
+                    AuditAction::SharedEntriesRead,
+                    student,
+                ));
+                shown.push(SharedEntry {
+                    display_name: student.display_name.clone(),
+                    entry,
+                });
+            }
+        }
+        self.audit.record(&events).await?;
+        Ok(shown)
+    }
+}

@@ -1,0 +1,848 @@
+//! Pupils' data: records, consent ledgers, portfolios, and the audit log of every
+//! access. Each write stores its audit events in its own transaction.
+
+use async_trait::async_trait;
+use driehoek_domain::audit::{AuditAction, AuditEvent, AuditFilter, AuditRepository};
+use driehoek_domain::auth::Role;
+use driehoek_domain::bookings::BookingStatus;
+use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{
+    ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, SchoolId, SlotId,
+    StudentId, TenantId, WorkVisitId,
+};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::students::{
+    Consent, ConsentGiver, ConsentRepository, ConsentStatus, EntryAuthor, EntryFilter,
+    PortfolioEntry, PortfolioRepository, Student, StudentBooking, StudentFilter, StudentRepository,
+    StudentStatus,
+};
+use driehoek_domain::values::{EntryBody, ExternalRef, IscoCode, Name, ShortText, WebUrl};
+use driehoek_domain::vocabularies::{
+    Competence, ConsentPurpose, EducationLevel, NaceSection, PortfolioEntryKind, Vocabulary,
+};
+use sea_orm::sea_query::{Condition, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::changes::{NewChange, record_changes};
+use super::entities::{
+    audit_events, booking_students, bookings, consents, portfolio_entries, students,
+};
+use super::versioned::{self, RowChange};
+use super::{
+    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, keyset, lower,
+};
+
+const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
+
+/// Bound parameters per `IN (…)` list, well under every backend's limit.
+const IN_CHUNK: usize = 500;
+
+// The audit log.
+
+/// Appends audit events inside `txn`.
+pub(crate) async fn audit_in(txn: &DatabaseTransaction, events: &[AuditEvent]) -> DomainResult<()> {
+    for chunk in events.chunks(IN_CHUNK) {
+        let rows: Vec<audit_events::ActiveModel> = chunk
+            .iter()
+            .map(|e| {
+                audit_events::Model {
+                    tenant_id: e.tenant_id.as_uuid(),
+                    id: e.id.as_uuid(),
+                    at: e.at,
+                    key_id: e.key_id.map(|k| k.as_uuid()),
+                    role: e.role.code().to_owned(),
+                    action: e.action.code().to_owned(),
+                    student_id: e.student_id.map(|s| s.as_uuid()),
+                    school_id: e.school_id.map(|s| s.as_uuid()),
+                    request_id: e.request_id.clone(),
+                }
+                .into_active_model()
+            })
+            .collect();
+        audit_events::Entity::insert_many(rows)
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+pub struct SeaOrmAuditRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmAuditRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn audit_from_model(m: audit_events::Model) -> DomainResult<AuditEvent> {
+    let bad = |e: String| corrupt("audit event", e);
+    Ok(AuditEvent {
+        id: AuditEventId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        at: m.at,
+        key_id: m.key_id.map(ApiKeyId::from_uuid),
+        role: Role::parse(&m.role).map_err(bad)?,
+        action: AuditAction::parse(&m.action).map_err(bad)?,
+        student_id: m.student_id.map(StudentId::from_uuid),
+        school_id: m.school_id.map(SchoolId::from_uuid),
+        request_id: m.request_id,
+    })
+}
+
+#[async_trait]
+impl AuditRepository for SeaOrmAuditRepository {
+    async fn record(&self, events: &[AuditEvent]) -> DomainResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, events).await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<AuditEvent>> {
+        use audit_events::Column as C;
+        let mut query = keyset(audit_events::scoped(tenant.as_uuid()), C::Id, page);
+        if let Some(student) = filter.student_id {
+            query = query.filter(C::StudentId.eq(student.as_uuid()));
+        }
+        if let Some(key) = filter.key_id {
+            query = query.filter(C::KeyId.eq(key.as_uuid()));
+        }
+        if let Some(action) = filter.action {
+            query = query.filter(C::Action.eq(action.code()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(C::At.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(C::At.lt(to));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(audit_from_model)
+            .collect()
+    }
+}
+
+// Pupils.
+
+pub struct SeaOrmStudentRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmStudentRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn student_row(s: &Student) -> RowChange {
+    RowChange {
+        tenant: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        at: s.updated_at,
+    }
+}
+
+fn student_model(s: &Student) -> students::ActiveModel {
+    students::Model {
+        tenant_id: s.tenant_id.as_uuid(),
+        id: s.id.as_uuid(),
+        version: s.version,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        school_id: s.school_id.as_uuid(),
+        external_ref: s.external_ref.to_string(),
+        display_name: s.display_name.to_string(),
+        birth_year: s.birth_year,
+        grade: s.grade.as_ref().map(ToString::to_string),
+        education_level: s.education_level.code().to_owned(),
+        status: s.status.code().to_owned(),
+        portfolio_open_from: s.portfolio_open_from,
+    }
+    .into_active_model()
+    .reset_all()
+}
+
+fn student_from_model(m: students::Model) -> DomainResult<Student> {
+    let bad = |e: String| corrupt("student", e);
+    Ok(Student {
+        id: StudentId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        school_id: SchoolId::from_uuid(m.school_id),
+        external_ref: ExternalRef::parse(&m.external_ref).map_err(bad)?,
+        display_name: Name::parse(&m.display_name).map_err(bad)?,
+        birth_year: m.birth_year,
+        grade: m
+            .grade
+            .as_deref()
+            .map(ShortText::parse)
+            .transpose()
+            .map_err(bad)?,
+        education_level: EducationLevel::parse(&m.education_level).map_err(bad)?,
+        status: StudentStatus::parse(&m.status).map_err(bad)?,
+        portfolio_open_from: m.portfolio_open_from,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {
+    ids.iter().map(|id| (*id).into()).collect()
+}
+
+#[async_trait]
+impl StudentRepository for SeaOrmStudentRepository {
+    async fn insert(&self, student: &Student, audit: &AuditEvent) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        versioned::insert_in::<students::Entity>(
+            &txn,
+            student_row(student),
+            student_model(student),
+            DUPLICATE_REF,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get(&self, tenant: TenantId, id: StudentId) -> DomainResult<Option<Student>> {
+        students::scoped(tenant.as_uuid())
+            .filter(students::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(student_from_model)
+            .transpose()
+    }
+
+    async fn get_many(&self, tenant: TenantId, ids: &[StudentId]) -> DomainResult<Vec<Student>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_CHUNK) {
+            let rows = students::scoped(tenant.as_uuid())
+                .filter(students::Column::Id.is_in(uuids(chunk)))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for row in rows {
+                found.push(student_from_model(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        filter: &StudentFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Student>> {
+        use students::Column as C;
+        let mut query = keyset(
+            students::scoped(tenant.as_uuid()).filter(C::SchoolId.eq(school.as_uuid())),
+            C::Id,
+            page,
+        );
+        if let Some(q) = &filter.q {
+            query = query.filter(
+                Condition::any()
+                    .add(lower(C::DisplayName).like(contains_text(q)))
+                    .add(lower(C::ExternalRef).like(contains_text(q))),
+            );
+        }
+        if let Some(grade) = &filter.grade {
+            query = query.filter(C::Grade.eq(grade.as_str()));
+        }
+        if let Some(level) = filter.education_level {
+            query = query.filter(C::EducationLevel.eq(level.code()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(C::Status.eq(status.code()));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(student_from_model)
+            .collect()
+    }
+
+    async fn by_refs(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        refs: &[String],
+    ) -> DomainResult<Vec<Student>> {
+        let mut found = Vec::new();
+        for chunk in refs.chunks(IN_CHUNK) {
+            let rows = students::scoped(tenant.as_uuid())
+                .filter(students::Column::SchoolId.eq(school.as_uuid()))
+                .filter(students::Column::ExternalRef.is_in(chunk.iter().cloned()))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for row in rows {
+                found.push(student_from_model(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn update(
+        &self,
+        student: &Student,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        if !versioned::update_in::<students::Entity>(
+            &txn,
+            student_row(student),
+            student_model(student),
+            expected_version,
+            DUPLICATE_REF,
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn import(
+        &self,
+        created: &[Student],
+        updated: &[(Student, i64)],
+        audit: &[AuditEvent],
+    ) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, audit).await?;
+        for (student, expected) in updated {
+            if !versioned::update_in::<students::Entity>(
+                &txn,
+                student_row(student),
+                student_model(student),
+                *expected,
+                DUPLICATE_REF,
+            )
+            .await?
+            {
+                return Err(driehoek_domain::DomainError::VersionMismatch {
+                    current: expected + 1,
+                });
+            }
+        }
+        let rows = created
+            .iter()
+            .map(|s| (student_row(s), student_model(s)))
+            .collect();
+        versioned::insert_many_in::<students::Entity>(&txn, rows, DUPLICATE_REF).await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn bookings(&self, tenant: TenantId, id: StudentId) -> DomainResult<Vec<StudentBooking>> {
+        let named = booking_students::scoped(tenant.as_uuid())
+            .filter(booking_students::Column::StudentId.eq(id.as_uuid()))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut found = Vec::with_capacity(named.len());
+        for chunk in named.chunks(IN_CHUNK) {
+            let rows = bookings::scoped(tenant.as_uuid())
+                .filter(bookings::Column::Id.is_in(chunk.iter().map(|n| n.booking_id)))
+                .order_by_asc(bookings::Column::Id)
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for b in rows {
+                let present = chunk
+                    .iter()
+                    .find(|n| n.booking_id == b.id)
+                    .and_then(|n| n.present);
+                found.push(StudentBooking {
+                    booking_id: BookingId::from_uuid(b.id),
+                    work_visit_id: WorkVisitId::from_uuid(b.work_visit_id),
+                    slot_id: SlotId::from_uuid(b.slot_id),
+                    business_id: BusinessId::from_uuid(b.business_id),
+                    status: BookingStatus::parse(&b.status).map_err(|e| corrupt("booking", e))?,
+                    present,
+                });
+            }
+        }
+        found.sort_by_key(|b| b.booking_id);
+        Ok(found)
+    }
+
+    async fn erase(&self, student: &Student, audit: &AuditEvent) -> DomainResult<bool> {
+        let (tenant, id) = (student.tenant_id.as_uuid(), student.id.as_uuid());
+        let now = driehoek_domain::clock::now();
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        let entries = portfolio_entries::scoped(tenant)
+            .filter(portfolio_entries::Column::StudentId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        let ledger = consents::scoped(tenant)
+            .filter(consents::Column::StudentId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        portfolio_entries::Entity::delete_many()
+            .filter(portfolio_entries::Column::TenantId.eq(tenant))
+            .filter(portfolio_entries::Column::StudentId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        consents::Entity::delete_many()
+            .filter(consents::Column::TenantId.eq(tenant))
+            .filter(consents::Column::StudentId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        booking_students::Entity::delete_many()
+            .filter(booking_students::Column::TenantId.eq(tenant))
+            .filter(booking_students::Column::StudentId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        let mut removed: Vec<NewChange> = entries
+            .iter()
+            .map(|e| NewChange {
+                resource: resource::PORTFOLIO_ENTRY,
+                id: e.id,
+                op: ChangeOp::Deleted,
+                version: e.version + 1,
+                at: now,
+            })
+            .chain(ledger.iter().map(|c| NewChange {
+                resource: resource::CONSENT,
+                id: c.id,
+                op: ChangeOp::Deleted,
+                version: c.version + 1,
+                at: now,
+            }))
+            .collect();
+        let gone = students::Entity::delete_many()
+            .filter(students::Column::TenantId.eq(tenant))
+            .filter(students::Column::Id.eq(id))
+            .filter(students::Column::Version.eq(student.version))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if gone == 0 {
+            return Ok(false);
+        }
+        removed.push(NewChange {
+            resource: resource::STUDENT,
+            id,
+            op: ChangeOp::Deleted,
+            version: student.version + 1,
+            at: now,
+        });
+        record_changes(&txn, tenant, &removed).await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}
+
+// Consents.
+
+pub struct SeaOrmConsentRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmConsentRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn consent_from_model(m: consents::Model) -> DomainResult<Consent> {
+    let bad = |e: String| corrupt("consent", e);
+    Ok(Consent {
+        id: ConsentId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        student_id: StudentId::from_uuid(m.student_id),
+        purpose: ConsentPurpose::parse(&m.purpose).map_err(bad)?,
+        status: ConsentStatus::parse(&m.status).map_err(bad)?,
+        given_by: ConsentGiver::parse(&m.given_by).map_err(bad)?,
+        recorded_at: m.created_at,
+        recorded_by_key_id: m.recorded_by_key_id.map(ApiKeyId::from_uuid),
+        recorded_by_role: Role::parse(&m.recorded_by_role).map_err(bad)?,
+    })
+}
+
+#[async_trait]
+impl ConsentRepository for SeaOrmConsentRepository {
+    async fn insert(&self, c: &Consent, audit: &AuditEvent) -> DomainResult<()> {
+        let model = consents::Model {
+            tenant_id: c.tenant_id.as_uuid(),
+            id: c.id.as_uuid(),
+            version: 1,
+            created_at: c.recorded_at,
+            updated_at: c.recorded_at,
+            student_id: c.student_id.as_uuid(),
+            purpose: c.purpose.code().to_owned(),
+            status: c.status.code().to_owned(),
+            given_by: c.given_by.code().to_owned(),
+            recorded_by_key_id: c.recorded_by_key_id.map(|k| k.as_uuid()),
+            recorded_by_role: c.recorded_by_role.code().to_owned(),
+        }
+        .into_active_model()
+        .reset_all();
+        let row = RowChange {
+            tenant: c.tenant_id.as_uuid(),
+            id: c.id.as_uuid(),
+            version: 1,
+            at: c.recorded_at,
+        };
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        versioned::insert_in::<consents::Entity>(&txn, row, model, "this consent exists").await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn ledger(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<Consent>> {
+        consents::scoped(tenant.as_uuid())
+            .filter(consents::Column::StudentId.eq(student.as_uuid()))
+            .order_by_asc(consents::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(consent_from_model)
+            .collect()
+    }
+
+    async fn granted(
+        &self,
+        tenant: TenantId,
+        students: &[StudentId],
+        purpose: ConsentPurpose,
+    ) -> DomainResult<Vec<StudentId>> {
+        let mut granted = Vec::new();
+        for chunk in students.chunks(IN_CHUNK) {
+            // The ledger of these pupils for this purpose, newest first: the first
+            // line seen per pupil is the current one.
+            let lines = consents::scoped(tenant.as_uuid())
+                .filter(consents::Column::StudentId.is_in(uuids(chunk)))
+                .filter(consents::Column::Purpose.eq(purpose.code()))
+                .order_by_desc(consents::Column::Id)
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            let mut decided = std::collections::HashSet::new();
+            for line in lines {
+                if decided.insert(line.student_id) && line.status == ConsentStatus::Granted.code() {
+                    granted.push(StudentId::from_uuid(line.student_id));
+                }
+            }
+        }
+        Ok(granted)
+    }
+}
+
+// The portfolio.
+
+pub struct SeaOrmPortfolioRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmPortfolioRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+pub(crate) fn entry_row(e: &PortfolioEntry) -> RowChange {
+    RowChange {
+        tenant: e.tenant_id.as_uuid(),
+        id: e.id.as_uuid(),
+        version: e.version,
+        at: e.updated_at,
+    }
+}
+
+pub(crate) fn entry_model(e: &PortfolioEntry) -> portfolio_entries::ActiveModel {
+    portfolio_entries::Model {
+        tenant_id: e.tenant_id.as_uuid(),
+        id: e.id.as_uuid(),
+        version: e.version,
+        created_at: e.created_at,
+        updated_at: e.updated_at,
+        student_id: e.student_id.as_uuid(),
+        school_id: e.school_id.as_uuid(),
+        competence: e.competence.code().to_owned(),
+        kind: e.kind.code().to_owned(),
+        title: e.title.to_string(),
+        body: e.body.to_string(),
+        sectors: encode_codes(e.sectors.iter().map(|s| s.code())),
+        occupations: encode_codes(e.occupations.iter().map(|o| o.as_str())),
+        evidence_url: e.evidence_url.as_ref().map(|u| u.as_str().to_owned()),
+        booking_id: e.booking_id.map(|b| b.as_uuid()),
+        shared_with_business: e.shared_with_business,
+        author_role: e.author_role.code().to_owned(),
+    }
+    .into_active_model()
+    .reset_all()
+}
+
+fn entry_from_model(m: portfolio_entries::Model) -> DomainResult<PortfolioEntry> {
+    let bad = |e: String| corrupt("portfolio entry", e);
+    Ok(PortfolioEntry {
+        id: PortfolioEntryId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        student_id: StudentId::from_uuid(m.student_id),
+        school_id: SchoolId::from_uuid(m.school_id),
+        competence: Competence::parse(&m.competence).map_err(bad)?,
+        kind: PortfolioEntryKind::parse(&m.kind).map_err(bad)?,
+        title: Name::parse(&m.title).map_err(bad)?,
+        body: EntryBody::parse(&m.body).map_err(bad)?,
+        sectors: decode_codes(&m.sectors)
+            .map(NaceSection::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        occupations: decode_codes(&m.occupations)
+            .map(IscoCode::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        evidence_url: m
+            .evidence_url
+            .as_deref()
+            .map(WebUrl::parse)
+            .transpose()
+            .map_err(bad)?,
+        booking_id: m.booking_id.map(BookingId::from_uuid),
+        shared_with_business: m.shared_with_business,
+        author_role: EntryAuthor::parse(&m.author_role).map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+#[async_trait]
+impl PortfolioRepository for SeaOrmPortfolioRepository {
+    async fn insert(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        versioned::insert_in::<portfolio_entries::Entity>(
+            &txn,
+            entry_row(entry),
+            entry_model(entry),
+            "this entry exists",
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn get(
+        &self,
+        tenant: TenantId,
+        id: PortfolioEntryId,
+    ) -> DomainResult<Option<PortfolioEntry>> {
+        portfolio_entries::scoped(tenant.as_uuid())
+            .filter(portfolio_entries::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(entry_from_model)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        student: &Student,
+        filter: &EntryFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<PortfolioEntry>> {
+        use portfolio_entries::Column as C;
+        let mut query = keyset(
+            portfolio_entries::scoped(tenant.as_uuid())
+                .filter(C::StudentId.eq(student.id.as_uuid())),
+            C::Id,
+            page,
+        );
+        if let Some(from) = student.portfolio_open_from {
+            query = query.filter(C::CreatedAt.gte(from));
+        }
+        if let Some(competence) = filter.competence {
+            query = query.filter(C::Competence.eq(competence.code()));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(C::Kind.eq(kind.code()));
+        }
+        if let Some(booking) = filter.booking_id {
+            query = query.filter(C::BookingId.eq(booking.as_uuid()));
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(entry_from_model)
+            .collect()
+    }
+
+    async fn all(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<PortfolioEntry>> {
+        portfolio_entries::scoped(tenant.as_uuid())
+            .filter(portfolio_entries::Column::StudentId.eq(student.as_uuid()))
+            .order_by_asc(portfolio_entries::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(entry_from_model)
+            .collect()
+    }
+
+    async fn on_booking(
+        &self,
+        tenant: TenantId,
+        booking: BookingId,
+    ) -> DomainResult<Vec<PortfolioEntry>> {
+        portfolio_entries::scoped(tenant.as_uuid())
+            .filter(portfolio_entries::Column::BookingId.eq(booking.as_uuid()))
+            .order_by_asc(portfolio_entries::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(entry_from_model)
+            .collect()
+    }
+
+    async fn update(
+        &self,
+        entry: &PortfolioEntry,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        if !versioned::update_in::<portfolio_entries::Entity>(
+            &txn,
+            entry_row(entry),
+            entry_model(entry),
+            expected_version,
+            "this entry exists",
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn delete(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        if !versioned::delete_in::<portfolio_entries::Entity>(
+            &txn,
+            entry.tenant_id.as_uuid(),
+            entry.id.as_uuid(),
+            entry.version,
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}
+
+/// The pupils named on bookings, by booking.
+pub(crate) async fn named_pupils<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: Uuid,
+    bookings: &[Uuid],
+) -> DomainResult<Vec<booking_students::Model>> {
+    let mut rows = Vec::new();
+    for chunk in bookings.chunks(IN_CHUNK) {
+        rows.extend(
+            booking_students::scoped(tenant)
+                .filter(booking_students::Column::BookingId.is_in(chunk.iter().copied()))
+                .order_by_asc(booking_students::Column::StudentId)
+                .all(conn)
+                .await
+                .map_err(db_error)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Names pupils on a new booking inside `txn`.
+pub(crate) async fn name_pupils(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    booking: Uuid,
+    students: &[StudentId],
+) -> DomainResult<()> {
+    if students.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<booking_students::ActiveModel> = students
+        .iter()
+        .map(|s| booking_students::ActiveModel {
+            tenant_id: Set(tenant),
+            booking_id: Set(booking),
+            student_id: Set(s.as_uuid()),
+            present: Set(None),
+        })
+        .collect();
+    booking_students::Entity::insert_many(rows)
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Stores one named pupil's presence inside `txn`.
+pub(crate) async fn mark_present(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    booking: Uuid,
+    student: StudentId,
+    present: Option<bool>,
+) -> DomainResult<()> {
+    booking_students::Entity::update_many()
+        .col_expr(
+            booking_students::Column::Present,
+            sea_orm::sea_query::Expr::value(present),
+        )
+        .filter(booking_students::Column::TenantId.eq(tenant))
+        .filter(booking_students::Column::BookingId.eq(booking))
+        .filter(booking_students::Column::StudentId.eq(student.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
