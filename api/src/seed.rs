@@ -8,19 +8,23 @@ use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::bookings::{BookingContact, NewBooking};
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
 use driehoek_domain::error::DomainError;
-use driehoek_domain::ids::TenantId;
+use driehoek_domain::ids::{SchoolId, StudentId, TenantId};
 use driehoek_domain::programmes::{
     Funding, MemberOrg, MemberRole, NewProgramme, NewProgrammeMember, ProgrammeStatus,
 };
 use driehoek_domain::schools::NewSchool;
+use driehoek_domain::students::{
+    ConsentGiver, ConsentStatus, EntryAuthor, NewConsent, NewEntry, NewStudent, StudentStatus,
+};
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{
     Address, CountryCode, Description, Email, IscoCode, LanguageCode, Locale, Name, ShortText,
     TenantSlug, Timezone, WebUrl,
 };
+use driehoek_domain::values::{EntryBody, ExternalRef};
 use driehoek_domain::vocabularies::{
-    BusinessKind, Competence, EducationLevel, NaceSection, SchoolKind, ScreeningKind, Vocabulary,
-    WorkVisitFormat,
+    BusinessKind, Competence, ConsentPurpose, EducationLevel, NaceSection, PortfolioEntryKind,
+    SchoolKind, ScreeningKind, Vocabulary, WorkVisitFormat,
 };
 use driehoek_domain::work_visits::{
     AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, WorkVisitStatus,
@@ -103,6 +107,27 @@ struct ProgrammeSeed<'a> {
     competences: &'a [Competence],
 }
 
+/// A pupil of the tenant's first school, with consent decisions and portfolio
+/// entries. Ages are the age certainly reached this year, so the demo stays true.
+struct PupilSeed<'a> {
+    external_ref: &'a str,
+    name: &'a str,
+    age: i32,
+    level: EducationLevel,
+    grade: &'a str,
+    consents: &'a [(ConsentPurpose, ConsentStatus, ConsentGiver)],
+    entries: &'a [EntrySeed<'a>],
+}
+
+struct EntrySeed<'a> {
+    competence: Competence,
+    kind: PortfolioEntryKind,
+    title: &'a str,
+    body: &'a str,
+    sectors: &'a [NaceSection],
+    author: EntryAuthor,
+}
+
 struct TenantSeed<'a> {
     slug: &'a str,
     name: &'a str,
@@ -113,12 +138,18 @@ struct TenantSeed<'a> {
     schools: &'a [SchoolSeed<'a>],
     businesses: &'a [BusinessSeed<'a>],
     programmes: &'a [ProgrammeSeed<'a>],
+    pupils: &'a [PupilSeed<'a>],
 }
 
 use BusinessKind as B;
 use Competence as C;
+use ConsentGiver as G;
+use ConsentPurpose as P;
+use ConsentStatus as S;
 use EducationLevel as L;
+use EntryAuthor as A;
 use NaceSection as N;
+use PortfolioEntryKind as K;
 
 const ROTTERDAM: TenantSeed<'static> = TenantSeed {
     slug: "rotterdam",
@@ -243,6 +274,86 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             competences: &[C::WorkExploration, C::Networking],
         },
     ],
+    pupils: &[
+        PupilSeed {
+            external_ref: "CV-2031-0117",
+            name: "Sara",
+            age: 14,
+            level: L::NlVmboKb,
+            grade: "2 vmbo-k",
+            consents: &[
+                (P::Participation, S::Granted, G::Guardian),
+                (P::ShareWithBusiness, S::Granted, G::Guardian),
+            ],
+            entries: &[
+                EntrySeed {
+                    competence: C::Qualities,
+                    kind: K::Talent,
+                    title: "Kan goed met klanten omgaan",
+                    body: "Bij de open dag hielp Sara bezoekers de weg te vinden en legde ze rustig uit wat de afdeling techniek doet.",
+                    sectors: &[],
+                    author: A::Mentor,
+                },
+                EntrySeed {
+                    competence: C::CareerSteering,
+                    kind: K::Goal,
+                    title: "Iets in de haven",
+                    body: "Ik wil na het vmbo naar het STC en later met schepen werken.",
+                    sectors: &[N::H],
+                    author: A::Student,
+                },
+            ],
+        },
+        PupilSeed {
+            external_ref: "CV-2032-0042",
+            name: "Daan",
+            age: 13,
+            level: L::NlVmboBb,
+            grade: "1 vmbo-b",
+            consents: &[
+                (P::Participation, S::Granted, G::Guardian),
+                (P::ShareWithBusiness, S::Refused, G::Guardian),
+            ],
+            entries: &[EntrySeed {
+                competence: C::Motives,
+                kind: K::Reflection,
+                title: "Wat ik leuk vind",
+                body: "Ik werk graag met mijn handen en ik vind het fijn als ik meteen zie wat ik gemaakt heb.",
+                sectors: &[N::F],
+                author: A::Student,
+            }],
+        },
+        PupilSeed {
+            external_ref: "CV-2029-0311",
+            name: "Yasmina",
+            age: 16,
+            level: L::NlVmboTl,
+            grade: "4 vmbo-t",
+            consents: &[
+                (P::Participation, S::Granted, G::Student),
+                (P::PortfolioTransfer, S::Granted, G::Student),
+                (P::RecruitmentContact, S::Granted, G::Student),
+            ],
+            entries: &[
+                EntrySeed {
+                    competence: C::CareerSteering,
+                    kind: K::Conversation,
+                    title: "Loopbaangesprek met de mentor",
+                    body: "Besproken: mbo Verpleegkunde of Doktersassistent. Volgende stap: proefstuderen bij Albeda in maart.",
+                    sectors: &[N::Q],
+                    author: A::Mentor,
+                },
+                EntrySeed {
+                    competence: C::Networking,
+                    kind: K::Contact,
+                    title: "Tante werkt in het Erasmus MC",
+                    body: "Mijn tante is verpleegkundige en wil vertellen hoe een dienst eruitziet.",
+                    sectors: &[N::Q],
+                    author: A::Student,
+                },
+            ],
+        },
+    ],
 };
 
 const LEUVEN: TenantSeed<'static> = TenantSeed {
@@ -357,6 +468,53 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
         target: 100,
         competences: &[C::Qualities, C::Motives, C::WorkExploration],
     }],
+    pupils: &[
+        PupilSeed {
+            external_ref: "SPC-1A-07",
+            name: "Lotte",
+            age: 13,
+            level: L::BeSo1a,
+            grade: "1A",
+            consents: &[
+                (P::Participation, S::Granted, G::Student),
+                (P::ShareWithBusiness, S::Granted, G::Student),
+            ],
+            entries: &[
+                EntrySeed {
+                    competence: C::Qualities,
+                    kind: K::Talent,
+                    title: "Werkt nauwkeurig",
+                    body: "Tijdens het labo STEM mat Lotte alles twee keer na en hield ze een net logboek bij.",
+                    sectors: &[N::M],
+                    author: A::Mentor,
+                },
+                EntrySeed {
+                    competence: C::WorkExploration,
+                    kind: K::Goal,
+                    title: "Jobspotters in de zorg",
+                    body: "Ik wil dit jaar met Jobspotters een kijkje nemen in een woonzorgcentrum.",
+                    sectors: &[N::Q],
+                    author: A::Student,
+                },
+            ],
+        },
+        PupilSeed {
+            external_ref: "SPC-1B-12",
+            name: "Ruben",
+            age: 12,
+            level: L::BeSo1b,
+            grade: "1B",
+            consents: &[(P::Participation, S::Granted, G::Guardian)],
+            entries: &[EntrySeed {
+                competence: C::Motives,
+                kind: K::Reflection,
+                title: "Buiten werken",
+                body: "Ik ben het liefst buiten bezig, bij de scouts maak ik altijd het kampvuur.",
+                sectors: &[N::A],
+                author: A::Student,
+            }],
+        },
+    ],
 };
 
 /// One published offering of `business` with one slot hosted by its first coach
@@ -447,6 +605,79 @@ async fn seed_offer(
         )
         .await?;
     Ok(slot.id)
+}
+
+/// Adds the pupils with their consents and entries; returns those with
+/// `participation` consent.
+async fn seed_pupils(
+    state: &AppState,
+    tenant: &driehoek_domain::tenants::Tenant,
+    school: SchoolId,
+    pupils: &[PupilSeed<'_>],
+) -> Result<Vec<StudentId>, DomainError> {
+    let admin = Actor::bootstrap_admin();
+    let this_year = chrono::Datelike::year(&driehoek_domain::clock::now());
+    let mut taking_part = Vec::new();
+    for p in pupils {
+        let student = state
+            .students
+            .create(
+                &admin,
+                tenant.id,
+                NewStudent {
+                    school_id: Some(school),
+                    external_ref: ExternalRef::parse(p.external_ref).map_err(invalid)?,
+                    display_name: name(p.name)?,
+                    birth_year: this_year - p.age - 1,
+                    grade: Some(ShortText::parse(p.grade).map_err(invalid)?),
+                    education_level: p.level,
+                    status: StudentStatus::Active,
+                },
+            )
+            .await?;
+        for &(purpose, status, given_by) in p.consents {
+            state
+                .students
+                .record_consent(
+                    &admin,
+                    tenant.id,
+                    student.id,
+                    tenant.settings.consent_age,
+                    NewConsent {
+                        purpose,
+                        status,
+                        given_by,
+                    },
+                )
+                .await?;
+            if purpose == ConsentPurpose::Participation && status == ConsentStatus::Granted {
+                taking_part.push(student.id);
+            }
+        }
+        for e in p.entries {
+            state
+                .students
+                .add_entry(
+                    &admin,
+                    tenant.id,
+                    student.id,
+                    NewEntry {
+                        competence: e.competence,
+                        kind: e.kind,
+                        title: name(e.title)?,
+                        body: EntryBody::parse(e.body).map_err(invalid)?,
+                        sectors: e.sectors.to_vec(),
+                        occupations: Vec::new(),
+                        evidence_url: None,
+                        booking_id: None,
+                        shared_with_business: false,
+                        author_role: e.author,
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(taking_part)
 }
 
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
@@ -568,8 +799,14 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         businesses.push(business);
     }
 
-    // The first school books its place on the first partner's offering.
+    // The first school's pupils, and a booking naming those who may take part.
+    let mut taking_part = Vec::new();
+    if let Some(school) = schools.first() {
+        taking_part = seed_pupils(state, &tenant, school.id, seed.pupils).await?;
+    }
     if let (Some(school), Some(slot)) = (schools.first(), offered_slots.first()) {
+        let seats = u32::from(seed.businesses[0].offer.group.1.min(3));
+        taking_part.truncate(usize::try_from(seats).unwrap_or(0));
         state
             .bookings
             .book(
@@ -579,14 +816,14 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                     slot_id: *slot,
                     school_id: Some(school.id),
                     group_name: name("Klas 2A")?,
-                    seats: u32::from(seed.businesses[0].offer.group.1.min(3)),
+                    seats,
                     contact: BookingContact {
                         name: name("Loopbaancoördinator")?,
                         email: school.contact_email.clone(),
                         phone: None,
                     },
                     notes: None,
-                    student_ids: Vec::new(),
+                    student_ids: taking_part,
                     waitlist: false,
                 },
             )

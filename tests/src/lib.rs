@@ -124,6 +124,25 @@ impl TestApp {
         }
     }
 
+    /// Loads the demo data into the server's database, as `driehoek seed-demo` does;
+    /// returns the keys it made as (tenant, role, secret).
+    pub async fn seed_demo(&self) -> Vec<(String, String, Key)> {
+        let settings = Settings {
+            database_url: self.database_url.clone(),
+            redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
+            admin_key: Some(ADMIN_KEY.to_owned()),
+            workers: 1,
+            rate_limit_per_minute: 1_000_000,
+        };
+        let state = startup::connect(&settings).await.expect("connect");
+        driehoek_api::seed::seed_demo(&state)
+            .await
+            .expect("seed the demo")
+            .into_iter()
+            .map(|k| (k.tenant, k.role.to_owned(), Key(k.secret)))
+            .collect()
+    }
+
     /// Opens a connection of the test's own to the server's database.
     pub async fn database(&self) -> sea_orm::DatabaseConnection {
         sea_orm::Database::connect(self.database_url.as_str())

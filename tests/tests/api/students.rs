@@ -1718,3 +1718,80 @@ async fn every_read_and_write_of_a_pupil_is_audited_with_ids_only() {
         StatusCode::FORBIDDEN
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Demo data.
+
+#[tokio::test]
+async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
+    let app = TestApp::spawn().await;
+    let keys = app.seed_demo().await;
+    let key = |tenant: &str, role: &str| {
+        keys.iter()
+            .find(|(t, r, _)| t == tenant && r == role)
+            .map(|(_, _, k)| k.clone())
+            .unwrap()
+    };
+    let school = key("rotterdam", "school");
+    let pupils = app.get("/v1/tenants/rotterdam/students", &school).await;
+    assert_eq!(pupils.status, StatusCode::OK, "{:?}", pupils.body);
+    let names: Vec<&str> = pupils.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Sara", "Daan", "Yasmina"]);
+    let sara = pupils.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let portfolio = app
+        .get(
+            &format!("/v1/tenants/rotterdam/students/{sara}/portfolio"),
+            &school,
+        )
+        .await;
+    assert_eq!(portfolio.body["entries"], 2);
+    assert_eq!(
+        portfolio.body["talents"],
+        json!(["Kan goed met klanten omgaan"])
+    );
+    // The demo booking names the pupils who may take part; the host sees only the
+    // one who shares her name.
+    let bookings = app
+        .get(
+            "/v1/tenants/rotterdam/bookings",
+            &key("rotterdam", "business"),
+        )
+        .await;
+    let booking = &bookings.body["data"][0];
+    assert_eq!(booking["named_pupils"], 3);
+    assert_eq!(booking["shared_pupils"], json!(["Sara"]));
+    let leuven = app
+        .get("/v1/tenants/leuven/students", &key("leuven", "school"))
+        .await;
+    assert_eq!(leuven.body["data"].as_array().unwrap().len(), 2);
+    // The city reads none of it.
+    assert_eq!(
+        app.get(
+            "/v1/tenants/rotterdam/students",
+            &key("rotterdam", "city_admin")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Seeding again changes nothing.
+    let db = app.database().await;
+    let before = app.changes(&db, "rotterdam").await.len();
+    assert!(app.seed_demo().await.is_empty());
+    assert_eq!(app.changes(&db, "rotterdam").await.len(), before);
+    assert_eq!(
+        app.get("/v1/tenants/rotterdam/students", &school)
+            .await
+            .body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
