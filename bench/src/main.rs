@@ -28,6 +28,7 @@ use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
+mod pupils;
 mod work_visits;
 
 #[derive(Parser, Debug, Clone)]
@@ -52,13 +53,17 @@ struct Args {
     server_bin: PathBuf,
     #[arg(long, default_value_t = 18181)]
     port: u16,
-    /// `schools` (list and read schools over many tenants) or `work-visits` (partner
-    /// sync, search over many offerings, booking throughput).
+    /// `schools` (list and read schools over many tenants), `work-visits` (partner
+    /// sync, search over many offerings, booking throughput) or `pupils` (list a
+    /// school's pupils, add a portfolio entry, export a pupil).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
     #[arg(long, default_value_t = 100_000)]
     work_visits: usize,
+    /// Pupils per school in the `pupils` suite (its schools: `--schools-per-tenant`).
+    #[arg(long, default_value_t = 1000)]
+    pupils_per_school: usize,
 }
 
 /// What the load needs to know about one seeded tenant.
@@ -547,8 +552,12 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (database_url, pg_name) = fresh_database(&args.database).await?;
-    if args.suite == "work-visits" {
-        let result = work_visits::run(&args, &database_url, pg_name.is_some()).await;
+    if args.suite == "work-visits" || args.suite == "pupils" {
+        let result = if args.suite == "pupils" {
+            pupils::run(&args, &database_url, pg_name.is_some()).await
+        } else {
+            work_visits::run(&args, &database_url, pg_name.is_some()).await
+        };
         drop_database(&args, pg_name).await?;
         return result;
     }

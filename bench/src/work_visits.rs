@@ -258,7 +258,7 @@ impl Search {
     }
 }
 
-fn print_row(scenario: &str, side: &str, m: &Measurement, ratio: &str) {
+pub(crate) fn print_row(scenario: &str, side: &str, m: &Measurement, ratio: &str) {
     println!(
         "| {scenario} | {side} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {ratio} |",
         m.throughput(),

@@ -1719,6 +1719,51 @@ async fn every_read_and_write_of_a_pupil_is_audited_with_ids_only() {
     );
 }
 
+#[tokio::test]
+async fn an_idempotent_retry_of_a_pupil_route_keeps_no_pupil_data() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let body = json!({"external_ref": "IDEM-1", "display_name": "Saskia", "birth_year": 2011, "education_level": "nl_havo"});
+    let headers = [("idempotency-key", "add-saskia")];
+    let first = app
+        .send(
+            Method::POST,
+            "/v1/tenants/rotterdam/students",
+            Some(&w.school_key),
+            Some(body.clone()),
+            &headers,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(first.body["display_name"], "Saskia");
+    let retry = app
+        .send(
+            Method::POST,
+            "/v1/tenants/rotterdam/students",
+            Some(&w.school_key),
+            Some(body),
+            &headers,
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.header("location"), first.header("location"));
+    assert_eq!(retry.header("etag"), Some("\"1\""));
+    assert_eq!(
+        retry.body,
+        Value::Null,
+        "no pupil data was kept for the replay"
+    );
+    let pupils = app
+        .get("/v1/tenants/rotterdam/students?q=IDEM", &w.school_key)
+        .await;
+    assert_eq!(
+        pupils.body["data"].as_array().unwrap().len(),
+        1,
+        "created once"
+    );
+}
+
 // ---------------------------------------------------------------------------------
 // Demo data.
 
