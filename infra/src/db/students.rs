@@ -47,28 +47,37 @@ const IN_CHUNK: usize = 500;
 /// Appends audit events inside `txn`.
 pub(crate) async fn audit_in(txn: &DatabaseTransaction, events: &[AuditEvent]) -> DomainResult<()> {
     for chunk in events.chunks(IN_CHUNK) {
-        let rows: Vec<audit_events::ActiveModel> = chunk
-            .iter()
-            .map(|e| {
-                audit_events::Model {
-                    tenant_id: e.tenant_id.as_uuid(),
-                    id: e.id.as_uuid(),
-                    at: e.at,
-                    key_id: e.key_id.map(|k| k.as_uuid()),
-                    role: e.role.code().to_owned(),
-                    action: e.action.code().to_owned(),
-                    student_id: e.student_id.map(|s| s.as_uuid()),
-                    school_id: e.school_id.map(|s| s.as_uuid()),
-                    request_id: e.request_id.clone(),
-                }
-                .into_active_model()
-            })
-            .collect();
-        audit_events::Entity::insert_many(rows)
-            .exec(txn)
-            .await
-            .map_err(db_error)?;
+        insert_audit(txn, chunk).await?;
     }
+    Ok(())
+}
+
+/// One multi-row insert of audit events.
+async fn insert_audit<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    events: &[AuditEvent],
+) -> DomainResult<()> {
+    let rows: Vec<audit_events::ActiveModel> = events
+        .iter()
+        .map(|e| {
+            audit_events::Model {
+                tenant_id: e.tenant_id.as_uuid(),
+                id: e.id.as_uuid(),
+                at: e.at,
+                key_id: e.key_id.map(|k| k.as_uuid()),
+                role: e.role.code().to_owned(),
+                action: e.action.code().to_owned(),
+                student_id: e.student_id.map(|s| s.as_uuid()),
+                school_id: e.school_id.map(|s| s.as_uuid()),
+                request_id: e.request_id.clone(),
+            }
+            .into_active_model()
+        })
+        .collect();
+    audit_events::Entity::insert_many(rows)
+        .exec(conn)
+        .await
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -102,6 +111,11 @@ impl AuditRepository for SeaOrmAuditRepository {
     async fn record(&self, events: &[AuditEvent]) -> DomainResult<()> {
         if events.is_empty() {
             return Ok(());
+        }
+        // One statement is atomic on its own: no transaction round trips for a read's
+        // events (a page holds at most 200).
+        if events.len() <= IN_CHUNK {
+            return insert_audit(&self.db, events).await;
         }
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, events).await?;
