@@ -293,6 +293,30 @@ pub(crate) fn corrupt(what: &str, problem: impl std::fmt::Display) -> DomainErro
     DomainError::Internal(format!("stored {what} is invalid: {problem}"))
 }
 
+/// Keys per `IN (…)` list, well under every database's limit on bound parameters.
+pub(crate) const IN_LIST_CHUNK: usize = 500;
+
+/// The rows `query` finds for `keys`, asked in chunks small enough for one `IN (…)`
+/// list each, mapped by `map`.
+pub(crate) async fn in_chunks<C, E, K, T>(
+    conn: &C,
+    keys: &[K],
+    query: impl Fn(&[K]) -> Select<E>,
+    map: impl Fn(E::Model) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError>
+where
+    C: sea_orm::ConnectionTrait,
+    E: EntityTrait,
+{
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        for row in query(chunk).all(conn).await.map_err(db_error)? {
+            found.push(map(row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// One page of a keyset-paged query: ordered by `id` (UUIDv7, so by creation), after
 /// the cursor, one row more than asked so the caller learns whether more follow.
 pub(crate) fn keyset<E: EntityTrait, C: ColumnTrait>(

@@ -34,19 +34,17 @@ use super::entities::{
 };
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, keyset, lower,
+    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
+    in_chunks, keyset, lower,
 };
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
-
-/// Bound parameters per `IN (…)` list, well under every backend's limit.
-const IN_CHUNK: usize = 500;
 
 // The audit log.
 
 /// Appends audit events inside `txn`.
 pub(crate) async fn audit_in(txn: &DatabaseTransaction, events: &[AuditEvent]) -> DomainResult<()> {
-    for chunk in events.chunks(IN_CHUNK) {
+    for chunk in events.chunks(IN_LIST_CHUNK) {
         insert_audit(txn, chunk).await?;
     }
     Ok(())
@@ -114,7 +112,7 @@ impl AuditRepository for SeaOrmAuditRepository {
         }
         // One statement is atomic on its own: no transaction round trips for a read's
         // events (a page holds at most 200).
-        if events.len() <= IN_CHUNK {
+        if events.len() <= IN_LIST_CHUNK {
             return insert_audit(&self.db, events).await;
         }
         let txn = begin_write(&self.db).await?;
@@ -250,18 +248,10 @@ impl StudentRepository for SeaOrmStudentRepository {
     }
 
     async fn get_many(&self, tenant: TenantId, ids: &[StudentId]) -> DomainResult<Vec<Student>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_CHUNK) {
-            let rows = students::scoped(tenant.as_uuid())
-                .filter(students::Column::Id.is_in(uuids(chunk)))
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            for row in rows {
-                found.push(student_from_model(row)?);
-            }
-        }
-        Ok(found)
+        let query = |chunk: &[StudentId]| {
+            students::scoped(tenant.as_uuid()).filter(students::Column::Id.is_in(uuids(chunk)))
+        };
+        in_chunks(&self.db, ids, query, student_from_model).await
     }
 
     async fn list(
@@ -308,19 +298,12 @@ impl StudentRepository for SeaOrmStudentRepository {
         school: SchoolId,
         refs: &[String],
     ) -> DomainResult<Vec<Student>> {
-        let mut found = Vec::new();
-        for chunk in refs.chunks(IN_CHUNK) {
-            let rows = students::scoped(tenant.as_uuid())
+        let query = |chunk: &[String]| {
+            students::scoped(tenant.as_uuid())
                 .filter(students::Column::SchoolId.eq(school.as_uuid()))
                 .filter(students::Column::ExternalRef.is_in(chunk.iter().cloned()))
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            for row in rows {
-                found.push(student_from_model(row)?);
-            }
-        }
-        Ok(found)
+        };
+        in_chunks(&self.db, refs, query, student_from_model).await
     }
 
     async fn update(
@@ -383,29 +366,24 @@ impl StudentRepository for SeaOrmStudentRepository {
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        let mut found = Vec::with_capacity(named.len());
-        for chunk in named.chunks(IN_CHUNK) {
-            let rows = bookings::scoped(tenant.as_uuid())
+        let query = |chunk: &[booking_students::Model]| {
+            bookings::scoped(tenant.as_uuid())
                 .filter(bookings::Column::Id.is_in(chunk.iter().map(|n| n.booking_id)))
-                .order_by_asc(bookings::Column::Id)
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            for b in rows {
-                let present = chunk
+        };
+        let mut found = in_chunks(&self.db, &named, query, |b| {
+            Ok(StudentBooking {
+                booking_id: BookingId::from_uuid(b.id),
+                work_visit_id: WorkVisitId::from_uuid(b.work_visit_id),
+                slot_id: SlotId::from_uuid(b.slot_id),
+                business_id: BusinessId::from_uuid(b.business_id),
+                status: BookingStatus::parse(&b.status).map_err(|e| corrupt("booking", e))?,
+                present: named
                     .iter()
                     .find(|n| n.booking_id == b.id)
-                    .and_then(|n| n.present);
-                found.push(StudentBooking {
-                    booking_id: BookingId::from_uuid(b.id),
-                    work_visit_id: WorkVisitId::from_uuid(b.work_visit_id),
-                    slot_id: SlotId::from_uuid(b.slot_id),
-                    business_id: BusinessId::from_uuid(b.business_id),
-                    status: BookingStatus::parse(&b.status).map_err(|e| corrupt("booking", e))?,
-                    present,
-                });
-            }
-        }
+                    .and_then(|n| n.present),
+            })
+        })
+        .await?;
         found.sort_by_key(|b| b.booking_id);
         Ok(found)
     }
@@ -559,25 +537,22 @@ impl ConsentRepository for SeaOrmConsentRepository {
         students: &[StudentId],
         purpose: ConsentPurpose,
     ) -> DomainResult<Vec<StudentId>> {
-        let mut granted = Vec::new();
-        for chunk in students.chunks(IN_CHUNK) {
-            // The ledger of these pupils for this purpose, newest first: the first
-            // line seen per pupil is the current one.
-            let lines = consents::scoped(tenant.as_uuid())
+        // The ledger of these pupils for this purpose, newest first per chunk (a pupil's
+        // lines are all in its chunk): the first line seen per pupil is the current one.
+        let query = |chunk: &[StudentId]| {
+            consents::scoped(tenant.as_uuid())
                 .filter(consents::Column::StudentId.is_in(uuids(chunk)))
                 .filter(consents::Column::Purpose.eq(purpose.code()))
                 .order_by_desc(consents::Column::Id)
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            let mut decided = std::collections::HashSet::new();
-            for line in lines {
-                if decided.insert(line.student_id) && line.status == ConsentStatus::Granted.code() {
-                    granted.push(StudentId::from_uuid(line.student_id));
-                }
-            }
-        }
-        Ok(granted)
+        };
+        let lines = in_chunks(&self.db, students, query, Ok).await?;
+        let mut decided = std::collections::HashSet::new();
+        Ok(lines
+            .into_iter()
+            .filter(|line| decided.insert(line.student_id))
+            .filter(|line| line.status == ConsentStatus::Granted.code())
+            .map(|line| StudentId::from_uuid(line.student_id))
+            .collect())
     }
 }
 
@@ -799,18 +774,12 @@ pub(crate) async fn named_pupils<C: sea_orm::ConnectionTrait>(
     tenant: Uuid,
     bookings: &[Uuid],
 ) -> DomainResult<Vec<booking_students::Model>> {
-    let mut rows = Vec::new();
-    for chunk in bookings.chunks(IN_CHUNK) {
-        rows.extend(
-            booking_students::scoped(tenant)
-                .filter(booking_students::Column::BookingId.is_in(chunk.iter().copied()))
-                .order_by_asc(booking_students::Column::StudentId)
-                .all(conn)
-                .await
-                .map_err(db_error)?,
-        );
-    }
-    Ok(rows)
+    let query = |chunk: &[Uuid]| {
+        booking_students::scoped(tenant)
+            .filter(booking_students::Column::BookingId.is_in(chunk.iter().copied()))
+            .order_by_asc(booking_students::Column::StudentId)
+    };
+    in_chunks(conn, bookings, query, Ok).await
 }
 
 /// Names pupils on a new booking inside `txn`.

@@ -27,8 +27,8 @@ use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
-    lower,
+    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
+    holds_code, in_chunks, keyset, lower,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -491,18 +491,11 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn slots_by_ids(&self, tenant: TenantId, ids: &[SlotId]) -> DomainResult<Vec<Slot>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_LIST_CHUNK) {
-            let rows = slots::scoped(tenant.as_uuid())
+        let query = |chunk: &[SlotId]| {
+            slots::scoped(tenant.as_uuid())
                 .filter(slots::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            for row in rows {
-                found.push(slot_from_model(row)?);
-            }
-        }
-        Ok(found)
+        };
+        in_chunks(&self.db, ids, query, slot_from_model).await
     }
 
     async fn visits_by_ids(
@@ -510,18 +503,11 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         tenant: TenantId,
         ids: &[WorkVisitId],
     ) -> DomainResult<Vec<WorkVisit>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_LIST_CHUNK) {
-            let rows = work_visits::scoped(tenant.as_uuid())
+        let query = |chunk: &[WorkVisitId]| {
+            work_visits::scoped(tenant.as_uuid())
                 .filter(work_visits::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            for row in rows {
-                found.push(from_model(row)?);
-            }
-        }
-        Ok(found)
+        };
+        in_chunks(&self.db, ids, query, from_model).await
     }
 
     async fn business_slots_since(
@@ -570,16 +556,10 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         }
         let visits = query.all(&self.db).await.map_err(db_error)?;
         let visit_ids: Vec<Uuid> = visits.iter().map(|v| v.id).collect();
-        let mut slot_rows = Vec::new();
-        for chunk in visit_ids.chunks(IN_LIST_CHUNK) {
-            slot_rows.extend(
-                slots::scoped(tenant)
-                    .filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))
-                    .all(&self.db)
-                    .await
-                    .map_err(db_error)?,
-            );
-        }
+        let query = |chunk: &[Uuid]| {
+            slots::scoped(tenant).filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))
+        };
+        let slot_rows = in_chunks(&self.db, &visit_ids, query, Ok).await?;
         let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
         let mut tallies: HashMap<Uuid, (u32, bool)> = HashMap::new();
         for chunk in slot_ids.chunks(IN_LIST_CHUNK) {
@@ -670,8 +650,6 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 }
 
-/// Ids per `IN (...)` list, well under every database's parameter limit.
-const IN_LIST_CHUNK: usize = 500;
 /// Sync items per transaction. When a batch falls back to item by item, each item gets
 /// a savepoint: PostgreSQL keeps up to 64 subtransactions per transaction in memory
 /// and looks further ones up in `pg_subtrans` for every visibility check, so a batch
