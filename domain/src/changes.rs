@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::auth::Actor;
+use crate::auth::{Actor, Role};
 use crate::error::{DomainError, DomainResult};
-use crate::ids::TenantId;
+use crate::ids::{BusinessId, SchoolId, TenantId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeOp {
@@ -67,6 +67,74 @@ pub mod resource {
     pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY];
 }
 
+/// Who, besides platform administrators, sees a change in the feed: each role sees
+/// only changes to resources it may read (DESIGN.md §3.7). Recorded with the change,
+/// so a deletion keeps the audience the resource had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone in the tenant: the public catalogue (schools, businesses, coaches,
+    /// programmes, offerings that are not drafts and their slots).
+    Public,
+    /// The city's administrators: keys and the tenant's settings.
+    Admins,
+    /// The city and the organisations a resource concerns: a booking's school and
+    /// host, a draft offering's business.
+    Parties {
+        school: Option<SchoolId>,
+        business: Option<BusinessId>,
+    },
+    /// The pupil's school only, never the city: pupils' data.
+    Pupil { school: SchoolId },
+}
+
+/// Which changes a caller's feed holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedScope {
+    /// Platform administrators: every change.
+    All,
+    /// City administrators: everything but pupils' data.
+    City,
+    /// A school: the catalogue, its bookings and its pupils.
+    School(SchoolId),
+    /// A business: the catalogue, its drafts and the bookings on its offerings.
+    Business(BusinessId),
+    /// Integrators: the public catalogue.
+    Public,
+}
+
+impl FeedScope {
+    pub fn of(actor: &Actor) -> DomainResult<Self> {
+        Ok(match actor.role {
+            Role::PlatformAdmin => Self::All,
+            Role::CityAdmin => Self::City,
+            Role::School => Self::School(
+                actor
+                    .school()
+                    .ok_or_else(|| DomainError::forbidden("the key has no school"))?,
+            ),
+            Role::Business => Self::Business(
+                actor
+                    .business()
+                    .ok_or_else(|| DomainError::forbidden("the key has no business"))?,
+            ),
+            Role::Integrator => Self::Public,
+        })
+    }
+
+    /// Whether a change for `audience` is in this feed.
+    pub fn sees(self, audience: Audience) -> bool {
+        match (self, audience) {
+            (Self::All, _) | (_, Audience::Public) => true,
+            (Self::City, Audience::Pupil { .. }) => false,
+            (Self::City, _) => true,
+            (Self::School(own), Audience::Parties { school, .. }) => school == Some(own),
+            (Self::School(own), Audience::Pupil { school }) => school == own,
+            (Self::Business(own), Audience::Parties { business, .. }) => business == Some(own),
+            _ => false,
+        }
+    }
+}
+
 /// One recorded change, as the feed will serve it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -91,15 +159,15 @@ pub const MAX_PAGE: u32 = 1000;
 
 #[async_trait]
 pub trait ChangeRepository: Send + Sync {
-    /// The tenant's changes numbered above `after`, in order, at most `limit`, only of
-    /// `resource` when given, never of the resources in `exclude`.
+    /// The tenant's changes numbered above `after` that `scope` sees, in order, at most
+    /// `limit`, only of `resource` when given.
     async fn list(
         &self,
         tenant: TenantId,
         after: i64,
         limit: u32,
         resource: Option<&str>,
-        exclude: &[&str],
+        scope: FeedScope,
     ) -> DomainResult<Vec<Change>>;
 }
 
@@ -121,11 +189,11 @@ impl ChangeService {
         Self { repo }
     }
 
-    /// The tenant's change feed. Numbers are gap-free and appear in commit order, so a
-    /// reader that always continues from `next_after` never misses a change. Every
-    /// change of the catalogue and bookings is in it, so it is the city
-    /// administrators'; the other roles get it once each change records whom it
-    /// concerns. Changes to pupils' data are never in it: they are their school's.
+    /// The tenant's change feed, as far as the caller may read: numbers appear in commit
+    /// order, so a reader that always continues from `next_after` never misses a
+    /// change it may see. The city sees all but pupils' data; a school the catalogue,
+    /// its bookings and its pupils; a business the catalogue, its own drafts and the
+    /// bookings on its offerings; an integrator the public catalogue.
     pub async fn feed(
         &self,
         actor: &Actor,
@@ -134,8 +202,12 @@ impl ChangeService {
         limit: u32,
         resource: Option<&str>,
     ) -> DomainResult<FeedPage> {
-        actor.require_admin()?;
-        if resource.is_some_and(|r| resource::PUPILS.contains(&r)) {
+        let scope = FeedScope::of(actor)?;
+        let pupils_hidden = matches!(
+            scope,
+            FeedScope::City | FeedScope::Business(_) | FeedScope::Public
+        );
+        if pupils_hidden && resource.is_some_and(|r| resource::PUPILS.contains(&r)) {
             return Err(DomainError::forbidden(
                 "changes to pupils' data are for their school only",
             ));
@@ -147,7 +219,7 @@ impl ChangeService {
                 after.max(0),
                 limit.clamp(1, MAX_PAGE),
                 resource,
-                resource::PUPILS,
+                scope,
             )
             .await?;
         let next_after = changes.last().map_or(after.max(0), |c| c.seq);
@@ -155,5 +227,43 @@ impl ChangeService {
             changes,
             next_after,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_feed_sees_only_what_its_role_may_read() {
+        let (a, b) = (SchoolId::new(), SchoolId::new());
+        let host = BusinessId::new();
+        let booking = Audience::Parties {
+            school: Some(a),
+            business: Some(host),
+        };
+        let draft = Audience::Parties {
+            school: None,
+            business: Some(host),
+        };
+        let pupil = Audience::Pupil { school: a };
+        for scope in [
+            FeedScope::All,
+            FeedScope::City,
+            FeedScope::School(b),
+            FeedScope::Business(BusinessId::new()),
+            FeedScope::Public,
+        ] {
+            assert!(scope.sees(Audience::Public), "{scope:?}");
+        }
+        assert!(FeedScope::City.sees(booking) && FeedScope::City.sees(Audience::Admins));
+        assert!(!FeedScope::City.sees(pupil));
+        assert!(FeedScope::All.sees(pupil));
+        assert!(FeedScope::School(a).sees(booking) && FeedScope::School(a).sees(pupil));
+        assert!(!FeedScope::School(b).sees(booking) && !FeedScope::School(b).sees(pupil));
+        assert!(!FeedScope::School(a).sees(draft) && !FeedScope::School(a).sees(Audience::Admins));
+        assert!(FeedScope::Business(host).sees(booking) && FeedScope::Business(host).sees(draft));
+        assert!(!FeedScope::Business(host).sees(pupil));
+        assert!(!FeedScope::Public.sees(booking) && !FeedScope::Public.sees(Audience::Admins));
     }
 }

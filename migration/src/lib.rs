@@ -17,6 +17,7 @@ mod m20261123_000004_attendance;
 mod m20261123_000005_booking_feedback;
 mod m20261123_000006_deployment;
 mod m20261123_000007_pupils;
+mod m20261123_000008_change_audience;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_booking_feedback::Migration),
             Box::new(m20261123_000006_deployment::Migration),
             Box::new(m20261123_000007_pupils::Migration),
+            Box::new(m20261123_000008_change_audience::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
 use driehoek_domain::auth::{Binding, Role};
-use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use super::entities::api_keys;
-use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
+use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmApiKeyRepository {
     db: DatabaseConnection,
@@ -82,11 +82,14 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             record_change(
                 &txn,
                 tenant.as_uuid(),
-                resource::API_KEY,
-                key.id.as_uuid(),
-                ChangeOp::Created,
-                1,
-                key.created_at,
+                NewChange {
+                    resource: resource::API_KEY,
+                    id: key.id.as_uuid(),
+                    op: ChangeOp::Created,
+                    version: 1,
+                    at: key.created_at,
+                    audience: Audience::Admins,
+                },
             )
             .await?;
         }
@@ -143,11 +146,14 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             record_change(
                 &txn,
                 tenant.as_uuid(),
-                resource::API_KEY,
-                id.as_uuid(),
-                ChangeOp::Deleted,
-                2,
-                at,
+                NewChange {
+                    resource: resource::API_KEY,
+                    id: id.as_uuid(),
+                    op: ChangeOp::Deleted,
+                    version: 2,
+                    at,
+                    audience: Audience::Admins,
+                },
             )
             .await?;
         }

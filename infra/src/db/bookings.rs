@@ -5,7 +5,7 @@ use driehoek_domain::bookings::{
     Attendance, Booking, BookingContact, BookingFilter, BookingRepository, BookingScope,
     BookingStatus, NamedPupil,
 };
-use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
 use driehoek_domain::ids::{
     BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::entities::{bookings, portfolio_entries, slots};
 use super::students::{audit_in, entry_model, entry_row, mark_present, name_pupils, named_pupils};
 use super::versioned::{self, RowChange};
-use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
+use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmBookingRepository {
     db: DatabaseConnection,
@@ -122,6 +122,14 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
     })
 }
 
+/// A booking's changes are for its school and its host (and the city).
+pub(crate) fn audience(booking: &Booking) -> Audience {
+    Audience::Parties {
+        school: Some(booking.school_id),
+        business: Some(booking.business_id),
+    }
+}
+
 /// Bookings as stored, with the pupils named on them.
 async fn with_pupils<C: sea_orm::ConnectionTrait>(
     conn: &C,
@@ -193,13 +201,16 @@ async fn move_seats(
     record_change(
         txn,
         tenant,
-        resource::SLOT,
-        slot,
-        ChangeOp::Updated,
-        version,
-        at,
+        NewChange {
+            resource: resource::SLOT,
+            id: slot,
+            op: ChangeOp::Updated,
+            version,
+            at,
+            audience: Audience::Public,
+        },
     )
-    .await?;
+    .await?; // seats move only on slots of offerings that are or were published
     Ok(true)
 }
 
@@ -215,6 +226,7 @@ async fn write_in(
         id: booking.id.as_uuid(),
         version: booking.version,
         at: booking.updated_at,
+        audience: audience(booking),
     };
     let model = to_model(booking).into_active_model().reset_all();
     versioned::update_in::<bookings::Entity>(
@@ -288,16 +300,15 @@ impl BookingRepository for SeaOrmBookingRepository {
         let named: Vec<StudentId> = stored.students.iter().map(|p| p.student_id).collect();
         name_pupils(&txn, tenant, stored.id.as_uuid(), &named).await?;
         audit_in(&txn, audit).await?;
-        record_change(
-            &txn,
-            tenant,
-            resource::BOOKING,
-            stored.id.as_uuid(),
-            ChangeOp::Created,
-            stored.version,
-            stored.created_at,
-        )
-        .await?;
+        let change = NewChange {
+            resource: resource::BOOKING,
+            id: stored.id.as_uuid(),
+            op: ChangeOp::Created,
+            version: stored.version,
+            at: stored.created_at,
+            audience: audience(&stored),
+        };
+        record_change(&txn, tenant, change).await?;
         txn.commit().await.map_err(db_error)?;
         Ok(stored)
     }

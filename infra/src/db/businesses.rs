@@ -3,6 +3,7 @@ use driehoek_domain::businesses::{
     Business, BusinessFilter, BusinessRepository, Coach, CoachFilter, CoachRepository,
     ParticipationStatus, Screening,
 };
+use driehoek_domain::changes::Audience;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -39,6 +40,7 @@ fn row(b: &Business) -> RowChange {
         id: b.id.as_uuid(),
         version: b.version,
         at: b.updated_at,
+        audience: Audience::Public,
     }
 }
 
@@ -184,9 +186,24 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             .await
             .map_err(db_error)?;
         for coach in coach_rows {
-            versioned::delete_in::<coaches::Entity>(&txn, tenant, coach.id, coach.version).await?;
+            versioned::delete_in::<coaches::Entity>(
+                &txn,
+                tenant,
+                coach.id,
+                coach.version,
+                Audience::Public,
+            )
+            .await?;
         }
-        if !versioned::delete_in::<businesses::Entity>(&txn, tenant, id, business.version).await? {
+        if !versioned::delete_in::<businesses::Entity>(
+            &txn,
+            tenant,
+            id,
+            business.version,
+            Audience::Public,
+        )
+        .await?
+        {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -210,6 +227,7 @@ fn coach_row(c: &Coach) -> RowChange {
         id: c.id.as_uuid(),
         version: c.version,
         at: c.updated_at,
+        audience: Audience::Public,
     }
 }
 
@@ -347,6 +365,7 @@ impl CoachRepository for SeaOrmCoachRepository {
             coach.tenant_id.as_uuid(),
             coach.id.as_uuid(),
             coach.version,
+            Audience::Public,
         )
         .await
     }

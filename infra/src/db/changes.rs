@@ -1,7 +1,7 @@
 //! The transactional outbox: one change row per write, in the writer's transaction.
 
 use chrono::{DateTime, Utc};
-use driehoek_domain::changes::{Change, ChangeOp, ChangeRepository};
+use driehoek_domain::changes::{Audience, Change, ChangeOp, ChangeRepository, FeedScope};
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::TenantId;
@@ -12,19 +12,45 @@ use uuid::Uuid;
 use super::entities::changes;
 use super::{corrupt, db_error};
 
+/// The stored form of an audience: its scope and the school and business it names.
+fn audience_columns(audience: Audience) -> (&'static str, Option<Uuid>, Option<Uuid>) {
+    match audience {
+        Audience::Public => ("public", None, None),
+        Audience::Admins => ("admins", None, None),
+        Audience::Parties { school, business } => (
+            "parties",
+            school.map(|s| s.as_uuid()),
+            business.map(|b| b.as_uuid()),
+        ),
+        Audience::Pupil { school } => ("pupil", Some(school.as_uuid()), None),
+    }
+}
+
+fn change_row(tenant: Uuid, seq: i64, change: &NewChange<'_>) -> changes::ActiveModel {
+    let (scope, school_id, business_id) = audience_columns(change.audience);
+    changes::ActiveModel {
+        tenant_id: Set(tenant),
+        seq: Set(seq),
+        resource: Set(change.resource.to_owned()),
+        resource_id: Set(change.id),
+        op: Set(change.op.as_str().to_owned()),
+        version: Set(change.version),
+        at: Set(change.at),
+        scope: Set(scope.to_owned()),
+        school_id: Set(school_id),
+        business_id: Set(business_id),
+    }
+}
+
 /// Appends a change to the tenant's log and returns its sequence number.
 ///
 /// The number comes from the tenant's counter row, whose update locks that row until
 /// the transaction ends: writers of one tenant take numbers in commit order, and a
 /// rolled-back transaction gives its number back. Call it as the last step of a write.
-pub async fn record_change(
+pub(crate) async fn record_change(
     txn: &DatabaseTransaction,
     tenant: Uuid,
-    resource: &str,
-    id: Uuid,
-    op: ChangeOp,
-    version: i64,
-    at: DateTime<Utc>,
+    change: NewChange<'_>,
 ) -> Result<i64, DomainError> {
     let bump = Query::update()
         .table("tenant_change_counters")
@@ -38,22 +64,14 @@ pub async fn record_change(
         .map_err(db_error)?
         .ok_or_else(|| corrupt("change counter", format!("tenant {tenant} has none")))?;
     let seq: i64 = row.try_get("", "last_seq").map_err(db_error)?;
-    changes::ActiveModel {
-        tenant_id: Set(tenant),
-        seq: Set(seq),
-        resource: Set(resource.to_owned()),
-        resource_id: Set(id),
-        op: Set(op.as_str().to_owned()),
-        version: Set(version),
-        at: Set(at),
-    }
-    .insert(txn)
-    .await
-    .map_err(db_error)?;
+    change_row(tenant, seq, &change)
+        .insert(txn)
+        .await
+        .map_err(db_error)?;
     Ok(seq)
 }
 
-/// A change to append with [`record_changes`].
+/// A change to append with [`record_change`] or [`record_changes`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NewChange<'a> {
     pub resource: &'a str,
@@ -61,6 +79,7 @@ pub(crate) struct NewChange<'a> {
     pub op: ChangeOp,
     pub version: i64,
     pub at: DateTime<Utc>,
+    pub audience: Audience,
 }
 
 /// Appends many changes of one tenant at once: one counter bump for all of them and
@@ -95,15 +114,7 @@ pub(crate) async fn record_changes(
     let rows: Vec<changes::ActiveModel> = new
         .iter()
         .zip(first..)
-        .map(|(change, seq)| changes::ActiveModel {
-            tenant_id: Set(tenant),
-            seq: Set(seq),
-            resource: Set(change.resource.to_owned()),
-            resource_id: Set(change.id),
-            op: Set(change.op.as_str().to_owned()),
-            version: Set(change.version),
-            at: Set(change.at),
-        })
+        .map(|(change, seq)| change_row(tenant, seq, change))
         .collect();
     for chunk in rows.chunks(1000) {
         changes::Entity::insert_many(chunk.to_vec())
@@ -132,8 +143,10 @@ impl ChangeRepository for SeaOrmChangeRepository {
         after: i64,
         limit: u32,
         resource: Option<&str>,
-        exclude: &[&str],
+        scope: FeedScope,
     ) -> DomainResult<Vec<Change>> {
+        use changes::Column as C;
+        use sea_orm::sea_query::Condition;
         use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
         let mut query = changes::scoped(tenant.as_uuid())
             .filter(changes::Column::Seq.gt(after))
@@ -142,9 +155,26 @@ impl ChangeRepository for SeaOrmChangeRepository {
         if let Some(resource) = resource {
             query = query.filter(changes::Column::Resource.eq(resource));
         }
-        if !exclude.is_empty() {
-            query = query.filter(changes::Column::Resource.is_not_in(exclude.iter().copied()));
-        }
+        let public = C::Scope.eq("public");
+        query = match scope {
+            FeedScope::All => query,
+            FeedScope::City => query.filter(C::Scope.ne("pupil")),
+            FeedScope::Public => query.filter(public),
+            FeedScope::School(school) => query.filter(
+                Condition::any().add(public).add(
+                    Condition::all()
+                        .add(C::Scope.is_in(["parties", "pupil"]))
+                        .add(C::SchoolId.eq(school.as_uuid())),
+                ),
+            ),
+            FeedScope::Business(business) => query.filter(
+                Condition::any().add(public).add(
+                    Condition::all()
+                        .add(C::Scope.eq("parties"))
+                        .add(C::BusinessId.eq(business.as_uuid())),
+                ),
+            ),
+        };
         query
             .all(&self.db)
             .await

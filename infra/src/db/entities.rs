@@ -93,6 +93,10 @@ pub mod changes {
         pub op: String,
         pub version: i64,
         pub at: DateTimeUtc,
+        /// `public`, `admins`, `parties` or `pupil`: who sees the change in the feed.
+        pub scope: String,
+        pub school_id: Option<Uuid>,
+        pub business_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

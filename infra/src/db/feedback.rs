@@ -1,15 +1,18 @@
 use async_trait::async_trait;
 use driehoek_domain::bookings::{Feedback, FeedbackAuthor, FeedbackRepository, Rating};
+use driehoek_domain::changes::Audience;
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::{BookingId, FeedbackId, TenantId};
+use driehoek_domain::ids::{BookingId, BusinessId, FeedbackId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
 use driehoek_domain::values::Description;
 use driehoek_domain::vocabularies::{Competence, Vocabulary};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QuerySelect,
 };
+use uuid::Uuid;
 
-use super::entities::booking_feedback;
+use super::entities::{booking_feedback, bookings};
 use super::versioned::{self, RowChange};
 use super::{corrupt, db_error, decode_codes, encode_codes, keyset};
 
@@ -79,11 +82,26 @@ fn from_model(m: booking_feedback::Model) -> DomainResult<Feedback> {
 #[async_trait]
 impl FeedbackRepository for SeaOrmFeedbackRepository {
     async fn insert(&self, feedback: &Feedback) -> DomainResult<()> {
+        // Feedback is for whoever sees its booking: the school, the host, the city.
+        let (school, business): (Uuid, Uuid) = bookings::scoped(feedback.tenant_id.as_uuid())
+            .filter(bookings::Column::Id.eq(feedback.booking_id.as_uuid()))
+            .select_only()
+            .column(bookings::Column::SchoolId)
+            .column(bookings::Column::BusinessId)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .ok_or(driehoek_domain::DomainError::NotFound("booking"))?;
         let row = RowChange {
             tenant: feedback.tenant_id.as_uuid(),
             id: feedback.id.as_uuid(),
             version: feedback.version,
             at: feedback.updated_at,
+            audience: Audience::Parties {
+                school: Some(SchoolId::from_uuid(school)),
+                business: Some(BusinessId::from_uuid(business)),
+            },
         };
         let model = to_model(feedback).into_active_model().reset_all();
         versioned::insert::<booking_feedback::Entity>(

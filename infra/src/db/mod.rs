@@ -38,7 +38,8 @@ use sea_orm::{
 pub use api_keys::SeaOrmApiKeyRepository;
 pub use bookings::SeaOrmBookingRepository;
 pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
-pub use changes::{SeaOrmChangeRepository, record_change};
+pub use changes::SeaOrmChangeRepository;
+pub(crate) use changes::{NewChange, record_change};
 pub use feedback::SeaOrmFeedbackRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use schools::SeaOrmSchoolRepository;

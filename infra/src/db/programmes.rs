@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use driehoek_domain::changes::Audience;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, ProgrammeId, ProgrammeMemberId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -43,6 +44,7 @@ fn row(p: &Programme) -> RowChange {
         id: p.id.as_uuid(),
         version: p.version,
         at: p.updated_at,
+        audience: Audience::Public,
     }
 }
 
@@ -130,6 +132,7 @@ fn member_row(m: &ProgrammeMember) -> RowChange {
         id: m.id.as_uuid(),
         version: m.version,
         at: m.updated_at,
+        audience: Audience::Public,
     }
 }
 
@@ -259,10 +262,19 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
                 tenant,
                 member.id,
                 member.version,
+                Audience::Public,
             )
             .await?;
         }
-        if !versioned::delete_in::<programmes::Entity>(&txn, tenant, id, programme.version).await? {
+        if !versioned::delete_in::<programmes::Entity>(
+            &txn,
+            tenant,
+            id,
+            programme.version,
+            Audience::Public,
+        )
+        .await?
+        {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -339,6 +351,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             member.tenant_id.as_uuid(),
             member.id.as_uuid(),
             member.version,
+            Audience::Public,
         )
         .await
     }

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
 use driehoek_domain::ids::{SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -16,8 +16,8 @@ use uuid::Uuid;
 use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
-    lower, record_change,
+    NewChange, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
+    holds_code, keyset, lower, record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
@@ -67,6 +67,7 @@ fn row(s: &School) -> RowChange {
         id: s.id.as_uuid(),
         version: s.version,
         at: s.updated_at,
+        audience: Audience::Public,
     }
 }
 
@@ -176,16 +177,15 @@ pub(super) async fn remove_memberships(
             .exec(txn)
             .await
             .map_err(db_error)?;
-        record_change(
-            txn,
-            tenant,
-            resource::PROGRAMME_MEMBER,
-            member.id,
-            ChangeOp::Deleted,
-            member.version + 1,
-            now,
-        )
-        .await?;
+        let change = NewChange {
+            resource: resource::PROGRAMME_MEMBER,
+            id: member.id,
+            op: ChangeOp::Deleted,
+            version: member.version + 1,
+            at: now,
+            audience: Audience::Public,
+        };
+        record_change(txn, tenant, change).await?;
     }
     Ok(())
 }
@@ -255,7 +255,15 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::SchoolId, id).await?;
         remove_memberships(&txn, tenant, programme_members::Column::SchoolId, id).await?;
-        if !versioned::delete_in::<schools::Entity>(&txn, tenant, id, school.version).await? {
+        if !versioned::delete_in::<schools::Entity>(
+            &txn,
+            tenant,
+            id,
+            school.version,
+            Audience::Public,
+        )
+        .await?
+        {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;

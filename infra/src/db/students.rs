@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use driehoek_domain::audit::{AuditAction, AuditEvent, AuditFilter, AuditRepository};
 use driehoek_domain::auth::Role;
 use driehoek_domain::bookings::BookingStatus;
-use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
     ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, SchoolId, SlotId,
@@ -24,7 +24,7 @@ use driehoek_domain::vocabularies::{
 use sea_orm::sea_query::{Condition, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -171,7 +171,30 @@ fn student_row(s: &Student) -> RowChange {
         id: s.id.as_uuid(),
         version: s.version,
         at: s.updated_at,
+        audience: Audience::Pupil {
+            school: s.school_id,
+        },
     }
+}
+
+/// Changes to a pupil's consents and portfolio are for the pupil's current school.
+async fn pupil_audience<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    student: StudentId,
+) -> DomainResult<Audience> {
+    let school: Uuid = students::scoped(tenant.as_uuid())
+        .filter(students::Column::Id.eq(student.as_uuid()))
+        .select_only()
+        .column(students::Column::SchoolId)
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(driehoek_domain::DomainError::NotFound("student"))?;
+    Ok(Audience::Pupil {
+        school: SchoolId::from_uuid(school),
+    })
 }
 
 fn student_model(s: &Student) -> students::ActiveModel {
@@ -391,6 +414,9 @@ impl StudentRepository for SeaOrmStudentRepository {
     async fn erase(&self, student: &Student, audit: &AuditEvent) -> DomainResult<bool> {
         let (tenant, id) = (student.tenant_id.as_uuid(), student.id.as_uuid());
         let now = driehoek_domain::clock::now();
+        let audience = Audience::Pupil {
+            school: student.school_id,
+        };
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         let entries = portfolio_entries::scoped(tenant)
@@ -429,6 +455,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 op: ChangeOp::Deleted,
                 version: e.version + 1,
                 at: now,
+                audience,
             })
             .chain(ledger.iter().map(|c| NewChange {
                 resource: resource::CONSENT,
@@ -436,6 +463,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 op: ChangeOp::Deleted,
                 version: c.version + 1,
                 at: now,
+                audience,
             }))
             .collect();
         let gone = students::Entity::delete_many()
@@ -455,6 +483,7 @@ impl StudentRepository for SeaOrmStudentRepository {
             op: ChangeOp::Deleted,
             version: student.version + 1,
             at: now,
+            audience,
         });
         record_changes(&txn, tenant, &removed).await?;
         txn.commit().await.map_err(db_error)?;
@@ -507,13 +536,14 @@ impl ConsentRepository for SeaOrmConsentRepository {
         }
         .into_active_model()
         .reset_all();
+        let txn = begin_write(&self.db).await?;
         let row = RowChange {
             tenant: c.tenant_id.as_uuid(),
             id: c.id.as_uuid(),
             version: 1,
             at: c.recorded_at,
+            audience: pupil_audience(&txn, c.tenant_id, c.student_id).await?,
         };
-        let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         versioned::insert_in::<consents::Entity>(&txn, row, model, "this consent exists").await?;
         txn.commit().await.map_err(db_error)
@@ -568,13 +598,26 @@ impl SeaOrmPortfolioRepository {
     }
 }
 
-pub(crate) fn entry_row(e: &PortfolioEntry) -> RowChange {
+/// The change of an entry for `audience`: a new entry's school is the pupil's
+/// current one (`entry_row`); a later write asks [`pupil_audience`].
+pub(crate) fn entry_row_for(e: &PortfolioEntry, audience: Audience) -> RowChange {
     RowChange {
         tenant: e.tenant_id.as_uuid(),
         id: e.id.as_uuid(),
         version: e.version,
         at: e.updated_at,
+        audience,
     }
+}
+
+/// The change of a new entry: for the school the pupil is at now.
+pub(crate) fn entry_row(e: &PortfolioEntry) -> RowChange {
+    entry_row_for(
+        e,
+        Audience::Pupil {
+            school: e.school_id,
+        },
+    )
 }
 
 pub(crate) fn entry_model(e: &PortfolioEntry) -> portfolio_entries::ActiveModel {
@@ -735,9 +778,10 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
     ) -> DomainResult<bool> {
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
+        let audience = pupil_audience(&txn, entry.tenant_id, entry.student_id).await?;
         if !versioned::update_in::<portfolio_entries::Entity>(
             &txn,
-            entry_row(entry),
+            entry_row_for(entry, audience),
             entry_model(entry),
             expected_version,
             "this entry exists",
@@ -753,11 +797,13 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
     async fn delete(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<bool> {
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
+        let audience = pupil_audience(&txn, entry.tenant_id, entry.student_id).await?;
         if !versioned::delete_in::<portfolio_entries::Entity>(
             &txn,
             entry.tenant_id.as_uuid(),
             entry.id.as_uuid(),
             entry.version,
+            audience,
         )
         .await?
         {

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use driehoek_domain::changes::{ChangeOp, resource};
+use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::TenantId;
 use driehoek_domain::paging::PageRequest;
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use super::entities::{tenant_change_counters, tenants};
-use super::{begin_write, corrupt, db_error, keyset, record_change, write_error};
+use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmTenantRepository {
     db: DatabaseConnection,
@@ -89,11 +89,14 @@ impl TenantRepository for SeaOrmTenantRepository {
         record_change(
             &txn,
             tenant.id.as_uuid(),
-            resource::TENANT,
-            tenant.id.as_uuid(),
-            ChangeOp::Created,
-            tenant.version,
-            driehoek_domain::clock::now(),
+            NewChange {
+                resource: resource::TENANT,
+                id: tenant.id.as_uuid(),
+                op: ChangeOp::Created,
+                version: tenant.version,
+                at: driehoek_domain::clock::now(),
+                audience: Audience::Admins,
+            },
         )
         .await?;
         txn.commit().await.map_err(db_error)
@@ -145,11 +148,14 @@ impl TenantRepository for SeaOrmTenantRepository {
         record_change(
             &txn,
             tenant.id.as_uuid(),
-            resource::TENANT,
-            tenant.id.as_uuid(),
-            ChangeOp::Updated,
-            tenant.version,
-            tenant.updated_at,
+            NewChange {
+                resource: resource::TENANT,
+                id: tenant.id.as_uuid(),
+                op: ChangeOp::Updated,
+                version: tenant.version,
+                at: tenant.updated_at,
+                audience: Audience::Admins,
+            },
         )
         .await?;
         txn.commit().await.map_err(db_error)?;

@@ -3,7 +3,7 @@
 //! and every update or delete is conditional on the version the caller read.
 
 use chrono::{DateTime, Utc};
-use driehoek_domain::changes::ChangeOp;
+use driehoek_domain::changes::{Audience, ChangeOp};
 use driehoek_domain::error::DomainResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -11,8 +11,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::changes::{NewChange, record_changes};
-use super::{begin_write, db_error, record_change, write_error};
+use super::changes::{NewChange, record_change, record_changes};
+use super::{begin_write, db_error, write_error};
 
 /// A tenant-owned table with `tenant_id`, `id` and `version` columns.
 pub(crate) trait TenantTable: EntityTrait {
@@ -23,13 +23,28 @@ pub(crate) trait TenantTable: EntityTrait {
     fn version_column() -> Self::Column;
 }
 
-/// The row a write is about: its key, the version it has after the write, and when.
+/// The row a write is about: its key, the version it has after the write, when, and
+/// who sees the change in the feed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowChange {
     pub tenant: Uuid,
     pub id: Uuid,
     pub version: i64,
     pub at: DateTime<Utc>,
+    pub audience: Audience,
+}
+
+impl RowChange {
+    fn change<'a>(&self, resource: &'a str, op: ChangeOp) -> NewChange<'a> {
+        NewChange {
+            resource,
+            id: self.id,
+            op,
+            version: self.version,
+            at: self.at,
+            audience: self.audience,
+        }
+    }
 }
 
 /// Inserts a new row (version 1) with its `created` change. A unique violation is a
@@ -64,16 +79,7 @@ where
         .exec(txn)
         .await
         .map_err(|e| write_error(e, duplicate))?;
-    record_change(
-        txn,
-        row.tenant,
-        E::RESOURCE,
-        row.id,
-        ChangeOp::Created,
-        row.version,
-        row.at,
-    )
-    .await?;
+    record_change(txn, row.tenant, row.change(E::RESOURCE, ChangeOp::Created)).await?;
     Ok(())
 }
 
@@ -94,13 +100,7 @@ where
     };
     let changes: Vec<NewChange> = rows
         .iter()
-        .map(|(row, _)| NewChange {
-            resource: E::RESOURCE,
-            id: row.id,
-            op: ChangeOp::Created,
-            version: row.version,
-            at: row.at,
-        })
+        .map(|(row, _)| row.change(E::RESOURCE, ChangeOp::Created))
         .collect();
     let models: Vec<E::ActiveModel> = rows.into_iter().map(|(_, model)| model).collect();
     // Well under every backend's limit on bound parameters per statement.
@@ -158,26 +158,18 @@ where
     if updated == 0 {
         return Ok(false);
     }
-    record_change(
-        txn,
-        row.tenant,
-        E::RESOURCE,
-        row.id,
-        ChangeOp::Updated,
-        row.version,
-        row.at,
-    )
-    .await?;
+    record_change(txn, row.tenant, row.change(E::RESOURCE, ChangeOp::Updated)).await?;
     Ok(true)
 }
 
-/// Deletes the row at `version` inside `txn` and records the deletion (as version + 1).
-/// `false` when the row is gone or at another version.
+/// Deletes the row at `version` inside `txn` and records the deletion (as version + 1)
+/// for `audience`. `false` when the row is gone or at another version.
 pub(crate) async fn delete_in<E: TenantTable>(
     txn: &DatabaseTransaction,
     tenant: Uuid,
     id: Uuid,
     version: i64,
+    audience: Audience,
 ) -> DomainResult<bool> {
     let deleted = E::delete_many()
         .filter(E::tenant_column().eq(tenant))
@@ -190,16 +182,15 @@ pub(crate) async fn delete_in<E: TenantTable>(
     if deleted == 0 {
         return Ok(false);
     }
-    record_change(
-        txn,
-        tenant,
-        E::RESOURCE,
+    let change = NewChange {
+        resource: E::RESOURCE,
         id,
-        ChangeOp::Deleted,
-        version + 1,
-        driehoek_domain::clock::now(),
-    )
-    .await?;
+        op: ChangeOp::Deleted,
+        version: version + 1,
+        at: driehoek_domain::clock::now(),
+        audience,
+    };
+    record_change(txn, tenant, change).await?;
     Ok(true)
 }
 
@@ -209,9 +200,10 @@ pub(crate) async fn delete<E: TenantTable>(
     tenant: Uuid,
     id: Uuid,
     version: i64,
+    audience: Audience,
 ) -> DomainResult<bool> {
     let txn = begin_write(db).await?;
-    if !delete_in::<E>(&txn, tenant, id, version).await? {
+    if !delete_in::<E>(&txn, tenant, id, version, audience).await? {
         return Ok(false);
     }
     txn.commit().await.map_err(db_error)?;

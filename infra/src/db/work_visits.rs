@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::BookingStatus;
+use driehoek_domain::changes::Audience;
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
@@ -48,13 +49,49 @@ fn small(value: u16) -> i32 {
     i32::from(value)
 }
 
+/// Who sees changes to an offering and its slots: its business (and the city) while
+/// it is a draft, everyone once published (a withdrawal too, so copies drop it).
+/// Slots made while the offering was a draft reach the catalogue with its publication:
+/// a reader that sees an offering appear reads its slots.
+fn visit_audience(status: WorkVisitStatus, business: BusinessId) -> Audience {
+    if status == WorkVisitStatus::Draft {
+        Audience::Parties {
+            school: None,
+            business: Some(business),
+        }
+    } else {
+        Audience::Public
+    }
+}
+
 fn visit_row(v: &WorkVisit) -> RowChange {
     RowChange {
         tenant: v.tenant_id.as_uuid(),
         id: v.id.as_uuid(),
         version: v.version,
         at: v.updated_at,
+        audience: visit_audience(v.status, v.business_id),
     }
+}
+
+/// The audience of a slot's changes: its offering's, read in the same transaction.
+async fn slot_audience<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    visit: WorkVisitId,
+) -> DomainResult<Audience> {
+    let (status, business): (String, Uuid) = work_visits::scoped(tenant.as_uuid())
+        .filter(work_visits::Column::Id.eq(visit.as_uuid()))
+        .select_only()
+        .column(work_visits::Column::Status)
+        .column(work_visits::Column::BusinessId)
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(DomainError::NotFound("work visit"))?;
+    let status = WorkVisitStatus::parse(&status).map_err(|e| corrupt("work visit", e))?;
+    Ok(visit_audience(status, BusinessId::from_uuid(business)))
 }
 
 fn to_model(v: &WorkVisit) -> work_visits::Model {
@@ -165,12 +202,13 @@ struct StoredSession {
     ends_at: DateTime<Utc>,
 }
 
-fn slot_row(s: &Slot) -> RowChange {
+fn slot_row(s: &Slot, audience: Audience) -> RowChange {
     RowChange {
         tenant: s.tenant_id.as_uuid(),
         id: s.id.as_uuid(),
         version: s.version,
         at: s.updated_at,
+        audience,
     }
 }
 
@@ -410,10 +448,14 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             .all(&txn)
             .await
             .map_err(db_error)?;
+        let audience = visit_row(visit).audience;
         for slot in slot_rows {
-            versioned::delete_in::<slots::Entity>(&txn, tenant, slot.id, slot.version).await?;
+            versioned::delete_in::<slots::Entity>(&txn, tenant, slot.id, slot.version, audience)
+                .await?;
         }
-        if !versioned::delete_in::<work_visits::Entity>(&txn, tenant, id, visit.version).await? {
+        if !versioned::delete_in::<work_visits::Entity>(&txn, tenant, id, visit.version, audience)
+            .await?
+        {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -422,7 +464,16 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
 
     async fn insert_slot(&self, slot: &Slot) -> DomainResult<()> {
         let model = slot_to_model(slot).into_active_model().reset_all();
-        versioned::insert::<slots::Entity>(&self.db, slot_row(slot), model, DUPLICATE_SLOT).await
+        let txn = begin_write(&self.db).await?;
+        let audience = slot_audience(&txn, slot.tenant_id, slot.work_visit_id).await?;
+        versioned::insert_in::<slots::Entity>(
+            &txn,
+            slot_row(slot, audience),
+            model,
+            DUPLICATE_SLOT,
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
     }
 
     async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
@@ -473,7 +524,8 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
 
     async fn update_slot(&self, slot: &Slot, expected_version: i64) -> DomainResult<bool> {
         let txn = begin_write(&self.db).await?;
-        if !write_slot(&txn, slot, expected_version).await? {
+        let audience = slot_audience(&txn, slot.tenant_id, slot.work_visit_id).await?;
+        if !write_slot(&txn, slot, expected_version, audience).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -481,13 +533,14 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn delete_slot(&self, slot: &Slot) -> DomainResult<bool> {
-        versioned::delete::<slots::Entity>(
-            &self.db,
-            slot.tenant_id.as_uuid(),
-            slot.id.as_uuid(),
-            slot.version,
-        )
-        .await
+        let txn = begin_write(&self.db).await?;
+        let audience = slot_audience(&txn, slot.tenant_id, slot.work_visit_id).await?;
+        let (tenant, id) = (slot.tenant_id.as_uuid(), slot.id.as_uuid());
+        if !versioned::delete_in::<slots::Entity>(&txn, tenant, id, slot.version, audience).await? {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     async fn slots_by_ids(&self, tenant: TenantId, ids: &[SlotId]) -> DomainResult<Vec<Slot>> {
@@ -666,9 +719,11 @@ async fn apply_one(txn: &DatabaseTransaction, write: &SyncWrite) -> DomainResult
     if !apply_in_place(txn, write).await? {
         return Ok(false);
     }
+    let audience = visit_row(write.visit.visit()).audience;
     for slot in &write.insert_slots {
         let model = slot_to_model(slot).into_active_model().reset_all();
-        versioned::insert_in::<slots::Entity>(txn, slot_row(slot), model, DUPLICATE_SLOT).await?;
+        versioned::insert_in::<slots::Entity>(txn, slot_row(slot, audience), model, DUPLICATE_SLOT)
+            .await?;
     }
     Ok(true)
 }
@@ -685,9 +740,10 @@ async fn apply_together(txn: &DatabaseTransaction, batch: &[&SyncWrite]) -> Doma
                 to_model(visit).into_active_model().reset_all(),
             ));
         }
+        let audience = visit_row(write.visit.visit()).audience;
         new_slots.extend(write.insert_slots.iter().map(|s| {
             (
-                slot_row(s),
+                slot_row(s, audience),
                 slot_to_model(s).into_active_model().reset_all(),
             )
         }));
@@ -717,14 +773,15 @@ async fn apply_in_place(txn: &DatabaseTransaction, write: &SyncWrite) -> DomainR
             return Ok(false);
         }
     }
+    let audience = visit_row(write.visit.visit()).audience;
     for slot in &write.delete_slots {
         let (tenant, id) = (slot.tenant_id.as_uuid(), slot.id.as_uuid());
-        if !versioned::delete_in::<slots::Entity>(txn, tenant, id, slot.version).await? {
+        if !versioned::delete_in::<slots::Entity>(txn, tenant, id, slot.version, audience).await? {
             return Ok(false);
         }
     }
     for (slot, expected) in &write.update_slots {
-        if !write_slot(txn, slot, *expected).await? {
+        if !write_slot(txn, slot, *expected, audience).await? {
             return Ok(false);
         }
     }
@@ -739,12 +796,13 @@ async fn write_slot(
     txn: &DatabaseTransaction,
     slot: &Slot,
     expected_version: i64,
+    audience: Audience,
 ) -> DomainResult<bool> {
     let mut model = slot_to_model(slot).into_active_model().reset_all();
     model.not_set(slots::Column::SeatsBooked);
     if !versioned::update_in::<slots::Entity>(
         txn,
-        slot_row(slot),
+        slot_row(slot, audience),
         model,
         expected_version,
         DUPLICATE_SLOT,

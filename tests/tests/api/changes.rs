@@ -247,11 +247,187 @@ async fn the_change_feed_pages_every_write_in_order_for_city_administrators() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(reply.code(), "invalid_query", "{query}");
     }
-    // Every change of every resource: not for schools, businesses or integrators.
-    for key in [&w.school_key, &w.business_key, &w.integrator] {
-        let reply = app.get(feed, key).await;
+}
+
+/// Every change a key's feed holds, as (resource, id), paging through it.
+async fn feed_of(app: &TestApp, key: &driehoek_tests::Key) -> Vec<(String, String)> {
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .get(
+                &format!("/v1/tenants/rotterdam/changes?after={after}&limit=50"),
+                key,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        let data = page.body["data"].as_array().unwrap().clone();
+        if data.is_empty() {
+            return seen;
+        }
+        for c in &data {
+            let seq = c["seq"].as_i64().unwrap();
+            assert!(seq > after, "in order");
+            after = seq;
+            seen.push((
+                c["resource"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        assert_eq!(page.body["next_after"], after);
+    }
+}
+
+#[tokio::test]
+async fn each_role_reads_only_the_changes_it_may_read() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let t = "/v1/tenants/rotterdam";
+    // A draft of each business, and a booking and a pupil of the other school.
+    let draft = app.work_visit("rotterdam", &w.business, "draft").await;
+    let other_draft = app
+        .work_visit("rotterdam", &w.other_business, "draft")
+        .await;
+    let draft_slot = app
+        .post(&format!("{t}/work-visits/{draft}/slots"), &app.admin(),
+              json!({"starts_at": "2027-05-01T08:00:00Z", "ends_at": "2027-05-01T12:00:00Z", "capacity": 5}))
+        .await
+        .id();
+    let slot = app
+        .post(&format!("{t}/work-visits/{}/slots", w.work_visit), &app.admin(),
+              json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 5}))
+        .await
+        .id();
+    let other_school = app
+        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
+        .await;
+    let other_booking = app
+        .post(&format!("{t}/bookings"), &other_school,
+              json!({"slot_id": slot, "group_name": "3C", "seats": 2, "contact": {"name": "Dhr. Bakker"}}))
+        .await;
+    assert_eq!(
+        other_booking.status,
+        StatusCode::CREATED,
+        "{:?}",
+        other_booking.body
+    );
+    let other_booking = other_booking.id();
+    let other_pupil = app
+        .student("rotterdam", &other_school, "EM-1", "Lars", 2011)
+        .await;
+    let other_business = app
+        .key(
+            "rotterdam",
+            "business",
+            Some(("business_id", &w.other_business)),
+        )
+        .await;
+
+    let has = |feed: &[(String, String)], resource: &str, id: &str| {
+        feed.iter().any(|(r, i)| r == resource && i == id)
+    };
+    let catalogue = [
+        ("school", w.school.as_str()),
+        ("business", w.business.as_str()),
+        ("coach", w.coach.as_str()),
+        ("programme", w.programme.as_str()),
+        ("programme_member", w.member.as_str()),
+        ("work_visit", w.work_visit.as_str()),
+        ("slot", w.slot.as_str()),
+        ("slot", slot.as_str()),
+    ];
+    let pupils_of_school = [
+        ("student", w.student.as_str()),
+        ("portfolio_entry", w.entry.as_str()),
+    ];
+
+    let integrator = feed_of(&app, &w.integrator).await;
+    for (r, id) in catalogue {
+        assert!(has(&integrator, r, id), "integrator misses {r} {id}");
+    }
+    for resource in [
+        "booking",
+        "booking_feedback",
+        "api_key",
+        "tenant",
+        "student",
+        "consent",
+        "portfolio_entry",
+    ] {
+        assert!(
+            integrator.iter().all(|(r, _)| r != resource),
+            "integrator sees a {resource}"
+        );
+    }
+    assert!(!has(&integrator, "work_visit", &draft) && !has(&integrator, "slot", &draft_slot));
+
+    let school = feed_of(&app, &w.school_key).await;
+    for (r, id) in catalogue.iter().chain(pupils_of_school.iter()) {
+        assert!(has(&school, r, id), "school misses {r} {id}");
+    }
+    assert!(has(&school, "booking", &w.booking));
+    assert!(school.iter().any(|(r, _)| r == "consent"));
+    assert!(!has(&school, "booking", &other_booking) && !has(&school, "student", &other_pupil));
+    assert!(!has(&school, "work_visit", &draft));
+    assert!(school.iter().all(|(r, _)| r != "api_key" && r != "tenant"));
+
+    let host = feed_of(&app, &w.business_key).await;
+    for (r, id) in catalogue {
+        assert!(has(&host, r, id), "host misses {r} {id}");
+    }
+    assert!(
+        has(&host, "work_visit", &draft) && has(&host, "slot", &draft_slot),
+        "its own draft"
+    );
+    assert!(
+        has(&host, "booking", &w.booking) && has(&host, "booking", &other_booking),
+        "bookings on its offerings"
+    );
+    assert!(!has(&host, "work_visit", &other_draft));
+    for resource in ["student", "consent", "portfolio_entry", "api_key", "tenant"] {
+        assert!(
+            host.iter().all(|(r, _)| r != resource),
+            "the host sees a {resource}"
+        );
+    }
+    let other_host = feed_of(&app, &other_business).await;
+    assert!(
+        has(&other_host, "work_visit", &other_draft) && !has(&other_host, "work_visit", &draft)
+    );
+    assert!(
+        other_host.iter().all(|(r, _)| r != "booking"),
+        "no bookings on its offerings"
+    );
+
+    let city = feed_of(&app, &w.city).await;
+    assert!(has(&city, "work_visit", &draft) && has(&city, "booking", &other_booking));
+    assert!(city.iter().any(|(r, _)| r == "api_key"));
+    for resource in ["student", "consent", "portfolio_entry"] {
+        assert!(
+            city.iter().all(|(r, _)| r != resource),
+            "the city sees a {resource}"
+        );
+    }
+    // The platform sees the whole log.
+    let db = app.database().await;
+    let log: Vec<(String, String)> = app
+        .changes(&db, "rotterdam")
+        .await
+        .into_iter()
+        .map(|c| (c.resource, c.id))
+        .collect();
+    assert_eq!(feed_of(&app, &app.admin()).await, log);
+    // Asking for pupils' data is refused to those who never see it.
+    for key in [&w.city, &w.business_key, &w.integrator] {
+        let reply = app.get(&format!("{t}/changes?resource=student"), key).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
     }
+    assert_eq!(
+        app.get(&format!("{t}/changes?resource=student"), &w.school_key)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ pub struct ChangeQuery {
     limit: Option<u32>,
     /// Only changes to this resource: `tenant`, `api_key`, `school`, `business`,
     /// `coach`, `programme`, `programme_member`, `work_visit`, `slot`, `booking`,
-    /// `booking_feedback`.
+    /// `booking_feedback`, `student`, `consent`, `portfolio_entry`.
     resource: Option<String>,
 }
 
@@ -67,11 +67,20 @@ pub struct ChangePage {
 
 /// Read the change feed
 ///
-/// Every write to the tenant's resources in commit order: a client that always
-/// continues from `next_after` never misses a change, and deletions stay in the feed.
-/// For city administrators. Changes to pupils' data (`student`, `consent`,
-/// `portfolio_entry`) are numbered in the same log but never shown here: they are
-/// their school's, so the numbers this feed shows may skip.
+/// Every write to the tenant's resources in commit order, as far as the key may read
+/// them: a client that always continues from `next_after` never misses a change it may
+/// see, and deletions stay in the feed. All changes share one numbering, so the
+/// numbers a feed shows may skip.
+///
+/// - `city_admin`: everything but pupils' data.
+/// - `school`: the catalogue, the school's bookings (and their feedback), and its
+///   pupils' records, consents and portfolio entries.
+/// - `business`: the catalogue, its own draft offerings and their slots, and the
+///   bookings on its offerings (and their feedback).
+/// - `integrator`: the catalogue: schools, businesses, coaches, programmes and their
+///   members, offerings that are not drafts and their slots. An offering's slots made
+///   while it was a draft reach the catalogue with its publication: read them when an
+///   offering appears.
 #[utoipa::path(
     operation_id = "changes.list", tag = "changes",
     params(("tenant" = String, Path, description = "Tenant slug"), ChangeQuery),
