@@ -159,23 +159,31 @@ pub const MAX_PAGE: u32 = 1000;
 
 #[async_trait]
 pub trait ChangeRepository: Send + Sync {
-    /// The tenant's changes numbered above `after` that `scope` sees, in order, at most
-    /// `limit`, only of `resource` when given.
-    async fn list(
-        &self,
-        tenant: TenantId,
-        after: i64,
-        limit: u32,
-        resource: Option<&str>,
-        scope: FeedScope,
-    ) -> DomainResult<Vec<Change>>;
+    /// The number of the tenant's last committed change. Every change up to it is
+    /// committed: numbers are taken in commit order.
+    async fn last_seq(&self, tenant: TenantId) -> DomainResult<i64>;
+    /// The tenant's changes the query asks for, in order.
+    async fn list(&self, tenant: TenantId, query: &FeedQuery<'_>) -> DomainResult<Vec<Change>>;
+}
+
+/// Which changes one page of a feed holds: numbered above `after` and at most `up_to`,
+/// seen by `scope`, only of `resource` when given, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedQuery<'a> {
+    pub after: i64,
+    pub up_to: i64,
+    pub limit: u32,
+    pub resource: Option<&'a str>,
+    pub scope: FeedScope,
 }
 
 /// One page of the feed and where the next one starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedPage {
     pub changes: Vec<Change>,
-    /// The last number on this page (or `after` when it is empty): pass it as `after`.
+    /// Where the next page starts: pass it as `after`. The last number on a full page;
+    /// on a page with room to spare, the last number in the whole log, so a reader
+    /// does not scan again past changes its role does not see.
     pub next_after: i64,
 }
 
@@ -212,17 +220,24 @@ impl ChangeService {
                 "changes to pupils' data are for their school only",
             ));
         }
-        let changes = self
-            .repo
-            .list(
-                tenant,
-                after.max(0),
-                limit.clamp(1, MAX_PAGE),
-                resource,
-                scope,
-            )
-            .await?;
-        let next_after = changes.last().map_or(after.max(0), |c| c.seq);
+        // The last committed number first: every change up to it is committed, so a
+        // page that is not full has seen all there is up to it.
+        let after = after.max(0);
+        let limit = limit.clamp(1, MAX_PAGE);
+        let last = self.repo.last_seq(tenant).await?;
+        let query = FeedQuery {
+            after,
+            up_to: last,
+            limit,
+            resource,
+            scope,
+        };
+        let changes = self.repo.list(tenant, &query).await?;
+        let full = changes.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
+        let next_after = match changes.last() {
+            Some(change) if full => change.seq,
+            _ => last.max(after),
+        };
         Ok(FeedPage {
             changes,
             next_after,

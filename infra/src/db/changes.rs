@@ -1,7 +1,9 @@
 //! The transactional outbox: one change row per write, in the writer's transaction.
 
 use chrono::{DateTime, Utc};
-use driehoek_domain::changes::{Audience, Change, ChangeOp, ChangeRepository, FeedScope};
+use driehoek_domain::changes::{
+    Audience, Change, ChangeOp, ChangeRepository, FeedQuery, FeedScope,
+};
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::TenantId;
@@ -137,26 +139,34 @@ impl SeaOrmChangeRepository {
 
 #[async_trait::async_trait]
 impl ChangeRepository for SeaOrmChangeRepository {
-    async fn list(
-        &self,
-        tenant: TenantId,
-        after: i64,
-        limit: u32,
-        resource: Option<&str>,
-        scope: FeedScope,
-    ) -> DomainResult<Vec<Change>> {
+    async fn last_seq(&self, tenant: TenantId) -> DomainResult<i64> {
+        use super::entities::tenant_change_counters as counters;
+        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        let last: Option<i64> = counters::Entity::find()
+            .filter(counters::Column::TenantId.eq(tenant.as_uuid()))
+            .select_only()
+            .column(counters::Column::LastSeq)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(last.unwrap_or(0))
+    }
+
+    async fn list(&self, tenant: TenantId, q: &FeedQuery<'_>) -> DomainResult<Vec<Change>> {
         use changes::Column as C;
         use sea_orm::sea_query::Condition;
         use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
         let mut query = changes::scoped(tenant.as_uuid())
-            .filter(changes::Column::Seq.gt(after))
-            .order_by_asc(changes::Column::Seq)
-            .limit(u64::from(limit));
-        if let Some(resource) = resource {
-            query = query.filter(changes::Column::Resource.eq(resource));
+            .filter(C::Seq.gt(q.after))
+            .filter(C::Seq.lte(q.up_to))
+            .order_by_asc(C::Seq)
+            .limit(u64::from(q.limit));
+        if let Some(resource) = q.resource {
+            query = query.filter(C::Resource.eq(resource));
         }
         let public = C::Scope.eq("public");
-        query = match scope {
+        query = match q.scope {
             FeedScope::All => query,
             FeedScope::City => query.filter(C::Scope.ne("pupil")),
             FeedScope::Public => query.filter(public),

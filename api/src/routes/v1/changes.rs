@@ -61,7 +61,9 @@ impl From<Change> for ChangeOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {
     pub data: Vec<ChangeOut>,
-    /// Pass as `after` for the next page; equal to `after` when nothing new happened.
+    /// Pass as `after` for the next page: the last number on a full page; on a page
+    /// with room to spare, the number of the log's last change, so a reader moves past
+    /// the changes its role does not see and does not scan them again.
     pub next_after: i64,
 }
 
