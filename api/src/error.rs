@@ -48,6 +48,9 @@ catalogue! {
     MalformedJson => "malformed_json", 400, "Malformed JSON", "The request body is not valid JSON.";
     InvalidQuery => "invalid_query", 400, "Invalid query parameter", "A query parameter or header has a value that cannot be understood; filters are never silently ignored.";
     InvalidCursor => "invalid_cursor", 400, "Invalid cursor", "The paging cursor was not issued by this API or is damaged; start again without a cursor.";
+    InvalidRequest => "invalid_request", 400, "Invalid token request", "The OAuth token request is malformed: send `grant_type=client_credentials` as `application/x-www-form-urlencoded`, with the client credentials once (HTTP Basic or `client_id`/`client_secret`). The body also carries RFC 6749's `error` member.";
+    UnsupportedGrantType => "unsupported_grant_type", 400, "Unsupported grant type", "Only `grant_type=client_credentials` is supported.";
+    InvalidClient => "invalid_client", 401, "Invalid client", "The client credentials (an API key's id and secret) are unknown, do not match, or the key is revoked, expired or a platform key.";
     Unauthorized => "unauthorized", 401, "Unauthorized", "No API key was given, or the key is unknown, revoked or expired. Send `Authorization: Bearer <key>`.";
     Forbidden => "forbidden", 403, "Forbidden", "The key's role may not do this.";
     TenantForbidden => "tenant_forbidden", 403, "Tenant forbidden", "The key belongs to another tenant.";
@@ -109,6 +112,10 @@ pub struct Problem {
     pub request_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemFieldError>,
+    /// On the OAuth token endpoint only: the RFC 6749 error code (the same as `code`),
+    /// for OAuth client libraries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// An error on its way to becoming a problem response.
@@ -209,6 +216,13 @@ impl ApiError {
             instance: meta.as_ref().map(|m| m.path.clone()).unwrap_or_default(),
             request_id: meta.map(|m| m.request_id).unwrap_or_default(),
             errors: self.errors.clone(),
+            error: matches!(
+                self.code,
+                ErrorCode::InvalidRequest
+                    | ErrorCode::UnsupportedGrantType
+                    | ErrorCode::InvalidClient
+            )
+            .then(|| self.code.as_str().to_owned()),
         }
     }
 }

@@ -49,14 +49,16 @@ pub(crate) fn bearer_secret(headers: &header::HeaderMap) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// The caller behind a secret: the operator's bootstrap key, or a stored key that is
-/// usable now; `None` for anything else.
+/// The caller behind a bearer credential: an OAuth access token, the operator's
+/// bootstrap key, or a stored key that is usable now; `None` for anything else.
 pub(crate) async fn actor_for_secret(
     state: &AppState,
     secret: &str,
 ) -> Result<Option<Actor>, ApiError> {
     let actor = if state.admin_key_digest.as_deref() == Some(digest_secret(secret).as_str()) {
         Some(Actor::bootstrap_admin())
+    } else if driehoek_domain::api_keys::access::looks_like_token(secret) {
+        state.api_keys.authenticate_access_token(secret).await?
     } else {
         state.api_keys.authenticate(secret).await?
     };

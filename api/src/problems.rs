@@ -190,6 +190,41 @@ pub enum DeleteErrors {
     Unavailable(Problem),
 }
 
+/// Errors of the OAuth token endpoint (RFC 6749 §5.2, as problems with `error`).
+#[derive(IntoResponses)]
+pub enum TokenErrors {
+    #[response(
+        status = 400,
+        description = "Malformed request or another grant type (`invalid_request`, `unsupported_grant_type`)",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "Unknown or unusable client credentials (`invalid_client`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    #[response(
+        status = 413,
+        description = "Body too large (`payload_too_large`)",
+        content_type = "application/problem+json"
+    )]
+    PayloadTooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "Not form-encoded (`unsupported_media_type`)",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 500,
+        description = "Internal error (`internal`)",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}
+
 /// Errors of an unauthenticated operational endpoint.
 #[derive(IntoResponses)]
 pub enum OpsErrors {

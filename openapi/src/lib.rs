@@ -29,6 +29,17 @@ impl Modify for BearerKeys {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "client_credentials",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "OAuth 2.0 client credentials for `POST /v1/oauth/token`: an API key's id as the client id and its secret as the client secret.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -51,6 +62,7 @@ impl Modify for BearerKeys {
         (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
         (name = "students", description = "Pupils, their consents and talent portfolios, export and erasure, and the audit log of every access. Only the pupil's own school (and the platform) reaches a pupil."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
+        (name = "oauth", description = "OAuth 2.0 client credentials: trade an API key's id and secret for a short-lived bearer token that acts as the key."),
         (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )

@@ -2,6 +2,7 @@
 //! The secret is shown once at creation; only its SHA-256 digest and a short display
 //! prefix are stored, so a leaked database leaks no usable key.
 
+pub mod access;
 mod model;
 mod ports;
 mod service;

@@ -191,6 +191,46 @@ impl ApiKeyService {
             .ok_or_else(|| DomainError::Internal("the feed token could not be made".to_owned()))
     }
 
+    /// OAuth client credentials: the key `client_id` names, if `client_secret` is its
+    /// secret and it is a usable key of a tenant, buys an access token.
+    pub async fn issue_access_token(
+        &self,
+        client_id: ApiKeyId,
+        client_secret: &str,
+    ) -> DomainResult<Option<super::access::AccessToken>> {
+        let Some(key) = self
+            .keys
+            .find_by_digest(&digest_secret(client_secret))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let now = clock::now();
+        if key.id != client_id || key.tenant_id.is_none() || !key.is_usable_at(now) {
+            return Ok(None);
+        }
+        if key.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {
+            self.keys.touch(&key, now).await?;
+        }
+        Ok(super::access::issue(&key, now))
+    }
+
+    /// The actor an access token stands for, if it is genuine, unexpired, and the key
+    /// it acts for is usable now (a revoked key's tokens stop at once).
+    pub async fn authenticate_access_token(&self, token: &str) -> DomainResult<Option<Actor>> {
+        let Some((tenant, id)) = super::access::named_key(token) else {
+            return Ok(None);
+        };
+        let Some(key) = self.keys.get(tenant, id).await? else {
+            return Ok(None);
+        };
+        let now = clock::now();
+        if !key.is_usable_at(now) || super::access::verify(&key, token, now).is_none() {
+            return Ok(None);
+        }
+        Ok(Some(key.actor()))
+    }
+
     /// The actor a feed token stands for on `feed_path`, if it is genuine and its key
     /// is usable now.
     pub async fn authenticate_feed(

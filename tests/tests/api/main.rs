@@ -12,6 +12,7 @@ mod collections;
 mod contract;
 mod idempotency;
 mod isolation;
+mod oauth;
 mod programmes;
 mod rate_limits;
 mod schools;

@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod businesses;
 pub mod calendars;
 pub mod changes;
+pub mod oauth;
 pub mod programmes;
 pub mod schools;
 pub mod students;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     work_visit_sync::configure(cfg);
     calendars::configure(cfg);
     changes::configure(cfg);
+    oauth::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.
