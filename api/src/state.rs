@@ -10,6 +10,7 @@ use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
 use driehoek_domain::programmes::ProgrammeService;
+use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::students::StudentService;
 use driehoek_domain::tenants::{TenantRepository, TenantService};
@@ -34,6 +35,7 @@ pub struct AppState {
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
+    pub route_maps: RouteMapService,
     pub audit: AuditService,
     pub database: Database,
     pub redis: Option<RedisStore>,
@@ -122,6 +124,7 @@ impl AppState {
                 database.bookings(),
             ),
             audit: AuditService::new(database.audit()),
+            route_maps: RouteMapService::new(database.route_maps()),
             database,
             redis,
             admin_key_digest,

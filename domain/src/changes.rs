@@ -44,6 +44,7 @@ pub mod resource {
     pub const STUDENT: &str = "student";
     pub const CONSENT: &str = "consent";
     pub const PORTFOLIO_ENTRY: &str = "portfolio_entry";
+    pub const ROUTE_MAP: &str = "route_map";
 
     pub const ALL: &[&str] = &[
         TENANT,
@@ -60,6 +61,7 @@ pub mod resource {
         STUDENT,
         CONSENT,
         PORTFOLIO_ENTRY,
+        ROUTE_MAP,
     ];
 
     /// Resources holding pupils' data: their changes are for the pupil's school, never

@@ -73,3 +73,4 @@ id_type!(
 id_type!(ConsentId);
 id_type!(PortfolioEntryId);
 id_type!(AuditEventId);
+id_type!(RouteMapId);

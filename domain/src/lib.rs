@@ -20,6 +20,7 @@ pub mod error;
 pub mod ids;
 pub mod paging;
 pub mod programmes;
+pub mod route_maps;
 pub mod schools;
 pub mod students;
 pub mod tenants;

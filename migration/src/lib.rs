@@ -18,6 +18,7 @@ mod m20261123_000005_booking_feedback;
 mod m20261123_000006_deployment;
 mod m20261123_000007_pupils;
 mod m20261123_000008_change_audience;
+mod m20261123_000009_route_maps;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_deployment::Migration),
             Box::new(m20261123_000007_pupils::Migration),
             Box::new(m20261123_000008_change_audience::Migration),
+            Box::new(m20261123_000009_route_maps::Migration),
         ]
     }
 }

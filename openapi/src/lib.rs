@@ -61,6 +61,7 @@ impl Modify for BearerKeys {
         (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
         (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
         (name = "students", description = "Pupils, their consents and talent portfolios, export and erasure, and the audit log of every access. Only the pupil's own school (and the platform) reaches a pupil."),
+        (name = "route-maps", description = "Route maps: the city's education graph — programmes leading to programmes and occupations, with labour-market prospects — authored as a whole, read by everyone once published."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "oauth", description = "OAuth 2.0 client credentials: trade an API key's id and secret for a short-lived bearer token that acts as the key."),
         (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),

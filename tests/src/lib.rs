@@ -392,6 +392,39 @@ impl TestApp {
         .await
     }
 
+    /// A route map with `status` and a small graph (vmbo → mbo → an ICT occupation),
+    /// made by the platform administrator; returns its id.
+    pub async fn route_map(&self, tenant: &str, status: &str) -> String {
+        let map = self
+            .post(
+                &format!("/v1/tenants/{tenant}/route-maps"),
+                &self.admin(),
+                json!({"name": "Leerroutekaart", "audience": "pupils"}),
+            )
+            .await;
+        assert_eq!(map.status, StatusCode::CREATED, "{:?}", map.body);
+        let id = map.id();
+        let graph = self
+            .put(
+                &format!("/v1/tenants/{tenant}/route-maps/{id}/graph"),
+                &self.admin(),
+                small_graph(),
+            )
+            .await;
+        assert_eq!(graph.status, StatusCode::OK, "{:?}", graph.body);
+        if status != "draft" {
+            let published = self
+                .patch(
+                    &format!("/v1/tenants/{tenant}/route-maps/{id}"),
+                    &self.admin(),
+                    json!({"status": status}),
+                )
+                .await;
+            assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+        }
+        id
+    }
+
     /// Ids of every page of a collection, following `next_cursor`.
     pub async fn all_ids(&self, path: &str, key: &Key, limit: u32) -> Vec<String> {
         let mut ids = Vec::new();
@@ -415,6 +448,25 @@ impl TestApp {
     }
 }
 
+/// Three nodes and two edges: vmbo-tl → mbo 4 software developer → ICT occupation.
+pub fn small_graph() -> Value {
+    json!({
+        "nodes": [
+            {"code": "vmbo", "kind": "education", "name": {"en": "VMBO theoretical track", "nl": "vmbo-tl"},
+             "education_level": "nl_vmbo_tl"},
+            {"code": "mbo", "kind": "education", "name": {"en": "Software developer (mbo 4)"},
+             "education_level": "nl_mbo_4", "sector": "J",
+             "prospects": [{"indicator": "job_chances", "value": 5, "region": "Rijnmond", "year": 2026, "source": "SBB"}]},
+            {"code": "ict", "kind": "occupation", "name": {"en": "Software developer"}, "isco_code": "2512", "sector": "J",
+             "prospects": [{"indicator": "job_chances", "value": 4}]}
+        ],
+        "edges": [
+            {"from": "vmbo", "to": "mbo", "kind": "progression", "typical_years": 3},
+            {"from": "mbo", "to": "ict", "kind": "qualifies_for", "conditions": "mbo 4 diploma"}
+        ]
+    })
+}
+
 /// A full tenant with one of everything and a key per role, for role and isolation tests.
 pub struct World {
     pub tenant: String,
@@ -433,6 +485,8 @@ pub struct World {
     /// A pupil of `school` with `participation` consent, and one portfolio entry.
     pub student: String,
     pub entry: String,
+    /// A published route map whose graph leads from node `vmbo` to `mbo` to `ict`.
+    pub route_map: String,
     pub city: Key,
     pub school_key: Key,
     pub business_key: Key,
@@ -507,6 +561,7 @@ impl World {
             .await;
         assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
         let entry = entry.id();
+        let route_map = app.route_map(&tenant, "published").await;
         Self {
             tenant,
             school,
@@ -521,6 +576,7 @@ impl World {
             booking,
             student,
             entry,
+            route_map,
             city,
             school_key,
             business_key,
@@ -558,6 +614,7 @@ impl World {
                 "/v1/tenants/{t}/students/{}/portfolio/entries/{}",
                 self.student, self.entry
             ),
+            format!("/v1/tenants/{t}/route-maps/{}", self.route_map),
         ] {
             let reply = app.get(&path, &app.admin()).await;
             snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
 pub mod programmes;
+pub mod route_maps;
 pub mod schools;
 pub mod students;
 pub mod sync;
@@ -97,6 +98,10 @@ code_type!(ConsentStatusCode => driehoek_domain::students::ConsentStatus, "`gran
 code_type!(ConsentGiverCode => driehoek_domain::students::ConsentGiver, "Who decided: a `guardian`, or the `student` (only at or above the city's consent age).");
 code_type!(PortfolioEntryKindCode => driehoek_domain::vocabularies::PortfolioEntryKind, "Kind of portfolio entry (vocabulary `portfolio_entry_kinds`).");
 code_type!(EntryAuthorCode => driehoek_domain::students::EntryAuthor, "Who wrote a portfolio entry; `system` entries come from completed bookings.");
+code_type!(RouteMapAudienceCode => driehoek_domain::route_maps::RouteMapAudience, "Whom a route map is made for.");
+code_type!(RouteMapStatusCode => driehoek_domain::route_maps::RouteMapStatus, "`draft` → `published` → `archived`; only published maps are visible beyond the city.");
+code_type!(NodeKindCode => driehoek_domain::route_maps::NodeKind, "`education` (a programme) or `occupation`.");
+code_type!(RouteEdgeKindCode => driehoek_domain::vocabularies::RouteEdgeKind, "Route-map edge kind (vocabulary `route_edge_kinds`).");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
 
 /// A list in a response: one page of `data` and where to continue.

@@ -600,3 +600,58 @@ pub mod audit_events {
         Entity::find().filter(Column::TenantId.eq(tenant))
     }
 }
+
+pub mod route_maps {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "route_maps")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub name: String,
+        pub description: Option<String>,
+        pub audience: String,
+        pub status: String,
+        pub graph_version: i64,
+        pub node_count: i32,
+        pub edge_count: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::ROUTE_MAP);
+}
+
+/// A route map's whole graph, as one JSON document.
+pub mod route_map_graphs {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "route_map_graphs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub route_map_id: Uuid,
+        pub graph_version: i64,
+        pub document: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}

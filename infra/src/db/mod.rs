@@ -9,6 +9,7 @@ mod changes;
 pub mod entities;
 mod feedback;
 mod programmes;
+mod route_maps;
 mod schools;
 mod students;
 pub(crate) mod tenants;
@@ -42,6 +43,7 @@ pub use changes::SeaOrmChangeRepository;
 pub(crate) use changes::{NewChange, record_change};
 pub use feedback::SeaOrmFeedbackRepository;
 pub use programmes::SeaOrmProgrammeRepository;
+pub use route_maps::SeaOrmRouteMapRepository;
 pub use schools::SeaOrmSchoolRepository;
 pub use students::{
     SeaOrmAuditRepository, SeaOrmConsentRepository, SeaOrmPortfolioRepository,
@@ -233,6 +235,10 @@ impl Database {
 
     pub fn audit(&self) -> Arc<dyn driehoek_domain::audit::AuditRepository> {
         Arc::new(SeaOrmAuditRepository::new(self.conn.clone()))
+    }
+
+    pub fn route_maps(&self) -> Arc<dyn driehoek_domain::route_maps::RouteMapRepository> {
+        Arc::new(SeaOrmRouteMapRepository::new(self.conn.clone()))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

@@ -22,6 +22,9 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
             json!({"name": "pwned"})
         });
     }
+    if *method == Method::PUT && path.ends_with("/graph") {
+        return Some(driehoek_tests::small_graph());
+    }
     if *method != Method::POST {
         return None;
     }
@@ -54,6 +57,8 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
         json!({"competence": "motives", "kind": "goal", "title": "pwned", "body": "pwned", "author_role": "student"})
     } else if path.ends_with("/transfer") {
         json!({"to_school_id": victim.other_school})
+    } else if path.ends_with("/route-maps") {
+        json!({"name": "pwned", "audience": "pupils"})
     } else if path.ends_with("/api-keys") {
         json!({"name": "pwned", "role": "city_admin"})
     } else {
@@ -76,6 +81,8 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{feedback_id}", &ids.booking)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)
+        .replace("{route_map_id}", &ids.route_map)
+        .replace("{code}", "mbo")
         .replace("{external_id}", "HR-2027-001")
 }
 
@@ -165,6 +172,7 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
             &victim.booking,
             &victim.student,
             &victim.entry,
+            &victim.route_map,
             &victim_key_id,
         ] {
             assert!(!text.contains(id.as_str()), "{method} {path} leaked {id}");

@@ -15,6 +15,7 @@ mod isolation;
 mod oauth;
 mod programmes;
 mod rate_limits;
+mod route_maps;
 mod schools;
 mod students;
 mod sync;

@@ -7,6 +7,7 @@ pub mod calendars;
 pub mod changes;
 pub mod oauth;
 pub mod programmes;
+pub mod route_maps;
 pub mod schools;
 pub mod students;
 pub mod tenants;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     students::configure(cfg);
     businesses::configure(cfg);
     programmes::configure(cfg);
+    route_maps::configure(cfg);
     vocabularies::configure(cfg);
     work_visits::configure(cfg);
     work_visit_sync::configure(cfg);

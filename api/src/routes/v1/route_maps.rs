@@ -1,0 +1,332 @@
+//! `/v1/tenants/{tenant}/route-maps`: the city's route maps, each an education graph
+//! authored and replaced as a whole, read by everyone in the tenant once published.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use driehoek_domain::ValidationErrors;
+use driehoek_domain::ids::RouteMapId;
+use driehoek_domain::route_maps::{Graph, MAX_LISTED_PROBLEMS, NodeCode, RouteMapFilter};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::code_filter;
+use crate::error::ApiError;
+use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request, parse_value};
+use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
+use crate::responses::{created, list, no_content, resource};
+use crate::state::AppState;
+use crate::wire::ListOf;
+use crate::wire::route_maps::{
+    EdgeDto, GraphIn, GraphOut, NextStepsOut, NodeDto, RouteMapIn, RouteMapOut, RouteMapPatch,
+    StepOut,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_route_maps)
+        .service(create_route_map)
+        .service(get_route_map)
+        .service(update_route_map)
+        .service(delete_route_map)
+        .service(put_graph)
+        .service(get_graph)
+        .service(next_steps);
+}
+
+/// The body limit of a whole-graph import (20 000 nodes and 100 000 edges).
+pub const GRAPH_BODY_BYTES: usize = 48 * 1024 * 1024;
+
+type MapPath = web::Path<(String, Uuid)>;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RouteMapQuery {
+    /// `pupils`, `parents`, `newcomers` or `special_needs`.
+    audience: Option<String>,
+    /// `draft`, `published` or `archived` (beyond the city, only published maps exist).
+    status: Option<String>,
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List route maps
+///
+/// Everyone in the tenant reads published maps; drafts and archived maps are the
+/// city's.
+#[utoipa::path(
+    operation_id = "route_maps.list", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), RouteMapQuery),
+    responses((status = 200, description = "One page of route maps", body = ListOf<RouteMapOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/route-maps")]
+pub async fn list_route_maps(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    query: web::Query<RouteMapQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = RouteMapFilter {
+        audience: code_filter("audience", query.audience.as_deref())?,
+        status: code_filter("status", query.status.as_deref())?,
+    };
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let maps = state
+        .route_maps
+        .list(&ctx.actor, ctx.tenant.id, filter, page)
+        .await?;
+    Ok(list(&req, maps, RouteMapOut::from))
+}
+
+/// Create a route map
+///
+/// City administrators. The graph follows with `PUT …/graph`.
+#[utoipa::path(
+    operation_id = "route_maps.create", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug")),
+    request_body = RouteMapIn,
+    responses((status = 201, description = "Created", body = RouteMapOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/tenants/{tenant}/route-maps")]
+pub async fn create_route_map(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    body: JsonBody<RouteMapIn>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.actor.require_admin()?;
+    let map = state
+        .route_maps
+        .create(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
+        .await?;
+    Ok(created(
+        format!("{}/{}", req.path(), map.id),
+        map.version,
+        RouteMapOut::from(map),
+    ))
+}
+
+/// Read a route map
+#[utoipa::path(
+    operation_id = "route_maps.get", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id")),
+    responses((status = 200, description = "The route map", body = RouteMapOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/route-maps/{route_map_id}")]
+pub async fn get_route_map(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+) -> Result<HttpResponse, ApiError> {
+    let map = state
+        .route_maps
+        .get(&ctx.actor, ctx.tenant.id, RouteMapId::from_uuid(path.1))
+        .await?;
+    Ok(resource(&req, map.version, RouteMapOut::from(map)))
+}
+
+/// Update a route map
+///
+/// JSON merge patch, by city administrators. Publishing makes the map everyone's; a
+/// published map never returns to draft (409 `state_conflict`): archive it.
+#[utoipa::path(
+    operation_id = "route_maps.update", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    request_body(content = RouteMapPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Updated", body = RouteMapOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[patch("/tenants/{tenant}/route-maps/{route_map_id}")]
+pub async fn update_route_map(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+    if_match: IfMatch,
+    body: JsonBody<RouteMapPatch>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.actor.require_admin()?;
+    let changes = body.into_inner()?.try_into()?;
+    let map = state
+        .route_maps
+        .update(
+            &ctx.actor,
+            ctx.tenant.id,
+            RouteMapId::from_uuid(path.1),
+            changes,
+            if_match.0,
+        )
+        .await?;
+    Ok(resource(&req, map.version, RouteMapOut::from(map)))
+}
+
+/// Delete a draft route map
+///
+/// City administrators; only drafts (409 `state_conflict` otherwise: archive instead).
+#[utoipa::path(
+    operation_id = "route_maps.delete", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    responses((status = 204, description = "Deleted"), DeleteErrors),
+    security(("api_key" = []))
+)]
+#[delete("/tenants/{tenant}/route-maps/{route_map_id}")]
+pub async fn delete_route_map(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    ctx.actor.require_admin()?;
+    state
+        .route_maps
+        .delete(
+            &ctx.actor,
+            ctx.tenant.id,
+            RouteMapId::from_uuid(path.1),
+            if_match.0,
+        )
+        .await?;
+    Ok(no_content())
+}
+
+/// Parses every item of a list, collecting the problems of all of them under their
+/// own pointers (up to the first hundred).
+fn parse_items<D: DeserializeOwned, T>(
+    name: &str,
+    values: Vec<serde_json::Value>,
+    convert: impl Fn(&D, &mut ValidationErrors) -> Option<T>,
+    problems: &mut Vec<ApiError>,
+) -> Vec<T> {
+    let mut items = Vec::with_capacity(values.len());
+    for (i, value) in values.into_iter().enumerate() {
+        let prefix = format!("/{name}/{i}");
+        match parse_value::<D>(value) {
+            Ok(dto) => {
+                let mut errors = ValidationErrors::new();
+                match convert(&dto, &mut errors) {
+                    Some(item) if errors.is_empty() => items.push(item),
+                    _ => problems.push(ApiError::validation(errors).within(&prefix)),
+                }
+            }
+            Err(error) => problems.push(error.within(&prefix)),
+        }
+        if problems.len() >= MAX_LISTED_PROBLEMS {
+            break;
+        }
+    }
+    items
+}
+
+/// Replace a route map's whole graph
+///
+/// City administrators. The document replaces every node and edge at once (up to 20 000
+/// nodes and 100 000 edges, body up to 48 MiB), after it is checked item by item and as
+/// a whole: codes unique, every edge joining two nodes of the map, no edge twice,
+/// `qualifies_for` only from a programme to an occupation, `progression` and
+/// `combined_route` only between programmes. Any problem refuses the whole document
+/// (422, each problem pointed at, the first hundred listed) and changes nothing.
+#[utoipa::path(
+    operation_id = "route_maps.graph.put", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    request_body = GraphIn,
+    responses((status = 200, description = "Replaced; the map at its new version and graph version", body = RouteMapOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[put("/tenants/{tenant}/route-maps/{route_map_id}/graph")]
+pub async fn put_graph(
+    req: HttpRequest,
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+    if_match: IfMatch,
+    body: JsonBody<GraphIn, GRAPH_BODY_BYTES>,
+) -> Result<HttpResponse, ApiError> {
+    let id = RouteMapId::from_uuid(path.1);
+    ctx.actor.require_admin()?;
+    let input = body.into_inner()?;
+    let mut problems = Vec::new();
+    let nodes = parse_items("nodes", input.nodes, NodeDto::parse, &mut problems);
+    let edges = parse_items("edges", input.edges, EdgeDto::parse, &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::merged(problems));
+    }
+    let graph = Graph::new(nodes, edges)?;
+    let map = state
+        .route_maps
+        .replace_graph(&ctx.actor, ctx.tenant.id, id, graph, if_match.0)
+        .await?;
+    Ok(resource(&req, map.version, RouteMapOut::from(map)))
+}
+
+/// Read a route map's whole graph
+#[utoipa::path(
+    operation_id = "route_maps.graph.get", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id")),
+    responses((status = 200, description = "Every node and edge", body = GraphOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/route-maps/{route_map_id}/graph")]
+pub async fn get_graph(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+) -> Result<HttpResponse, ApiError> {
+    let (map, graph) = state
+        .route_maps
+        .graph(&ctx.actor, ctx.tenant.id, RouteMapId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok().json(GraphOut {
+        route_map_id: map.id.as_uuid(),
+        graph_version: map.graph_version,
+        nodes: graph.nodes().iter().map(NodeDto::from).collect(),
+        edges: graph.edges().iter().map(EdgeDto::from).collect(),
+    }))
+}
+
+/// Read a node's direct next steps
+///
+/// The edges leaving the node, each with the node it leads to and that node's
+/// prospects.
+#[utoipa::path(
+    operation_id = "route_maps.nodes.next", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"),
+           ("code" = String, Path, description = "The node's code")),
+    responses((status = 200, description = "The node and its next steps", body = NextStepsOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/route-maps/{route_map_id}/nodes/{code}/next")]
+pub async fn next_steps(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let code = NodeCode::parse(&path.2).map_err(|_| ApiError::not_found("node"))?;
+    let (node, next) = state
+        .route_maps
+        .next_steps(
+            &ctx.actor,
+            ctx.tenant.id,
+            RouteMapId::from_uuid(path.1),
+            &code,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(NextStepsOut {
+        node: NodeDto::from(&node),
+        next: next
+            .iter()
+            .map(|(edge, node)| StepOut {
+                edge: EdgeDto::from(edge),
+                node: NodeDto::from(node),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,230 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::{
+    Edge, Graph, NewRouteMap, Node, NodeCode, RouteMap, RouteMapChanges, RouteMapFilter,
+    RouteMapRepository, RouteMapStatus,
+};
+use crate::auth::Actor;
+use crate::clock;
+use crate::error::{ConflictKind, DomainError, DomainResult};
+use crate::ids::{RouteMapId, TenantId};
+use crate::paging::{Page, PageRequest};
+use crate::versioning::check_if_match;
+
+/// Graphs already read, per map and graph version: a map's graph changes only by a
+/// whole import, which bumps its graph version, so an entry is never stale.
+type GraphCache = Mutex<HashMap<(TenantId, RouteMapId), (i64, Arc<Graph>)>>;
+
+#[derive(Clone)]
+pub struct RouteMapService {
+    repo: Arc<dyn RouteMapRepository>,
+    graphs: Arc<GraphCache>,
+}
+
+impl RouteMapService {
+    pub fn new(repo: Arc<dyn RouteMapRepository>) -> Self {
+        Self {
+            repo,
+            graphs: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewRouteMap,
+    ) -> DomainResult<RouteMap> {
+        actor.require_admin()?;
+        let now = clock::now();
+        let map = RouteMap {
+            id: RouteMapId::new(),
+            tenant_id: tenant,
+            name: new.name,
+            description: new.description,
+            audience: new.audience,
+            status: new.status.unwrap_or(RouteMapStatus::Draft),
+            graph_version: 0,
+            node_count: 0,
+            edge_count: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        self.repo.insert(&map).await?;
+        Ok(map)
+    }
+
+    /// Everyone in the tenant reads published maps; drafts and archived maps are the
+    /// city's.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        mut filter: RouteMapFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<RouteMap>> {
+        if !actor.is_admin() {
+            if filter
+                .status
+                .is_some_and(|s| s != RouteMapStatus::Published)
+            {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_after: None,
+                });
+            }
+            filter.status = Some(RouteMapStatus::Published);
+        }
+        let rows = self.repo.list(tenant, &filter, &page).await?;
+        Ok(Page::from_fetched(rows, &page, |m| m.id.as_uuid()))
+    }
+
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+    ) -> DomainResult<RouteMap> {
+        self.repo
+            .get(tenant, id)
+            .await?
+            .filter(|m| actor.is_admin() || m.status == RouteMapStatus::Published)
+            .ok_or(DomainError::NotFound("route map"))
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+        changes: RouteMapChanges,
+        if_match: Option<i64>,
+    ) -> DomainResult<RouteMap> {
+        let mut map = self.get(actor, tenant, id).await?;
+        actor.require_admin()?;
+        check_if_match(map.version, if_match)?;
+        if changes.status == Some(RouteMapStatus::Draft) && map.status != RouteMapStatus::Draft {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                "a published map never returns to draft; publish a new map instead",
+            ));
+        }
+        let expected = map.version;
+        changes.apply(&mut map);
+        map.version += 1;
+        map.updated_at = clock::now();
+        if self.repo.update(&map, expected).await? {
+            Ok(map)
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            })
+        }
+    }
+
+    /// Only drafts are deleted; a published map is archived instead (pupils' plans
+    /// may follow it).
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+        if_match: Option<i64>,
+    ) -> DomainResult<()> {
+        let map = self.get(actor, tenant, id).await?;
+        actor.require_admin()?;
+        check_if_match(map.version, if_match)?;
+        if map.status != RouteMapStatus::Draft {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                "only a draft map is deleted; archive a published one",
+            ));
+        }
+        if self.repo.delete(&map).await? {
+            Ok(())
+        } else {
+            Err(DomainError::VersionMismatch {
+                current: map.version + 1,
+            })
+        }
+    }
+
+    /// Replaces the whole graph atomically: a graph with any problem changes nothing.
+    pub async fn replace_graph(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+        graph: Graph,
+        if_match: Option<i64>,
+    ) -> DomainResult<RouteMap> {
+        let mut map = self.get(actor, tenant, id).await?;
+        actor.require_admin()?;
+        check_if_match(map.version, if_match)?;
+        let expected = map.version;
+        map.version += 1;
+        map.graph_version += 1;
+        map.node_count = u32::try_from(graph.nodes().len()).unwrap_or(u32::MAX);
+        map.edge_count = u32::try_from(graph.edges().len()).unwrap_or(u32::MAX);
+        map.updated_at = clock::now();
+        if !self.repo.replace_graph(&map, expected, &graph).await? {
+            return Err(DomainError::VersionMismatch {
+                current: expected + 1,
+            });
+        }
+        self.remember(&map, Arc::new(graph));
+        Ok(map)
+    }
+
+    fn remember(&self, map: &RouteMap, graph: Arc<Graph>) {
+        if let Ok(mut cache) = self.graphs.lock() {
+            cache.insert((map.tenant_id, map.id), (map.graph_version, graph));
+        }
+    }
+
+    /// The map's graph, from memory when this version was read before.
+    pub async fn graph(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+    ) -> DomainResult<(RouteMap, Arc<Graph>)> {
+        let map = self.get(actor, tenant, id).await?;
+        let cached = self.graphs.lock().ok().and_then(|cache| {
+            cache
+                .get(&(tenant, id))
+                .filter(|(version, _)| *version == map.graph_version)
+                .map(|(_, graph)| graph.clone())
+        });
+        if let Some(graph) = cached {
+            return Ok((map, graph));
+        }
+        let graph = Arc::new(self.repo.graph(tenant, id).await?);
+        self.remember(&map, graph.clone());
+        Ok((map, graph))
+    }
+
+    /// The direct next steps from a node, with the node each leads to.
+    pub async fn next_steps(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RouteMapId,
+        code: &NodeCode,
+    ) -> DomainResult<(Node, Vec<(Edge, Node)>)> {
+        let (_, graph) = self.graph(actor, tenant, id).await?;
+        let node = graph
+            .node(code)
+            .cloned()
+            .ok_or(DomainError::NotFound("node"))?;
+        let next = graph
+            .next(code)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(e, n)| (e.clone(), n.clone()))
+            .collect();
+        Ok((node, next))
+    }
+}

@@ -1,0 +1,308 @@
+//! Route maps: the city authors them as whole graphs; everyone reads published ones.
+
+use driehoek_tests::{TestApp, World, small_graph};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_city_authors_route_maps_and_everyone_reads_published_ones() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let maps = "/v1/tenants/rotterdam/route-maps";
+    let body = json!({"name": "Leerroutekaart nieuwkomers", "description": "Voor ISK-leerlingen", "audience": "newcomers"});
+    for key in [&w.school_key, &w.business_key, &w.integrator] {
+        let refused = app.post(maps, key, body.clone()).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    let bad = app
+        .post(maps, &w.city, json!({"name": "", "audience": "tourists"}))
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    let before = app.all_ids(maps, &w.city, 200).await;
+    assert_eq!(
+        before,
+        std::slice::from_ref(&w.route_map),
+        "nothing written"
+    );
+
+    let draft = app.post(maps, &w.city, body).await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{:?}", draft.body);
+    assert_eq!(draft.body["status"], "draft");
+    assert_eq!(draft.body["graph_version"], 0);
+    let path = format!("{maps}/{}", draft.id());
+    // A draft is the city's.
+    for key in [&w.school_key, &w.business_key, &w.integrator] {
+        assert_eq!(app.get(&path, key).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.all_ids(maps, key, 200).await,
+            std::slice::from_ref(&w.route_map)
+        );
+        assert_eq!(
+            app.get(&format!("{maps}?status=draft"), key).await.body["data"],
+            json!([])
+        );
+        assert_eq!(
+            app.get(&format!("{path}/graph"), key).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        app.all_ids(&format!("{maps}?status=draft"), &w.city, 200)
+            .await,
+        [draft.id()]
+    );
+    assert_eq!(
+        app.all_ids(&format!("{maps}?audience=newcomers"), &w.city, 200)
+            .await,
+        [draft.id()]
+    );
+    assert_eq!(
+        app.get(&format!("{maps}?audience=tourists"), &w.city)
+            .await
+            .code(),
+        "invalid_query"
+    );
+
+    // Publishing makes it everyone's; it never returns to draft, and is archived, not deleted.
+    // Other roles are refused before any lookup: a 403 tells nothing of the draft.
+    assert_eq!(
+        app.patch(&path, &w.school_key, json!({"status": "published"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let published = app
+        .patch(&path, &w.city, json!({"status": "published"}))
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+    assert_eq!(
+        app.get(&path, &w.integrator).await.body["name"],
+        "Leerroutekaart nieuwkomers"
+    );
+    assert_eq!(
+        app.patch(&path, &w.school_key, json!({"name": "x"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.patch(&path, &w.city, json!({"status": "draft"}))
+            .await
+            .code(),
+        "state_conflict"
+    );
+    assert_eq!(app.delete(&path, &w.city).await.code(), "state_conflict");
+    let archived = app
+        .patch(&path, &w.city, json!({"status": "archived"}))
+        .await;
+    assert_eq!(archived.body["status"], "archived");
+    assert_eq!(
+        app.get(&path, &w.integrator).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A draft is deleted, with its graph.
+    let scratch = app.route_map("rotterdam", "draft").await;
+    assert_eq!(
+        app.delete(&format!("{maps}/{scratch}"), &w.school_key)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&format!("{maps}/{scratch}"), &w.city)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("{maps}/{scratch}"), &w.city).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_whole_graph_round_trips_and_a_bad_one_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let path = format!("/v1/tenants/rotterdam/route-maps/{}", w.route_map);
+    let graph = app.get(&format!("{path}/graph"), &w.integrator).await;
+    assert_eq!(graph.status, StatusCode::OK, "{:?}", graph.body);
+    assert_eq!(graph.body["graph_version"], 1);
+    let sent = small_graph();
+    assert_eq!(graph.body["nodes"][1]["prospects"][0]["value"], 5);
+    assert_eq!(
+        graph.body["nodes"][1]["name"],
+        json!({"en": "Software developer (mbo 4)", "nl": null})
+    );
+    assert_eq!(graph.body["edges"][0]["typical_years"], 3.0);
+    assert_eq!(graph.body["edges"][1]["conditions"], "mbo 4 diploma");
+    assert_eq!(
+        graph.body["nodes"].as_array().unwrap().len(),
+        sent["nodes"].as_array().unwrap().len()
+    );
+    let map = app.get(&path, &w.city).await;
+    assert_eq!(
+        (
+            map.body["node_count"].clone(),
+            map.body["edge_count"].clone()
+        ),
+        (json!(3), json!(2))
+    );
+    let version = map.body["version"].as_i64().unwrap();
+
+    // Every problem of a bad graph, pointed at; nothing changes.
+    let mut bad = sent.clone();
+    bad["nodes"].as_array_mut().unwrap().extend([
+        json!({"code": "mbo", "kind": "education", "name": {"en": "Twice"}, "education_level": "nl_mbo_4"}),
+        json!({"code": "nurse", "kind": "occupation", "name": {"en": "Nurse"}}),
+        json!({"code": "bad code!", "kind": "education", "name": {"en": "X"}, "education_level": "nl_mbo_2",
+               "prospects": [{"indicator": "job_chances", "value": 9}]}),
+    ]);
+    bad["edges"].as_array_mut().unwrap().extend([
+        json!({"from": "mbo", "to": "ghost", "kind": "progression"}),
+        json!({"from": "ict", "to": "mbo", "kind": "qualifies_for"}),
+        json!({"from": "vmbo", "to": "mbo", "kind": "progression"}),
+        json!({"from": "vmbo", "to": "mbo", "kind": "switch", "typical_years": 12}),
+    ]);
+    let refused = app.put(&format!("{path}/graph"), &w.city, bad).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    let pointers: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_object().unwrap()["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/nodes/5/code",
+            "/nodes/5/prospects/0/value",
+            "/edges/5/typical_years"
+        ],
+        "item problems first"
+    );
+    // With the items sound, the graph as a whole is judged.
+    let mut whole = sent.clone();
+    whole["nodes"].as_array_mut().unwrap().extend([
+        json!({"code": "mbo", "kind": "education", "name": {"en": "Twice"}, "education_level": "nl_mbo_4"}),
+        json!({"code": "nurse", "kind": "occupation", "name": {"en": "Nurse"}}),
+    ]);
+    whole["edges"].as_array_mut().unwrap().extend([
+        json!({"from": "mbo", "to": "ghost", "kind": "progression"}),
+        json!({"from": "ict", "to": "mbo", "kind": "qualifies_for"}),
+        json!({"from": "vmbo", "to": "mbo", "kind": "progression"}),
+    ]);
+    let refused = app.put(&format!("{path}/graph"), &w.city, whole).await;
+    assert_eq!(refused.code(), "validation_failed");
+    let pointers: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/nodes/3/code",
+            "/nodes/4/isco_code",
+            "/edges/2/to",
+            "/edges/3/kind",
+            "/edges/4"
+        ]
+    );
+    let after = app.get(&path, &w.city).await;
+    assert_eq!(after.body["version"], version);
+    assert_eq!(after.body["graph_version"], 1);
+    assert_eq!(
+        app.get(&format!("{path}/graph"), &w.city).await.body["nodes"],
+        graph.body["nodes"]
+    );
+
+    // Only the city replaces a graph, at the version it read.
+    assert_eq!(
+        app.put(&format!("{path}/graph"), &w.school_key, sent.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let stale = app
+        .send(
+            Method::PUT,
+            &format!("{path}/graph"),
+            Some(&w.city),
+            Some(sent.clone()),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(stale.code(), "version_mismatch");
+    let replaced = app
+        .send(
+            Method::PUT,
+            &format!("{path}/graph"),
+            Some(&w.city),
+            Some(json!({"nodes": [sent["nodes"][0].clone()], "edges": []})),
+            &[("if-match", &format!("\"{version}\""))],
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
+    assert_eq!(replaced.body["graph_version"], 2);
+    assert_eq!(replaced.body["node_count"], 1);
+    let now = app.get(&format!("{path}/graph"), &w.integrator).await;
+    assert_eq!(now.body["edges"], json!([]));
+    assert_eq!(now.body["graph_version"], 2);
+}
+
+#[tokio::test]
+async fn next_steps_come_with_their_prospects() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let nodes = format!("/v1/tenants/rotterdam/route-maps/{}/nodes", w.route_map);
+    let next = app.get(&format!("{nodes}/vmbo/next"), &w.school_key).await;
+    assert_eq!(next.status, StatusCode::OK, "{:?}", next.body);
+    assert_eq!(next.body["node"]["code"], "vmbo");
+    let steps = next.body["next"].as_array().unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0]["edge"]["kind"], "progression");
+    assert_eq!(steps[0]["node"]["code"], "mbo");
+    assert_eq!(steps[0]["node"]["prospects"][0]["value"], 5);
+    let last: Value = app
+        .get(&format!("{nodes}/ict/next"), &w.integrator)
+        .await
+        .body;
+    assert_eq!(last["next"], json!([]));
+    assert_eq!(
+        app.get(&format!("{nodes}/nowhere/next"), &w.integrator)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{nodes}/bad%20code/next"), &w.integrator)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let draft = app.route_map("rotterdam", "draft").await;
+    let hidden = app
+        .get(
+            &format!("/v1/tenants/rotterdam/route-maps/{draft}/nodes/vmbo/next"),
+            &w.school_key,
+        )
+        .await;
+    assert_eq!(
+        hidden.status,
+        StatusCode::NOT_FOUND,
+        "a draft is the city's"
+    );
+}
