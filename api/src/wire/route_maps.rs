@@ -317,6 +317,42 @@ pub struct GraphOut {
     pub edges: Vec<EdgeDto>,
 }
 
+/// One route: its nodes from the start to the target and the edges between them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RouteOut {
+    pub steps: usize,
+    /// Sum of the steps' typical years (steps without one count 0).
+    #[schema(example = 7.0)]
+    pub total_years: f64,
+    /// The lowest prospect of the nodes after the start; `null` when one is unknown.
+    pub weakest_prospect: Option<u8>,
+    pub nodes: Vec<NodeDto>,
+    pub edges: Vec<EdgeDto>,
+}
+
+impl From<&driehoek_domain::route_maps::Route<'_>> for RouteOut {
+    fn from(r: &driehoek_domain::route_maps::Route<'_>) -> Self {
+        Self {
+            steps: r.edges.len(),
+            total_years: f64::from(r.total_tenths) / 10.0,
+            weakest_prospect: r.weakest_prospect,
+            nodes: r.nodes.iter().map(|n| NodeDto::from(*n)).collect(),
+            edges: r.edges.iter().map(|e| EdgeDto::from(*e)).collect(),
+        }
+    }
+}
+
+/// The ranked routes a search found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutesOut {
+    pub route_map_id: Uuid,
+    pub graph_version: i64,
+    /// Best first: by weakest prospect, then fewer steps, then fewer years.
+    pub routes: Vec<RouteOut>,
+    /// `false` when the search stopped at its work limit: more routes may exist.
+    pub complete: bool,
+}
+
 /// One next step: the edge and the node it leads to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepOut {

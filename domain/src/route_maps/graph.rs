@@ -126,11 +126,14 @@ pub struct Edge {
 /// nodes, codes are unique, and edge kinds fit the nodes they join.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Graph {
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
-    index: HashMap<NodeCode, usize>,
-    /// Per node, the edges leaving it (indices into `edges`).
-    outgoing: Vec<Vec<usize>>,
+    pub(super) nodes: Vec<Node>,
+    pub(super) edges: Vec<Edge>,
+    pub(super) index: HashMap<NodeCode, usize>,
+    /// Per node, the edges leaving it and those arriving (indices into `edges`).
+    pub(super) outgoing: Vec<Vec<usize>>,
+    pub(super) incoming: Vec<Vec<usize>>,
+    /// Per edge, the indices of the nodes it joins: walking never hashes a code.
+    pub(super) ends: Vec<(usize, usize)>,
 }
 
 /// Why an edge of `kind` may not join nodes of these kinds.
@@ -205,6 +208,8 @@ impl Graph {
             }
         }
         let mut outgoing = vec![Vec::new(); nodes.len()];
+        let mut incoming = vec![Vec::new(); nodes.len()];
+        let mut ends = Vec::with_capacity(edges.len());
         let mut seen = HashSet::with_capacity(edges.len());
         for (j, edge) in edges.iter().enumerate() {
             let from = index.get(&edge.from).copied();
@@ -243,6 +248,8 @@ impl Graph {
                 continue;
             }
             outgoing[from].push(j);
+            incoming[to].push(j);
+            ends.push((from, to));
         }
         if problems.total > 0 {
             let unlisted = problems.total - problems.listed.len();
@@ -258,6 +265,8 @@ impl Graph {
             edges,
             index,
             outgoing,
+            incoming,
+            ends,
         })
     }
 
@@ -280,10 +289,7 @@ impl Graph {
         Some(
             self.outgoing[i]
                 .iter()
-                .map(|&j| {
-                    let edge = &self.edges[j];
-                    (edge, &self.nodes[self.index[&edge.to]])
-                })
+                .map(|&j| (&self.edges[j], &self.nodes[self.ends[j].1]))
                 .collect(),
         )
     }

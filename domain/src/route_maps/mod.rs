@@ -6,9 +6,11 @@
 mod graph;
 mod model;
 mod ports;
+mod search;
 mod service;
 
 pub use graph::*;
 pub use model::*;
 pub use ports::*;
+pub use search::*;
 pub use service::*;

@@ -306,3 +306,84 @@ async fn next_steps_come_with_their_prospects() {
         "a draft is the city's"
     );
 }
+
+#[tokio::test]
+async fn a_route_search_answers_ranked_routes_over_http() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let routes = format!("/v1/tenants/rotterdam/route-maps/{}/routes", w.route_map);
+    for query in ["from=vmbo&to=ict", "from=vmbo&to_occupation=2512"] {
+        let found = app.get(&format!("{routes}?{query}"), &w.integrator).await;
+        assert_eq!(found.status, StatusCode::OK, "{query}: {:?}", found.body);
+        assert_eq!(found.body["complete"], true);
+        let all = found.body["routes"].as_array().unwrap();
+        assert_eq!(all.len(), 1, "{query}");
+        let route = &all[0];
+        assert_eq!(route["steps"], 2);
+        assert_eq!(route["total_years"], 3.0);
+        assert_eq!(route["weakest_prospect"], 4);
+        let codes: Vec<&str> = route["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["vmbo", "mbo", "ict"]);
+        assert_eq!(route["edges"][1]["kind"], "qualifies_for");
+    }
+    for query in [
+        "from=vmbo&to=ict&min_prospect=5",
+        "from=vmbo&to=ict&max_steps=1",
+        "from=ict&to=vmbo",
+    ] {
+        let none = app.get(&format!("{routes}?{query}"), &w.school_key).await;
+        assert_eq!(none.status, StatusCode::OK, "{query}");
+        assert_eq!(none.body["routes"], json!([]), "{query}");
+    }
+    for query in [
+        "to=ict",
+        "from=vmbo",
+        "from=vmbo&to=ict&to_occupation=2512",
+        "from=vmbo&to_occupation=25",
+        "from=vmbo&to=ict&max_steps=0",
+        "from=vmbo&to=ict&max_steps=13",
+        "from=vmbo&to=ict&min_prospect=6",
+        "from=vmbo&to=ict&limit=21",
+        "from=bad%20code&to=ict",
+    ] {
+        let bad = app.get(&format!("{routes}?{query}"), &w.school_key).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {:?}",
+            bad.body
+        );
+    }
+    for query in [
+        "from=nowhere&to=ict",
+        "from=vmbo&to=nowhere",
+        "from=vmbo&to_occupation=1111",
+    ] {
+        let missing = app.get(&format!("{routes}?{query}"), &w.school_key).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{query}");
+    }
+    let draft = app.route_map("rotterdam", "draft").await;
+    let hidden = app
+        .get(
+            &format!("/v1/tenants/rotterdam/route-maps/{draft}/routes?from=vmbo&to=ict"),
+            &w.business_key,
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let city = app
+        .get(
+            &format!("/v1/tenants/rotterdam/route-maps/{draft}/routes?from=vmbo&to=ict"),
+            &w.city,
+        )
+        .await;
+    assert_eq!(
+        city.body["routes"].as_array().unwrap().len(),
+        1,
+        "the city tries its drafts"
+    );
+}

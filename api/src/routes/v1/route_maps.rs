@@ -4,7 +4,11 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::RouteMapId;
-use driehoek_domain::route_maps::{Graph, MAX_LISTED_PROBLEMS, NodeCode, RouteMapFilter};
+use driehoek_domain::route_maps::{
+    DEFAULT_ROUTES, DEFAULT_STEPS, Graph, MAX_LISTED_PROBLEMS, MAX_ROUTES, MAX_STEPS, NodeCode,
+    RouteMapFilter, RouteQuery, SearchError, Target,
+};
+use driehoek_domain::values::IscoCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
@@ -20,7 +24,7 @@ use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::route_maps::{
     EdgeDto, GraphIn, GraphOut, NextStepsOut, NodeDto, RouteMapIn, RouteMapOut, RouteMapPatch,
-    StepOut,
+    RouteOut, RoutesOut, StepOut,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,7 +35,102 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_route_map)
         .service(put_graph)
         .service(get_graph)
-        .service(next_steps);
+        .service(next_steps)
+        .service(search_routes);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RouteSearchQuery {
+    /// The node the pupil starts from (its code). Required.
+    from: Option<String>,
+    /// The node to reach (its code); or give `to_occupation`.
+    to: Option<String>,
+    /// Reach any occupation with this ISCO-08 code.
+    to_occupation: Option<String>,
+    /// At most this many steps, 1-12 (default 6).
+    max_steps: Option<u8>,
+    /// Every node on the way has a prospect of at least this, 1-5.
+    min_prospect: Option<u8>,
+    /// At most this many routes, 1-20 (default 5).
+    limit: Option<u8>,
+}
+
+/// Search routes
+///
+/// Ranked routes from a node to another node or to an occupation (ISCO code): each
+/// with its nodes and edges, total typical years and the weakest prospect on the way.
+/// Best first — by weakest prospect, then fewer steps, then fewer years. Served from an
+/// in-memory graph of the map's current graph version; never a query per step.
+#[utoipa::path(
+    operation_id = "route_maps.routes", tag = "route-maps",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"), RouteSearchQuery),
+    responses((status = 200, description = "The routes, best first", body = RoutesOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/route-maps/{route_map_id}/routes")]
+pub async fn search_routes(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: MapPath,
+    query: web::Query<RouteSearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    // The map first: whether it exists for the caller wins over the query's problems.
+    let (map, graph) = state
+        .route_maps
+        .graph(&ctx.actor, ctx.tenant.id, RouteMapId::from_uuid(path.1))
+        .await?;
+    let code = |name: &str, raw: &str| {
+        NodeCode::parse(raw).map_err(|e| ApiError::invalid_query(format!("{name}: {e}")))
+    };
+    let to = match (&query.to, &query.to_occupation) {
+        (Some(to), None) => Target::Node(code("to", to)?),
+        (None, Some(isco)) => Target::Occupation(
+            IscoCode::parse(isco)
+                .map_err(|e| ApiError::invalid_query(format!("to_occupation: {e}")))?,
+        ),
+        _ => {
+            return Err(ApiError::invalid_query(
+                "give either to (a node code) or to_occupation (an ISCO code)",
+            ));
+        }
+    };
+    let max_steps = query.max_steps.unwrap_or(DEFAULT_STEPS);
+    if !(1..=MAX_STEPS).contains(&max_steps) {
+        return Err(ApiError::invalid_query(format!(
+            "max_steps must be 1-{MAX_STEPS}"
+        )));
+    }
+    if query.min_prospect.is_some_and(|p| !(1..=5).contains(&p)) {
+        return Err(ApiError::invalid_query("min_prospect must be 1-5"));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_ROUTES);
+    if !(1..=MAX_ROUTES).contains(&limit) {
+        return Err(ApiError::invalid_query(format!(
+            "limit must be 1-{MAX_ROUTES}"
+        )));
+    }
+    let from = query
+        .from
+        .as_deref()
+        .ok_or_else(|| ApiError::invalid_query("from (a node code) is required"))?;
+    let search = RouteQuery {
+        from: code("from", from)?,
+        to,
+        max_steps,
+        min_prospect: query.min_prospect,
+        limit,
+    };
+    let found = graph.routes(&search).map_err(|e| match e {
+        SearchError::UnknownFrom => ApiError::not_found("node named by from"),
+        SearchError::UnknownTo => ApiError::not_found("node or occupation named by to"),
+    })?;
+    Ok(HttpResponse::Ok().json(RoutesOut {
+        route_map_id: map.id.as_uuid(),
+        graph_version: map.graph_version,
+        routes: found.routes.iter().map(RouteOut::from).collect(),
+        complete: found.complete,
+    }))
 }
 
 /// The body limit of a whole-graph import (20 000 nodes and 100 000 edges).
