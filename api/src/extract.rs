@@ -291,7 +291,7 @@ impl<T, const LIMIT: usize> JsonBody<T, LIMIT> {
     }
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+pub(crate) fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

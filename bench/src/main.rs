@@ -29,6 +29,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
 mod pupils;
+mod route_maps;
 mod work_visits;
 
 #[derive(Parser, Debug, Clone)]
@@ -54,8 +55,9 @@ struct Args {
     #[arg(long, default_value_t = 18181)]
     port: u16,
     /// `schools` (list and read schools over many tenants), `work-visits` (partner
-    /// sync, search over many offerings, booking throughput) or `pupils` (list a
-    /// school's pupils, add a portfolio entry, export a pupil).
+    /// sync, search over many offerings, booking throughput), `pupils` (list a
+    /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
+    /// a 20 000-node map, search routes).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -64,6 +66,11 @@ struct Args {
     /// Pupils per school in the `pupils` suite (its schools: `--schools-per-tenant`).
     #[arg(long, default_value_t = 1000)]
     pupils_per_school: usize,
+    /// Nodes and edges of the map the `route-maps` suite generates.
+    #[arg(long, default_value_t = 20_000)]
+    nodes: usize,
+    #[arg(long, default_value_t = 100_000)]
+    edges: usize,
 }
 
 /// What the load needs to know about one seeded tenant.
@@ -552,11 +559,11 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (database_url, pg_name) = fresh_database(&args.database).await?;
-    if args.suite == "work-visits" || args.suite == "pupils" {
-        let result = if args.suite == "pupils" {
-            pupils::run(&args, &database_url, pg_name.is_some()).await
-        } else {
-            work_visits::run(&args, &database_url, pg_name.is_some()).await
+    if ["work-visits", "pupils", "route-maps"].contains(&args.suite.as_str()) {
+        let result = match args.suite.as_str() {
+            "pupils" => pupils::run(&args, &database_url, pg_name.is_some()).await,
+            "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
+            _ => work_visits::run(&args, &database_url, pg_name.is_some()).await,
         };
         drop_database(&args, pg_name).await?;
         return result;
