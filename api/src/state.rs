@@ -12,7 +12,7 @@ use driehoek_domain::changes::ChangeService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
-use driehoek_domain::students::StudentService;
+use driehoek_domain::students::{Plans, StudentService};
 use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
@@ -68,6 +68,8 @@ impl AppState {
         ));
         let schools = database.schools();
         let businesses = database.businesses();
+        // One service, so route plans and route searches share the graphs in memory.
+        let route_maps = RouteMapService::new(database.route_maps());
         let (tenant_repo, key_repo): (Arc<dyn TenantRepository>, Arc<dyn ApiKeyRepository>) =
             match &redis {
                 None => (
@@ -122,9 +124,13 @@ impl AppState {
                 database.audit(),
                 database.schools(),
                 database.bookings(),
+                Plans {
+                    repo: database.route_plans(),
+                    maps: route_maps.clone(),
+                },
             ),
             audit: AuditService::new(database.audit()),
-            route_maps: RouteMapService::new(database.route_maps()),
+            route_maps,
             database,
             redis,
             admin_key_digest,

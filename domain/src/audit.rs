@@ -34,6 +34,8 @@ vocabulary! {
         BookingNamePupils => "booking.name_pupils", "Pupil named on a booking", "Leerling op een boeking gezet";
         BookingPupilsRead => "booking.read_pupils", "Pupil's name read on a booking", "Naam van een leerling op een boeking ingezien";
         AttendanceRecord => "booking.attendance", "Pupil's attendance recorded", "Aanwezigheid van een leerling vastgelegd";
+        RoutePlanRead => "route_plan.read", "Route plan read", "Routeplan ingezien";
+        RoutePlanWrite => "route_plan.write", "Route plan changed", "Routeplan gewijzigd";
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
     }
 }

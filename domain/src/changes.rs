@@ -45,6 +45,7 @@ pub mod resource {
     pub const CONSENT: &str = "consent";
     pub const PORTFOLIO_ENTRY: &str = "portfolio_entry";
     pub const ROUTE_MAP: &str = "route_map";
+    pub const ROUTE_PLAN: &str = "route_plan";
 
     pub const ALL: &[&str] = &[
         TENANT,
@@ -62,11 +63,12 @@ pub mod resource {
         CONSENT,
         PORTFOLIO_ENTRY,
         ROUTE_MAP,
+        ROUTE_PLAN,
     ];
 
     /// Resources holding pupils' data: their changes are for the pupil's school, never
     /// in a feed of the city's.
-    pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY];
+    pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY, ROUTE_PLAN];
 }
 
 /// Who, besides platform administrators, sees a change in the feed: each role sees

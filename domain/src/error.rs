@@ -123,6 +123,8 @@ pub enum Rule {
     CoachScreeningInvalid,
     /// The booking's group does not fit the offering's target group.
     OutsideTargetGroup,
+    /// Consecutive steps of a route plan are not joined by an edge of its map.
+    RouteNotInMap,
     /// A pupil named on a booking has no `participation` consent.
     ConsentMissing,
     /// The consent may not be recorded so: the pupil is too young to decide alone, or

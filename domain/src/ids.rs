@@ -74,3 +74,4 @@ id_type!(ConsentId);
 id_type!(PortfolioEntryId);
 id_type!(AuditEventId);
 id_type!(RouteMapId);
+id_type!(RoutePlanId);

@@ -19,6 +19,7 @@ mod m20261123_000006_deployment;
 mod m20261123_000007_pupils;
 mod m20261123_000008_change_audience;
 mod m20261123_000009_route_maps;
+mod m20261123_000010_route_plans;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_pupils::Migration),
             Box::new(m20261123_000008_change_audience::Migration),
             Box::new(m20261123_000009_route_maps::Migration),
+            Box::new(m20261123_000010_route_plans::Migration),
         ]
     }
 }

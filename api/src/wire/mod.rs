@@ -102,6 +102,7 @@ code_type!(RouteMapAudienceCode => driehoek_domain::route_maps::RouteMapAudience
 code_type!(RouteMapStatusCode => driehoek_domain::route_maps::RouteMapStatus, "`draft` → `published` → `archived`; only published maps are visible beyond the city.");
 code_type!(NodeKindCode => driehoek_domain::route_maps::NodeKind, "`education` (a programme) or `occupation`.");
 code_type!(RouteEdgeKindCode => driehoek_domain::vocabularies::RouteEdgeKind, "Route-map edge kind (vocabulary `route_edge_kinds`).");
+code_type!(AgreedPartyCode => driehoek_domain::students::AgreedParty, "Who agreed to a route plan: `student`, `guardian` or `mentor`.");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
 
 /// A list in a response: one page of `data` and where to continue.

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::ids::{BookingId, SchoolId};
+use driehoek_domain::route_maps::NodeCode;
 use driehoek_domain::students::{
-    Consent, EntryChanges, NewConsent, NewEntry, NewStudent, PortfolioEntry, PortfolioSummary,
-    RosterRow, SharedEntry, Student, StudentChanges, StudentExport, StudentStatus,
+    Agreement, Consent, EntryChanges, MAX_AGREEMENTS, MAX_HELPERS, MAX_PLAN_STEPS, NewConsent,
+    NewEntry, NewRoutePlan, NewStudent, PlanView, PortfolioEntry, PortfolioSummary, RosterRow,
+    RoutePlan, RouteStatus, SharedEntry, Student, StudentChanges, StudentExport, StudentStatus,
     current_consents,
 };
 use driehoek_domain::values::{EntryBody, ExternalRef, IscoCode, Name, ShortText, WebUrl};
@@ -15,8 +17,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    AuditActionCode, BookingStatusCode, CompetenceCode, ConsentGiverCode, ConsentPurposeCode,
-    ConsentStatusCode, EducationLevelCode, EntryAuthorCode, NaceSectionCode,
+    AgreedPartyCode, AuditActionCode, BookingStatusCode, CompetenceCode, ConsentGiverCode,
+    ConsentPurposeCode, ConsentStatusCode, EducationLevelCode, EntryAuthorCode, NaceSectionCode,
     PortfolioEntryKindCode, RoleCode, StudentStatusCode, double_option, patch_field,
 };
 
@@ -631,8 +633,10 @@ pub struct StudentExportOut {
     /// Entries of earlier schools held but sealed to the caller.
     pub sealed_entries: u32,
     pub bookings: Vec<StudentBookingOut>,
-    /// The pupil's route plan, once route plans exist.
-    pub route_plan: Option<serde_json::Value>,
+    /// The pupil's current route plan, if there is one.
+    pub route_plan: Option<RoutePlanOut>,
+    /// Every version of it, oldest first.
+    pub route_plan_versions: Vec<RoutePlanOut>,
 }
 
 impl From<StudentExport> for StudentExportOut {
@@ -655,7 +659,8 @@ impl From<StudentExport> for StudentExportOut {
                     present: b.present,
                 })
                 .collect(),
-            route_plan: None,
+            route_plan: x.route_plans.last().map(RoutePlanOut::from),
+            route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
         }
     }
 }
@@ -686,5 +691,171 @@ impl From<AuditEvent> for AuditEventOut {
             school_id: e.school_id.map(|s| s.as_uuid()),
             request_id: e.request_id,
         }
+    }
+}
+
+/// Who agreed to the plan, and when.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementDto {
+    pub party: AgreedPartyCode,
+    #[schema(example = "2026-11-20")]
+    pub on: chrono::NaiveDate,
+}
+
+/// A pupil's route plan, set as a whole (each time a new version).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePlanIn {
+    pub route_map_id: Uuid,
+    /// Node codes of the map, from the pupil's current position onward; consecutive
+    /// steps must be joined by an edge of the map.
+    #[schema(example = json!(["nl_vmbo_tl:ict", "nl_mbo_4:25604", "isco:2512"]))]
+    pub steps: Vec<String>,
+    /// The "stip op de horizon": an ISCO-08 code.
+    #[schema(example = "2512")]
+    pub target_occupation: Option<String>,
+    /// An alternative route, also on the map.
+    #[serde(default)]
+    pub plan_b: Vec<String>,
+    /// Who can help: names the pupil chose.
+    #[serde(default)]
+    pub helpers: Vec<String>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub agreed_by: Vec<AgreementDto>,
+}
+
+impl TryFrom<RoutePlanIn> for NewRoutePlan {
+    type Error = ValidationErrors;
+
+    fn try_from(input: RoutePlanIn) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for (pointer, len, max) in [
+            ("/steps", input.steps.len(), MAX_PLAN_STEPS),
+            ("/plan_b", input.plan_b.len(), MAX_PLAN_STEPS),
+            ("/helpers", input.helpers.len(), MAX_HELPERS),
+            ("/agreed_by", input.agreed_by.len(), MAX_AGREEMENTS),
+        ] {
+            if len > max {
+                errors.add(pointer, format!("at most {max}"));
+            }
+        }
+        let steps = errors.check_all("/steps", input.steps.iter().map(|c| NodeCode::parse(c)));
+        let plan_b = errors.check_all("/plan_b", input.plan_b.iter().map(|c| NodeCode::parse(c)));
+        let helpers = errors.check_all(
+            "/helpers",
+            input.helpers.iter().map(|h| ShortText::parse(h)),
+        );
+        let target = errors.check_opt(
+            "/target_occupation",
+            input.target_occupation.as_deref().map(IscoCode::parse),
+        );
+        let notes = errors.check_opt(
+            "/notes",
+            input
+                .notes
+                .as_deref()
+                .map(driehoek_domain::values::Description::parse),
+        );
+        match (steps, plan_b, helpers, target, notes) {
+            (Some(steps), Some(plan_b), Some(helpers), Some(target_occupation), Some(notes))
+                if errors.is_empty() =>
+            {
+                Ok(NewRoutePlan {
+                    route_map_id: driehoek_domain::ids::RouteMapId::from_uuid(input.route_map_id),
+                    steps,
+                    target_occupation,
+                    plan_b,
+                    helpers,
+                    notes,
+                    agreed_by: input
+                        .agreed_by
+                        .iter()
+                        .map(|a| Agreement {
+                            party: a.party.0,
+                            on: a.on,
+                        })
+                        .collect(),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Whether a plan's route still exists on its map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteStatusCode {
+    /// Every step is on the map and joined to the one before.
+    Valid,
+    /// The map changed: `route_problem` says where the route breaks.
+    Broken,
+    /// The map is no longer published.
+    MapUnavailable,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutePlanOut {
+    pub student_id: Uuid,
+    pub route_map_id: Uuid,
+    pub steps: Vec<String>,
+    pub target_occupation: Option<String>,
+    pub plan_b: Vec<String>,
+    pub helpers: Vec<String>,
+    pub notes: Option<String>,
+    pub agreed_by: Vec<AgreementDto>,
+    /// The plan's version: 1 for the first, +1 for each change.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    /// Checked against the map as it is now, when the plan is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_status: Option<RouteStatusCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_problem: Option<crate::error::ProblemFieldError>,
+}
+
+impl From<&RoutePlan> for RoutePlanOut {
+    fn from(p: &RoutePlan) -> Self {
+        let codes = |list: &[NodeCode]| list.iter().map(|c| c.as_str().to_owned()).collect();
+        Self {
+            student_id: p.student_id.as_uuid(),
+            route_map_id: p.route_map_id.as_uuid(),
+            steps: codes(&p.steps),
+            target_occupation: p.target_occupation.as_ref().map(|c| c.as_str().to_owned()),
+            plan_b: codes(&p.plan_b),
+            helpers: p.helpers.iter().map(ToString::to_string).collect(),
+            notes: p.notes.as_ref().map(ToString::to_string),
+            agreed_by: p
+                .agreed_by
+                .iter()
+                .map(|a| AgreementDto {
+                    party: a.party.into(),
+                    on: a.on,
+                })
+                .collect(),
+            version: p.version,
+            created_at: p.created_at,
+            route_status: None,
+            route_problem: None,
+        }
+    }
+}
+
+impl From<PlanView> for RoutePlanOut {
+    fn from(view: PlanView) -> Self {
+        let mut out = Self::from(&view.plan);
+        let (status, problem) = match view.status {
+            RouteStatus::Valid => (RouteStatusCode::Valid, None),
+            RouteStatus::MapUnavailable => (RouteStatusCode::MapUnavailable, None),
+            RouteStatus::Broken { pointer, message } => (
+                RouteStatusCode::Broken,
+                Some(crate::error::ProblemFieldError { pointer, message }),
+            ),
+        };
+        out.route_status = Some(status);
+        out.route_problem = problem;
+        out
     }
 }

@@ -282,6 +282,14 @@ impl Graph {
         self.index.get(code).map(|&i| &self.nodes[i])
     }
 
+    /// Whether an edge of the map leads from `from` to `to`.
+    pub fn joins(&self, from: &NodeCode, to: &NodeCode) -> bool {
+        match (self.index.get(from), self.index.get(to)) {
+            (Some(&from), Some(&to)) => self.outgoing[from].iter().any(|&e| self.ends[e].1 == to),
+            _ => false,
+        }
+    }
+
     /// The direct next steps from `code`: each edge leaving it with the node it leads
     /// to, in the order the map lists them; `None` when there is no such node.
     pub fn next(&self, code: &NodeCode) -> Option<Vec<(&Edge, &Node)>> {

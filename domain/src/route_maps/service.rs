@@ -206,6 +206,27 @@ impl RouteMapService {
         Ok((map, graph))
     }
 
+    /// The current graph of a published map, for checking pupils' plans against it;
+    /// `None` when the map is gone or not published (any more).
+    pub async fn published_graph(
+        &self,
+        tenant: TenantId,
+        id: RouteMapId,
+    ) -> DomainResult<Option<Arc<Graph>>> {
+        let reader = Actor {
+            key_id: None,
+            role: crate::auth::Role::Integrator,
+            tenant_id: Some(tenant),
+            binding: crate::auth::Binding::None,
+            request_id: None,
+        };
+        match self.graph(&reader, tenant, id).await {
+            Ok((_, graph)) => Ok(Some(graph)),
+            Err(DomainError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
     /// The direct next steps from a node, with the node each leads to.
     pub async fn next_steps(
         &self,

@@ -7,12 +7,14 @@
 
 mod consents;
 mod model;
+mod plans;
 mod portfolio;
 mod ports;
 mod service;
 
 pub use consents::*;
 pub use model::*;
+pub use plans::*;
 pub use portfolio::*;
 pub use ports::*;
 pub use service::*;

@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 
-use super::{Consent, EntryFilter, PortfolioEntry, Student, StudentBooking, StudentFilter};
+use super::{
+    Consent, EntryFilter, PortfolioEntry, RoutePlan, Student, StudentBooking, StudentFilter,
+};
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
 use crate::ids::{BookingId, PortfolioEntryId, SchoolId, StudentId, TenantId};
@@ -65,6 +67,14 @@ pub trait ConsentRepository: Send + Sync {
         students: &[StudentId],
         purpose: ConsentPurpose,
     ) -> DomainResult<Vec<StudentId>>;
+}
+
+#[async_trait]
+pub trait RoutePlanRepository: Send + Sync {
+    /// Stores a new version; one already stored at that version is a `Duplicate`.
+    async fn insert(&self, plan: &RoutePlan, audit: &AuditEvent) -> DomainResult<()>;
+    /// Every version of the pupil's plan, oldest first.
+    async fn versions(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<RoutePlan>>;
 }
 
 #[async_trait]

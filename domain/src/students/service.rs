@@ -3,17 +3,21 @@ use std::sync::Arc;
 
 use super::{
     Consent, ConsentRepository, EntryAuthor, EntryChanges, EntryFilter, NewConsent, NewEntry,
-    NewStudent, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow, RowOutcome,
-    Student, StudentBooking, StudentChanges, StudentFilter, StudentRepository, StudentStatus,
-    check_birth_year, consent_refusal,
+    NewRoutePlan, NewStudent, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow,
+    RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
+    StudentChanges, StudentFilter, StudentRepository, StudentStatus, check_birth_year,
+    consent_refusal, first_break, route_status,
 };
 use crate::audit::{AuditAction, AuditEvent, AuditRepository};
 use crate::auth::{Actor, Role};
 use crate::bookings::{Booking, BookingRepository, booking_scope};
 use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
-use crate::ids::{BookingId, ConsentId, PortfolioEntryId, SchoolId, StudentId, TenantId};
+use crate::ids::{
+    BookingId, ConsentId, PortfolioEntryId, RoutePlanId, SchoolId, StudentId, TenantId,
+};
 use crate::paging::{Page, PageRequest};
+use crate::route_maps::RouteMapService;
 use crate::schools::SchoolRepository;
 use crate::values::{Name, dedup_keep_order};
 use crate::versioning::check_if_match;
@@ -31,6 +35,8 @@ pub struct StudentExport {
     /// Entries of earlier schools the caller may not open (always 0 for the platform).
     pub sealed_entries: u32,
     pub bookings: Vec<StudentBooking>,
+    /// Every version of the pupil's route plan, oldest first.
+    pub route_plans: Vec<RoutePlan>,
 }
 
 /// A shared portfolio entry as the host of its booking sees it.
@@ -48,6 +54,21 @@ pub struct StudentService {
     audit: Arc<dyn AuditRepository>,
     schools: Arc<dyn SchoolRepository>,
     bookings: Arc<dyn BookingRepository>,
+    plans: Plans,
+}
+
+/// Where pupils' route plans are kept, and the maps they follow.
+#[derive(Clone)]
+pub struct Plans {
+    pub repo: Arc<dyn RoutePlanRepository>,
+    pub maps: RouteMapService,
+}
+
+/// A version of a pupil's plan, and whether its route still exists on the map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanView {
+    pub plan: RoutePlan,
+    pub status: RouteStatus,
 }
 
 /// Pupils' data is for the pupil's own school and the platform: every other role is
@@ -71,6 +92,7 @@ impl StudentService {
         audit: Arc<dyn AuditRepository>,
         schools: Arc<dyn SchoolRepository>,
         bookings: Arc<dyn BookingRepository>,
+        plans: Plans,
     ) -> Self {
         Self {
             students,
@@ -79,6 +101,7 @@ impl StudentService {
             audit,
             schools,
             bookings,
+            plans,
         }
     }
 
@@ -395,6 +418,7 @@ impl StudentService {
         let consents = self.consents.ledger(tenant, id).await?;
         let all = self.portfolio.all(tenant, id).await?;
         let bookings = self.students.bookings(tenant, id).await?;
+        let route_plans = self.plans.repo.versions(tenant, id).await?;
         let (entries, sealed): (Vec<_>, Vec<_>) = all
             .into_iter()
             .partition(|e| actor.is_platform_admin() || student.entry_is_open(e.created_at));
@@ -406,6 +430,7 @@ impl StudentService {
             entries,
             sealed_entries: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
             bookings,
+            route_plans,
         })
     }
 
@@ -654,6 +679,133 @@ impl StudentService {
             Err(DomainError::VersionMismatch {
                 current: entry.version + 1,
             })
+        }
+    }
+
+    // The route plan.
+
+    /// The pupil's current plan and whether its route still exists on its map.
+    pub async fn route_plan(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<PlanView> {
+        let student = self.visible(actor, tenant, id).await?;
+        let plan = self
+            .plans
+            .repo
+            .versions(tenant, id)
+            .await?
+            .pop()
+            .ok_or(DomainError::NotFound("route plan"))?;
+        self.audited_read(actor, tenant, AuditAction::RoutePlanRead, &[&student])
+            .await?;
+        let status = self.check_plan(tenant, &plan).await?;
+        Ok(PlanView { plan, status })
+    }
+
+    async fn check_plan(&self, tenant: TenantId, plan: &RoutePlan) -> DomainResult<RouteStatus> {
+        Ok(
+            match self
+                .plans
+                .maps
+                .published_graph(tenant, plan.route_map_id)
+                .await?
+            {
+                None => RouteStatus::MapUnavailable,
+                Some(graph) => route_status(&graph, plan),
+            },
+        )
+    }
+
+    /// Every version of the pupil's plan, newest first.
+    pub async fn route_plan_versions(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Vec<RoutePlan>> {
+        let student = self.visible(actor, tenant, id).await?;
+        let mut versions = self.plans.repo.versions(tenant, id).await?;
+        self.audited_read(actor, tenant, AuditAction::RoutePlanRead, &[&student])
+            .await?;
+        versions.reverse();
+        Ok(versions)
+    }
+
+    /// Sets the pupil's plan as a new version (the previous ones are kept). Its steps
+    /// must follow edges of a published map (422 `route_not_in_map` at the first step
+    /// that does not).
+    pub async fn set_route_plan(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        new: NewRoutePlan,
+        if_match: Option<i64>,
+    ) -> DomainResult<PlanView> {
+        let student = self.visible(actor, tenant, id).await?;
+        let current = self.plans.repo.versions(tenant, id).await?.pop();
+        let version = current.as_ref().map_or(0, |p| p.version);
+        if let Some(expected) = if_match
+            && expected != version
+        {
+            return Err(DomainError::VersionMismatch { current: version });
+        }
+        let graph = self
+            .plans
+            .maps
+            .published_graph(tenant, new.route_map_id)
+            .await?
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "/route_map_id",
+                    "no such published route map in this tenant",
+                )
+            })?;
+        if new.steps.is_empty() {
+            return Err(DomainError::invalid(
+                "/steps",
+                "a plan has at least one step",
+            ));
+        }
+        for (pointer, list) in [("/steps", &new.steps), ("/plan_b", &new.plan_b)] {
+            if let Some((at, why)) = first_break(&graph, pointer, list) {
+                return Err(DomainError::rule(
+                    crate::error::Rule::RouteNotInMap,
+                    at,
+                    why,
+                ));
+            }
+        }
+        let plan = RoutePlan {
+            id: RoutePlanId::new(),
+            tenant_id: tenant,
+            student_id: id,
+            route_map_id: new.route_map_id,
+            steps: new.steps,
+            target_occupation: new.target_occupation,
+            plan_b: new.plan_b,
+            helpers: new.helpers,
+            notes: new.notes,
+            agreed_by: new.agreed_by,
+            version: version + 1,
+            created_at: clock::now(),
+        };
+        let event = Self::event(actor, tenant, AuditAction::RoutePlanWrite, &student);
+        match self.plans.repo.insert(&plan, &event).await {
+            Ok(()) => Ok(PlanView {
+                plan,
+                status: RouteStatus::Valid,
+            }),
+            Err(DomainError::Conflict {
+                kind: ConflictKind::Duplicate,
+                ..
+            }) => Err(DomainError::VersionMismatch {
+                current: version + 1,
+            }),
+            Err(other) => Err(other),
         }
     }
 

@@ -655,3 +655,35 @@ pub mod route_map_graphs {
         Entity::find().filter(Column::TenantId.eq(tenant))
     }
 }
+
+/// Versions of pupils' route plans; lists are stored as JSON text.
+pub mod route_plans {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "route_plans")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub student_id: Uuid,
+        pub route_map_id: Uuid,
+        pub steps: String,
+        pub target_occupation: Option<String>,
+        pub plan_b: String,
+        pub helpers: String,
+        pub notes: Option<String>,
+        pub agreed_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::ROUTE_PLAN);
+}

@@ -47,7 +47,7 @@ pub use route_maps::SeaOrmRouteMapRepository;
 pub use schools::SeaOrmSchoolRepository;
 pub use students::{
     SeaOrmAuditRepository, SeaOrmConsentRepository, SeaOrmPortfolioRepository,
-    SeaOrmStudentRepository,
+    SeaOrmRoutePlanRepository, SeaOrmStudentRepository,
 };
 pub use tenants::SeaOrmTenantRepository;
 pub use work_visits::SeaOrmWorkVisitRepository;
@@ -231,6 +231,10 @@ impl Database {
 
     pub fn portfolio(&self) -> Arc<dyn driehoek_domain::students::PortfolioRepository> {
         Arc::new(SeaOrmPortfolioRepository::new(self.conn.clone()))
+    }
+
+    pub fn route_plans(&self) -> Arc<dyn driehoek_domain::students::RoutePlanRepository> {
+        Arc::new(SeaOrmRoutePlanRepository::new(self.conn.clone()))
     }
 
     pub fn audit(&self) -> Arc<dyn driehoek_domain::audit::AuditRepository> {

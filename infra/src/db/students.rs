@@ -8,14 +8,15 @@ use driehoek_domain::bookings::BookingStatus;
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
-    ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, SchoolId, SlotId,
-    StudentId, TenantId, WorkVisitId,
+    ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, RouteMapId,
+    RoutePlanId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
 use driehoek_domain::paging::PageRequest;
+use driehoek_domain::route_maps::NodeCode;
 use driehoek_domain::students::{
-    Consent, ConsentGiver, ConsentRepository, ConsentStatus, EntryAuthor, EntryFilter,
-    PortfolioEntry, PortfolioRepository, Student, StudentBooking, StudentFilter, StudentRepository,
-    StudentStatus,
+    AgreedParty, Agreement, Consent, ConsentGiver, ConsentRepository, ConsentStatus, EntryAuthor,
+    EntryFilter, PortfolioEntry, PortfolioRepository, RoutePlan, RoutePlanRepository, Student,
+    StudentBooking, StudentFilter, StudentRepository, StudentStatus,
 };
 use driehoek_domain::values::{EntryBody, ExternalRef, IscoCode, Name, ShortText, WebUrl};
 use driehoek_domain::vocabularies::{
@@ -30,7 +31,7 @@ use uuid::Uuid;
 
 use super::changes::{NewChange, record_changes};
 use super::entities::{
-    audit_events, booking_students, bookings, consents, portfolio_entries, students,
+    audit_events, booking_students, bookings, consents, portfolio_entries, route_plans, students,
 };
 use super::versioned::{self, RowChange};
 use super::{
@@ -429,6 +430,17 @@ impl StudentRepository for SeaOrmStudentRepository {
             .all(&txn)
             .await
             .map_err(db_error)?;
+        let plans = route_plans::scoped(tenant)
+            .filter(route_plans::Column::StudentId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        route_plans::Entity::delete_many()
+            .filter(route_plans::Column::TenantId.eq(tenant))
+            .filter(route_plans::Column::StudentId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
         portfolio_entries::Entity::delete_many()
             .filter(portfolio_entries::Column::TenantId.eq(tenant))
             .filter(portfolio_entries::Column::StudentId.eq(id))
@@ -462,6 +474,14 @@ impl StudentRepository for SeaOrmStudentRepository {
                 id: c.id,
                 op: ChangeOp::Deleted,
                 version: c.version + 1,
+                at: now,
+                audience,
+            }))
+            .chain(plans.iter().map(|p| NewChange {
+                resource: resource::ROUTE_PLAN,
+                id: p.id,
+                op: ChangeOp::Deleted,
+                version: p.version + 1,
                 at: now,
                 audience,
             }))
@@ -874,4 +894,143 @@ pub(crate) async fn mark_present(
         .await
         .map_err(db_error)?;
     Ok(())
+}
+
+// Route plans.
+
+pub struct SeaOrmRoutePlanRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmRoutePlanRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredAgreement {
+    party: String,
+    on: chrono::NaiveDate,
+}
+
+fn codes_json(codes: &[NodeCode]) -> String {
+    serde_json::to_string(&codes.iter().map(NodeCode::as_str).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn plan_model(p: &RoutePlan) -> route_plans::ActiveModel {
+    let agreements: Vec<StoredAgreement> = p
+        .agreed_by
+        .iter()
+        .map(|a| StoredAgreement {
+            party: a.party.code().to_owned(),
+            on: a.on,
+        })
+        .collect();
+    route_plans::Model {
+        tenant_id: p.tenant_id.as_uuid(),
+        id: p.id.as_uuid(),
+        version: p.version,
+        created_at: p.created_at,
+        updated_at: p.created_at,
+        student_id: p.student_id.as_uuid(),
+        route_map_id: p.route_map_id.as_uuid(),
+        steps: codes_json(&p.steps),
+        target_occupation: p.target_occupation.as_ref().map(|c| c.as_str().to_owned()),
+        plan_b: codes_json(&p.plan_b),
+        helpers: serde_json::to_string(
+            &p.helpers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|_| "[]".to_owned()),
+        notes: p.notes.as_ref().map(ToString::to_string),
+        agreed_by: serde_json::to_string(&agreements).unwrap_or_else(|_| "[]".to_owned()),
+    }
+    .into_active_model()
+    .reset_all()
+}
+
+fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
+    let bad = |e: String| corrupt("route plan", e);
+    let list = |raw: &str| -> Result<Vec<String>, String> {
+        serde_json::from_str(raw).map_err(|e| e.to_string())
+    };
+    let codes = |raw: &str| -> Result<Vec<NodeCode>, String> {
+        list(raw)?.iter().map(|c| NodeCode::parse(c)).collect()
+    };
+    let agreements: Vec<StoredAgreement> =
+        serde_json::from_str(&m.agreed_by).map_err(|e| bad(e.to_string()))?;
+    Ok(RoutePlan {
+        id: RoutePlanId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        student_id: StudentId::from_uuid(m.student_id),
+        route_map_id: RouteMapId::from_uuid(m.route_map_id),
+        steps: codes(&m.steps).map_err(bad)?,
+        target_occupation: m
+            .target_occupation
+            .as_deref()
+            .map(IscoCode::parse)
+            .transpose()
+            .map_err(bad)?,
+        plan_b: codes(&m.plan_b).map_err(bad)?,
+        helpers: list(&m.helpers)
+            .and_then(|names| names.iter().map(|n| ShortText::parse(n)).collect())
+            .map_err(bad)?,
+        notes: m
+            .notes
+            .as_deref()
+            .map(driehoek_domain::values::Description::parse)
+            .transpose()
+            .map_err(bad)?,
+        agreed_by: agreements
+            .into_iter()
+            .map(|a| {
+                Ok(Agreement {
+                    party: AgreedParty::parse(&a.party)?,
+                    on: a.on,
+                })
+            })
+            .collect::<Result<_, String>>()
+            .map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+    })
+}
+
+#[async_trait]
+impl RoutePlanRepository for SeaOrmRoutePlanRepository {
+    async fn insert(&self, plan: &RoutePlan, audit: &AuditEvent) -> DomainResult<()> {
+        let txn = begin_write(&self.db).await?;
+        audit_in(&txn, std::slice::from_ref(audit)).await?;
+        let row = RowChange {
+            tenant: plan.tenant_id.as_uuid(),
+            id: plan.id.as_uuid(),
+            version: plan.version,
+            at: plan.created_at,
+            audience: pupil_audience(&txn, plan.tenant_id, plan.student_id).await?,
+        };
+        versioned::insert_in::<route_plans::Entity>(
+            &txn,
+            row,
+            plan_model(plan),
+            "this version of the plan exists",
+        )
+        .await?;
+        txn.commit().await.map_err(db_error)
+    }
+
+    async fn versions(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<RoutePlan>> {
+        route_plans::scoped(tenant.as_uuid())
+            .filter(route_plans::Column::StudentId.eq(student.as_uuid()))
+            .order_by_asc(route_plans::Column::Version)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(plan_from_model)
+            .collect()
+    }
 }

@@ -25,6 +25,9 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
     if *method == Method::PUT && path.ends_with("/graph") {
         return Some(driehoek_tests::small_graph());
     }
+    if *method == Method::PUT && path.ends_with("/route-plan") {
+        return Some(json!({"route_map_id": victim.route_map, "steps": ["vmbo", "mbo"]}));
+    }
     if *method != Method::POST {
         return None;
     }

@@ -387,3 +387,173 @@ async fn a_route_search_answers_ranked_routes_over_http() {
         "the city tries its drafts"
     );
 }
+
+#[tokio::test]
+async fn a_pupils_route_plan_follows_the_map_keeps_its_versions_and_says_when_the_map_changed() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let plan_path = format!("/v1/tenants/rotterdam/students/{}/route-plan", w.student);
+    let plan = |steps: Value, plan_b: Value| {
+        json!({"route_map_id": w.route_map, "steps": steps, "plan_b": plan_b, "target_occupation": "2512",
+               "helpers": ["Oom Karim", "Mentor Jansen"], "notes": "Eerst mbo, dan kijken.",
+               "agreed_by": [{"party": "student", "on": "2026-11-20"}, {"party": "guardian", "on": "2026-11-21"}]})
+    };
+    assert_eq!(
+        app.get(&plan_path, &w.school_key).await.status,
+        StatusCode::NOT_FOUND,
+        "no plan yet"
+    );
+    let first = app
+        .put(
+            &plan_path,
+            &w.school_key,
+            plan(json!(["vmbo", "mbo", "ict"]), json!([])),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["version"], 1);
+    assert_eq!(first.body["route_status"], "valid");
+    assert_eq!(first.header("etag"), Some("\"1\""));
+    assert_eq!(first.body["agreed_by"][1]["party"], "guardian");
+
+    // Steps that leave the map are refused at the first one, and nothing changes.
+    for (steps, plan_b, pointer) in [
+        (json!(["vmbo", "ict"]), json!([]), "/steps/1"),
+        (json!(["vmbo", "ghost"]), json!([]), "/steps/1"),
+        (json!(["mbo", "ict"]), json!(["mbo", "vmbo"]), "/plan_b/1"),
+    ] {
+        let refused = app
+            .put(&plan_path, &w.school_key, plan(steps, plan_b))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pointer}: {:?}",
+            refused.body
+        );
+        assert_eq!(refused.code(), "route_not_in_map");
+        assert_eq!(refused.body["errors"][0]["pointer"], pointer);
+    }
+    let bad = app
+        .put(
+            &plan_path,
+            &w.school_key,
+            json!({"route_map_id": w.route_map, "steps": ["bad code!"]}),
+        )
+        .await;
+    assert_eq!(bad.code(), "validation_failed");
+    let draft = app.route_map("rotterdam", "draft").await;
+    let on_draft = app
+        .put(
+            &plan_path,
+            &w.school_key,
+            json!({"route_map_id": draft, "steps": ["vmbo"]}),
+        )
+        .await;
+    assert_eq!(on_draft.body["errors"][0]["pointer"], "/route_map_id");
+    assert_eq!(
+        app.get(&plan_path, &w.school_key).await.body["version"],
+        1,
+        "nothing changed"
+    );
+
+    // Only the pupil's school; a change keeps the version before it.
+    for key in [&w.city, &w.business_key, &w.integrator] {
+        assert_eq!(app.get(&plan_path, key).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.put(&plan_path, key, plan(json!(["vmbo"]), json!([])))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let other = app
+        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
+        .await;
+    assert_eq!(
+        app.get(&plan_path, &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let second = app
+        .send(
+            Method::PUT,
+            &plan_path,
+            Some(&w.school_key),
+            Some(plan(json!(["mbo", "ict"]), json!([]))),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    assert_eq!(second.body["version"], 2);
+    let stale = app
+        .send(
+            Method::PUT,
+            &plan_path,
+            Some(&w.school_key),
+            Some(plan(json!(["vmbo"]), json!([]))),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(stale.code(), "version_mismatch");
+    let versions = app
+        .get(&format!("{plan_path}/versions"), &w.school_key)
+        .await;
+    let listed: Vec<i64> = versions.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, [2, 1]);
+    assert_eq!(
+        versions.body["data"][1]["steps"],
+        json!(["vmbo", "mbo", "ict"])
+    );
+
+    // When the map changes so that the route no longer exists, reading the plan says so.
+    let map = format!("/v1/tenants/rotterdam/route-maps/{}", w.route_map);
+    let mut changed = small_graph();
+    changed["edges"].as_array_mut().unwrap().remove(1);
+    assert_eq!(
+        app.put(&format!("{map}/graph"), &w.city, changed)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let broken = app.get(&plan_path, &w.school_key).await;
+    assert_eq!(broken.body["route_status"], "broken");
+    assert_eq!(broken.body["route_problem"]["pointer"], "/steps/1");
+    assert_eq!(
+        app.patch(&map, &w.city, json!({"status": "archived"}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&plan_path, &w.school_key).await.body["route_status"],
+        "map_unavailable"
+    );
+
+    // The plan is the pupil's: in the export, and audited.
+    let export = app
+        .get(
+            &format!("/v1/tenants/rotterdam/students/{}/export", w.student),
+            &w.school_key,
+        )
+        .await;
+    assert_eq!(export.body["route_plan"]["version"], 2);
+    assert_eq!(
+        export.body["route_plan_versions"].as_array().unwrap().len(),
+        2
+    );
+    let audit = app
+        .get(
+            &format!(
+                "/v1/tenants/rotterdam/audit-events?student_id={}&action=route_plan.write",
+                w.student
+            ),
+            &w.city,
+        )
+        .await;
+    assert_eq!(audit.body["data"].as_array().unwrap().len(), 2);
+}

@@ -66,6 +66,9 @@ enum Route {
     DeleteEntry,
     Audit,
     SharedOnBooking,
+    Plan,
+    SetRoutePlan,
+    PlanVersions,
 }
 
 const ROUTES: &[Route] = &[
@@ -87,6 +90,9 @@ const ROUTES: &[Route] = &[
     Route::DeleteEntry,
     Route::Audit,
     Route::SharedOnBooking,
+    Route::Plan,
+    Route::SetRoutePlan,
+    Route::PlanVersions,
 ];
 
 const EVERYONE: &[Who] = &[
@@ -200,6 +206,13 @@ fn case(route: Route, w: &World, student: &str, entry: &str, n: usize) -> Case {
             format!("/v1/tenants/{t}/bookings/{}/portfolio-entries", w.booking),
             None,
         ),
+        Route::Plan => (Method::GET, format!("{s}/route-plan"), None),
+        Route::SetRoutePlan => (
+            Method::PUT,
+            format!("{s}/route-plan"),
+            Some(json!({"route_map_id": w.route_map, "steps": ["mbo", "ict"]})),
+        ),
+        Route::PlanVersions => (Method::GET, format!("{s}/route-plan/versions"), None),
     };
     Case { method, path, body }
 }
@@ -249,6 +262,14 @@ async fn every_pupil_route_answers_every_role_exactly_as_allowed() {
             )
             .await
             .id();
+            let plan = app
+                .put(
+                    &format!("/v1/tenants/rotterdam/students/{student}/route-plan"),
+                    &w.school_key,
+                    json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"]}),
+                )
+                .await;
+            assert_eq!(plan.status, StatusCode::OK, "{:?}", plan.body);
             let c = case(*route, &w, &student, &entry, n);
             let reply = app
                 .send(
@@ -305,6 +326,17 @@ async fn every_pupil_route_answers_every_role_exactly_as_allowed() {
                     )
                     .await;
                 assert_eq!(consents.body["ledger"], json!([]), "{route:?} as {who:?}");
+                let plans = app
+                    .get(
+                        &format!("/v1/tenants/rotterdam/students/{student}/route-plan/versions"),
+                        &app.admin(),
+                    )
+                    .await;
+                assert_eq!(
+                    plans.body["data"].as_array().map(Vec::len),
+                    Some(1),
+                    "{route:?} as {who:?}"
+                );
                 // Nothing of the pupil leaks into a refusal.
                 assert!(
                     !reply.body.to_string().contains("Mila"),
@@ -1492,12 +1524,21 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "business_id": w.business, "status": "completed", "present": true}])
     );
     assert_eq!(export.body["route_plan"], Value::Null);
+    let planned = app
+        .put(
+            &format!("/v1/tenants/rotterdam/students/{pupil}/route-plan"),
+            &w.school_key,
+            json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"], "helpers": ["Helper-Marker-Qq"]}),
+        )
+        .await;
+    assert_eq!(planned.status, StatusCode::OK, "{:?}", planned.body);
 
     for marker in [
         "Quirijntje",
         "ERASE-7731",
         "Zeldzaam-talent-Xq",
         "Geheime-notitie-Zw",
+        "Helper-Marker-Qq",
     ] {
         assert!(
             !where_in_database(&app, marker).await.is_empty(),
@@ -1516,6 +1557,7 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "ERASE-7731",
         "Zeldzaam-talent-Xq",
         "Geheime-notitie-Zw",
+        "Helper-Marker-Qq",
     ] {
         assert_eq!(
             where_in_database(&app, marker).await,

@@ -5,7 +5,7 @@
 //! pupil; every other role gets 403 before anything is looked up.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditFilter;
 use driehoek_domain::ids::{ApiKeyId, BookingId, PortfolioEntryId, SchoolId, StudentId};
@@ -28,8 +28,8 @@ use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::students::{
     AuditEventOut, ConsentIn, ConsentOut, ConsentsOut, EntryIn, EntryOut, EntryPatch, ImportIn,
-    ImportOut, ImportResultCode, ImportRowOut, PortfolioOut, RosterRowIn, StudentExportOut,
-    StudentIn, StudentOut, StudentPatch, TransferIn,
+    ImportOut, ImportResultCode, ImportRowOut, PortfolioOut, RosterRowIn, RoutePlanIn,
+    RoutePlanOut, StudentExportOut, StudentIn, StudentOut, StudentPatch, TransferIn,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -49,6 +49,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_entry)
         .service(update_entry)
         .service(delete_entry)
+        .service(get_route_plan)
+        .service(put_route_plan)
+        .service(route_plan_versions)
         .service(list_audit_events);
 }
 
@@ -764,6 +767,95 @@ pub async fn delete_entry(
         )
         .await?;
     Ok(no_content())
+}
+
+/// Read a pupil's route plan
+///
+/// The current version, checked against the map as it is now: `route_status` is
+/// `valid`, `broken` (the map changed; `route_problem` points at the first step that no
+/// longer follows an edge) or `map_unavailable` (the map is no longer published).
+#[utoipa::path(
+    operation_id = "students.route_plan.get", tag = "students",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
+    responses((status = 200, description = "The current plan", body = RoutePlanOut), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/students/{student_id}/route-plan")]
+pub async fn get_route_plan(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: StudentPath,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .students
+        .route_plan(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, crate::responses::etag(view.plan.version)))
+        .json(RoutePlanOut::from(view)))
+}
+
+/// Set a pupil's route plan
+///
+/// By the pupil's school. Each call makes a new version and keeps the earlier ones.
+/// The steps (and `plan_b`) must follow edges of a published route map, else 422
+/// `route_not_in_map` pointing at the first step that does not. Send `If-Match` with
+/// the version read to refuse a change made in between (412).
+#[utoipa::path(
+    operation_id = "students.route_plan.put", tag = "students",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
+           ("If-Match" = Option<String>, Header, description = "The plan version last read; refused with 412 when stale")),
+    request_body = RoutePlanIn,
+    responses((status = 200, description = "The new version", body = RoutePlanOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[put("/tenants/{tenant}/students/{student_id}/route-plan")]
+pub async fn put_route_plan(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: StudentPath,
+    if_match: IfMatch,
+    body: JsonBody<RoutePlanIn>,
+) -> Result<HttpResponse, ApiError> {
+    require_pupil_role(&ctx.actor)?;
+    let view = state
+        .students
+        .set_route_plan(
+            &ctx.actor,
+            ctx.tenant.id,
+            StudentId::from_uuid(path.1),
+            body.into_inner()?.try_into()?,
+            if_match.0,
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, crate::responses::etag(view.plan.version)))
+        .json(RoutePlanOut::from(view)))
+}
+
+/// List a route plan's versions
+///
+/// Every version of the pupil's plan, newest first.
+#[utoipa::path(
+    operation_id = "students.route_plan.versions", tag = "students",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
+    responses((status = 200, description = "Every version, newest first (one page: `next_cursor` is always null)", body = ListOf<RoutePlanOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/tenants/{tenant}/students/{student_id}/route-plan/versions")]
+pub async fn route_plan_versions(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    path: StudentPath,
+) -> Result<HttpResponse, ApiError> {
+    let versions = state
+        .students
+        .route_plan_versions(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok().json(ListOf {
+        data: versions.iter().map(RoutePlanOut::from).collect(),
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
