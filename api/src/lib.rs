@@ -14,6 +14,7 @@ pub mod request_meta;
 pub mod responses;
 pub mod routes;
 pub mod seed;
+pub mod seed_maps;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

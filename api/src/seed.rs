@@ -614,10 +614,11 @@ async fn seed_pupils(
     tenant: &driehoek_domain::tenants::Tenant,
     school: SchoolId,
     pupils: &[PupilSeed<'_>],
-) -> Result<Vec<StudentId>, DomainError> {
+) -> Result<(Vec<StudentId>, Vec<(String, StudentId)>), DomainError> {
     let admin = Actor::bootstrap_admin();
     let this_year = chrono::Datelike::year(&driehoek_domain::clock::now());
     let mut taking_part = Vec::new();
+    let mut all = Vec::new();
     for p in pupils {
         let student = state
             .students
@@ -635,6 +636,7 @@ async fn seed_pupils(
                 },
             )
             .await?;
+        all.push((p.external_ref.to_owned(), student.id));
         for &(purpose, status, given_by) in p.consents {
             state
                 .students
@@ -677,7 +679,7 @@ async fn seed_pupils(
                 .await?;
         }
     }
-    Ok(taking_part)
+    Ok((taking_part, all))
 }
 
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
@@ -802,7 +804,14 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
     // The first school's pupils, and a booking naming those who may take part.
     let mut taking_part = Vec::new();
     if let Some(school) = schools.first() {
-        taking_part = seed_pupils(state, &tenant, school.id, seed.pupils).await?;
+        let (may_take_part, all) = seed_pupils(state, &tenant, school.id, seed.pupils).await?;
+        taking_part = may_take_part;
+        let map = if seed.slug == "leuven" {
+            &crate::seed_maps::LEUVEN
+        } else {
+            &crate::seed_maps::ROTTERDAM
+        };
+        crate::seed_maps::seed_map(state, t, map, &all).await?;
     }
     if let (Some(school), Some(slot)) = (schools.first(), offered_slots.first()) {
         let seats = u32::from(seed.businesses[0].offer.group.1.min(3));

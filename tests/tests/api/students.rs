@@ -1867,6 +1867,36 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
         StatusCode::FORBIDDEN
     );
 
+    // Route maps for both cities, and plans on them.
+    let maps = app
+        .get(
+            "/v1/tenants/rotterdam/route-maps",
+            &key("rotterdam", "integrator"),
+        )
+        .await;
+    let map = maps.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(maps.body["data"][0]["status"], "published");
+    let routes = app
+        .get(
+            &format!("/v1/tenants/rotterdam/route-maps/{map}/routes?from=vmbo_kb:techniek&to_occupation=8344"),
+            &key("rotterdam", "integrator"),
+        )
+        .await;
+    assert_eq!(routes.body["routes"][0]["steps"], 2, "{:?}", routes.body);
+    let plan = app
+        .get(
+            &format!("/v1/tenants/rotterdam/students/{sara}/route-plan"),
+            &school,
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::OK, "{:?}", plan.body);
+    assert_eq!(plan.body["route_status"], "valid");
+    assert_eq!(plan.body["target_occupation"], "8344");
+    let leuven_map = app
+        .get("/v1/tenants/leuven/route-maps", &key("leuven", "school"))
+        .await;
+    assert_eq!(leuven_map.body["data"].as_array().unwrap().len(), 1);
+
     // Seeding again changes nothing.
     let db = app.database().await;
     let before = app.changes(&db, "rotterdam").await.len();
