@@ -47,25 +47,25 @@ pub struct StudentIn {
 impl TryFrom<StudentIn> for NewStudent {
     type Error = ValidationErrors;
 
+    /// The same checks as a roster row's.
     fn try_from(input: StudentIn) -> Result<Self, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let external_ref = errors.check("/external_ref", ExternalRef::parse(&input.external_ref));
-        let display_name = errors.check("/display_name", Name::parse(&input.display_name));
-        let grade = errors.check_opt("/grade", input.grade.as_deref().map(ShortText::parse));
-        match (external_ref, display_name, grade) {
-            (Some(external_ref), Some(display_name), Some(grade)) if errors.is_empty() => {
-                Ok(NewStudent {
-                    school_id: input.school_id.map(SchoolId::from_uuid),
-                    external_ref,
-                    display_name,
-                    birth_year: input.birth_year,
-                    grade,
-                    education_level: input.education_level.0,
-                    status: input.status.map_or(StudentStatus::Active, |s| s.0),
-                })
-            }
-            _ => Err(errors),
-        }
+        let row = RosterRow::try_from(RosterRowIn {
+            external_ref: input.external_ref,
+            display_name: input.display_name,
+            birth_year: input.birth_year,
+            grade: input.grade,
+            education_level: input.education_level,
+            status: input.status,
+        })?;
+        Ok(NewStudent {
+            school_id: input.school_id.map(SchoolId::from_uuid),
+            external_ref: row.external_ref,
+            display_name: row.display_name,
+            birth_year: row.birth_year,
+            grade: row.grade,
+            education_level: row.education_level,
+            status: row.status,
+        })
     }
 }
 
