@@ -17,5 +17,6 @@ pub mod seed;
 pub mod seed_maps;
 pub mod startup;
 pub mod state;
+pub mod tabular;
 pub mod telemetry;
 pub mod wire;

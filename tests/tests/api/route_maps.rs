@@ -557,3 +557,116 @@ async fn a_pupils_route_plan_follows_the_map_keeps_its_versions_and_says_when_th
         .await;
     assert_eq!(audit.body["data"].as_array().unwrap().len(), 2);
 }
+
+/// A `multipart/form-data` body with the two CSV files.
+fn csv_upload(nodes: &str, edges: &str) -> (String, String) {
+    let boundary = "driehoek-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"nodes\"; filename=\"nodes.csv\"\r\nContent-Type: text/csv\r\n\r\n{nodes}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"edges\"; filename=\"edges.csv\"\r\nContent-Type: text/csv\r\n\r\n{edges}\r\n\
+         --{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_city_authors_its_graph_in_a_spreadsheet() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let map = app.route_map("rotterdam", "draft").await;
+    let graph = format!("/v1/tenants/rotterdam/route-maps/{map}/graph");
+    let nodes = "code,kind,name_en,name_nl,education_level,isco_code,sector,prospect_indicator,prospect_value,prospect_region\n\
+                 havo,education,HAVO,havo,nl_havo,,,,,\n\
+                 hbo:ict,education,ICT (hbo),hbo-ict,nl_hbo_bachelor,,J,job_chances,5,Rijnmond\n\
+                 isco:2512,occupation,Software developer,Softwareontwikkelaar,,2512,J,job_chances,5,\n";
+    let edges = "from,to,kind,typical_years,conditions\n\
+                 havo,hbo:ict,progression,4,\"havo diploma, with maths\"\n\
+                 hbo:ict,isco:2512,qualifies_for,,\n";
+    let (content_type, body) = csv_upload(nodes, edges);
+    let done = app
+        .send_raw(Method::PUT, &graph, &w.city, &content_type, &body)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(
+        (
+            done.body["node_count"].clone(),
+            done.body["edge_count"].clone()
+        ),
+        (json!(3), json!(2))
+    );
+    let read = app.get(&graph, &w.city).await;
+    assert_eq!(
+        read.body["nodes"][1]["name"],
+        json!({"en": "ICT (hbo)", "nl": "hbo-ict"})
+    );
+    assert_eq!(read.body["nodes"][1]["prospects"][0]["value"], 5);
+    assert_eq!(read.body["nodes"][1]["prospects"][0]["region"], "Rijnmond");
+    assert_eq!(read.body["nodes"][0]["prospects"], json!([]));
+    assert_eq!(
+        read.body["edges"][0]["conditions"],
+        "havo diploma, with maths"
+    );
+    assert_eq!(read.body["edges"][0]["typical_years"], 4.0);
+
+    // A bad spreadsheet is refused whole, pointing at the row; nothing changes.
+    let bad_rows = app
+        .send_raw(
+            Method::PUT,
+            &graph,
+            &w.city,
+            &content_type,
+            &csv_upload(
+                "code,kind,name_en\nhavo,education,HAVO\n",
+                "from,to,kind\nhavo,ghost,progression\n",
+            )
+            .1,
+        )
+        .await;
+    assert_eq!(
+        bad_rows.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad_rows.body
+    );
+    let pointers: Vec<&str> = bad_rows.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/nodes/0/education_level", "/edges/0/to"]);
+    let unknown = app
+        .send_raw(
+            Method::PUT,
+            &graph,
+            &w.city,
+            &content_type,
+            &csv_upload("code,kind,name_en,colour\n", "from,to,kind\n").1,
+        )
+        .await;
+    assert_eq!(unknown.body["errors"][0]["pointer"], "/nodes/header/3");
+    let one_file = "--driehoek-test-boundary\r\nContent-Disposition: form-data; name=\"nodes\"\r\n\r\ncode,kind,name_en\r\n--driehoek-test-boundary--\r\n";
+    let missing = app
+        .send_raw(Method::PUT, &graph, &w.city, &content_type, one_file)
+        .await;
+    assert_eq!(missing.body["errors"][0]["pointer"], "/edges");
+    let garbled = app
+        .send_raw(
+            Method::PUT,
+            &graph,
+            &w.city,
+            "multipart/form-data",
+            "nonsense",
+        )
+        .await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get(&graph, &w.city).await.body["graph_version"],
+        read.body["graph_version"]
+    );
+    // Only the city.
+    let refused = app
+        .send_raw(Method::PUT, &graph, &w.school_key, &content_type, &body)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -24,6 +24,7 @@ use crate::extract::{
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
+use crate::tabular::{Columns, csv_objects, multipart_parts};
 use crate::wire::ListOf;
 use crate::wire::route_maps::{
     EdgeDto, GraphIn, GraphOut, NextStepsOut, NodeDto, RouteMapIn, RouteMapOut, RouteMapPatch,
@@ -349,6 +350,84 @@ fn parse_items<D: DeserializeOwned, T>(
     items
 }
 
+const NODE_COLUMNS: Columns<'static> = Columns {
+    known: &[
+        "code",
+        "kind",
+        "name_en",
+        "name_nl",
+        "education_level",
+        "sector",
+        "isco_code",
+        "esco_uri",
+        "prospect_indicator",
+        "prospect_value",
+        "prospect_label",
+        "prospect_region",
+        "prospect_year",
+        "prospect_source",
+    ],
+    required: &["code", "kind", "name_en"],
+    numeric: &["prospect_value", "prospect_year"],
+};
+
+const EDGE_COLUMNS: Columns<'static> = Columns {
+    known: &["from", "to", "kind", "conditions", "typical_years"],
+    required: &["from", "to", "kind"],
+    numeric: &["typical_years"],
+};
+
+/// The nodes and edges of a graph sent as two CSV files (`multipart/form-data` parts
+/// `nodes` and `edges`), each row shaped as the JSON item it stands for: a node's
+/// `name_en`/`name_nl` become its `name`, its `prospect_*` columns one prospect.
+fn graph_from_csv(
+    content_type: &str,
+    body: &[u8],
+) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), ApiError> {
+    let parts = multipart_parts(content_type, body).ok_or_else(|| {
+        ApiError::invalid_query("the multipart body cannot be read (or has no boundary)")
+    })?;
+    let part = |name: &str| {
+        parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, content)| *content)
+            .ok_or_else(|| {
+                ApiError::validation(ValidationErrors::single(
+                    format!("/{name}"),
+                    format!("send the {name} as a CSV file in the part named '{name}'"),
+                ))
+            })
+    };
+    let mut nodes = csv_objects(part("nodes")?, &NODE_COLUMNS, "/nodes")?;
+    for node in &mut nodes {
+        let Some(fields) = node.as_object_mut() else {
+            continue;
+        };
+        let mut name = serde_json::Map::new();
+        for (column, key) in [("name_en", "en"), ("name_nl", "nl")] {
+            if let Some(value) = fields.remove(column) {
+                name.insert(key.to_owned(), value);
+            }
+        }
+        fields.insert("name".to_owned(), serde_json::Value::Object(name));
+        let mut prospect = serde_json::Map::new();
+        for key in ["indicator", "value", "label", "region", "year", "source"] {
+            if let Some(value) = fields.remove(&format!("prospect_{key}")) {
+                prospect.insert(key.to_owned(), value);
+            }
+        }
+        if !prospect.is_empty() {
+            fields.insert(
+                "prospects".to_owned(),
+                serde_json::Value::Array(vec![serde_json::Value::Object(prospect)]),
+            );
+        }
+    }
+    let edges = csv_objects(part("edges")?, &EDGE_COLUMNS, "/edges")?;
+    Ok((nodes, edges))
+}
+
 /// Replace a route map's whole graph
 ///
 /// City administrators. The document replaces every node and edge at once (up to 20 000
@@ -357,11 +436,22 @@ fn parse_items<D: DeserializeOwned, T>(
 /// `qualifies_for` only from a programme to an occupation, `progression` and
 /// `combined_route` only between programmes. Any problem refuses the whole document
 /// (422, each problem pointed at, the first hundred listed) and changes nothing.
+///
+/// A city may author the graph in a spreadsheet instead: send `multipart/form-data`
+/// with two CSV files (header row first), part `nodes` (columns `code`, `kind`,
+/// `name_en` required; `name_nl`, `education_level`, `sector`, `isco_code`,
+/// `esco_uri`, and one prospect as `prospect_indicator`, `prospect_value`,
+/// `prospect_label`, `prospect_region`, `prospect_year`, `prospect_source`) and part
+/// `edges` (`from`, `to`, `kind` required; `conditions`, `typical_years`). Problems
+/// point at the row (`/nodes/3/…`, counted from 0 after the header).
 #[utoipa::path(
     operation_id = "route_maps.graph.put", tag = "route-maps",
     params(("tenant" = String, Path, description = "Tenant slug"), ("route_map_id" = Uuid, Path, description = "Route map id"),
            ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
-    request_body = GraphIn,
+    request_body(content(
+        (GraphIn = "application/json"),
+        (String = "multipart/form-data")
+    )),
     responses((status = 200, description = "Replaced; the map at its new version and graph version", body = RouteMapOut), WriteErrors),
     security(("api_key" = []))
 )]
@@ -376,6 +466,36 @@ pub async fn put_graph(
 ) -> Result<HttpResponse, ApiError> {
     let id = RouteMapId::from_uuid(path.1);
     ctx.actor.require_admin()?;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let body = body.into_inner()?;
+        let (nodes, edges) = graph_from_csv(&content_type, &body)?;
+        let mut problems = Vec::new();
+        let nodes = parse_items("nodes", nodes, NodeDto::parse, &mut problems);
+        let edges = parse_items("edges", edges, EdgeDto::parse, &mut problems);
+        if !problems.is_empty() {
+            return Err(ApiError::merged(problems));
+        }
+        let map = state
+            .route_maps
+            .replace_graph(
+                &ctx.actor,
+                ctx.tenant.id,
+                id,
+                Graph::new(nodes, edges)?,
+                if_match.0,
+            )
+            .await?;
+        return Ok(resource(&req, map.version, RouteMapOut::from(map)));
+    }
     check_content_type(&req)?;
     let body = body.into_inner()?;
     // Straight into typed items when the document reads so (a 20 000-node map as a

@@ -25,6 +25,7 @@ use crate::extract::{
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
+use crate::tabular::{Columns, csv_objects};
 use crate::wire::ListOf;
 use crate::wire::students::{
     AuditEventOut, ConsentIn, ConsentOut, ConsentsOut, EntryIn, EntryOut, EntryPatch, ImportIn,
@@ -172,68 +173,24 @@ pub struct ImportQuery {
     school_id: Option<Uuid>,
 }
 
-/// The CSV columns of a roster, in any order; the first four are required.
-const CSV_COLUMNS: &[&str] = &[
-    "external_ref",
-    "display_name",
-    "birth_year",
-    "education_level",
-    "grade",
-    "status",
-];
-
-/// Turns a CSV roster (with a header row) into one JSON object per row, so CSV and
-/// JSON rows are judged by the same rules.
-fn csv_rows(body: &[u8]) -> Result<Vec<serde_json::Value>, ApiError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(body);
-    let unreadable = |e: csv::Error| {
-        ApiError::validation(ValidationErrors::single(
-            "/",
-            format!("the CSV cannot be read: {e}"),
-        ))
-    };
-    let headers = reader.headers().map_err(unreadable)?.clone();
-    let mut errors = ValidationErrors::new();
-    for (i, name) in headers.iter().enumerate() {
-        if !CSV_COLUMNS.contains(&name) {
-            errors.add(
-                format!("/header/{i}"),
-                format!(
-                    "unknown column '{name}'; expected {}",
-                    CSV_COLUMNS.join(", ")
-                ),
-            );
-        }
-    }
-    for required in &CSV_COLUMNS[..4] {
-        if !headers.iter().any(|h| h == *required) {
-            errors.add("/header", format!("the column '{required}' is missing"));
-        }
-    }
-    errors.into_result().map_err(ApiError::from)?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(unreadable)?;
-        let mut row = serde_json::Map::new();
-        for (name, field) in headers.iter().zip(record.iter()) {
-            let value = if field.is_empty() {
-                serde_json::Value::Null
-            } else if name == "birth_year" {
-                field
-                    .parse::<i64>()
-                    .map_or_else(|_| serde_json::Value::from(field), serde_json::Value::from)
-            } else {
-                serde_json::Value::from(field)
-            };
-            row.insert(name.to_owned(), value);
-        }
-        rows.push(serde_json::Value::Object(row));
-    }
-    Ok(rows)
-}
+/// The CSV columns of a roster, in any order.
+const ROSTER_COLUMNS: Columns<'static> = Columns {
+    known: &[
+        "external_ref",
+        "display_name",
+        "birth_year",
+        "education_level",
+        "grade",
+        "status",
+    ],
+    required: &[
+        "external_ref",
+        "display_name",
+        "birth_year",
+        "education_level",
+    ],
+    numeric: &["birth_year"],
+};
 
 /// Import a school's roster
 ///
@@ -282,7 +239,7 @@ pub async fn import_students(
     }
     let body = body.into_inner()?;
     let (rows, prefix) = if content_type == "text/csv" {
-        (csv_rows(&body)?, "")
+        (csv_objects(&body, &ROSTER_COLUMNS, "")?, "")
     } else {
         (parse_json::<ImportIn>(&body)?.rows, "/rows")
     };
