@@ -435,30 +435,39 @@ impl StudentRepository for SeaOrmStudentRepository {
             .all(&txn)
             .await
             .map_err(db_error)?;
-        route_plans::Entity::delete_many()
-            .filter(route_plans::Column::TenantId.eq(tenant))
-            .filter(route_plans::Column::StudentId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        portfolio_entries::Entity::delete_many()
-            .filter(portfolio_entries::Column::TenantId.eq(tenant))
-            .filter(portfolio_entries::Column::StudentId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        consents::Entity::delete_many()
-            .filter(consents::Column::TenantId.eq(tenant))
-            .filter(consents::Column::StudentId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        booking_students::Entity::delete_many()
-            .filter(booking_students::Column::TenantId.eq(tenant))
-            .filter(booking_students::Column::StudentId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
+        delete_of_pupil::<route_plans::Entity>(
+            &txn,
+            (
+                route_plans::Column::TenantId,
+                route_plans::Column::StudentId,
+            ),
+            (tenant, id),
+        )
+        .await?;
+        delete_of_pupil::<portfolio_entries::Entity>(
+            &txn,
+            (
+                portfolio_entries::Column::TenantId,
+                portfolio_entries::Column::StudentId,
+            ),
+            (tenant, id),
+        )
+        .await?;
+        delete_of_pupil::<consents::Entity>(
+            &txn,
+            (consents::Column::TenantId, consents::Column::StudentId),
+            (tenant, id),
+        )
+        .await?;
+        delete_of_pupil::<booking_students::Entity>(
+            &txn,
+            (
+                booking_students::Column::TenantId,
+                booking_students::Column::StudentId,
+            ),
+            (tenant, id),
+        )
+        .await?;
         let mut removed: Vec<NewChange> = entries
             .iter()
             .map(|e| NewChange {
@@ -509,6 +518,21 @@ impl StudentRepository for SeaOrmStudentRepository {
         txn.commit().await.map_err(db_error)?;
         Ok(true)
     }
+}
+
+/// Removes the rows of a pupil (and tenant) from one table, inside `txn`.
+async fn delete_of_pupil<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    (tenant_column, pupil_column): (E::Column, E::Column),
+    (tenant, pupil): (Uuid, Uuid),
+) -> DomainResult<()> {
+    E::delete_many()
+        .filter(tenant_column.eq(tenant))
+        .filter(pupil_column.eq(pupil))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 // Consents.
