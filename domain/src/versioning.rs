@@ -11,6 +11,16 @@ pub fn check_if_match(current: i64, if_match: Option<i64>) -> DomainResult<()> {
     }
 }
 
+/// The outcome of a conditional write: `value` when it was `written`, else the
+/// version mismatch of a resource that moved on to `current` meanwhile.
+pub fn written<T>(written: bool, value: T, current: i64) -> DomainResult<T> {
+    if written {
+        Ok(value)
+    } else {
+        Err(DomainError::VersionMismatch { current })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use crate::students::{
     StudentStatus,
 };
 use crate::values::{Description, EntryBody};
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 use crate::vocabularies::{Competence, ConsentPurpose, PortfolioEntryKind};
 use crate::work_visits::{SlotStatus, WorkVisitRepository, WorkVisitStatus};
 
@@ -402,17 +402,13 @@ impl BookingService {
         booking.status = BookingStatus::Completed;
         booking.version += 1;
         booking.updated_at = now;
-        if self
-            .repo
-            .record_attendance(&booking, expected, &entries, &audit)
-            .await?
-        {
-            Ok(booking)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo
+                .record_attendance(&booking, expected, &entries, &audit)
+                .await?,
+            booking,
+            expected + 1,
+        )
     }
 
     /// Applies named pupils' presence to the booking; returns the experience entries

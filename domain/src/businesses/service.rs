@@ -10,7 +10,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ids::{BusinessId, CoachId, TenantId};
 use crate::paging::{Page, PageRequest};
 use crate::values::dedup_keep_order;
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 #[derive(Clone)]
 pub struct BusinessService {
@@ -91,13 +91,11 @@ impl BusinessService {
         business.sectors = dedup_keep_order(business.sectors);
         business.version += 1;
         business.updated_at = clock::now();
-        if self.repo.update(&business, expected).await? {
-            Ok(business)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update(&business, expected).await?,
+            business,
+            expected + 1,
+        )
     }
 
     pub async fn delete(
@@ -110,13 +108,7 @@ impl BusinessService {
         let business = self.get(actor, tenant, id).await?;
         actor.require_admin()?;
         check_if_match(business.version, if_match)?;
-        if self.repo.delete(&business).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: business.version + 1,
-            })
-        }
+        written(self.repo.delete(&business).await?, (), business.version + 1)
     }
 
     pub async fn create_coach(
@@ -191,13 +183,11 @@ impl BusinessService {
         coach.languages = dedup_keep_order(coach.languages);
         coach.version += 1;
         coach.updated_at = clock::now();
-        if self.coaches.update(&coach, expected).await? {
-            Ok(coach)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.coaches.update(&coach, expected).await?,
+            coach,
+            expected + 1,
+        )
     }
 
     pub async fn delete_coach(
@@ -211,12 +201,6 @@ impl BusinessService {
         let coach = self.get_coach(actor, tenant, business, id).await?;
         actor.require_business_editor(business)?;
         check_if_match(coach.version, if_match)?;
-        if self.coaches.delete(&coach).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: coach.version + 1,
-            })
-        }
+        written(self.coaches.delete(&coach).await?, (), coach.version + 1)
     }
 }

@@ -12,7 +12,7 @@ use crate::ids::{ProgrammeId, ProgrammeMemberId, TenantId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
 use crate::values::{check_date_order, dedup_keep_order};
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 #[derive(Clone)]
 pub struct ProgrammeService {
@@ -105,13 +105,11 @@ impl ProgrammeService {
         programme.competences = dedup_keep_order(programme.competences);
         programme.version += 1;
         programme.updated_at = clock::now();
-        if self.repo.update(&programme, expected).await? {
-            Ok(programme)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update(&programme, expected).await?,
+            programme,
+            expected + 1,
+        )
     }
 
     pub async fn delete(
@@ -124,13 +122,11 @@ impl ProgrammeService {
         let programme = self.get(actor, tenant, id).await?;
         actor.require_admin()?;
         check_if_match(programme.version, if_match)?;
-        if self.repo.delete(&programme).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: programme.version + 1,
-            })
-        }
+        written(
+            self.repo.delete(&programme).await?,
+            (),
+            programme.version + 1,
+        )
     }
 
     pub async fn add_member(
@@ -226,13 +222,11 @@ impl ProgrammeService {
             .map_err(|m| DomainError::invalid("/left_on", m))?;
         member.version += 1;
         member.updated_at = clock::now();
-        if self.repo.update_member(&member, expected).await? {
-            Ok(member)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update_member(&member, expected).await?,
+            member,
+            expected + 1,
+        )
     }
 
     pub async fn remove_member(
@@ -246,12 +240,10 @@ impl ProgrammeService {
         let member = self.get_member(actor, tenant, programme, id).await?;
         actor.require_admin()?;
         check_if_match(member.version, if_match)?;
-        if self.repo.delete_member(&member).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: member.version + 1,
-            })
-        }
+        written(
+            self.repo.delete_member(&member).await?,
+            (),
+            member.version + 1,
+        )
     }
 }

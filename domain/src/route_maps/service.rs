@@ -10,7 +10,7 @@ use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
 use crate::ids::{RouteMapId, TenantId};
 use crate::paging::{Page, PageRequest};
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 /// Graphs already read, per map and graph version: a map's graph changes only by a
 /// whole import, which bumps its graph version, so an entry is never stale.
@@ -115,13 +115,7 @@ impl RouteMapService {
         changes.apply(&mut map);
         map.version += 1;
         map.updated_at = clock::now();
-        if self.repo.update(&map, expected).await? {
-            Ok(map)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(self.repo.update(&map, expected).await?, map, expected + 1)
     }
 
     /// Only drafts are deleted; a published map is archived instead (pupils' plans
@@ -142,13 +136,7 @@ impl RouteMapService {
                 "only a draft map is deleted; archive a published one",
             ));
         }
-        if self.repo.delete(&map).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: map.version + 1,
-            })
-        }
+        written(self.repo.delete(&map).await?, (), map.version + 1)
     }
 
     /// Replaces the whole graph atomically: a graph with any problem changes nothing.
@@ -169,11 +157,11 @@ impl RouteMapService {
         map.node_count = u32::try_from(graph.nodes().len()).unwrap_or(u32::MAX);
         map.edge_count = u32::try_from(graph.edges().len()).unwrap_or(u32::MAX);
         map.updated_at = clock::now();
-        if !self.repo.replace_graph(&map, expected, &graph).await? {
-            return Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            });
-        }
+        written(
+            self.repo.replace_graph(&map, expected, &graph).await?,
+            (),
+            expected + 1,
+        )?;
         self.remember(&map, Arc::new(graph));
         Ok(map)
     }

@@ -7,7 +7,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ids::{SchoolId, TenantId};
 use crate::paging::{Page, PageRequest};
 use crate::values::dedup_keep_order;
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 #[derive(Clone)]
 pub struct SchoolService {
@@ -85,13 +85,11 @@ impl SchoolService {
         school.education_levels = dedup_keep_order(school.education_levels);
         school.version += 1;
         school.updated_at = clock::now();
-        if self.repo.update(&school, expected).await? {
-            Ok(school)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update(&school, expected).await?,
+            school,
+            expected + 1,
+        )
     }
 
     pub async fn delete(
@@ -104,12 +102,6 @@ impl SchoolService {
         let school = self.get(actor, tenant, id).await?;
         actor.require_admin()?;
         check_if_match(school.version, if_match)?;
-        if self.repo.delete(&school).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: school.version + 1,
-            })
-        }
+        written(self.repo.delete(&school).await?, (), school.version + 1)
     }
 }

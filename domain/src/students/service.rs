@@ -20,7 +20,7 @@ use crate::paging::{Page, PageRequest};
 use crate::route_maps::RouteMapService;
 use crate::schools::SchoolRepository;
 use crate::values::{Name, dedup_keep_order};
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 use crate::vocabularies::ConsentPurpose;
 
 /// The most rows one roster import takes.
@@ -258,13 +258,11 @@ impl StudentService {
         student.version = expected + 1;
         student.updated_at = clock::now();
         let event = Self::event(actor, tenant, action, &student);
-        if self.students.update(&student, expected, &event).await? {
-            Ok(student)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.students.update(&student, expected, &event).await?,
+            student,
+            expected + 1,
+        )
     }
 
     /// Upserts a school's roster by `external_ref`, all or nothing for the rows that are
@@ -446,13 +444,11 @@ impl StudentService {
         let student = self.visible(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
         let event = Self::event(actor, tenant, AuditAction::StudentErase, &student);
-        if self.students.erase(&student, &event).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: student.version + 1,
-            })
-        }
+        written(
+            self.students.erase(&student, &event).await?,
+            (),
+            student.version + 1,
+        )
     }
 
     // Consents.
@@ -653,13 +649,11 @@ impl StudentService {
         entry.version += 1;
         entry.updated_at = clock::now();
         let event = Self::event(actor, tenant, AuditAction::EntryUpdate, &student);
-        if self.portfolio.update(&entry, expected, &event).await? {
-            Ok(entry)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.portfolio.update(&entry, expected, &event).await?,
+            entry,
+            expected + 1,
+        )
     }
 
     pub async fn delete_entry(
@@ -673,13 +667,11 @@ impl StudentService {
         let (student, entry) = self.open_entry(actor, tenant, id, entry).await?;
         check_if_match(entry.version, if_match)?;
         let event = Self::event(actor, tenant, AuditAction::EntryDelete, &student);
-        if self.portfolio.delete(&entry, &event).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: entry.version + 1,
-            })
-        }
+        written(
+            self.portfolio.delete(&entry, &event).await?,
+            (),
+            entry.version + 1,
+        )
     }
 
     // The route plan.
@@ -748,11 +740,7 @@ impl StudentService {
         let student = self.visible(actor, tenant, id).await?;
         let current = self.plans.repo.versions(tenant, id).await?.pop();
         let version = current.as_ref().map_or(0, |p| p.version);
-        if let Some(expected) = if_match
-            && expected != version
-        {
-            return Err(DomainError::VersionMismatch { current: version });
-        }
+        check_if_match(version, if_match)?;
         let graph = self
             .plans
             .maps

@@ -6,7 +6,7 @@ use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::TenantId;
 use crate::paging::{Page, PageRequest};
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 #[derive(Clone)]
 pub struct TenantService {
@@ -94,12 +94,6 @@ impl TenantService {
         changes.settings.apply(&mut next.settings);
         next.version += 1;
         next.updated_at = clock::now();
-        if self.repo.update(&next, expected).await? {
-            Ok(next)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(self.repo.update(&next, expected).await?, next, expected + 1)
     }
 }

@@ -17,7 +17,7 @@ use crate::paging::{Page, PageRequest};
 use crate::programmes::ProgrammeRepository;
 use crate::tenants::Tenant;
 use crate::values::dedup_keep_order;
-use crate::versioning::check_if_match;
+use crate::versioning::{check_if_match, written};
 
 #[derive(Clone)]
 pub struct WorkVisitService {
@@ -205,13 +205,11 @@ impl WorkVisitService {
             .await?;
         visit.version += 1;
         visit.updated_at = clock::now();
-        if self.repo.update(&visit, expected).await? {
-            Ok(visit)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update(&visit, expected).await?,
+            visit,
+            expected + 1,
+        )
     }
 
     /// Only drafts are deleted; an offering that was published is withdrawn instead, so
@@ -231,13 +229,7 @@ impl WorkVisitService {
                 "only a draft is deleted; set status to withdrawn instead",
             ));
         }
-        if self.repo.delete(&visit).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: visit.version + 1,
-            })
-        }
+        written(self.repo.delete(&visit).await?, (), visit.version + 1)
     }
 
     /// Checks the coach against the business and the tenant's screening policy.
@@ -421,13 +413,11 @@ impl WorkVisitService {
         }
         slot.version += 1;
         slot.updated_at = clock::now();
-        if self.repo.update_slot(&slot, expected).await? {
-            Ok(slot)
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: expected + 1,
-            })
-        }
+        written(
+            self.repo.update_slot(&slot, expected).await?,
+            slot,
+            expected + 1,
+        )
     }
 
     /// A slot with booked seats is cancelled, never deleted.
@@ -452,13 +442,7 @@ impl WorkVisitService {
                 "the slot has bookings; cancel it instead",
             ));
         }
-        if self.repo.delete_slot(&slot).await? {
-            Ok(())
-        } else {
-            Err(DomainError::VersionMismatch {
-                current: slot.version + 1,
-            })
-        }
+        written(self.repo.delete_slot(&slot).await?, (), slot.version + 1)
     }
 }
 
