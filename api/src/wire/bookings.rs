@@ -170,16 +170,15 @@ impl BookingOut {
     /// display name (`host_names`) for the host, as a count for everyone else.
     pub fn seen_by(b: Booking, actor: &Actor, host_names: &HashMap<BookingId, Vec<Name>>) -> Self {
         let named_pupils = u32::try_from(b.students.len()).unwrap_or(u32::MAX);
-        let students =
-            (actor.is_platform_admin() || actor.school() == Some(b.school_id)).then(|| {
-                b.students
-                    .iter()
-                    .map(|p| NamedPupilOut {
-                        student_id: p.student_id.as_uuid(),
-                        present: p.present,
-                    })
-                    .collect()
-            });
+        let students = b.shows_pupils_to(actor).then(|| {
+            b.students
+                .iter()
+                .map(|p| NamedPupilOut {
+                    student_id: p.student_id.as_uuid(),
+                    present: p.present,
+                })
+                .collect()
+        });
         let shared_pupils = (actor.business() == Some(b.business_id)).then(|| {
             host_names
                 .get(&b.id)

@@ -117,3 +117,19 @@ impl BookingScope {
         }
     }
 }
+
+impl Booking {
+    /// A booking's changes are for its school and its host (and the city).
+    pub fn feed_audience(&self) -> crate::changes::Audience {
+        crate::changes::Audience::Parties {
+            school: Some(self.school_id),
+            business: Some(self.business_id),
+        }
+    }
+
+    /// Which pupils' ids a caller sees on the booking: the booking school's and the
+    /// platform's; everyone else sees how many, and the host the consented names.
+    pub fn shows_pupils_to(&self, actor: &crate::auth::Actor) -> bool {
+        actor.is_platform_admin() || actor.school() == Some(self.school_id)
+    }
+}

@@ -77,3 +77,14 @@ pub struct RouteMapFilter {
     pub audience: Option<RouteMapAudience>,
     pub status: Option<RouteMapStatus>,
 }
+
+impl RouteMap {
+    /// Published maps are everyone's; drafts and archived maps the city's.
+    pub fn feed_audience(&self) -> crate::changes::Audience {
+        if self.status == RouteMapStatus::Published {
+            crate::changes::Audience::Public
+        } else {
+            crate::changes::Audience::Admins
+        }
+    }
+}

@@ -42,6 +42,13 @@ impl Student {
         at.year() - self.birth_year - 1
     }
 
+    /// Changes to a pupil's data are for the pupil's current school only.
+    pub fn feed_audience(&self) -> crate::changes::Audience {
+        crate::changes::Audience::Pupil {
+            school: self.school_id,
+        }
+    }
+
     /// Whether a portfolio entry made at `created_at` is open to the pupil's school.
     pub fn entry_is_open(&self, created_at: DateTime<Utc>) -> bool {
         self.portfolio_open_from

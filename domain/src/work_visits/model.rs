@@ -435,6 +435,21 @@ pub fn check_coach_for_slot(
     }
 }
 
+/// Who sees changes to an offering and its slots in the change feed: its business (and
+/// the city) while it is a draft, everyone once published (a withdrawal too, so copies
+/// drop it). Slots made while the offering was a draft reach the catalogue with its
+/// publication: a reader that sees an offering appear reads its slots.
+pub fn feed_audience(status: WorkVisitStatus, business: BusinessId) -> crate::changes::Audience {
+    if status == WorkVisitStatus::Draft {
+        crate::changes::Audience::Parties {
+            school: None,
+            business: Some(business),
+        }
+    } else {
+        crate::changes::Audience::Public
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -122,14 +122,6 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
     })
 }
 
-/// A booking's changes are for its school and its host (and the city).
-pub(crate) fn audience(booking: &Booking) -> Audience {
-    Audience::Parties {
-        school: Some(booking.school_id),
-        business: Some(booking.business_id),
-    }
-}
-
 /// Bookings as stored, with the pupils named on them.
 async fn with_pupils<C: sea_orm::ConnectionTrait>(
     conn: &C,
@@ -226,7 +218,7 @@ async fn write_in(
         id: booking.id.as_uuid(),
         version: booking.version,
         at: booking.updated_at,
-        audience: audience(booking),
+        audience: booking.feed_audience(),
     };
     let model = to_model(booking).into_active_model().reset_all();
     versioned::update_in::<bookings::Entity>(
@@ -306,7 +298,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             op: ChangeOp::Created,
             version: stored.version,
             at: stored.created_at,
-            audience: audience(&stored),
+            audience: stored.feed_audience(),
         };
         record_change(&txn, tenant, change).await?;
         txn.commit().await.map_err(db_error)?;

@@ -1,7 +1,6 @@
 //! Route maps, and each map's whole graph as one JSON document.
 
 use async_trait::async_trait;
-use driehoek_domain::changes::Audience;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{RouteMapId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -38,11 +37,7 @@ fn row(m: &RouteMap) -> RowChange {
         id: m.id.as_uuid(),
         version: m.version,
         at: m.updated_at,
-        audience: if m.status == RouteMapStatus::Published {
-            Audience::Public
-        } else {
-            Audience::Admins
-        },
+        audience: m.feed_audience(),
     }
 }
 

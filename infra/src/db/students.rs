@@ -172,9 +172,7 @@ fn student_row(s: &Student) -> RowChange {
         id: s.id.as_uuid(),
         version: s.version,
         at: s.updated_at,
-        audience: Audience::Pupil {
-            school: s.school_id,
-        },
+        audience: s.feed_audience(),
     }
 }
 
@@ -415,9 +413,7 @@ impl StudentRepository for SeaOrmStudentRepository {
     async fn erase(&self, student: &Student, audit: &AuditEvent) -> DomainResult<bool> {
         let (tenant, id) = (student.tenant_id.as_uuid(), student.id.as_uuid());
         let now = driehoek_domain::clock::now();
-        let audience = Audience::Pupil {
-            school: student.school_id,
-        };
+        let audience = student.feed_audience();
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         let entries = portfolio_entries::scoped(tenant)

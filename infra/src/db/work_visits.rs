@@ -13,7 +13,7 @@ use driehoek_domain::vocabularies::{
 use driehoek_domain::work_visits::{
     AgeRange, ExternalId, GroupSize, Schedule, Session, Slot, SlotStatus, StoredOffering,
     StoredSlot, SyncWrite, Visibility, VisitWrite, WorkVisit, WorkVisitFilter, WorkVisitRepository,
-    WorkVisitStatus,
+    WorkVisitStatus, feed_audience,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -49,28 +49,13 @@ fn small(value: u16) -> i32 {
     i32::from(value)
 }
 
-/// Who sees changes to an offering and its slots: its business (and the city) while
-/// it is a draft, everyone once published (a withdrawal too, so copies drop it).
-/// Slots made while the offering was a draft reach the catalogue with its publication:
-/// a reader that sees an offering appear reads its slots.
-fn visit_audience(status: WorkVisitStatus, business: BusinessId) -> Audience {
-    if status == WorkVisitStatus::Draft {
-        Audience::Parties {
-            school: None,
-            business: Some(business),
-        }
-    } else {
-        Audience::Public
-    }
-}
-
 fn visit_row(v: &WorkVisit) -> RowChange {
     RowChange {
         tenant: v.tenant_id.as_uuid(),
         id: v.id.as_uuid(),
         version: v.version,
         at: v.updated_at,
-        audience: visit_audience(v.status, v.business_id),
+        audience: feed_audience(v.status, v.business_id),
     }
 }
 
@@ -91,7 +76,7 @@ async fn slot_audience<C: sea_orm::ConnectionTrait>(
         .map_err(db_error)?
         .ok_or(DomainError::NotFound("work visit"))?;
     let status = WorkVisitStatus::parse(&status).map_err(|e| corrupt("work visit", e))?;
-    Ok(visit_audience(status, BusinessId::from_uuid(business)))
+    Ok(feed_audience(status, BusinessId::from_uuid(business)))
 }
 
 fn to_model(v: &WorkVisit) -> work_visits::Model {
