@@ -180,18 +180,24 @@ impl RouteMapService {
         id: RouteMapId,
     ) -> DomainResult<(RouteMap, Arc<Graph>)> {
         let map = self.get(actor, tenant, id).await?;
+        let graph = self.graph_of(&map).await?;
+        Ok((map, graph))
+    }
+
+    /// The graph of `map` at its graph version: from memory when read before.
+    async fn graph_of(&self, map: &RouteMap) -> DomainResult<Arc<Graph>> {
         let cached = self.graphs.lock().ok().and_then(|cache| {
             cache
-                .get(&(tenant, id))
+                .get(&(map.tenant_id, map.id))
                 .filter(|(version, _)| *version == map.graph_version)
                 .map(|(_, graph)| graph.clone())
         });
         if let Some(graph) = cached {
-            return Ok((map, graph));
+            return Ok(graph);
         }
-        let graph = Arc::new(self.repo.graph(tenant, id).await?);
-        self.remember(&map, graph.clone());
-        Ok((map, graph))
+        let graph = Arc::new(self.repo.graph(map.tenant_id, map.id).await?);
+        self.remember(map, graph.clone());
+        Ok(graph)
     }
 
     /// The current graph of a published map, for checking pupils' plans against it;
@@ -201,17 +207,11 @@ impl RouteMapService {
         tenant: TenantId,
         id: RouteMapId,
     ) -> DomainResult<Option<Arc<Graph>>> {
-        let reader = Actor {
-            key_id: None,
-            role: crate::auth::Role::Integrator,
-            tenant_id: Some(tenant),
-            binding: crate::auth::Binding::None,
-            request_id: None,
-        };
-        match self.graph(&reader, tenant, id).await {
-            Ok((_, graph)) => Ok(Some(graph)),
-            Err(DomainError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other),
+        match self.repo.get(tenant, id).await? {
+            Some(map) if map.status == RouteMapStatus::Published => {
+                Ok(Some(self.graph_of(&map).await?))
+            }
+            _ => Ok(None),
         }
     }
 
