@@ -291,18 +291,26 @@ impl<T, const LIMIT: usize> JsonBody<T, LIMIT> {
     }
 }
 
-pub(crate) fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+/// The request's `Content-Type` as sent (empty when absent), and its media type alone,
+/// lower-cased and without parameters (`text/csv; charset=utf-8` → `text/csv`).
+pub(crate) fn media_type(req: &HttpRequest) -> (String, String) {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
     let essence = content_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    (content_type, essence)
+}
+
+pub(crate) fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let (content_type, essence) = media_type(req);
     let ok = essence == "application/json"
         || (essence == "application/merge-patch+json"
             && req.method() == actix_web::http::Method::PATCH);

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::RawBody;
+use crate::extract::{RawBody, media_type};
 use crate::problems::TokenErrors;
 use crate::state::AppState;
 
@@ -106,13 +106,7 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     body: RawBody<4096>,
 ) -> Result<HttpResponse, ApiError> {
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if essence.as_deref() != Some("application/x-www-form-urlencoded") {
+    if media_type(&req).1 != "application/x-www-form-urlencoded" {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "send the token request as application/x-www-form-urlencoded",

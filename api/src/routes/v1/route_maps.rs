@@ -18,8 +18,8 @@ use uuid::Uuid;
 use super::code_filter;
 use crate::error::ApiError;
 use crate::extract::{
-    IfMatch, JsonBody, RawBody, TenantCtx, check_content_type, page_request, parse_json,
-    parse_value,
+    IfMatch, JsonBody, RawBody, TenantCtx, check_content_type, media_type, page_request,
+    parse_json, parse_value,
 };
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
@@ -466,16 +466,8 @@ pub async fn put_graph(
 ) -> Result<HttpResponse, ApiError> {
     let id = RouteMapId::from_uuid(path.1);
     ctx.actor.require_admin()?;
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
+    let (content_type, essence) = media_type(&req);
+    if essence == "multipart/form-data" {
         let body = body.into_inner()?;
         let (nodes, edges) = graph_from_csv(&content_type, &body)?;
         let mut problems = Vec::new();

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{code_filter, text_filter, timestamp_filter};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
-    IfMatch, JsonBody, RawBody, TenantCtx, page_request, parse_json, parse_value,
+    IfMatch, JsonBody, RawBody, TenantCtx, media_type, page_request, parse_json, parse_value,
 };
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
@@ -221,16 +221,7 @@ pub async fn import_students(
 ) -> Result<HttpResponse, ApiError> {
     require_pupil_role(&ctx.actor)?;
     school_named(&ctx, query.school_id)?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let (_, content_type) = media_type(&req);
     if content_type != "application/json" && content_type != "text/csv" {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
