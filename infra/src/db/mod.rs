@@ -382,3 +382,33 @@ fn escape_like(raw: &str) -> String {
 pub(crate) fn lower(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
     sea_orm::sea_query::Func::lower(Expr::col(column)).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+
+    /// Erased pupils' data must not linger in SQLite's free pages: every pooled
+    /// connection runs with `secure_delete`.
+    #[tokio::test]
+    async fn sqlite_connections_overwrite_what_they_delete() {
+        let path = std::env::temp_dir().join(format!("dh-secure-{}.db", uuid::Uuid::now_v7()));
+        let database = Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("open");
+        let conn = database.connection();
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "PRAGMA secure_delete",
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        let on: i32 = row.try_get_by_index(0).expect("a number");
+        assert_eq!(on, 1);
+        drop(database);
+        let _ = std::fs::remove_file(&path);
+    }
+}
