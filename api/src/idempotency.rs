@@ -298,9 +298,15 @@ pub async fn idempotency(
             ));
         }
     };
-    // Pupils' data lives only in the pupil tables: a replay of a pupil route repeats
-    // the status and headers (`Location`, `ETag`), never the body.
-    let pupils = holds_pupil_data(http.path());
+    // Pupils' data lives only in the pupil tables, and a secret (a new API key's or
+    // webhook's, sent `no-store`) only in the one answer: a replay of such a request
+    // repeats the status and headers (`Location`, `ETag`), never the body.
+    let pupils = holds_pupil_data(http.path())
+        || head
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"));
     match std::str::from_utf8(&bytes) {
         Ok(text) => {
             let text = if pupils { "" } else { text };

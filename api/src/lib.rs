@@ -19,4 +19,5 @@ pub mod startup;
 pub mod state;
 pub mod tabular;
 pub mod telemetry;
+pub mod webhook_worker;
 pub mod wire;

@@ -4,11 +4,13 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use driehoek_api::seed;
-use driehoek_api::startup::{self, Settings};
+use driehoek_api::startup::{self, Settings, WebhookSettings};
 use driehoek_api::telemetry::{self, LogFormat};
+use driehoek_api::webhook_worker::Worker;
 use driehoek_domain::values::Name;
 
 #[derive(Parser)]
@@ -67,6 +69,32 @@ struct Cli {
         global = true
     )]
     rate_limit_per_minute: u32,
+    /// Allow webhook URLs over plain http and to private or loopback addresses. For
+    /// development and tests only: it lets a tenant make the server call into its own
+    /// network.
+    #[arg(
+        long,
+        env = "DRIEHOEK_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    webhook_allow_private: bool,
+    /// Seconds one webhook delivery attempt may take.
+    #[arg(
+        long,
+        env = "DRIEHOEK_WEBHOOK_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    webhook_timeout_secs: u64,
+    /// Milliseconds between the webhook worker's looks for new changes.
+    #[arg(
+        long,
+        env = "DRIEHOEK_WEBHOOK_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    webhook_poll_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -106,7 +134,19 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
             cli.bind
         )
     })?;
+    if !(1..=60).contains(&cli.webhook_timeout_secs) {
+        return Err("DRIEHOEK_WEBHOOK_TIMEOUT_SECS must be 1 to 60".to_owned());
+    }
+    if !(10..=60_000).contains(&cli.webhook_poll_ms) {
+        return Err("DRIEHOEK_WEBHOOK_POLL_MS must be 10 to 60000".to_owned());
+    }
     let settings = Settings {
+        webhooks: WebhookSettings {
+            allow_private: cli.webhook_allow_private,
+            timeout: Duration::from_secs(cli.webhook_timeout_secs),
+            poll_interval: Duration::from_millis(cli.webhook_poll_ms),
+            ..WebhookSettings::default()
+        },
         database_url: cli.database_url.clone(),
         redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
         admin_key: cli.admin_key.clone(),
@@ -181,6 +221,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             let listener =
                 TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+            let worker = Worker::spawn(state.clone(), settings.webhooks.poll_interval);
             let server =
                 startup::serve(state, listener, settings.workers).map_err(|e| e.to_string())?;
             println!("Driehoek listens on http://{bind}  (API docs: http://{bind}/docs)");
@@ -189,7 +230,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     "No DRIEHOEK_ADMIN_KEY set: run `driehoek create-admin-key` for a platform key, or use the demo keys."
                 );
             }
-            server.await.map_err(|e| e.to_string())?;
+            let served = server.await.map_err(|e| e.to_string());
+            worker.stop(Duration::from_secs(15)).await;
+            served?;
         }
         Command::Openapi => {}
     }

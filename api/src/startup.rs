@@ -3,13 +3,17 @@
 //! OpenAPI document from the registered routes.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use driehoek_domain::webhooks::RetryPolicy;
 use driehoek_infra::Database;
 use driehoek_infra::redis_store::RedisStore;
+use driehoek_infra::webhook_http::HttpTransport;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa_actix_web::AppExt;
@@ -19,7 +23,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::idempotency::idempotency;
 use crate::middleware::observe;
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{AppState, Webhooks};
 use crate::telemetry;
 
 /// Everything the server needs to start.
@@ -31,6 +35,31 @@ pub struct Settings {
     pub workers: usize,
     /// Requests a minute per key unless the tenant sets its own limit.
     pub rate_limit_per_minute: u32,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Allow `http` URLs and private or loopback targets (development and tests only).
+    pub allow_private: bool,
+    /// How long one delivery attempt may take.
+    pub timeout: Duration,
+    /// How often the worker looks for new changes and due deliveries.
+    pub poll_interval: Duration,
+    /// The wait after a first failed attempt; later waits double it.
+    pub first_retry: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_secs(1),
+            first_retry: RetryPolicy::default().first_delay,
+        }
+    }
 }
 
 /// The state with its adapters connected and the schema migrated.
@@ -50,11 +79,16 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
         .admin_key
         .as_deref()
         .map(driehoek_domain::api_keys::digest_secret);
+    let transport = HttpTransport::new(settings.webhooks.allow_private, settings.webhooks.timeout)?;
     Ok(AppState::new(
         database,
         redis,
         admin_key_digest,
         settings.rate_limit_per_minute,
+        Webhooks {
+            transport: Arc::new(transport),
+            retry: RetryPolicy::with_first_delay(settings.webhooks.first_retry),
+        },
     ))
 }
 
@@ -74,6 +108,7 @@ pub fn openapi() -> OpenApi {
     let (_, mut doc) = api_app!(App::new());
     add_problem_catalogue(&mut doc);
     add_idempotency_key(&mut doc);
+    routes::v1::webhooks::document(&mut doc);
     doc
 }
 

@@ -14,6 +14,7 @@ use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::students::{Plans, StudentService};
 use driehoek_domain::tenants::{TenantRepository, TenantService};
+use driehoek_domain::webhooks::{RetryPolicy, WebhookService, WebhookTransport};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
@@ -45,6 +46,13 @@ pub struct AppState {
     pub idempotency: Arc<IdempotencyStore>,
     /// Requests a minute per key where the tenant sets no limit of its own.
     pub default_rate_limit: u32,
+    pub webhooks: WebhookService,
+}
+
+/// How webhook deliveries leave, and when failed ones are tried again.
+pub struct Webhooks {
+    pub transport: Arc<dyn WebhookTransport>,
+    pub retry: RetryPolicy,
 }
 
 impl AppState {
@@ -57,6 +65,7 @@ impl AppState {
         redis: Option<RedisStore>,
         admin_key_digest: Option<String>,
         default_rate_limit: u32,
+        webhooks: Webhooks,
     ) -> Self {
         let rate_limiter = Arc::new(RateLimiter::new(
             redis
@@ -130,6 +139,12 @@ impl AppState {
                 },
             ),
             audit: AuditService::new(database.audit()),
+            webhooks: WebhookService::new(
+                database.webhooks(),
+                database.changes(),
+                webhooks.transport,
+                webhooks.retry,
+            ),
             route_maps,
             database,
             redis,

@@ -46,6 +46,7 @@ pub mod resource {
     pub const PORTFOLIO_ENTRY: &str = "portfolio_entry";
     pub const ROUTE_MAP: &str = "route_map";
     pub const ROUTE_PLAN: &str = "route_plan";
+    pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
 
     pub const ALL: &[&str] = &[
         TENANT,
@@ -64,6 +65,7 @@ pub mod resource {
         PORTFOLIO_ENTRY,
         ROUTE_MAP,
         ROUTE_PLAN,
+        WEBHOOK_ENDPOINT,
     ];
 
     /// Resources holding pupils' data: their changes are for the pupil's school, never

@@ -75,3 +75,6 @@ id_type!(PortfolioEntryId);
 id_type!(AuditEventId);
 id_type!(RouteMapId);
 id_type!(RoutePlanId);
+id_type!(WebhookEndpointId);
+id_type!(WebhookDeliveryId);
+id_type!(WebhookAttemptId);

@@ -26,6 +26,7 @@ pub mod students;
 pub mod tenants;
 pub mod values;
 pub mod versioning;
+pub mod webhooks;
 pub mod work_visits;
 
 pub use error::{DomainError, FieldError, ValidationErrors};

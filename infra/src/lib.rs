@@ -6,5 +6,6 @@ pub mod db;
 pub mod memory_cache;
 pub mod redis_cache;
 pub mod redis_store;
+pub mod webhook_http;
 
 pub use db::{Database, DatabaseKind};

@@ -20,6 +20,7 @@ mod m20261123_000007_pupils;
 mod m20261123_000008_change_audience;
 mod m20261123_000009_route_maps;
 mod m20261123_000010_route_plans;
+mod m20261123_000011_webhooks;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_change_audience::Migration),
             Box::new(m20261123_000009_route_maps::Migration),
             Box::new(m20261123_000010_route_plans::Migration),
+            Box::new(m20261123_000011_webhooks::Migration),
         ]
     }
 }

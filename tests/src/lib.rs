@@ -12,6 +12,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub mod receiver;
+
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdefghijklmnop";
 
 /// A running server and what a test needs to talk to it.
@@ -21,6 +23,19 @@ pub struct TestApp {
     /// The server's database, for tests that inspect what no endpoint shows yet.
     pub database_url: String,
     _dir: std::sync::Arc<tempfile::TempDir>,
+    /// The node's webhook worker, until a test stops it.
+    worker: std::sync::Arc<std::sync::Mutex<Option<driehoek_api::webhook_worker::Worker>>>,
+}
+
+/// Webhook settings for tests: receivers listen on 127.0.0.1, and the worker polls
+/// and retries in milliseconds rather than seconds.
+pub fn test_webhooks() -> driehoek_api::startup::WebhookSettings {
+    driehoek_api::startup::WebhookSettings {
+        allow_private: true,
+        timeout: std::time::Duration::from_secs(3),
+        poll_interval: std::time::Duration::from_millis(25),
+        first_retry: std::time::Duration::from_millis(50),
+    }
 }
 
 /// One row of a tenant's change log.
@@ -84,13 +99,35 @@ impl TestApp {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
-        Self::start(database_url, std::sync::Arc::new(dir)).await
+        Self::start(database_url, std::sync::Arc::new(dir), test_webhooks()).await
+    }
+
+    /// A server with its own webhook settings (say, private targets refused, as in
+    /// production).
+    pub async fn spawn_with(webhooks: driehoek_api::startup::WebhookSettings) -> Self {
+        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = database_url(&dir).await;
+        Self::start(database_url, std::sync::Arc::new(dir), webhooks).await
+    }
+
+    /// Stops this node's webhook worker, as a shutdown does; the API keeps serving.
+    pub async fn stop_webhook_worker(&self) {
+        let worker = self.worker.lock().expect("worker lock").take();
+        if let Some(worker) = worker {
+            worker.stop(std::time::Duration::from_secs(10)).await;
+        }
     }
 
     /// A second API node on this one's database (and Redis, when `REDIS_URL` is set):
     /// what two machines behind a load balancer share.
     pub async fn spawn_node(&self) -> Self {
-        Self::start(self.database_url.clone(), self._dir.clone()).await
+        Self::start(
+            self.database_url.clone(),
+            self._dir.clone(),
+            test_webhooks(),
+        )
+        .await
     }
 
     /// A second node when the nodes can share state (`REDIS_URL` is set); without
@@ -103,17 +140,24 @@ impl TestApp {
         }
     }
 
-    async fn start(database_url: String, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
+    async fn start(
+        database_url: String,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        webhooks: driehoek_api::startup::WebhookSettings,
+    ) -> Self {
         let settings = Settings {
             database_url: database_url.clone(),
             redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
             admin_key: Some(ADMIN_KEY.to_owned()),
             workers: 1,
             rate_limit_per_minute: 1_000_000,
+            webhooks,
         };
+        let poll = settings.webhooks.poll_interval;
         let state = startup::connect(&settings).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
+        let worker = driehoek_api::webhook_worker::Worker::spawn(state.clone(), poll);
         let server = startup::serve(state, listener, 1).expect("serve");
         tokio::spawn(server);
         Self {
@@ -121,6 +165,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             database_url,
             _dir: dir,
+            worker: std::sync::Arc::new(std::sync::Mutex::new(Some(worker))),
         }
     }
 
@@ -133,6 +178,7 @@ impl TestApp {
             admin_key: Some(ADMIN_KEY.to_owned()),
             workers: 1,
             rate_limit_per_minute: 1_000_000,
+            webhooks: test_webhooks(),
         };
         let state = startup::connect(&settings).await.expect("connect");
         driehoek_api::seed::seed_demo(&state)
@@ -339,6 +385,34 @@ impl TestApp {
         reply.id()
     }
 
+    /// A city's webhook endpoint, disabled so nothing is sent, with one test delivery
+    /// waiting: (endpoint id, delivery id).
+    pub async fn parked_webhook(&self, tenant: &str, city: &Key) -> (String, String) {
+        let base = format!("/v1/tenants/{tenant}/webhooks");
+        let created = self
+            .post(
+                &base,
+                city,
+                json!({"url": "http://127.0.0.1:9/parked", "events": ["*"], "description": "parked"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        let webhook = created.id();
+        let disabled = self
+            .patch(
+                &format!("{base}/{webhook}"),
+                city,
+                json!({"status": "disabled"}),
+            )
+            .await;
+        assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+        let test = self
+            .post(&format!("{base}/{webhook}/test"), city, json!({}))
+            .await;
+        assert_eq!(test.status, StatusCode::ACCEPTED, "{:?}", test.body);
+        (webhook, test.id())
+    }
+
     /// Creates a work visit of `business` with `status` and returns its id.
     pub async fn work_visit(&self, tenant: &str, business: &str, status: &str) -> String {
         let reply = self
@@ -487,6 +561,10 @@ pub struct World {
     pub entry: String,
     /// A published route map whose graph leads from node `vmbo` to `mbo` to `ict`.
     pub route_map: String,
+    /// The city's webhook endpoint (disabled: nothing is sent to it) and a test
+    /// delivery waiting for it.
+    pub webhook: String,
+    pub delivery: String,
     pub city: Key,
     pub school_key: Key,
     pub business_key: Key,
@@ -562,6 +640,7 @@ impl World {
         assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
         let entry = entry.id();
         let route_map = app.route_map(&tenant, "published").await;
+        let (webhook, delivery) = app.parked_webhook(&tenant, &city).await;
         Self {
             tenant,
             school,
@@ -577,6 +656,8 @@ impl World {
             student,
             entry,
             route_map,
+            webhook,
+            delivery,
             city,
             school_key,
             business_key,
@@ -615,6 +696,11 @@ impl World {
                 self.student, self.entry
             ),
             format!("/v1/tenants/{t}/route-maps/{}", self.route_map),
+            format!("/v1/tenants/{t}/webhooks/{}", self.webhook),
+            format!(
+                "/v1/tenants/{t}/webhooks/{}/deliveries/{}",
+                self.webhook, self.delivery
+            ),
         ] {
             let reply = app.get(&path, &app.admin()).await;
             snapshot.insert(path, json!([reply.status.as_u16(), reply.body["version"]]));
@@ -626,6 +712,7 @@ impl World {
             "api-keys",
             "work-visits",
             "bookings",
+            "webhooks",
         ] {
             let ids = app
                 .all_ids(&format!("/v1/tenants/{t}/{list}"), &app.admin(), 200)

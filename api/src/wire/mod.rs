@@ -12,6 +12,7 @@ pub mod students;
 pub mod sync;
 pub mod tenants;
 pub mod vocabularies;
+pub mod webhooks;
 pub mod work_visits;
 
 use driehoek_domain::ValidationErrors;
@@ -104,6 +105,8 @@ code_type!(NodeKindCode => driehoek_domain::route_maps::NodeKind, "`education` (
 code_type!(RouteEdgeKindCode => driehoek_domain::vocabularies::RouteEdgeKind, "Route-map edge kind (vocabulary `route_edge_kinds`).");
 code_type!(AgreedPartyCode => driehoek_domain::students::AgreedParty, "Who agreed to a route plan: `student`, `guardian` or `mentor`.");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
+code_type!(WebhookStatusCode => driehoek_domain::webhooks::EndpointStatus, "Whether an endpoint receives deliveries; Driehoek disables one that answers `410 Gone`.");
+code_type!(DeliveryStatusCode => driehoek_domain::webhooks::DeliveryStatus, "`pending` (to be tried, again), `succeeded` (a 2xx answer), or `failed` (given up after about three days, or on `410 Gone`).");
 
 /// A list in a response: one page of `data` and where to continue.
 #[derive(Debug, Serialize, ToSchema)]

@@ -89,6 +89,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                     version: 1,
                     at: key.created_at,
                     audience: Audience::Admins,
+                    status: None,
                 },
             )
             .await?;
@@ -153,6 +154,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                     version: 2,
                     at,
                     audience: Audience::Admins,
+                    status: None,
                 },
             )
             .await?;

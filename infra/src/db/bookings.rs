@@ -200,6 +200,7 @@ async fn move_seats(
             version,
             at,
             audience: Audience::Public,
+            status: None,
         },
     )
     .await?; // seats move only on slots of offerings that are or were published
@@ -219,6 +220,7 @@ async fn write_in(
         version: booking.version,
         at: booking.updated_at,
         audience: booking.feed_audience(),
+        status: Some(booking.status.code()),
     };
     let model = to_model(booking).into_active_model().reset_all();
     versioned::update_in::<bookings::Entity>(
@@ -299,6 +301,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             version: stored.version,
             at: stored.created_at,
             audience: stored.feed_audience(),
+            status: Some(stored.status.code()),
         };
         record_change(&txn, tenant, change).await?;
         txn.commit().await.map_err(db_error)?;

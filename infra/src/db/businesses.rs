@@ -41,6 +41,7 @@ fn row(b: &Business) -> RowChange {
         version: b.version,
         at: b.updated_at,
         audience: Audience::Public,
+        status: None,
     }
 }
 
@@ -228,6 +229,7 @@ fn coach_row(c: &Coach) -> RowChange {
         version: c.version,
         at: c.updated_at,
         audience: Audience::Public,
+        status: None,
     }
 }
 

@@ -6,7 +6,7 @@ use driehoek_domain::changes::{
 };
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::TenantId;
+use driehoek_domain::ids::{BusinessId, SchoolId, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use uuid::Uuid;
@@ -28,6 +28,23 @@ fn audience_columns(audience: Audience) -> (&'static str, Option<Uuid>, Option<U
     }
 }
 
+/// The audience a stored change was recorded for.
+pub(crate) fn audience_of(row: &changes::Model) -> Result<Audience, DomainError> {
+    let missing = |what: &str| corrupt("change", format!("a {} change names no {what}", row.scope));
+    Ok(match row.scope.as_str() {
+        "public" => Audience::Public,
+        "admins" => Audience::Admins,
+        "parties" => Audience::Parties {
+            school: row.school_id.map(SchoolId::from_uuid),
+            business: row.business_id.map(BusinessId::from_uuid),
+        },
+        "pupil" => Audience::Pupil {
+            school: SchoolId::from_uuid(row.school_id.ok_or_else(|| missing("school"))?),
+        },
+        other => return Err(corrupt("change", format!("scope '{other}'"))),
+    })
+}
+
 fn change_row(tenant: Uuid, seq: i64, change: &NewChange<'_>) -> changes::ActiveModel {
     let (scope, school_id, business_id) = audience_columns(change.audience);
     changes::ActiveModel {
@@ -41,6 +58,7 @@ fn change_row(tenant: Uuid, seq: i64, change: &NewChange<'_>) -> changes::Active
         scope: Set(scope.to_owned()),
         school_id: Set(school_id),
         business_id: Set(business_id),
+        status: Set(change.status.map(str::to_owned)),
     }
 }
 
@@ -82,6 +100,9 @@ pub(crate) struct NewChange<'a> {
     pub version: i64,
     pub at: DateTime<Utc>,
     pub audience: Audience,
+    /// The resource's status after the change, for resources that have one: the
+    /// webhook worker tells a transition (`booking.cancelled`) from other updates.
+    pub status: Option<&'static str>,
 }
 
 /// Appends many changes of one tenant at once: one counter bump for all of them and

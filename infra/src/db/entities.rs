@@ -97,6 +97,8 @@ pub mod changes {
         pub scope: String,
         pub school_id: Option<Uuid>,
         pub business_id: Option<Uuid>,
+        /// The resource's status after the change, where it has one.
+        pub status: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -686,4 +688,95 @@ pub mod route_plans {
     impl ActiveModelBehavior for ActiveModel {}
 
     tenant_table!(driehoek_domain::changes::resource::ROUTE_PLAN);
+}
+
+/// Receivers of a tenant's events; `cursor_seq` is the worker's position in the log.
+pub mod webhook_endpoints {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_endpoints")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub business_id: Option<Uuid>,
+        pub url: String,
+        pub description: Option<String>,
+        pub events: String,
+        pub status: String,
+        pub disabled_reason: Option<String>,
+        pub secret: String,
+        pub previous_secret: Option<String>,
+        pub previous_secret_expires_at: Option<DateTimeUtc>,
+        pub cursor_seq: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    tenant_table!(driehoek_domain::changes::resource::WEBHOOK_ENDPOINT);
+}
+
+/// One event for one endpoint, leased by the node sending it.
+pub mod webhook_deliveries {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub endpoint_id: Uuid,
+        pub event_type: String,
+        pub seq: Option<i64>,
+        pub resource: Option<String>,
+        pub resource_id: Option<Uuid>,
+        pub payload: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub lease_owner: Option<String>,
+        pub lease_until: Option<DateTimeUtc>,
+        pub last_status_code: Option<i32>,
+        pub created_at: DateTimeUtc,
+        pub completed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Every try at sending a delivery.
+pub mod webhook_attempts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub delivery_id: Uuid,
+        pub attempted_at: DateTimeUtc,
+        pub status_code: Option<i32>,
+        pub error: Option<String>,
+        pub duration_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }

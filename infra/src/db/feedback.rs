@@ -102,6 +102,7 @@ impl FeedbackRepository for SeaOrmFeedbackRepository {
                 school: Some(SchoolId::from_uuid(school)),
                 business: Some(BusinessId::from_uuid(business)),
             },
+            status: None,
         };
         let model = to_model(feedback).into_active_model().reset_all();
         versioned::insert::<booking_feedback::Entity>(

@@ -14,6 +14,7 @@ mod schools;
 mod students;
 pub(crate) mod tenants;
 pub(crate) mod versioned;
+mod webhooks;
 mod work_visits;
 
 use std::sync::Arc;
@@ -243,6 +244,10 @@ impl Database {
 
     pub fn route_maps(&self) -> Arc<dyn driehoek_domain::route_maps::RouteMapRepository> {
         Arc::new(SeaOrmRouteMapRepository::new(self.conn.clone()))
+    }
+
+    pub fn webhooks(&self) -> Arc<dyn driehoek_domain::webhooks::WebhookRepository> {
+        Arc::new(webhooks::SeaOrmWebhookRepository::new(self.conn.clone()))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

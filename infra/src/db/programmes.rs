@@ -45,6 +45,7 @@ fn row(p: &Programme) -> RowChange {
         version: p.version,
         at: p.updated_at,
         audience: Audience::Public,
+        status: None,
     }
 }
 
@@ -133,6 +134,7 @@ fn member_row(m: &ProgrammeMember) -> RowChange {
         version: m.version,
         at: m.updated_at,
         audience: Audience::Public,
+        status: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn row(m: &RouteMap) -> RowChange {
         version: m.version,
         at: m.updated_at,
         audience: m.feed_audience(),
+        status: Some(m.status.code()),
     }
 }
 

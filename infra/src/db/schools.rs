@@ -68,6 +68,7 @@ fn row(s: &School) -> RowChange {
         version: s.version,
         at: s.updated_at,
         audience: Audience::Public,
+        status: None,
     }
 }
 
@@ -184,6 +185,7 @@ pub(super) async fn remove_memberships(
             version: member.version + 1,
             at: now,
             audience: Audience::Public,
+            status: None,
         };
         record_change(txn, tenant, change).await?;
     }

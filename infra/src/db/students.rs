@@ -173,6 +173,7 @@ fn student_row(s: &Student) -> RowChange {
         version: s.version,
         at: s.updated_at,
         audience: s.feed_audience(),
+        status: None,
     }
 }
 
@@ -473,6 +474,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 version: e.version + 1,
                 at: now,
                 audience,
+                status: None,
             })
             .chain(ledger.iter().map(|c| NewChange {
                 resource: resource::CONSENT,
@@ -481,6 +483,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 version: c.version + 1,
                 at: now,
                 audience,
+                status: None,
             }))
             .chain(plans.iter().map(|p| NewChange {
                 resource: resource::ROUTE_PLAN,
@@ -489,6 +492,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 version: p.version + 1,
                 at: now,
                 audience,
+                status: None,
             }))
             .collect();
         let gone = students::Entity::delete_many()
@@ -509,6 +513,7 @@ impl StudentRepository for SeaOrmStudentRepository {
             version: student.version + 1,
             at: now,
             audience,
+            status: None,
         });
         record_changes(&txn, tenant, &removed).await?;
         txn.commit().await.map_err(db_error)?;
@@ -583,6 +588,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
             version: 1,
             at: c.recorded_at,
             audience: pupil_audience(&txn, c.tenant_id, c.student_id).await?,
+            status: None,
         };
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         versioned::insert_in::<consents::Entity>(&txn, row, model, "this consent exists").await?;
@@ -647,6 +653,7 @@ pub(crate) fn entry_row_for(e: &PortfolioEntry, audience: Audience) -> RowChange
         version: e.version,
         at: e.updated_at,
         audience,
+        status: None,
     }
 }
 
@@ -1031,6 +1038,7 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
             version: plan.version,
             at: plan.created_at,
             audience: pupil_audience(&txn, plan.tenant_id, plan.student_id).await?,
+            status: None,
         };
         versioned::insert_in::<route_plans::Entity>(
             &txn,

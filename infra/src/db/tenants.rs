@@ -96,6 +96,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 version: tenant.version,
                 at: driehoek_domain::clock::now(),
                 audience: Audience::Admins,
+                status: None,
             },
         )
         .await?;
@@ -155,6 +156,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 version: tenant.version,
                 at: tenant.updated_at,
                 audience: Audience::Admins,
+                status: None,
             },
         )
         .await?;

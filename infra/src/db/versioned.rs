@@ -32,6 +32,8 @@ pub(crate) struct RowChange {
     pub version: i64,
     pub at: DateTime<Utc>,
     pub audience: Audience,
+    /// The resource's status after the write, for resources that have one.
+    pub status: Option<&'static str>,
 }
 
 impl RowChange {
@@ -43,6 +45,7 @@ impl RowChange {
             version: self.version,
             at: self.at,
             audience: self.audience,
+            status: self.status,
         }
     }
 }
@@ -189,6 +192,7 @@ pub(crate) async fn delete_in<E: TenantTable>(
         version: version + 1,
         at: driehoek_domain::clock::now(),
         audience,
+        status: None,
     };
     record_change(txn, tenant, change).await?;
     Ok(true)

@@ -56,6 +56,7 @@ fn visit_row(v: &WorkVisit) -> RowChange {
         version: v.version,
         at: v.updated_at,
         audience: feed_audience(v.status, v.business_id),
+        status: Some(v.status.code()),
     }
 }
 
@@ -194,6 +195,7 @@ fn slot_row(s: &Slot, audience: Audience) -> RowChange {
         version: s.version,
         at: s.updated_at,
         audience,
+        status: Some(s.status.code()),
     }
 }
 

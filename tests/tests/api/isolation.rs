@@ -18,6 +18,8 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
             json!({"display_name": "pwned"})
         } else if path.ends_with("{entry_id}") {
             json!({"title": "pwned"})
+        } else if path.ends_with("{webhook_id}") {
+            json!({"description": "pwned", "status": "enabled"})
         } else {
             json!({"name": "pwned"})
         });
@@ -62,6 +64,10 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
         json!({"to_school_id": victim.other_school})
     } else if path.ends_with("/route-maps") {
         json!({"name": "pwned", "audience": "pupils"})
+    } else if path.ends_with("/webhooks") {
+        json!({"url": "http://127.0.0.1:9/pwned", "events": ["*"]})
+    } else if path.ends_with("/rotate-secret") {
+        json!({"grace_period_seconds": 0})
     } else if path.ends_with("/api-keys") {
         json!({"name": "pwned", "role": "city_admin"})
     } else {
@@ -85,6 +91,8 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)
         .replace("{route_map_id}", &ids.route_map)
+        .replace("{webhook_id}", &ids.webhook)
+        .replace("{delivery_id}", &ids.delivery)
         .replace("{code}", "mbo")
         .replace("{external_id}", "HR-2027-001")
 }
@@ -176,6 +184,8 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
             &victim.student,
             &victim.entry,
             &victim.route_map,
+            &victim.webhook,
+            &victim.delivery,
             &victim_key_id,
         ] {
             assert!(!text.contains(id.as_str()), "{method} {path} leaked {id}");

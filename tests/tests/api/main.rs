@@ -21,4 +21,5 @@ mod students;
 mod sync;
 mod tenants;
 mod vocabularies;
+mod webhooks;
 mod work_visits;

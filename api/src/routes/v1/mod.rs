@@ -12,6 +12,7 @@ pub mod schools;
 pub mod students;
 pub mod tenants;
 pub mod vocabularies;
+pub mod webhooks;
 pub mod work_visit_sync;
 pub mod work_visits;
 
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     calendars::configure(cfg);
     changes::configure(cfg);
     oauth::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// A vocabulary filter: unknown codes are a 400, never ignored.

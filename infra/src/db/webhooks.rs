@@ -1,0 +1,765 @@
+//! Webhook endpoints, deliveries and attempts. Endpoints are versioned tenant
+//! resources (their writes are in the change log); deliveries and attempts are the
+//! worker's operational log and are not.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use driehoek_domain::changes::{Change, ChangeOp, resource};
+use driehoek_domain::error::DomainResult;
+use driehoek_domain::ids::{
+    BusinessId, TenantId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
+};
+use driehoek_domain::paging::PageRequest;
+use driehoek_domain::values::Description;
+use driehoek_domain::vocabularies::Vocabulary;
+use driehoek_domain::webhooks::{
+    Attempt, Delivery, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointStatus,
+    EventFilter, LoggedChange, Secret, WebhookRepository,
+};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::changes::audience_of;
+use super::entities::{
+    booking_feedback, changes, coaches, programme_members, slots, tenants, webhook_attempts,
+    webhook_deliveries, webhook_endpoints,
+};
+use super::versioned::{self, RowChange};
+use super::{begin_write, corrupt, db_error, in_chunks};
+
+const DUPLICATE: &str = "this webhook endpoint exists";
+const PENDING: &str = "pending";
+
+pub struct SeaOrmWebhookRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmWebhookRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn row(e: &Endpoint) -> RowChange {
+    RowChange {
+        tenant: e.tenant_id.as_uuid(),
+        id: e.id.as_uuid(),
+        version: e.version,
+        at: e.updated_at,
+        audience: e.feed_audience(),
+        status: Some(e.status.code()),
+    }
+}
+
+/// The endpoint's row for a write by the API: never its cursor, which only the
+/// worker moves.
+fn to_model(e: &Endpoint) -> webhook_endpoints::ActiveModel {
+    let mut model = webhook_endpoints::Model {
+        tenant_id: e.tenant_id.as_uuid(),
+        id: e.id.as_uuid(),
+        version: e.version,
+        created_at: e.created_at,
+        updated_at: e.updated_at,
+        business_id: e.business_id.map(|b| b.as_uuid()),
+        url: e.url.clone(),
+        description: e.description.as_ref().map(|d| d.as_str().to_owned()),
+        events: e
+            .events
+            .iter()
+            .map(EventFilter::as_text)
+            .collect::<Vec<_>>()
+            .join(" "),
+        status: e.status.code().to_owned(),
+        disabled_reason: e.disabled_reason.clone(),
+        secret: e.secret.as_str().to_owned(),
+        previous_secret: e
+            .previous_secret
+            .as_ref()
+            .map(|(s, _)| s.as_str().to_owned()),
+        previous_secret_expires_at: e.previous_secret.as_ref().map(|(_, until)| *until),
+        cursor_seq: e.cursor_seq,
+    }
+    .into_active_model()
+    .reset_all();
+    model.not_set(webhook_endpoints::Column::CursorSeq);
+    model
+}
+
+fn from_model(m: webhook_endpoints::Model) -> DomainResult<Endpoint> {
+    let bad = |what: &str, e: String| corrupt(&format!("webhook endpoint {what}"), e);
+    let events = m
+        .events
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| EventFilter::parse(t, m.business_id.is_some()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("events", e))?;
+    let previous_secret = match (m.previous_secret, m.previous_secret_expires_at) {
+        (Some(secret), Some(until)) => {
+            Some((Secret::parse(&secret).map_err(|e| bad("secret", e))?, until))
+        }
+        _ => None,
+    };
+    Ok(Endpoint {
+        id: WebhookEndpointId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        business_id: m.business_id.map(BusinessId::from_uuid),
+        url: m.url,
+        description: m
+            .description
+            .map(|d| Description::parse(&d))
+            .transpose()
+            .map_err(|e| bad("description", e.to_string()))?,
+        events,
+        status: EndpointStatus::parse(&m.status).map_err(|e| bad("status", e.to_string()))?,
+        disabled_reason: m.disabled_reason,
+        secret: Secret::parse(&m.secret).map_err(|e| bad("secret", e))?,
+        previous_secret,
+        cursor_seq: m.cursor_seq,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn delivery_model(d: &Delivery) -> webhook_deliveries::ActiveModel {
+    webhook_deliveries::Model {
+        tenant_id: d.tenant_id.as_uuid(),
+        id: d.id.as_uuid(),
+        endpoint_id: d.endpoint_id.as_uuid(),
+        event_type: d.event_type.clone(),
+        seq: d.seq,
+        resource: d.resource.clone(),
+        resource_id: d.resource_id,
+        payload: d.payload.clone(),
+        status: d.status.code().to_owned(),
+        attempts: i32::try_from(d.attempts).unwrap_or(i32::MAX),
+        next_attempt_at: d.next_attempt_at,
+        lease_owner: None,
+        lease_until: None,
+        last_status_code: d.last_status_code.map(i32::from),
+        created_at: d.created_at,
+        completed_at: d.completed_at,
+    }
+    .into_active_model()
+}
+
+fn delivery_from(m: webhook_deliveries::Model) -> DomainResult<Delivery> {
+    Ok(Delivery {
+        id: WebhookDeliveryId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        endpoint_id: WebhookEndpointId::from_uuid(m.endpoint_id),
+        event_type: m.event_type,
+        seq: m.seq,
+        resource: m.resource,
+        resource_id: m.resource_id,
+        payload: m.payload,
+        status: DeliveryStatus::parse(&m.status)
+            .map_err(|e| corrupt("delivery status", e.to_string()))?,
+        attempts: u32::try_from(m.attempts).unwrap_or_default(),
+        next_attempt_at: m.next_attempt_at,
+        last_status_code: m.last_status_code.and_then(|c| u16::try_from(c).ok()),
+        created_at: m.created_at,
+        completed_at: m.completed_at,
+    })
+}
+
+fn attempt_from(m: webhook_attempts::Model) -> Attempt {
+    Attempt {
+        id: WebhookAttemptId::from_uuid(m.id),
+        delivery_id: WebhookDeliveryId::from_uuid(m.delivery_id),
+        attempted_at: m.attempted_at,
+        status_code: m.status_code.and_then(|c| u16::try_from(c).ok()),
+        error: m.error,
+        duration_ms: u64::try_from(m.duration_ms).unwrap_or_default(),
+    }
+}
+
+impl SeaOrmWebhookRepository {
+    /// The deliveries with their attempts, in the order given.
+    async fn with_attempts(
+        &self,
+        tenant: Uuid,
+        rows: Vec<webhook_deliveries::Model>,
+    ) -> DomainResult<Vec<DeliveryLog>> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut attempts: HashMap<WebhookDeliveryId, Vec<Attempt>> = HashMap::new();
+        let found = in_chunks(
+            &self.db,
+            &ids,
+            |chunk| {
+                webhook_attempts::Entity::find()
+                    .filter(webhook_attempts::Column::TenantId.eq(tenant))
+                    .filter(webhook_attempts::Column::DeliveryId.is_in(chunk.to_vec()))
+                    .order_by_asc(webhook_attempts::Column::Id)
+            },
+            |m| Ok(attempt_from(m)),
+        )
+        .await?;
+        for attempt in found {
+            attempts
+                .entry(attempt.delivery_id)
+                .or_default()
+                .push(attempt);
+        }
+        rows.into_iter()
+            .map(|m| {
+                let delivery = delivery_from(m)?;
+                let attempts = attempts.remove(&delivery.id).unwrap_or_default();
+                Ok(DeliveryLog { delivery, attempts })
+            })
+            .collect()
+    }
+
+    /// The status the resource had before change `seq`, as last recorded.
+    async fn status_before(
+        &self,
+        tenant: Uuid,
+        id: Uuid,
+        seq: i64,
+    ) -> DomainResult<Option<String>> {
+        let status: Option<Option<String>> = changes::scoped(tenant)
+            .filter(changes::Column::ResourceId.eq(id))
+            .filter(changes::Column::Seq.lt(seq))
+            .filter(changes::Column::Status.is_not_null())
+            .order_by_desc(changes::Column::Seq)
+            .select_only()
+            .column(changes::Column::Status)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(status.flatten())
+    }
+
+    /// The parents of nested resources among `logged` (slot → work visit, coach →
+    /// business, member → programme, feedback → booking).
+    async fn parents(
+        &self,
+        tenant: Uuid,
+        logged: &[LoggedChange],
+    ) -> DomainResult<HashMap<Uuid, Uuid>> {
+        let ids_of = |res: &str| -> Vec<Uuid> {
+            logged
+                .iter()
+                .filter(|c| c.change.resource == res)
+                .map(|c| c.change.id)
+                .collect()
+        };
+        let mut parents = HashMap::new();
+        let slots = ids_of(resource::SLOT);
+        for (id, parent) in in_chunks(
+            &self.db,
+            &slots,
+            |chunk| slots::scoped(tenant).filter(slots::Column::Id.is_in(chunk.to_vec())),
+            |m| Ok((m.id, m.work_visit_id)),
+        )
+        .await?
+        {
+            parents.insert(id, parent);
+        }
+        let coaches = ids_of(resource::COACH);
+        for (id, parent) in in_chunks(
+            &self.db,
+            &coaches,
+            |chunk| coaches::scoped(tenant).filter(coaches::Column::Id.is_in(chunk.to_vec())),
+            |m| Ok((m.id, m.business_id)),
+        )
+        .await?
+        {
+            parents.insert(id, parent);
+        }
+        let members = ids_of(resource::PROGRAMME_MEMBER);
+        for (id, parent) in in_chunks(
+            &self.db,
+            &members,
+            |chunk| {
+                programme_members::scoped(tenant)
+                    .filter(programme_members::Column::Id.is_in(chunk.to_vec()))
+            },
+            |m| Ok((m.id, m.programme_id)),
+        )
+        .await?
+        {
+            parents.insert(id, parent);
+        }
+        let feedback = ids_of(resource::BOOKING_FEEDBACK);
+        for (id, parent) in in_chunks(
+            &self.db,
+            &feedback,
+            |chunk| {
+                booking_feedback::scoped(tenant)
+                    .filter(booking_feedback::Column::Id.is_in(chunk.to_vec()))
+            },
+            |m| Ok((m.id, m.booking_id)),
+        )
+        .await?
+        {
+            parents.insert(id, parent);
+        }
+        Ok(parents)
+    }
+}
+
+/// Disables an endpoint at its next version inside `txn`, if it is still enabled.
+async fn disable_in(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    id: Uuid,
+    reason: &str,
+) -> DomainResult<()> {
+    let Some(stored) = webhook_endpoints::scoped(tenant)
+        .filter(webhook_endpoints::Column::Id.eq(id))
+        .one(txn)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(());
+    };
+    let mut endpoint = from_model(stored)?;
+    if endpoint.status == EndpointStatus::Disabled {
+        return Ok(());
+    }
+    let expected = endpoint.version;
+    endpoint.status = EndpointStatus::Disabled;
+    endpoint.disabled_reason = Some(reason.to_owned());
+    endpoint.version += 1;
+    endpoint.updated_at = driehoek_domain::clock::now();
+    versioned::update_in::<webhook_endpoints::Entity>(
+        txn,
+        row(&endpoint),
+        to_model(&endpoint),
+        expected,
+        DUPLICATE,
+    )
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl WebhookRepository for SeaOrmWebhookRepository {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> DomainResult<()> {
+        let mut model = to_model(endpoint);
+        model.cursor_seq = Set(endpoint.cursor_seq);
+        versioned::insert::<webhook_endpoints::Entity>(&self.db, row(endpoint), model, DUPLICATE)
+            .await
+    }
+
+    async fn get_endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookEndpointId,
+    ) -> DomainResult<Option<Endpoint>> {
+        webhook_endpoints::scoped(tenant.as_uuid())
+            .filter(webhook_endpoints::Column::Id.eq(id.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(db_error)?
+            .map(from_model)
+            .transpose()
+    }
+
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        business: Option<BusinessId>,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Endpoint>> {
+        let mut query = webhook_endpoints::scoped(tenant.as_uuid());
+        if let Some(business) = business {
+            query = query.filter(webhook_endpoints::Column::BusinessId.eq(business.as_uuid()));
+        }
+        super::keyset(query, webhook_endpoints::Column::Id, page)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
+
+    async fn update_endpoint(
+        &self,
+        endpoint: &Endpoint,
+        expected_version: i64,
+    ) -> DomainResult<bool> {
+        versioned::update::<webhook_endpoints::Entity>(
+            &self.db,
+            row(endpoint),
+            to_model(endpoint),
+            expected_version,
+            DUPLICATE,
+        )
+        .await
+    }
+
+    async fn delete_endpoint(&self, endpoint: &Endpoint) -> DomainResult<bool> {
+        let (tenant, id) = (endpoint.tenant_id.as_uuid(), endpoint.id.as_uuid());
+        let txn = begin_write(&self.db).await?;
+        let deliveries = Query::select()
+            .column(webhook_deliveries::Column::Id)
+            .from(webhook_deliveries::Entity)
+            .and_where(webhook_deliveries::Column::TenantId.eq(tenant))
+            .and_where(webhook_deliveries::Column::EndpointId.eq(id))
+            .to_owned();
+        webhook_attempts::Entity::delete_many()
+            .filter(webhook_attempts::Column::TenantId.eq(tenant))
+            .filter(webhook_attempts::Column::DeliveryId.in_subquery(deliveries))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        webhook_deliveries::Entity::delete_many()
+            .filter(webhook_deliveries::Column::TenantId.eq(tenant))
+            .filter(webhook_deliveries::Column::EndpointId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        if !versioned::delete_in::<webhook_endpoints::Entity>(
+            &txn,
+            tenant,
+            id,
+            endpoint.version,
+            endpoint.feed_audience(),
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn list_deliveries(
+        &self,
+        endpoint: &Endpoint,
+        filter: DeliveryFilter,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<DeliveryLog>> {
+        use webhook_deliveries::Column as C;
+        let tenant = endpoint.tenant_id.as_uuid();
+        // Newest first: the log is read for what happened lately.
+        let mut query = webhook_deliveries::Entity::find()
+            .filter(C::TenantId.eq(tenant))
+            .filter(C::EndpointId.eq(endpoint.id.as_uuid()))
+            .order_by_desc(C::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after() {
+            query = query.filter(C::Id.lt(after));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(C::Status.eq(status.code()));
+        }
+        let rows = query.all(&self.db).await.map_err(db_error)?;
+        self.with_attempts(tenant, rows).await
+    }
+
+    async fn get_delivery(
+        &self,
+        endpoint: &Endpoint,
+        id: WebhookDeliveryId,
+    ) -> DomainResult<Option<DeliveryLog>> {
+        use webhook_deliveries::Column as C;
+        let tenant = endpoint.tenant_id.as_uuid();
+        let rows = webhook_deliveries::Entity::find()
+            .filter(C::TenantId.eq(tenant))
+            .filter(C::EndpointId.eq(endpoint.id.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(self.with_attempts(tenant, rows).await?.pop())
+    }
+
+    async fn enqueue(&self, delivery: &Delivery) -> DomainResult<()> {
+        webhook_deliveries::Entity::insert(delivery_model(delivery))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn requeue(
+        &self,
+        endpoint: &Endpoint,
+        id: WebhookDeliveryId,
+        now: DateTime<Utc>,
+    ) -> DomainResult<bool> {
+        use webhook_deliveries::Column as C;
+        // The lease stays: a delivery in flight on a node is not sent by a second one.
+        let updated = webhook_deliveries::Entity::update_many()
+            .col_expr(C::Status, Expr::value(PENDING))
+            .col_expr(C::NextAttemptAt, Expr::value(now))
+            .col_expr(C::CompletedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(C::TenantId.eq(endpoint.tenant_id.as_uuid()))
+            .filter(C::EndpointId.eq(endpoint.id.as_uuid()))
+            .filter(C::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        Ok(updated == 1)
+    }
+
+    async fn enabled_endpoints(&self) -> DomainResult<Vec<(Endpoint, String)>> {
+        let rows = webhook_endpoints::Entity::find()
+            .filter(webhook_endpoints::Column::Status.eq(EndpointStatus::Enabled.code()))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tenant_ids: Vec<Uuid> = rows.iter().map(|r| r.tenant_id).collect();
+        tenant_ids.sort_unstable();
+        tenant_ids.dedup();
+        // A suspended tenant's endpoints wait until it is active again.
+        let slugs: HashMap<Uuid, String> = in_chunks(
+            &self.db,
+            &tenant_ids,
+            |chunk| {
+                tenants::Entity::find()
+                    .filter(tenants::Column::Id.is_in(chunk.to_vec()))
+                    .filter(tenants::Column::Status.eq("active"))
+            },
+            |t| Ok((t.id, t.slug)),
+        )
+        .await?
+        .into_iter()
+        .collect();
+        rows.into_iter()
+            .filter_map(|m| slugs.get(&m.tenant_id).cloned().map(|slug| (m, slug)))
+            .map(|(m, slug)| Ok((from_model(m)?, slug)))
+            .collect()
+    }
+
+    async fn logged_changes(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        up_to: i64,
+        limit: u32,
+    ) -> DomainResult<Vec<LoggedChange>> {
+        use changes::Column as C;
+        let tenant = tenant.as_uuid();
+        let rows = changes::scoped(tenant)
+            .filter(C::Seq.gt(after))
+            .filter(C::Seq.lte(up_to))
+            .order_by_asc(C::Seq)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut last_status: HashMap<Uuid, Option<String>> = HashMap::new();
+        let mut logged = Vec::with_capacity(rows.len());
+        for row in rows {
+            let op = ChangeOp::parse(&row.op)
+                .ok_or_else(|| corrupt("change", format!("op '{}'", row.op)))?;
+            // Only an update with a status can be a transition: ask for the status
+            // before it once per resource, then follow the page.
+            let previous_status = if op == ChangeOp::Updated && row.status.is_some() {
+                match last_status.get(&row.resource_id) {
+                    Some(known) => known.clone(),
+                    None => self.status_before(tenant, row.resource_id, row.seq).await?,
+                }
+            } else {
+                None
+            };
+            if row.status.is_some() {
+                last_status.insert(row.resource_id, row.status.clone());
+            }
+            logged.push(LoggedChange {
+                audience: audience_of(&row)?,
+                status: row.status,
+                previous_status,
+                parent: None,
+                change: Change {
+                    seq: row.seq,
+                    resource: row.resource,
+                    id: row.resource_id,
+                    op,
+                    version: row.version,
+                    at: row.at,
+                },
+            });
+        }
+        let parents = self.parents(tenant, &logged).await?;
+        for change in &mut logged {
+            change.parent = parents.get(&change.change.id).copied();
+        }
+        Ok(logged)
+    }
+
+    async fn fan_out(
+        &self,
+        endpoint: &Endpoint,
+        cursor: i64,
+        deliveries: &[Delivery],
+    ) -> DomainResult<bool> {
+        use webhook_endpoints::Column as E;
+        let txn = begin_write(&self.db).await?;
+        let moved = webhook_endpoints::Entity::update_many()
+            .col_expr(E::CursorSeq, Expr::value(cursor))
+            .filter(E::TenantId.eq(endpoint.tenant_id.as_uuid()))
+            .filter(E::Id.eq(endpoint.id.as_uuid()))
+            .filter(E::CursorSeq.eq(endpoint.cursor_seq))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if moved == 0 {
+            return Ok(false);
+        }
+        let models: Vec<_> = deliveries.iter().map(delivery_model).collect();
+        for chunk in models.chunks(200) {
+            webhook_deliveries::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(Delivery, Endpoint)>> {
+        use webhook_deliveries::Column as C;
+        let free = || {
+            Condition::any()
+                .add(C::LeaseUntil.is_null())
+                .add(C::LeaseUntil.lt(now))
+        };
+        let older = Alias::new("older");
+        let this = webhook_deliveries::Entity;
+        let waits_for_older = Query::select()
+            .expr(Expr::val(1))
+            .from_as(webhook_deliveries::Entity, older.clone())
+            .and_where(Expr::col((older.clone(), C::TenantId)).equals((this, C::TenantId)))
+            .and_where(Expr::col((older.clone(), C::EndpointId)).equals((this, C::EndpointId)))
+            .and_where(Expr::col((older.clone(), C::ResourceId)).equals((this, C::ResourceId)))
+            .and_where(Expr::col((older.clone(), C::Status)).eq(PENDING))
+            .and_where(Expr::col((older, C::Seq)).lt(Expr::col((this, C::Seq))))
+            .to_owned();
+        let enabled = Query::select()
+            .column(webhook_endpoints::Column::Id)
+            .from(webhook_endpoints::Entity)
+            .and_where(webhook_endpoints::Column::Status.eq(EndpointStatus::Enabled.code()))
+            .to_owned();
+        let candidates = webhook_deliveries::Entity::find()
+            .filter(C::Status.eq(PENDING))
+            .filter(C::NextAttemptAt.lte(now))
+            .filter(free())
+            .filter(C::EndpointId.in_subquery(enabled))
+            .filter(Expr::exists(waits_for_older).not())
+            .order_by_asc(C::NextAttemptAt)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            let taken = webhook_deliveries::Entity::update_many()
+                .col_expr(C::LeaseOwner, Expr::value(owner))
+                .col_expr(C::LeaseUntil, Expr::value(lease_until))
+                .filter(C::TenantId.eq(candidate.tenant_id))
+                .filter(C::Id.eq(candidate.id))
+                .filter(C::Status.eq(PENDING))
+                .filter(free())
+                .exec(&self.db)
+                .await
+                .map_err(db_error)?
+                .rows_affected;
+            if taken == 1 {
+                claimed.push(candidate);
+            }
+        }
+        let mut endpoints: HashMap<Uuid, Endpoint> = HashMap::new();
+        let mut out = Vec::with_capacity(claimed.len());
+        for model in claimed {
+            let endpoint = match endpoints.get(&model.endpoint_id) {
+                Some(endpoint) => endpoint.clone(),
+                None => {
+                    let Some(endpoint) = self
+                        .get_endpoint(
+                            TenantId::from_uuid(model.tenant_id),
+                            WebhookEndpointId::from_uuid(model.endpoint_id),
+                        )
+                        .await?
+                    else {
+                        continue;
+                    };
+                    endpoints.insert(model.endpoint_id, endpoint.clone());
+                    endpoint
+                }
+            };
+            out.push((delivery_from(model)?, endpoint));
+        }
+        Ok(out)
+    }
+
+    async fn record_attempt(
+        &self,
+        delivery: &Delivery,
+        attempt: &Attempt,
+        owner: &str,
+        disable: Option<&str>,
+    ) -> DomainResult<bool> {
+        use webhook_deliveries::Column as C;
+        let tenant = delivery.tenant_id.as_uuid();
+        let txn = begin_write(&self.db).await?;
+        let updated = webhook_deliveries::Entity::update_many()
+            .col_expr(C::Status, Expr::value(delivery.status.code()))
+            .col_expr(
+                C::Attempts,
+                Expr::value(i32::try_from(delivery.attempts).unwrap_or(i32::MAX)),
+            )
+            .col_expr(C::NextAttemptAt, Expr::value(delivery.next_attempt_at))
+            .col_expr(
+                C::LastStatusCode,
+                Expr::value(delivery.last_status_code.map(i32::from)),
+            )
+            .col_expr(C::CompletedAt, Expr::value(delivery.completed_at))
+            .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(C::TenantId.eq(tenant))
+            .filter(C::Id.eq(delivery.id.as_uuid()))
+            .filter(C::LeaseOwner.eq(owner))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        if updated == 0 {
+            return Ok(false);
+        }
+        webhook_attempts::Entity::insert(
+            webhook_attempts::Model {
+                tenant_id: tenant,
+                id: attempt.id.as_uuid(),
+                delivery_id: attempt.delivery_id.as_uuid(),
+                attempted_at: attempt.attempted_at,
+                status_code: attempt.status_code.map(i32::from),
+                error: attempt.error.clone(),
+                duration_ms: i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
+            }
+            .into_active_model(),
+        )
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+        if let Some(reason) = disable {
+            disable_in(&txn, tenant, delivery.endpoint_id.as_uuid(), reason).await?;
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}
