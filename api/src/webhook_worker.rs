@@ -13,6 +13,8 @@ use crate::state::AppState;
 const SEND_BATCH: u32 = 32;
 /// The wait after a round that failed (the database is down, say).
 const ERROR_PAUSE: Duration = Duration::from_secs(2);
+/// How often a node clears deliveries older than the log keeps.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// A running worker; [`Worker::stop`] lets its current round finish.
 pub struct Worker {
@@ -27,7 +29,16 @@ impl Worker {
         let node = format!("{}:{}", hostname(), uuid::Uuid::now_v7());
         let task = tokio::spawn(async move {
             tracing::info!(node = %node, "webhook worker started");
+            let mut purged = tokio::time::Instant::now();
             loop {
+                if purged.elapsed() >= PURGE_EVERY {
+                    purged = tokio::time::Instant::now();
+                    match state.webhooks.purge_old_deliveries().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "old webhook deliveries removed"),
+                        Err(e) => tracing::warn!(error = %e, "old webhook deliveries not removed"),
+                    }
+                }
                 let pause = match round(&state, &node).await {
                     Ok(true) => Duration::ZERO,
                     Ok(false) => poll_interval,
@@ -63,7 +74,7 @@ impl Worker {
 }
 
 /// One round: fan out new changes, then send what is due. `true` when there may be
-/// more to send at once.
+/// more to do at once (changes were fanned out, or a full batch was sent).
 async fn round(state: &AppState, node: &str) -> Result<bool, driehoek_domain::DomainError> {
     let made = state.webhooks.fan_out().await?;
     if made > 0 {
@@ -80,7 +91,7 @@ async fn round(state: &AppState, node: &str) -> Result<bool, driehoek_domain::Do
                 .increment(count as u64);
         }
     }
-    Ok(sent.total() >= SEND_BATCH as usize)
+    Ok(made > 0 || sent.total() >= SEND_BATCH as usize)
 }
 
 fn hostname() -> String {

@@ -172,6 +172,17 @@ impl TestApp {
     /// Loads the demo data into the server's database, as `driehoek seed-demo` does;
     /// returns the keys it made as (tenant, role, secret).
     pub async fn seed_demo(&self) -> Vec<(String, String, Key)> {
+        driehoek_api::seed::seed_demo(&self.services().await)
+            .await
+            .expect("seed the demo")
+            .into_iter()
+            .map(|k| (k.tenant, k.role.to_owned(), Key(k.secret)))
+            .collect()
+    }
+
+    /// The server's services on a connection of the test's own, for what no endpoint
+    /// does (loading the demo, housekeeping the worker runs on its own schedule).
+    pub async fn services(&self) -> driehoek_api::state::AppState {
         let settings = Settings {
             database_url: self.database_url.clone(),
             redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
@@ -180,13 +191,7 @@ impl TestApp {
             rate_limit_per_minute: 1_000_000,
             webhooks: test_webhooks(),
         };
-        let state = startup::connect(&settings).await.expect("connect");
-        driehoek_api::seed::seed_demo(&state)
-            .await
-            .expect("seed the demo")
-            .into_iter()
-            .map(|k| (k.tenant, k.role.to_owned(), Key(k.secret)))
-            .collect()
+        startup::connect(&settings).await.expect("connect")
     }
 
     /// Opens a connection of the test's own to the server's database.

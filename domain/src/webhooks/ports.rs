@@ -95,6 +95,9 @@ pub trait WebhookRepository: Send + Sync {
         owner: &str,
         disable: Option<&str>,
     ) -> DomainResult<bool>;
+    /// Removes deliveries completed before `before`, with their attempts; returns how
+    /// many.
+    async fn purge_completed(&self, before: DateTime<Utc>) -> DomainResult<u64>;
 }
 
 /// How deliveries leave: HTTP in production.

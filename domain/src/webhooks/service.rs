@@ -29,6 +29,9 @@ const FAN_OUT_BATCH: u32 = 500;
 /// a slow receiver never has its delivery taken by a second node.
 const LEASE: TimeDelta = TimeDelta::seconds(120);
 
+/// How long a delivered or abandoned delivery stays in the log.
+pub const KEEP_DELIVERIES: TimeDelta = TimeDelta::days(30);
+
 /// What one round of sending did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SendRound {
@@ -401,6 +404,13 @@ impl WebhookService {
             }
         }
         Ok(made)
+    }
+
+    /// Removes deliveries completed more than [`KEEP_DELIVERIES`] ago.
+    pub async fn purge_old_deliveries(&self) -> DomainResult<u64> {
+        self.repo
+            .purge_completed(clock::now() - KEEP_DELIVERIES)
+            .await
     }
 
     /// Sends up to `limit` due deliveries, leased to `node` while they are in flight,

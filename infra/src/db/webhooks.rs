@@ -707,6 +707,34 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         Ok(out)
     }
 
+    async fn purge_completed(&self, before: DateTime<Utc>) -> DomainResult<u64> {
+        use webhook_deliveries::Column as C;
+        let old = || {
+            Condition::all()
+                .add(C::Status.ne(PENDING))
+                .add(C::CompletedAt.lt(before))
+        };
+        let txn = begin_write(&self.db).await?;
+        let ids = Query::select()
+            .column(C::Id)
+            .from(webhook_deliveries::Entity)
+            .cond_where(old())
+            .to_owned();
+        webhook_attempts::Entity::delete_many()
+            .filter(webhook_attempts::Column::DeliveryId.in_subquery(ids))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        let removed = webhook_deliveries::Entity::delete_many()
+            .filter(old())
+            .exec(&txn)
+            .await
+            .map_err(db_error)?
+            .rows_affected;
+        txn.commit().await.map_err(db_error)?;
+        Ok(removed)
+    }
+
     async fn record_attempt(
         &self,
         delivery: &Delivery,

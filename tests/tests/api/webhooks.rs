@@ -797,3 +797,57 @@ async fn deliveries_survive_a_restart_and_two_nodes_never_send_one_twice() {
             .all(|d| d["attempts"].as_array().unwrap().len() == 1)
     );
 }
+
+#[tokio::test]
+async fn the_delivery_log_keeps_thirty_days() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("rotterdam", "NL").await;
+    let city = app.key(&tenant, "city_admin", None).await;
+    let receiver = Receiver::start(200).await;
+    let (hook, _) = endpoint(&app, &tenant, &city, &receiver.url, json!(["school.*"])).await;
+    let path = format!("/v1/tenants/{tenant}/webhooks/{hook}");
+    let old = app
+        .post(&format!("{path}/test"), &city, json!({}))
+        .await
+        .id();
+    let recent = app
+        .post(&format!("{path}/test"), &city, json!({}))
+        .await
+        .id();
+    receiver.wait_for(PATIENCE, |r| r.len() >= 2).await;
+    assert_eq!(
+        settled_deliveries(&app, &tenant, &city, &hook).await.len(),
+        2
+    );
+    // One was delivered 31 days ago.
+    let db = app.database().await;
+    let aged = chrono::Utc::now() - chrono::TimeDelta::days(31);
+    use driehoek_infra::db::entities::webhook_deliveries as d;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    d::Entity::update_many()
+        .col_expr(d::Column::CompletedAt, Expr::value(aged))
+        .filter(d::Column::Id.eq(uuid::Uuid::parse_str(&old).unwrap()))
+        .exec(&db)
+        .await
+        .unwrap();
+    let removed = app
+        .services()
+        .await
+        .webhooks
+        .purge_old_deliveries()
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        app.get(&format!("{path}/deliveries/{old}"), &city)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{path}/deliveries/{recent}"), &city)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
