@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::state::AppState;
 
 /// Deliveries one node sends at once.
-const SEND_BATCH: u32 = 32;
+const SEND_BATCH: u32 = 64;
 /// The wait after a round that failed (the database is down, say).
 const ERROR_PAUSE: Duration = Duration::from_secs(2);
 /// How often a node clears deliveries older than the log keeps.

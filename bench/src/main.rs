@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 mod pupils;
 mod route_maps;
+mod webhooks;
 mod work_visits;
 
 #[derive(Parser, Debug, Clone)]
@@ -57,7 +58,7 @@ struct Args {
     /// `schools` (list and read schools over many tenants), `work-visits` (partner
     /// sync, search over many offerings, booking throughput), `pupils` (list a
     /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
-    /// a 20 000-node map, search routes).
+    /// a 20 000-node map, search routes) or `webhooks` (delivery throughput and lag).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -71,6 +72,9 @@ struct Args {
     nodes: usize,
     #[arg(long, default_value_t = 100_000)]
     edges: usize,
+    /// Changes the `webhooks` suite delivers from a backlog.
+    #[arg(long, default_value_t = 5_000)]
+    deliveries: usize,
 }
 
 /// What the load needs to know about one seeded tenant.
@@ -285,6 +289,11 @@ async fn seed(database_url: &str, args: &Args) -> Result<Vec<SeededTenant>> {
 }
 
 fn start_server(args: &Args, database_url: &str) -> Result<Child> {
+    start_server_with(args, database_url, &[])
+}
+
+/// The server with extra environment variables.
+fn start_server_with(args: &Args, database_url: &str, env: &[(&str, &str)]) -> Result<Child> {
     let child = Command::new(&args.server_bin)
         .arg("serve")
         .env("DATABASE_URL", database_url)
@@ -295,6 +304,7 @@ fn start_server(args: &Args, database_url: &str) -> Result<Child> {
         .env("DRIEHOEK_RATE_LIMIT_PER_MINUTE", "100000000")
         .env_remove("REDIS_URL")
         .env_remove("DRIEHOEK_ADMIN_KEY")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -544,6 +554,17 @@ fn pgbench_script(
     Ok(tps.zip(latency))
 }
 
+/// Prints the server's peak memory, stops it and returns the suite's result.
+fn finish(mut server: Child, result: Result<()>, suite: &str) -> Result<()> {
+    let peak = peak_rss_mib(server.id())
+        .map(|m| format!("{m:.1} MiB"))
+        .unwrap_or_else(|| "unknown".to_owned());
+    println!("\nserver peak memory (VmHWM): {peak}");
+    let _ = server.kill();
+    let _ = server.wait();
+    result.with_context(|| format!("the {suite} suite"))
+}
+
 fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
@@ -560,8 +581,9 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (database_url, pg_name) = fresh_database(&args.database).await?;
-    if ["work-visits", "pupils", "route-maps"].contains(&args.suite.as_str()) {
+    if ["work-visits", "pupils", "route-maps", "webhooks"].contains(&args.suite.as_str()) {
         let result = match args.suite.as_str() {
+            "webhooks" => webhooks::run(&args, &database_url, pg_name.is_some()).await,
             "pupils" => pupils::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
             _ => work_visits::run(&args, &database_url, pg_name.is_some()).await,

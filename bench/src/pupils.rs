@@ -625,11 +625,5 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         scenarios(args, &http, &base, db, database_url, &seeded, backend).await
     }
     .await;
-    let peak = crate::peak_rss_mib(server.id())
-        .map(|m| format!("{m:.1} MiB"))
-        .unwrap_or_else(|| "unknown".to_owned());
-    println!("\nserver peak memory (VmHWM): {peak}");
-    let _ = server.kill();
-    let _ = server.wait();
-    result.context("the pupils suite")
+    crate::finish(server, result, "pupils")
 }

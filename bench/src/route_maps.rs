@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use driehoek_api::startup::{self, Settings};
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
@@ -218,11 +218,5 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         Ok::<(), anyhow::Error>(())
     }
     .await;
-    let peak = crate::peak_rss_mib(server.id())
-        .map(|m| format!("{m:.1} MiB"))
-        .unwrap_or_else(|| "unknown".to_owned());
-    println!("\nserver peak memory (VmHWM): {peak}");
-    let _ = server.kill();
-    let _ = server.wait();
-    result.context("the route-maps suite")
+    crate::finish(server, result, "route-maps")
 }

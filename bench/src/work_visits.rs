@@ -554,11 +554,5 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         Ok::<(), anyhow::Error>(())
     }
     .await;
-    let peak = crate::peak_rss_mib(server.id())
-        .map(|m| format!("{m:.1} MiB"))
-        .unwrap_or_else(|| "unknown".to_owned());
-    println!("\nserver peak memory (VmHWM): {peak}");
-    let _ = server.kill();
-    let _ = server.wait();
-    result.context("the work-visits suite")
+    crate::finish(server, result, "work-visits")
 }

@@ -229,6 +229,15 @@ pub struct LoggedChange {
     pub parent: Option<Uuid>,
 }
 
+/// One attempt and the delivery's state after it, to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub delivery: Delivery,
+    pub attempt: Attempt,
+    /// Disable the endpoint, for this reason (it answered `410 Gone`).
+    pub disable: Option<&'static str>,
+}
+
 /// What the receiver made of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendResult {

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Attempt, Delivery, DeliveryFilter, DeliveryLog, Endpoint, LoggedChange, SendResult};
+use super::{Delivery, DeliveryFilter, DeliveryLog, Endpoint, LoggedChange, Outcome, SendResult};
 use crate::error::DomainResult;
 use crate::ids::{BusinessId, TenantId, WebhookDeliveryId, WebhookEndpointId};
 use crate::paging::PageRequest;
@@ -85,16 +85,10 @@ pub trait WebhookRepository: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> DomainResult<Vec<(Delivery, Endpoint)>>;
-    /// Records an attempt and the delivery's new state (releasing the lease); when
-    /// `disable` is given, disables the endpoint with that reason, all in one
-    /// transaction. Nothing is written if `owner` no longer holds the lease.
-    async fn record_attempt(
-        &self,
-        delivery: &Delivery,
-        attempt: &Attempt,
-        owner: &str,
-        disable: Option<&str>,
-    ) -> DomainResult<bool>;
+    /// Records attempts and their deliveries' new states (releasing the leases), and
+    /// disables the endpoints an outcome asks to, in one transaction. An outcome whose
+    /// lease `owner` no longer holds is skipped.
+    async fn record_attempts(&self, outcomes: &[Outcome], owner: &str) -> DomainResult<()>;
     /// Removes deliveries completed before `before`, with their attempts; returns how
     /// many.
     async fn purge_completed(&self, before: DateTime<Utc>) -> DomainResult<u64>;

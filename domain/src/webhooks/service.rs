@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use super::{
-    Attempt, Delivery, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointChanges,
+    Attempt, Delivery, Outcome, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointChanges,
     EndpointStatus, EventFilter, LoggedChange, NewEndpoint, RetryPolicy, Secret, TEST_EVENT,
     WebhookRepository, WebhookTransport, event_type, parse_url, resource_path, signature_header,
 };
@@ -420,10 +420,23 @@ impl WebhookService {
         let claimed = self.repo.claim_due(node, now, now + LEASE, limit).await?;
         let sends = claimed
             .iter()
-            .map(|(delivery, endpoint)| self.attempt(node, delivery, endpoint));
+            .map(|(delivery, endpoint)| self.attempt(delivery, endpoint));
+        let mut outcomes = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .collect::<DomainResult<Vec<_>>>()?;
+        // A round's finished deliveries share its end as their completion time (each
+        // attempt keeps its own), so they are recorded together.
+        let finished = clock::now();
+        for outcome in &mut outcomes {
+            if outcome.delivery.completed_at.is_some() {
+                outcome.delivery.completed_at = Some(finished);
+            }
+        }
+        self.repo.record_attempts(&outcomes, node).await?;
         let mut round = SendRound::default();
-        for outcome in futures_util::future::join_all(sends).await {
-            match outcome? {
+        for outcome in &outcomes {
+            match outcome.delivery.status {
                 DeliveryStatus::Succeeded => round.succeeded += 1,
                 DeliveryStatus::Pending => round.retrying += 1,
                 DeliveryStatus::Failed => round.failed += 1,
@@ -432,12 +445,8 @@ impl WebhookService {
         Ok(round)
     }
 
-    async fn attempt(
-        &self,
-        node: &str,
-        delivery: &Delivery,
-        endpoint: &Endpoint,
-    ) -> DomainResult<DeliveryStatus> {
+    /// Sends a delivery once; what came of it, for the caller to record.
+    async fn attempt(&self, delivery: &Delivery, endpoint: &Endpoint) -> DomainResult<Outcome> {
         let sent_at = clock::now();
         let message_id = delivery.id.to_string();
         let timestamp = sent_at.timestamp();
@@ -494,10 +503,11 @@ impl WebhookService {
             error: result.error,
             duration_ms: result.duration_ms,
         };
-        self.repo
-            .record_attempt(&next, &attempt, node, disable)
-            .await?;
-        Ok(next.status)
+        Ok(Outcome {
+            delivery: next,
+            attempt,
+            disable,
+        })
     }
 }
 

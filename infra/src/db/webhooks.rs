@@ -16,7 +16,7 @@ use driehoek_domain::values::Description;
 use driehoek_domain::vocabularies::Vocabulary;
 use driehoek_domain::webhooks::{
     Attempt, Delivery, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointStatus,
-    EventFilter, LoggedChange, Secret, WebhookRepository,
+    EventFilter, LoggedChange, Outcome, Secret, WebhookRepository,
 };
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -666,23 +666,29 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
-            let taken = webhook_deliveries::Entity::update_many()
-                .col_expr(C::LeaseOwner, Expr::value(owner))
-                .col_expr(C::LeaseUntil, Expr::value(lease_until))
-                .filter(C::TenantId.eq(candidate.tenant_id))
-                .filter(C::Id.eq(candidate.id))
-                .filter(C::Status.eq(PENDING))
-                .filter(free())
-                .exec(&self.db)
-                .await
-                .map_err(db_error)?
-                .rows_affected;
-            if taken == 1 {
-                claimed.push(candidate);
-            }
+        if candidates.is_empty() {
+            return Ok(Vec::new());
         }
+        // One statement leases every candidate still free; a node's name is its own,
+        // so the rows naming it among the candidates are the ones it got.
+        let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
+        webhook_deliveries::Entity::update_many()
+            .col_expr(C::LeaseOwner, Expr::value(owner))
+            .col_expr(C::LeaseUntil, Expr::value(lease_until))
+            .filter(C::Id.is_in(ids.clone()))
+            .filter(C::Status.eq(PENDING))
+            .filter(free())
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        let claimed = webhook_deliveries::Entity::find()
+            .filter(C::Id.is_in(ids))
+            .filter(C::LeaseOwner.eq(owner))
+            .filter(C::Status.eq(PENDING))
+            .order_by_asc(C::NextAttemptAt)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
         let mut endpoints: HashMap<Uuid, Endpoint> = HashMap::new();
         let mut out = Vec::with_capacity(claimed.len());
         for model in claimed {
@@ -735,59 +741,94 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         Ok(removed)
     }
 
-    async fn record_attempt(
-        &self,
-        delivery: &Delivery,
-        attempt: &Attempt,
-        owner: &str,
-        disable: Option<&str>,
-    ) -> DomainResult<bool> {
+    async fn record_attempts(&self, outcomes: &[Outcome], owner: &str) -> DomainResult<()> {
         use webhook_deliveries::Column as C;
-        let tenant = delivery.tenant_id.as_uuid();
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        // Deliveries that end alike (delivered, with the same status code, in the same
+        // round) are written by one statement; retries each by their own.
+        let mut alike: HashMap<(&str, Option<u16>, Option<DateTime<Utc>>), Vec<Uuid>> =
+            HashMap::new();
+        let mut one_by_one = Vec::new();
+        for outcome in outcomes {
+            let d = &outcome.delivery;
+            if d.status == DeliveryStatus::Pending || outcome.disable.is_some() {
+                one_by_one.push(d);
+            } else {
+                alike
+                    .entry((d.status.code(), d.last_status_code, d.completed_at))
+                    .or_default()
+                    .push(d.id.as_uuid());
+            }
+        }
+        let leased_update = |ids: Vec<Uuid>| {
+            webhook_deliveries::Entity::update_many()
+                .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
+                .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+                .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(C::Id.is_in(ids))
+                .filter(C::LeaseOwner.eq(owner))
+        };
         let txn = begin_write(&self.db).await?;
-        let updated = webhook_deliveries::Entity::update_many()
-            .col_expr(C::Status, Expr::value(delivery.status.code()))
-            .col_expr(
-                C::Attempts,
-                Expr::value(i32::try_from(delivery.attempts).unwrap_or(i32::MAX)),
-            )
-            .col_expr(C::NextAttemptAt, Expr::value(delivery.next_attempt_at))
-            .col_expr(
-                C::LastStatusCode,
-                Expr::value(delivery.last_status_code.map(i32::from)),
-            )
-            .col_expr(C::CompletedAt, Expr::value(delivery.completed_at))
-            .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(C::TenantId.eq(tenant))
-            .filter(C::Id.eq(delivery.id.as_uuid()))
+        // The attempts of deliveries this node still holds, read before the writes
+        // below release them.
+        let all: Vec<Uuid> = outcomes.iter().map(|o| o.delivery.id.as_uuid()).collect();
+        let held: std::collections::HashSet<Uuid> = webhook_deliveries::Entity::find()
+            .filter(C::Id.is_in(all))
             .filter(C::LeaseOwner.eq(owner))
-            .exec(&txn)
+            .select_only()
+            .column(C::Id)
+            .into_tuple::<Uuid>()
+            .all(&txn)
             .await
             .map_err(db_error)?
-            .rows_affected;
-        if updated == 0 {
-            return Ok(false);
+            .into_iter()
+            .collect();
+        for ((status, code, completed_at), ids) in alike {
+            leased_update(ids)
+                .col_expr(C::Status, Expr::value(status))
+                .col_expr(C::LastStatusCode, Expr::value(code.map(i32::from)))
+                .col_expr(C::CompletedAt, Expr::value(completed_at))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
         }
-        webhook_attempts::Entity::insert(
-            webhook_attempts::Model {
-                tenant_id: tenant,
-                id: attempt.id.as_uuid(),
-                delivery_id: attempt.delivery_id.as_uuid(),
-                attempted_at: attempt.attempted_at,
-                status_code: attempt.status_code.map(i32::from),
-                error: attempt.error.clone(),
-                duration_ms: i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
+        for d in one_by_one {
+            leased_update(vec![d.id.as_uuid()])
+                .col_expr(C::Status, Expr::value(d.status.code()))
+                .col_expr(C::NextAttemptAt, Expr::value(d.next_attempt_at))
+                .col_expr(C::LastStatusCode, Expr::value(d.last_status_code.map(i32::from)))
+                .col_expr(C::CompletedAt, Expr::value(d.completed_at))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+        }
+        let mut attempts = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes.iter().filter(|o| held.contains(&o.delivery.id.as_uuid())) {
+            let (d, a) = (&outcome.delivery, &outcome.attempt);
+            attempts.push(
+                webhook_attempts::Model {
+                    tenant_id: d.tenant_id.as_uuid(),
+                    id: a.id.as_uuid(),
+                    delivery_id: a.delivery_id.as_uuid(),
+                    attempted_at: a.attempted_at,
+                    status_code: a.status_code.map(i32::from),
+                    error: a.error.clone(),
+                    duration_ms: i64::try_from(a.duration_ms).unwrap_or(i64::MAX),
+                }
+                .into_active_model(),
+            );
+            if let Some(reason) = outcome.disable {
+                disable_in(&txn, d.tenant_id.as_uuid(), d.endpoint_id.as_uuid(), reason).await?;
             }
-            .into_active_model(),
-        )
-        .exec(&txn)
-        .await
-        .map_err(db_error)?;
-        if let Some(reason) = disable {
-            disable_in(&txn, tenant, delivery.endpoint_id.as_uuid(), reason).await?;
         }
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
+        for chunk in attempts.chunks(200) {
+            webhook_attempts::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+        }
+        txn.commit().await.map_err(db_error)
     }
 }
