@@ -67,7 +67,8 @@ async fn connection(mut stream: TcpStream, arrivals: Arc<Mutex<Arrivals>>) -> st
             }
             buffer.extend_from_slice(&chunk[..n]);
         }
-        let body: Value = serde_json::from_slice(&buffer[head_end..head_end + length]).unwrap_or(Value::Null);
+        let body: Value =
+            serde_json::from_slice(&buffer[head_end..head_end + length]).unwrap_or(Value::Null);
         buffer.drain(..head_end + length);
         let lag = body["timestamp"]
             .as_str()
@@ -86,7 +87,11 @@ async fn connection(mut stream: TcpStream, arrivals: Arc<Mutex<Arrivals>>) -> st
     }
 }
 
-async fn wait_for(arrivals: &Arc<Mutex<Arrivals>>, count: usize, limit: Duration) -> Result<Instant> {
+async fn wait_for(
+    arrivals: &Arc<Mutex<Arrivals>>,
+    count: usize,
+    limit: Duration,
+) -> Result<Instant> {
     let deadline = Instant::now() + limit;
     loop {
         let got = arrivals.lock().unwrap_or_else(|e| e.into_inner()).count;

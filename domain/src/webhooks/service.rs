@@ -5,9 +5,10 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use super::{
-    Attempt, Delivery, Outcome, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointChanges,
-    EndpointStatus, EventFilter, LoggedChange, NewEndpoint, RetryPolicy, Secret, TEST_EVENT,
-    WebhookRepository, WebhookTransport, event_type, parse_url, resource_path, signature_header,
+    Attempt, Delivery, DeliveryFilter, DeliveryLog, DeliveryStatus, Endpoint, EndpointChanges,
+    EndpointStatus, EventFilter, LoggedChange, NewEndpoint, Outcome, RetryPolicy, Secret,
+    TEST_EVENT, WebhookRepository, WebhookTransport, event_type, parse_url, resource_path,
+    signature_header,
 };
 use crate::auth::{Actor, Role};
 use crate::changes::{ChangeOp, ChangeRepository};

@@ -798,14 +798,20 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             leased_update(vec![d.id.as_uuid()])
                 .col_expr(C::Status, Expr::value(d.status.code()))
                 .col_expr(C::NextAttemptAt, Expr::value(d.next_attempt_at))
-                .col_expr(C::LastStatusCode, Expr::value(d.last_status_code.map(i32::from)))
+                .col_expr(
+                    C::LastStatusCode,
+                    Expr::value(d.last_status_code.map(i32::from)),
+                )
                 .col_expr(C::CompletedAt, Expr::value(d.completed_at))
                 .exec(&txn)
                 .await
                 .map_err(db_error)?;
         }
         let mut attempts = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes.iter().filter(|o| held.contains(&o.delivery.id.as_uuid())) {
+        for outcome in outcomes
+            .iter()
+            .filter(|o| held.contains(&o.delivery.id.as_uuid()))
+        {
             let (d, a) = (&outcome.delivery, &outcome.attempt);
             attempts.push(
                 webhook_attempts::Model {
