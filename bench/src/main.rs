@@ -28,6 +28,7 @@ use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
+mod platform;
 mod pupils;
 mod route_maps;
 mod webhooks;
@@ -58,7 +59,8 @@ struct Args {
     /// `schools` (list and read schools over many tenants), `work-visits` (partner
     /// sync, search over many offerings, booking throughput), `pupils` (list a
     /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
-    /// a 20 000-node map, search routes) or `webhooks` (delivery throughput and lag).
+    /// a 20 000-node map, search routes), `webhooks` (delivery throughput and lag) or
+    /// `platform` (the cost of rate limits and idempotency keys, in process and Redis).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -75,6 +77,9 @@ struct Args {
     /// Changes the `webhooks` suite delivers from a backlog.
     #[arg(long, default_value_t = 5_000)]
     deliveries: usize,
+    /// The Redis the `platform` suite measures against (skipped when unreachable).
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    redis: String,
 }
 
 /// What the load needs to know about one seeded tenant.
@@ -554,6 +559,39 @@ fn pgbench_script(
     Ok(tps.zip(latency))
 }
 
+/// Creates a tenant through a server started with `admin` as its bootstrap key, and a
+/// city administrator's key for it.
+async fn city_over_http(
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    slug: &str,
+) -> Result<String> {
+    let post = |path: String, key: &str, body: serde_json::Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    post("/v1/tenants".to_owned(), admin,
+         serde_json::json!({"slug": slug, "name": format!("Gemeente {slug}"), "country": "NL", "locale": "nl-NL", "timezone": "Europe/Amsterdam"}))
+        .await?.error_for_status()?;
+    let key: serde_json::Value = post(
+        format!("/v1/tenants/{slug}/api-keys"),
+        admin,
+        serde_json::json!({"name": "bench", "role": "city_admin"}),
+    )
+    .await?
+    .error_for_status()?
+    .json()
+    .await?;
+    key["key"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the new key")
+}
+
 /// Prints the server's peak memory, stops it and returns the suite's result.
 fn finish(mut server: Child, result: Result<()>, suite: &str) -> Result<()> {
     let peak = peak_rss_mib(server.id())
@@ -581,8 +619,17 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (database_url, pg_name) = fresh_database(&args.database).await?;
-    if ["work-visits", "pupils", "route-maps", "webhooks"].contains(&args.suite.as_str()) {
+    if [
+        "work-visits",
+        "pupils",
+        "route-maps",
+        "webhooks",
+        "platform",
+    ]
+    .contains(&args.suite.as_str())
+    {
         let result = match args.suite.as_str() {
+            "platform" => platform::run(&args, &database_url, pg_name.is_some()).await,
             "webhooks" => webhooks::run(&args, &database_url, pg_name.is_some()).await,
             "pupils" => pupils::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,

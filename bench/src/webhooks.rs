@@ -133,13 +133,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
                 .body(body.to_string())
                 .send()
         };
-        send(reqwest::Method::POST, "/v1/tenants".to_owned(), admin_key,
-             json!({"slug": "hooks", "name": "Gemeente Hooks", "country": "NL", "locale": "nl-NL", "timezone": "Europe/Amsterdam"}))
-            .await?.error_for_status()?;
-        let city: Value = send(reqwest::Method::POST, "/v1/tenants/hooks/api-keys".to_owned(), admin_key,
-                               json!({"name": "bench", "role": "city_admin"}))
-            .await?.error_for_status()?.json().await?;
-        let city = city["key"].as_str().context("a key")?.to_owned();
+        let city = crate::city_over_http(&http, &base, admin_key, "hooks").await?;
         let hook: Value = send(reqwest::Method::POST, "/v1/tenants/hooks/webhooks".to_owned(), &city,
                                json!({"url": receiver, "events": ["school.*"]}))
             .await?.error_for_status()?.json().await?;
