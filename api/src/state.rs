@@ -19,6 +19,7 @@ use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
 use driehoek_infra::redis_cache::{RedisCachedApiKeyRepository, RedisCachedTenantRepository};
+use driehoek_infra::redis_graphs::RedisGraphs;
 use driehoek_infra::redis_store::RedisStore;
 
 use crate::idempotency::{IdempotencyStore, SharedRecords};
@@ -78,7 +79,10 @@ impl AppState {
         let schools = database.schools();
         let businesses = database.businesses();
         // One service, so route plans and route searches share the graphs in memory.
-        let route_maps = RouteMapService::new(database.route_maps());
+        let mut route_maps = RouteMapService::new(database.route_maps());
+        if let Some(redis) = &redis {
+            route_maps = route_maps.with_shared_graphs(Arc::new(RedisGraphs::new(redis.clone())));
+        }
         let (tenant_repo, key_repo): (Arc<dyn TenantRepository>, Arc<dyn ApiKeyRepository>) =
             match &redis {
                 None => (

@@ -5,6 +5,7 @@
 pub mod db;
 pub mod memory_cache;
 pub mod redis_cache;
+pub mod redis_graphs;
 pub mod redis_store;
 pub mod webhook_http;
 

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 
 use super::{Graph, RouteMap, RouteMapFilter};
 use crate::error::DomainResult;
+use crate::ids::RouteMapId as MapId;
 use crate::ids::{RouteMapId, TenantId};
 use crate::paging::PageRequest;
 
@@ -29,4 +30,13 @@ pub trait RouteMapRepository: Send + Sync {
     ) -> DomainResult<bool>;
     /// The map's graph as stored; an empty graph before the first import.
     async fn graph(&self, tenant: TenantId, id: RouteMapId) -> DomainResult<Graph>;
+}
+
+/// Built graphs shared by every node of a deployment (Redis), by map and graph version.
+/// An entry never goes stale: a new graph gets a new graph version. A cache: a failure
+/// to read or write is a miss, never an error.
+#[async_trait]
+pub trait SharedGraphs: Send + Sync {
+    async fn get(&self, tenant: TenantId, id: MapId, graph_version: i64) -> Option<Graph>;
+    async fn put(&self, tenant: TenantId, id: MapId, graph_version: i64, graph: &Graph);
 }

@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     Edge, Graph, NewRouteMap, Node, NodeCode, RouteMap, RouteMapChanges, RouteMapFilter,
-    RouteMapRepository, RouteMapStatus,
+    RouteMapRepository, RouteMapStatus, SharedGraphs,
 };
 use crate::auth::Actor;
 use crate::clock;
@@ -20,6 +20,7 @@ type GraphCache = Mutex<HashMap<(TenantId, RouteMapId), (i64, Arc<Graph>)>>;
 pub struct RouteMapService {
     repo: Arc<dyn RouteMapRepository>,
     graphs: Arc<GraphCache>,
+    shared: Option<Arc<dyn SharedGraphs>>,
 }
 
 impl RouteMapService {
@@ -27,7 +28,15 @@ impl RouteMapService {
         Self {
             repo,
             graphs: Arc::new(Mutex::new(HashMap::new())),
+            shared: None,
         }
+    }
+
+    /// Shares built graphs with the other nodes (through Redis): a node that has not
+    /// read a graph yet takes it from there before asking the database.
+    pub fn with_shared_graphs(mut self, shared: Arc<dyn SharedGraphs>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     pub async fn create(
@@ -162,6 +171,9 @@ impl RouteMapService {
             (),
             expected + 1,
         )?;
+        if let Some(shared) = &self.shared {
+            shared.put(tenant, id, map.graph_version, &graph).await;
+        }
         self.remember(&map, Arc::new(graph));
         Ok(map)
     }
@@ -184,7 +196,8 @@ impl RouteMapService {
         Ok((map, graph))
     }
 
-    /// The graph of `map` at its graph version: from memory when read before.
+    /// The graph of `map` at its graph version: from memory when read before, else
+    /// from the shared cache, else from the database (and then shared).
     async fn graph_of(&self, map: &RouteMap) -> DomainResult<Arc<Graph>> {
         let cached = self.graphs.lock().ok().and_then(|cache| {
             cache
@@ -195,7 +208,22 @@ impl RouteMapService {
         if let Some(graph) = cached {
             return Ok(graph);
         }
-        let graph = Arc::new(self.repo.graph(map.tenant_id, map.id).await?);
+        let (tenant, id, version) = (map.tenant_id, map.id, map.graph_version);
+        let shared = match &self.shared {
+            Some(shared) => shared.get(tenant, id, version).await,
+            None => None,
+        };
+        let graph = match shared {
+            Some(graph) => graph,
+            None => {
+                let graph = self.repo.graph(tenant, id).await?;
+                if let Some(shared) = &self.shared {
+                    shared.put(tenant, id, version, &graph).await;
+                }
+                graph
+            }
+        };
+        let graph = Arc::new(graph);
         self.remember(map, graph.clone());
         Ok(graph)
     }

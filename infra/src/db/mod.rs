@@ -9,7 +9,7 @@ mod changes;
 pub mod entities;
 mod feedback;
 mod programmes;
-mod route_maps;
+pub(crate) mod route_maps;
 mod schools;
 mod students;
 pub(crate) mod tenants;

@@ -124,6 +124,16 @@ struct StoredEdge {
     typical_years: Option<u16>,
 }
 
+/// A graph as one JSON document, as the database and the shared cache keep it.
+pub(crate) fn graph_document(graph: &Graph) -> DomainResult<String> {
+    serde_json::to_string(&store(graph))
+        .map_err(|e| driehoek_domain::DomainError::Internal(format!("graph: {e}")))
+}
+
+pub(crate) fn graph_from_document(document: &str) -> DomainResult<Graph> {
+    load(serde_json::from_str(document).map_err(|e| corrupt("route map graph", e.to_string()))?)
+}
+
 fn store(graph: &Graph) -> StoredGraph {
     StoredGraph {
         nodes: graph
@@ -312,8 +322,7 @@ impl RouteMapRepository for SeaOrmRouteMapRepository {
         expected_version: i64,
         graph: &Graph,
     ) -> DomainResult<bool> {
-        let document = serde_json::to_string(&store(graph))
-            .map_err(|e| driehoek_domain::DomainError::Internal(format!("graph: {e}")))?;
+        let document = graph_document(graph)?;
         let (tenant, id) = (map.tenant_id.as_uuid(), map.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         route_map_graphs::Entity::delete_many()
@@ -354,10 +363,7 @@ impl RouteMapRepository for SeaOrmRouteMapRepository {
             .map_err(db_error)?;
         match stored {
             None => Graph::new(Vec::new(), Vec::new()),
-            Some(row) => load(
-                serde_json::from_str(&row.document)
-                    .map_err(|e| corrupt("route map graph", e.to_string()))?,
-            ),
+            Some(row) => graph_from_document(&row.document),
         }
     }
 }

@@ -670,3 +670,39 @@ async fn a_city_authors_its_graph_in_a_spreadsheet() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// With Redis, a graph built on one node reaches the others through the shared cache:
+/// a second node answers a route search even once the database's copy is gone
+/// (removed here behind the API's back, to show where the graph came from). Without
+/// Redis a second node has only the database, and finds no graph.
+#[tokio::test]
+async fn a_graph_imported_on_one_node_is_shared_through_redis() {
+    let app = TestApp::spawn().await;
+    app.tenant("rotterdam", "NL").await;
+    let map = app.route_map("rotterdam", "published").await;
+    let search =
+        format!("/v1/tenants/rotterdam/route-maps/{map}/routes?from=vmbo&to_occupation=2512");
+    let here = app.get(&search, &app.admin()).await;
+    assert_eq!(here.status, StatusCode::OK, "{:?}", here.body);
+    assert_eq!(here.body["routes"].as_array().unwrap().len(), 1);
+
+    let db = app.database().await;
+    use driehoek_infra::db::entities::route_map_graphs as g;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let removed = g::Entity::delete_many()
+        .filter(g::Column::RouteMapId.eq(uuid::Uuid::parse_str(&map).unwrap()))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(removed.rows_affected, 1);
+
+    let shared = app.peer().await.is_some();
+    let other = app.spawn_node().await;
+    let there = other.get(&search, &other.admin()).await;
+    if shared {
+        assert_eq!(there.status, StatusCode::OK, "{:?}", there.body);
+        assert_eq!(there.body["routes"], here.body["routes"]);
+    } else {
+        assert_ne!(there.status, StatusCode::OK, "{:?}", there.body);
+    }
+}
