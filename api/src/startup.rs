@@ -228,6 +228,10 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
     telemetry::init_metrics();
     let doc = openapi();
     let known = web::Data::new(KnownRoutes::from_doc(&doc));
+    // Serialised once and shared by every worker: a copy of the document per worker
+    // costs megabytes.
+    let spec = web::Bytes::from(doc.to_json().map_err(std::io::Error::other)?);
+    drop(doc);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -238,9 +242,20 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error));
         let (app, _) = api_app!(app);
-        app.service(
+        let spec = spec.clone();
+        app.route(
+            "/openapi.json",
+            web::get().to(move || {
+                let spec = spec.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(spec)
+                }
+            }),
+        )
+        .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", doc.clone())
                 .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
         )
         .service(web::redirect("/docs", "/docs/"))
