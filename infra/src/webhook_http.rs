@@ -14,6 +14,8 @@ use driehoek_domain::webhooks::{SendResult, WebhookTransport, is_public_address}
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
+/// How long registering an endpoint waits for its name to resolve.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest error text kept with an attempt.
 const MAX_ERROR_LEN: usize = 300;
 
@@ -97,8 +99,10 @@ impl WebhookTransport for HttpTransport {
             return Ok(());
         };
         let port = url.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        let lookup = tokio::net::lookup_host((host, port));
+        let addresses: Vec<SocketAddr> = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
             .await
+            .map_err(|_| format!("{host} did not resolve within {LOOKUP_TIMEOUT:?}"))?
             .map_err(|e| format!("{host} does not resolve: {e}"))?
             .collect();
         match addresses.iter().find(|a| !is_public_address(a.ip())) {
