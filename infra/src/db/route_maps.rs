@@ -1,5 +1,7 @@
 //! Route maps, and each map's whole graph as one JSON document.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{RouteMapId, TenantId};
@@ -84,42 +86,43 @@ fn from_model(m: route_maps::Model) -> DomainResult<RouteMap> {
     })
 }
 
-/// The stored shape of a graph.
+/// The stored shape of a graph. Written from borrowed text (no copy of every name
+/// and code while a large graph is stored), read back as owned text.
 #[derive(Serialize, Deserialize)]
-struct StoredGraph {
-    nodes: Vec<StoredNode>,
-    edges: Vec<StoredEdge>,
+struct StoredGraph<'a> {
+    nodes: Vec<StoredNode<'a>>,
+    edges: Vec<StoredEdge<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredNode {
-    code: String,
-    kind: String,
-    name_en: String,
-    name_nl: Option<String>,
-    education_level: Option<String>,
-    sector: Option<String>,
-    isco_code: Option<String>,
-    esco_uri: Option<String>,
-    prospects: Vec<StoredProspect>,
+struct StoredNode<'a> {
+    code: Cow<'a, str>,
+    kind: Cow<'a, str>,
+    name_en: Cow<'a, str>,
+    name_nl: Option<Cow<'a, str>>,
+    education_level: Option<Cow<'a, str>>,
+    sector: Option<Cow<'a, str>>,
+    isco_code: Option<Cow<'a, str>>,
+    esco_uri: Option<Cow<'a, str>>,
+    prospects: Vec<StoredProspect<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredProspect {
-    indicator: String,
+struct StoredProspect<'a> {
+    indicator: Cow<'a, str>,
     value: u8,
-    label: Option<String>,
-    region: Option<String>,
+    label: Option<Cow<'a, str>>,
+    region: Option<Cow<'a, str>>,
     year: Option<i32>,
-    source: Option<String>,
+    source: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredEdge {
-    from: String,
-    to: String,
-    kind: String,
-    conditions: Option<String>,
+struct StoredEdge<'a> {
+    from: Cow<'a, str>,
+    to: Cow<'a, str>,
+    kind: Cow<'a, str>,
+    conditions: Option<Cow<'a, str>>,
     /// Tenths of a year.
     typical_years: Option<u16>,
 }
@@ -134,30 +137,30 @@ pub(crate) fn graph_from_document(document: &str) -> DomainResult<Graph> {
     load(serde_json::from_str(document).map_err(|e| corrupt("route map graph", e.to_string()))?)
 }
 
-fn store(graph: &Graph) -> StoredGraph {
+fn store(graph: &Graph) -> StoredGraph<'_> {
     StoredGraph {
         nodes: graph
             .nodes()
             .iter()
             .map(|n| StoredNode {
-                code: n.code.as_str().to_owned(),
-                kind: n.kind.code().to_owned(),
-                name_en: n.name_en.to_string(),
-                name_nl: n.name_nl.as_ref().map(ToString::to_string),
-                education_level: n.education_level.map(|l| l.code().to_owned()),
-                sector: n.sector.map(|s| s.code().to_owned()),
-                isco_code: n.isco_code.as_ref().map(|c| c.as_str().to_owned()),
-                esco_uri: n.esco_uri.as_ref().map(|u| u.as_str().to_owned()),
+                code: n.code.as_str().into(),
+                kind: n.kind.code().into(),
+                name_en: n.name_en.as_str().into(),
+                name_nl: n.name_nl.as_ref().map(|v| v.as_str().into()),
+                education_level: n.education_level.map(|l| l.code().into()),
+                sector: n.sector.map(|s| s.code().into()),
+                isco_code: n.isco_code.as_ref().map(|c| c.as_str().into()),
+                esco_uri: n.esco_uri.as_ref().map(|u| u.as_str().into()),
                 prospects: n
                     .prospects
                     .iter()
                     .map(|p| StoredProspect {
-                        indicator: p.indicator.to_string(),
+                        indicator: p.indicator.as_str().into(),
                         value: p.value,
-                        label: p.label.as_ref().map(ToString::to_string),
-                        region: p.region.as_ref().map(ToString::to_string),
+                        label: p.label.as_ref().map(|v| v.as_str().into()),
+                        region: p.region.as_ref().map(|v| v.as_str().into()),
                         year: p.year,
-                        source: p.source.as_ref().map(ToString::to_string),
+                        source: p.source.as_ref().map(|v| v.as_str().into()),
                     })
                     .collect(),
             })
@@ -166,10 +169,10 @@ fn store(graph: &Graph) -> StoredGraph {
             .edges()
             .iter()
             .map(|e| StoredEdge {
-                from: e.from.as_str().to_owned(),
-                to: e.to.as_str().to_owned(),
-                kind: e.kind.code().to_owned(),
-                conditions: e.conditions.as_ref().map(ToString::to_string),
+                from: e.from.as_str().into(),
+                to: e.to.as_str().into(),
+                kind: e.kind.code().into(),
+                conditions: e.conditions.as_ref().map(|v| v.as_str().into()),
                 typical_years: e.typical_years.map(Years::tenths),
             })
             .collect(),
@@ -183,7 +186,7 @@ fn opt<T>(
     raw.map(parse).transpose()
 }
 
-fn load(stored: StoredGraph) -> DomainResult<Graph> {
+fn load(stored: StoredGraph<'_>) -> DomainResult<Graph> {
     let bad = |e: String| corrupt("route map graph", e);
     let nodes = stored
         .nodes

@@ -495,6 +495,7 @@ pub async fn put_graph(
     // to point at every problem.
     let (nodes, edges) = match serde_json::from_slice::<TypedGraphIn>(&body) {
         Ok(typed) => {
+            drop(body);
             let mut problems = Vec::new();
             let nodes = convert_items("nodes", &typed.nodes, NodeDto::parse, &mut problems);
             let edges = convert_items("edges", &typed.edges, EdgeDto::parse, &mut problems);
@@ -505,6 +506,7 @@ pub async fn put_graph(
         }
         Err(_) => {
             let input = parse_json::<GraphIn>(&body)?;
+            drop(body);
             let mut problems = Vec::new();
             let nodes = parse_items("nodes", input.nodes, NodeDto::parse, &mut problems);
             let edges = parse_items("edges", input.edges, EdgeDto::parse, &mut problems);
@@ -514,7 +516,6 @@ pub async fn put_graph(
             (nodes, edges)
         }
     };
-    drop(body);
     let graph = Graph::new(nodes, edges)?;
     let map = state
         .route_maps
