@@ -181,6 +181,7 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::BusinessId, id).await?;
         remove_memberships(&txn, tenant, programme_members::Column::BusinessId, id).await?;
+        super::webhooks::remove_endpoints_of_business(&txn, tenant, id).await?;
         let coach_rows = coaches::scoped(tenant)
             .filter(coaches::Column::BusinessId.eq(id))
             .all(&txn)

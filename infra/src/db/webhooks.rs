@@ -307,6 +307,56 @@ impl SeaOrmWebhookRepository {
     }
 }
 
+/// Removes an endpoint at its version, with its deliveries and their attempts, inside
+/// `txn`; `false` when its version moved.
+async fn delete_endpoint_in(txn: &DatabaseTransaction, endpoint: &Endpoint) -> DomainResult<bool> {
+    let (tenant, id) = (endpoint.tenant_id.as_uuid(), endpoint.id.as_uuid());
+    let deliveries = Query::select()
+        .column(webhook_deliveries::Column::Id)
+        .from(webhook_deliveries::Entity)
+        .and_where(webhook_deliveries::Column::TenantId.eq(tenant))
+        .and_where(webhook_deliveries::Column::EndpointId.eq(id))
+        .to_owned();
+    webhook_attempts::Entity::delete_many()
+        .filter(webhook_attempts::Column::TenantId.eq(tenant))
+        .filter(webhook_attempts::Column::DeliveryId.in_subquery(deliveries))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    webhook_deliveries::Entity::delete_many()
+        .filter(webhook_deliveries::Column::TenantId.eq(tenant))
+        .filter(webhook_deliveries::Column::EndpointId.eq(id))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    versioned::delete_in::<webhook_endpoints::Entity>(
+        txn,
+        tenant,
+        id,
+        endpoint.version,
+        endpoint.feed_audience(),
+    )
+    .await
+}
+
+/// Removes a business's endpoints inside `txn`, as the business is deleted: nothing
+/// is sent on its behalf any more.
+pub(crate) async fn remove_endpoints_of_business(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    business: Uuid,
+) -> DomainResult<()> {
+    let rows = webhook_endpoints::scoped(tenant)
+        .filter(webhook_endpoints::Column::BusinessId.eq(business))
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    for row in rows {
+        delete_endpoint_in(txn, &from_model(row)?).await?;
+    }
+    Ok(())
+}
+
 /// Disables an endpoint at its next version inside `txn`, if it is still enabled.
 async fn disable_in(
     txn: &DatabaseTransaction,
@@ -400,35 +450,8 @@ impl WebhookRepository for SeaOrmWebhookRepository {
     }
 
     async fn delete_endpoint(&self, endpoint: &Endpoint) -> DomainResult<bool> {
-        let (tenant, id) = (endpoint.tenant_id.as_uuid(), endpoint.id.as_uuid());
         let txn = begin_write(&self.db).await?;
-        let deliveries = Query::select()
-            .column(webhook_deliveries::Column::Id)
-            .from(webhook_deliveries::Entity)
-            .and_where(webhook_deliveries::Column::TenantId.eq(tenant))
-            .and_where(webhook_deliveries::Column::EndpointId.eq(id))
-            .to_owned();
-        webhook_attempts::Entity::delete_many()
-            .filter(webhook_attempts::Column::TenantId.eq(tenant))
-            .filter(webhook_attempts::Column::DeliveryId.in_subquery(deliveries))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        webhook_deliveries::Entity::delete_many()
-            .filter(webhook_deliveries::Column::TenantId.eq(tenant))
-            .filter(webhook_deliveries::Column::EndpointId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        if !versioned::delete_in::<webhook_endpoints::Entity>(
-            &txn,
-            tenant,
-            id,
-            endpoint.version,
-            endpoint.feed_audience(),
-        )
-        .await?
-        {
+        if !delete_endpoint_in(&txn, endpoint).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;

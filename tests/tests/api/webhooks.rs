@@ -851,3 +851,87 @@ async fn the_delivery_log_keeps_thirty_days() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn deleting_a_business_removes_its_endpoints_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("rotterdam", "NL").await;
+    let city = app.key(&tenant, "city_admin", None).await;
+    let business = app.business(&tenant, "Bakkerij De Korenschoof").await;
+    let key = app
+        .key(&tenant, "business", Some(("business_id", &business)))
+        .await;
+    let base = format!("/v1/tenants/{tenant}/webhooks");
+    let (own, _) = endpoint(
+        &app,
+        &tenant,
+        &key,
+        "http://127.0.0.1:9/bakkerij",
+        json!(["*"]),
+    )
+    .await;
+    let test = app
+        .post(&format!("{base}/{own}/test"), &key, json!({}))
+        .await;
+    assert_eq!(test.status, StatusCode::ACCEPTED);
+    let (city_hook, _) = endpoint(
+        &app,
+        &tenant,
+        &city,
+        "http://127.0.0.1:9/city",
+        json!(["business.*"]),
+    )
+    .await;
+
+    // The business's keys are revoked first (a business with keys is not deleted).
+    let keys = app
+        .get(&format!("/v1/tenants/{tenant}/api-keys"), &city)
+        .await;
+    for k in keys.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["business_id"] == business.as_str())
+    {
+        let revoked = app
+            .delete(
+                &format!(
+                    "/v1/tenants/{tenant}/api-keys/{}",
+                    k["id"].as_str().unwrap()
+                ),
+                &city,
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    }
+    let deleted = app
+        .delete(
+            &format!("/v1/tenants/{tenant}/businesses/{business}"),
+            &city,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+    assert_eq!(
+        app.get(&format!("{base}/{own}"), &city).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{base}/{city_hook}"), &city).await.status,
+        StatusCode::OK
+    );
+    let feed = app
+        .get(
+            &format!("/v1/tenants/{tenant}/changes?resource=webhook_endpoint"),
+            &city,
+        )
+        .await;
+    assert!(
+        feed.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == own.as_str() && c["op"] == "deleted"),
+        "{:?}",
+        feed.body
+    );
+}
