@@ -301,7 +301,7 @@ pub async fn idempotency(
     // Pupils' data lives only in the pupil tables, and a secret (a new API key's or
     // webhook's, sent `no-store`) only in the one answer: a replay of such a request
     // repeats the status and headers (`Location`, `ETag`), never the body.
-    let pupils = holds_pupil_data(http.path())
+    let bodiless = holds_pupil_data(http.path())
         || head
             .headers()
             .get(header::CACHE_CONTROL)
@@ -309,12 +309,12 @@ pub async fn idempotency(
             .is_some_and(|v| v.contains("no-store"));
     match std::str::from_utf8(&bytes) {
         Ok(text) => {
-            let text = if pupils { "" } else { text };
+            let text = if bodiless { "" } else { text };
             let headers = head
                 .headers()
                 .iter()
                 .filter(|(name, _)| KEPT_HEADERS.contains(*name))
-                .filter(|(name, _)| !(pupils && *name == header::CONTENT_TYPE))
+                .filter(|(name, _)| !(bodiless && *name == header::CONTENT_TYPE))
                 .filter_map(|(name, value)| {
                     Some((name.to_string(), value.to_str().ok()?.to_owned()))
                 })

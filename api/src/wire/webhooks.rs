@@ -106,7 +106,9 @@ pub struct WebhookOut {
 
 impl From<Endpoint> for WebhookOut {
     fn from(e: Endpoint) -> Self {
-        let now = driehoek_domain::clock::now();
+        let previous_secret_expires_at = e
+            .in_grace(driehoek_domain::clock::now())
+            .map(|(_, until)| until);
         Self {
             id: e.id.as_uuid(),
             url: e.url,
@@ -115,10 +117,7 @@ impl From<Endpoint> for WebhookOut {
             status: e.status.into(),
             disabled_reason: e.disabled_reason,
             business_id: e.business_id.map(|b| b.as_uuid()),
-            previous_secret_expires_at: e
-                .previous_secret
-                .map(|(_, until)| until)
-                .filter(|until| *until > now),
+            previous_secret_expires_at,
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,

@@ -107,12 +107,16 @@ impl Endpoint {
     /// before a rotation during its grace period.
     pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&Secret> {
         let mut secrets = vec![&self.secret];
-        if let Some((previous, until)) = &self.previous_secret
-            && *until > now
-        {
-            secrets.push(previous);
-        }
+        secrets.extend(self.in_grace(now).map(|(previous, _)| previous));
         secrets
+    }
+
+    /// The secret before the last rotation and until when it signs, while it still does.
+    pub fn in_grace(&self, now: DateTime<Utc>) -> Option<(&Secret, DateTime<Utc>)> {
+        self.previous_secret
+            .as_ref()
+            .filter(|(_, until)| *until > now)
+            .map(|(secret, until)| (secret, *until))
     }
 
     /// Who sees changes to the endpoint in the change feed: its business, or the city.

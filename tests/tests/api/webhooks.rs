@@ -57,6 +57,23 @@ async fn settled_deliveries(app: &TestApp, tenant: &str, key: &Key, webhook: &st
     }
 }
 
+/// The endpoints whose changes `key` sees in the change feed.
+async fn endpoint_changes(app: &TestApp, tenant: &str, key: &Key) -> HashSet<String> {
+    let feed = app
+        .get(
+            &format!("/v1/tenants/{tenant}/changes?resource=webhook_endpoint"),
+            key,
+        )
+        .await;
+    assert_eq!(feed.status, StatusCode::OK, "{:?}", feed.body);
+    feed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn types(received: &[driehoek_tests::receiver::Received]) -> Vec<String> {
     received
         .iter()
@@ -247,32 +264,10 @@ async fn the_city_manages_endpoints_and_a_business_only_its_own() {
     );
 
     // Every write is in the change feed, for the city; the business sees its own.
-    let feed = app
-        .get(
-            &format!("/v1/tenants/{t}/changes?resource=webhook_endpoint"),
-            &w.city,
-        )
-        .await;
-    let seen: HashSet<&str> = feed.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert!(seen.contains(city_hook.as_str()) && seen.contains(own_hook.as_str()));
-    let feed = app
-        .get(
-            &format!("/v1/tenants/{t}/changes?resource=webhook_endpoint"),
-            &w.business_key,
-        )
-        .await;
-    let seen: HashSet<&str> = feed.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(seen, HashSet::from([own_hook.as_str()]));
+    let seen = endpoint_changes(&app, t, &w.city).await;
+    assert!(seen.contains(&city_hook) && seen.contains(&own_hook));
+    let seen = endpoint_changes(&app, t, &w.business_key).await;
+    assert_eq!(seen, HashSet::from([own_hook.clone()]));
 
     // Deleting: gone, with its log.
     assert_eq!(
