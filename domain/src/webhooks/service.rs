@@ -130,9 +130,10 @@ impl WebhookService {
         let owner = Self::owner(actor)?;
         let mut errors = ValidationErrors::new();
         let events = Self::parse_events(&new.events, owner.is_some(), &mut errors);
-        let url = errors.check("/url", self.checked_url(&new.url).await);
-        errors.into_result()?;
-        let url = url.ok_or_else(|| DomainError::Internal("a checked url".to_owned()))?;
+        let url = match errors.check("/url", self.checked_url(&new.url).await) {
+            Some(url) if errors.is_empty() => url,
+            _ => return Err(DomainError::Validation(errors)),
+        };
         let secret = Secret::generate().map_err(DomainError::Internal)?;
         let now = clock::now();
         let endpoint = Endpoint {
