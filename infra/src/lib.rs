@@ -3,6 +3,7 @@
 //! this crate knows which backend answers.
 
 pub mod db;
+mod graph_document;
 pub mod memory_cache;
 pub mod redis_cache;
 pub mod redis_graphs;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use driehoek_domain::ids::{RouteMapId, TenantId};
 use driehoek_domain::route_maps::{Graph, SharedGraphs};
 
-use crate::db::route_maps::{graph_document, graph_from_document};
+use crate::graph_document::{from_document, to_document};
 use crate::redis_store::RedisStore;
 
 const TTL_SECS: u32 = 24 * 3600;
@@ -30,7 +30,7 @@ fn key(tenant: TenantId, id: RouteMapId, graph_version: i64) -> String {
 impl SharedGraphs for RedisGraphs {
     async fn get(&self, tenant: TenantId, id: RouteMapId, graph_version: i64) -> Option<Graph> {
         match self.redis.get(&key(tenant, id, graph_version)).await {
-            Ok(Some(document)) => match graph_from_document(&document) {
+            Ok(Some(document)) => match from_document(&document) {
                 Ok(graph) => Some(graph),
                 Err(e) => {
                     tracing::warn!(error = %e, "a shared route-map graph does not load; reading the database");
@@ -46,7 +46,7 @@ impl SharedGraphs for RedisGraphs {
     }
 
     async fn put(&self, tenant: TenantId, id: RouteMapId, graph_version: i64, graph: &Graph) {
-        let document = match graph_document(graph) {
+        let document = match to_document(graph) {
             Ok(document) => document,
             Err(e) => {
                 tracing::warn!(error = %e, "a route-map graph not shared");

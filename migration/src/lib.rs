@@ -21,6 +21,7 @@ mod m20261123_000008_change_audience;
 mod m20261123_000009_route_maps;
 mod m20261123_000010_route_plans;
 mod m20261123_000011_webhooks;
+mod m20261124_000012_route_map_graph_parts;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_route_maps::Migration),
             Box::new(m20261123_000010_route_plans::Migration),
             Box::new(m20261123_000011_webhooks::Migration),
+            Box::new(m20261124_000012_route_map_graph_parts::Migration),
         ]
     }
 }

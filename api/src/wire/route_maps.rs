@@ -184,7 +184,7 @@ impl NodeDto {
         let isco_code =
             errors.check_opt("/isco_code", self.isco_code.as_deref().map(IscoCode::parse));
         let esco_uri = errors.check_opt("/esco_uri", self.esco_uri.as_deref().map(WebUrl::parse));
-        let mut prospects = Vec::new();
+        let mut prospects = Vec::with_capacity(self.prospects.len());
         for (i, p) in self.prospects.iter().enumerate() {
             let at = |field: &str| format!("/prospects/{i}/{field}");
             let indicator = errors.check(&at("indicator"), ShortText::parse(&p.indicator));
@@ -306,15 +306,6 @@ pub struct GraphIn {
     /// Up to 100 000 edges.
     #[schema(value_type = Vec<EdgeDto>)]
     pub edges: Vec<serde_json::Value>,
-}
-
-/// The same document, read straight into typed items: the fast way in, taken first;
-/// only a document that does not read this way goes item by item to find its problems.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TypedGraphIn {
-    pub nodes: Vec<NodeDto>,
-    pub edges: Vec<EdgeDto>,
 }
 
 /// A map's whole graph.

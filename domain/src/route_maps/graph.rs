@@ -278,6 +278,12 @@ impl Graph {
         &self.edges
     }
 
+    /// Per edge (in `edges()` order), the positions in `nodes()` of the two nodes it
+    /// joins.
+    pub fn ends(&self) -> &[(usize, usize)] {
+        &self.ends
+    }
+
     pub fn node(&self, code: &NodeCode) -> Option<&Node> {
         self.index.get(code).map(|&i| &self.nodes[i])
     }

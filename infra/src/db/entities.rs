@@ -633,19 +633,22 @@ pub mod route_maps {
     tenant_table!(driehoek_domain::changes::resource::ROUTE_MAP);
 }
 
-/// A route map's whole graph, as one JSON document.
-pub mod route_map_graphs {
+/// A route map's whole graph, as one JSON document cut into parts (in `part` order),
+/// so no single value of several megabytes passes through the driver.
+pub mod route_map_graph_parts {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "route_map_graphs")]
+    #[sea_orm(table_name = "route_map_graph_parts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub tenant_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
         pub route_map_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub part: i32,
         pub graph_version: i64,
-        pub document: String,
+        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -687,7 +687,7 @@ async fn a_graph_imported_on_one_node_is_shared_through_redis() {
     assert_eq!(here.body["routes"].as_array().unwrap().len(), 1);
 
     let db = app.database().await;
-    use driehoek_infra::db::entities::route_map_graphs as g;
+    use driehoek_infra::db::entities::route_map_graph_parts as g;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let removed = g::Entity::delete_many()
         .filter(g::Column::RouteMapId.eq(uuid::Uuid::parse_str(&map).unwrap()))
@@ -705,4 +705,244 @@ async fn a_graph_imported_on_one_node_is_shared_through_redis() {
     } else {
         assert_ne!(there.status, StatusCode::OK, "{:?}", there.body);
     }
+}
+
+/// A graph too large for one stored part (half a mebibyte) is cut into several, never
+/// inside a character, and the database alone gives it back whole: what a new node
+/// reads after a restart is what the city sent.
+#[tokio::test]
+async fn a_large_graph_is_stored_in_parts_and_reads_back_whole() {
+    use driehoek_domain::ids::{RouteMapId, TenantId};
+    use driehoek_domain::route_maps::RouteMapRepository;
+    use driehoek_infra::db::SeaOrmRouteMapRepository;
+    use driehoek_infra::db::entities::route_map_graph_parts as parts;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    app.tenant("rotterdam", "NL").await;
+    let map = app.route_map("rotterdam", "published").await;
+    let count = 3_000;
+    let nodes: Vec<Value> = (0..count)
+        .map(|i| {
+            json!({"code": format!("p{i}"), "kind": "education", "education_level": "nl_mbo_4",
+                   "name": {"en": format!("Programme {i}, a long name that fills the document up"),
+                            "nl": format!("Opleiding {i}: één van de vele, met café-, crèche- en reïntegratiewerk")},
+                   "prospects": [{"indicator": "job_chances", "value": 1 + i % 5, "region": "Rijnmond"}]})
+        })
+        .collect();
+    let edges: Vec<Value> = (1..count)
+        .map(|i| json!({"from": format!("p{}", i - 1), "to": format!("p{i}"), "kind": "progression", "typical_years": 1.5}))
+        .chain((2..count).step_by(7).map(|i| {
+            json!({"from": format!("p{i}"), "to": format!("p{}", i - 2), "kind": "switch",
+                   "conditions": format!("na overleg met de decaan ({i})")})
+        }))
+        .collect();
+    let path = format!("/v1/tenants/rotterdam/route-maps/{map}");
+    let put = app
+        .put(
+            &format!("{path}/graph"),
+            &app.admin(),
+            json!({"nodes": nodes, "edges": edges}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+
+    let db = app.database().await;
+    let map_id = uuid::Uuid::parse_str(&map).unwrap();
+    let stored_parts = parts::Entity::find()
+        .filter(parts::Column::RouteMapId.eq(map_id))
+        .count(&db)
+        .await
+        .unwrap();
+    assert!(stored_parts >= 2, "{stored_parts} part(s)");
+
+    let tenant = app.get("/v1/tenants/rotterdam", &app.admin()).await;
+    let tenant_id = uuid::Uuid::parse_str(tenant.body["id"].as_str().unwrap()).unwrap();
+    let graph = SeaOrmRouteMapRepository::new(db)
+        .graph(
+            TenantId::from_uuid(tenant_id),
+            RouteMapId::from_uuid(map_id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(graph.nodes().len(), nodes.len());
+    assert_eq!(graph.edges().len(), edges.len());
+    for (stored, sent) in graph.nodes().iter().zip(&nodes) {
+        assert_eq!(stored.code.as_str(), sent["code"]);
+        assert_eq!(
+            stored.name_nl.as_ref().map(|n| n.as_str()),
+            sent["name"]["nl"].as_str()
+        );
+        assert_eq!(
+            i64::from(stored.prospects[0].value),
+            sent["prospects"][0]["value"]
+        );
+    }
+    for (stored, sent) in graph.edges().iter().zip(&edges) {
+        assert_eq!(
+            (stored.from.as_str(), stored.to.as_str()),
+            (sent["from"].as_str().unwrap(), sent["to"].as_str().unwrap())
+        );
+        assert_eq!(
+            stored.conditions.as_ref().map(|c| c.as_str()),
+            sent["conditions"].as_str()
+        );
+    }
+
+    // And the export over HTTP agrees.
+    let exported = app.get(&format!("{path}/graph"), &app.admin()).await;
+    assert_eq!(exported.body["nodes"].as_array().unwrap().len(), count);
+    assert_eq!(
+        exported.body["nodes"][count - 1]["name"]["nl"],
+        nodes[count - 1]["name"]["nl"]
+    );
+    assert_eq!(
+        exported.body["edges"][edges.len() - 1]["conditions"],
+        edges[edges.len() - 1]["conditions"]
+    );
+}
+
+/// A graph stored before graphs were kept in parts (one document per map, its edges
+/// named by code) is carried over by the migration and reads back as it was.
+#[tokio::test]
+async fn a_graph_stored_before_parts_survives_the_migration() {
+    use driehoek_domain::ids::{RouteMapId, TenantId};
+    use driehoek_domain::route_maps::RouteMapRepository;
+    use driehoek_infra::db::SeaOrmRouteMapRepository;
+    use driehoek_infra::db::entities::route_map_graph_parts as parts;
+    use driehoek_migration::MigratorTrait;
+    use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    app.tenant("rotterdam", "NL").await;
+    let map = app.route_map("rotterdam", "published").await;
+    let tenant = app.get("/v1/tenants/rotterdam", &app.admin()).await;
+    let tenant_id = uuid::Uuid::parse_str(tenant.body["id"].as_str().unwrap()).unwrap();
+    let map_id = uuid::Uuid::parse_str(&map).unwrap();
+
+    // The database as it was before: the old table, holding the old document shape.
+    let db = app.database().await;
+    let old = Alias::new("route_map_graphs");
+    db.execute(
+        &Table::create()
+            .table(old.clone())
+            .col(ColumnDef::new(Alias::new("tenant_id")).uuid().not_null())
+            .col(ColumnDef::new(Alias::new("route_map_id")).uuid().not_null())
+            .col(
+                ColumnDef::new(Alias::new("graph_version"))
+                    .big_integer()
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Alias::new("document")).text().not_null())
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    let document = json!({
+        "nodes": [
+            {"code": "vmbo", "kind": "education", "name_en": "VMBO (stored long ago)", "name_nl": null,
+             "education_level": "nl_vmbo_tl", "sector": null, "isco_code": null, "esco_uri": null, "prospects": []},
+            {"code": "ict", "kind": "occupation", "name_en": "Software developer", "name_nl": "Softwareontwikkelaar",
+             "education_level": null, "sector": "J", "isco_code": "2512", "esco_uri": null,
+             "prospects": [{"indicator": "job_chances", "value": 4, "label": null, "region": null, "year": 2025, "source": null}]}
+        ],
+        "edges": [
+            {"from": "vmbo", "to": "ict", "kind": "qualifies_for", "conditions": "with a diploma", "typical_years": 40}
+        ]
+    });
+    db.execute(
+        &Query::insert()
+            .into_table(old)
+            .columns(["tenant_id", "route_map_id", "graph_version", "document"].map(Alias::new))
+            .values_panic([
+                tenant_id.into(),
+                map_id.into(),
+                1i64.into(),
+                document.to_string().into(),
+            ])
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    parts::Entity::delete_many()
+        .filter(parts::Column::RouteMapId.eq(map_id))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.execute_unprepared(
+        "DELETE FROM seaql_migrations WHERE version = 'm20261124_000012_route_map_graph_parts'",
+    )
+    .await
+    .unwrap();
+
+    driehoek_migration::Migrator::up(&db, None).await.unwrap();
+
+    let graph = SeaOrmRouteMapRepository::new(db.clone())
+        .graph(
+            TenantId::from_uuid(tenant_id),
+            RouteMapId::from_uuid(map_id),
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = graph.nodes().iter().map(|n| n.name_en.as_str()).collect();
+    assert_eq!(names, ["VMBO (stored long ago)", "Software developer"]);
+    assert_eq!(graph.nodes()[1].prospects[0].year, Some(2025));
+    let edge = &graph.edges()[0];
+    assert_eq!((edge.from.as_str(), edge.to.as_str()), ("vmbo", "ict"));
+    assert_eq!(edge.typical_years.map(|y| y.tenths()), Some(40));
+    assert_eq!(
+        edge.conditions.as_ref().map(|c| c.as_str()),
+        Some("with a diploma")
+    );
+    // The old table is gone.
+    assert!(
+        db.execute_unprepared("SELECT 1 FROM route_map_graphs")
+            .await
+            .is_err()
+    );
+}
+
+/// The document's own shape is checked as strictly as its items: an unknown field or a
+/// missing list is refused, and a document with many bad items
+/// lists the first hundred. Nothing changes.
+#[tokio::test]
+async fn a_graph_document_is_read_strictly() {
+    let app = TestApp::spawn().await;
+    app.tenant("rotterdam", "NL").await;
+    let map = app.route_map("rotterdam", "draft").await;
+    let path = format!("/v1/tenants/rotterdam/route-maps/{map}");
+    let before = app.get(&format!("{path}/graph"), &app.admin()).await;
+
+    let mut unknown = small_graph();
+    unknown["layout"] = json!("circular");
+    let refused = app
+        .put(&format!("{path}/graph"), &app.admin(), unknown)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["code"], "unknown_field", "{:?}", refused.body);
+
+    let no_edges = json!({"nodes": small_graph()["nodes"].clone()});
+    let refused = app
+        .put(&format!("{path}/graph"), &app.admin(), no_edges)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+
+    let mut many = small_graph();
+    many["edges"] = (0..150)
+        .map(|_| json!({"from": "vmbo", "to": "mbo", "kind": "progression", "typical_years": 99}))
+        .collect();
+    let refused = app.put(&format!("{path}/graph"), &app.admin(), many).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100, "{:?}", refused.body);
+    assert_eq!(errors[99]["pointer"], "/edges/99/typical_years");
+
+    let after = app.get(&format!("{path}/graph"), &app.admin()).await;
+    assert_eq!(after.body, before.body);
 }

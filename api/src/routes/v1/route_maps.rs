@@ -1,16 +1,21 @@
 //! `/v1/tenants/{tenant}/route-maps`: the city's route maps, each an education graph
 //! authored and replaced as a whole, read by everyone in the tenant once published.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::RouteMapId;
 use driehoek_domain::route_maps::{
-    DEFAULT_ROUTES, DEFAULT_STEPS, Graph, MAX_LISTED_PROBLEMS, MAX_ROUTES, MAX_STEPS, NodeCode,
-    RouteMapFilter, RouteQuery, SearchError, Target,
+    DEFAULT_ROUTES, DEFAULT_STEPS, Edge, Graph, MAX_LISTED_PROBLEMS, MAX_ROUTES, MAX_STEPS, Node,
+    NodeCode, RouteMapFilter, RouteQuery, SearchError, Target,
 };
 use driehoek_domain::values::IscoCode;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -28,7 +33,7 @@ use crate::tabular::{Columns, csv_objects, multipart_parts};
 use crate::wire::ListOf;
 use crate::wire::route_maps::{
     EdgeDto, GraphIn, GraphOut, NextStepsOut, NodeDto, RouteMapIn, RouteMapOut, RouteMapPatch,
-    RouteOut, RoutesOut, StepOut, TypedGraphIn,
+    RouteOut, RoutesOut, StepOut,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -300,26 +305,132 @@ pub async fn delete_route_map(
     Ok(no_content())
 }
 
-/// Converts typed items to domain values, collecting the problems of all of them
-/// under their own pointers (up to the first hundred).
-fn convert_items<D, T>(
-    name: &str,
-    items: &[D],
-    convert: impl Fn(&D, &mut ValidationErrors) -> Option<T>,
-    problems: &mut Vec<ApiError>,
-) -> Vec<T> {
-    let mut converted = Vec::with_capacity(items.len());
-    for (i, dto) in items.iter().enumerate() {
-        let mut errors = ValidationErrors::new();
-        match convert(dto, &mut errors) {
-            Some(item) if errors.is_empty() => converted.push(item),
-            _ => problems.push(ApiError::validation(errors).within(&format!("/{name}/{i}"))),
-        }
-        if problems.len() >= MAX_LISTED_PROBLEMS {
-            break;
-        }
+/// Reads a graph document straight into domain items, one item at a time, so that no
+/// list of items in their wire shape is ever held (for a 20 000-node map the buffers
+/// of those lists alone took 27 MB). Items that read but do not hold are listed as problems (the
+/// first hundred, under their own pointers); a document that does not read as typed
+/// items at all is an error, and is then read again value by value to point at it.
+fn read_graph(body: &[u8]) -> Result<GraphItems, serde_json::Error> {
+    let (mut problems, mut edge_problems) = (Vec::new(), Vec::new());
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let (nodes, edges) = GraphSeed {
+        node_problems: &mut problems,
+        edge_problems: &mut edge_problems,
     }
-    converted
+    .deserialize(&mut reader)?;
+    reader.end()?;
+    // The nodes' problems first, wherever the document puts its nodes.
+    problems.append(&mut edge_problems);
+    problems.truncate(MAX_LISTED_PROBLEMS);
+    Ok(GraphItems {
+        nodes,
+        edges,
+        problems,
+    })
+}
+
+/// A graph document's items, and the problems of those that do not hold.
+struct GraphItems {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    problems: Vec<ApiError>,
+}
+
+/// The graph document's object: `nodes` and `edges`, nothing else.
+struct GraphSeed<'p> {
+    node_problems: &'p mut Vec<ApiError>,
+    edge_problems: &'p mut Vec<ApiError>,
+}
+
+impl<'de> DeserializeSeed<'de> for GraphSeed<'_> {
+    type Value = (Vec<Node>, Vec<Edge>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GraphSeed<'_> {
+    type Value = (Vec<Node>, Vec<Edge>);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a graph: an object with nodes and edges")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut nodes, mut edges) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "nodes" if nodes.is_none() => {
+                    nodes = Some(map.next_value_seed(ItemsSeed {
+                        name: "nodes",
+                        convert: NodeDto::parse,
+                        problems: &mut *self.node_problems,
+                        dto: PhantomData,
+                    })?);
+                }
+                "edges" if edges.is_none() => {
+                    edges = Some(map.next_value_seed(ItemsSeed {
+                        name: "edges",
+                        convert: EdgeDto::parse,
+                        problems: &mut *self.edge_problems,
+                        dto: PhantomData,
+                    })?);
+                }
+                "nodes" | "edges" => return Err(de::Error::custom(format!("{key} twice"))),
+                _ => return Err(de::Error::unknown_field(&key, &["nodes", "edges"])),
+            }
+        }
+        Ok((
+            nodes.ok_or_else(|| de::Error::missing_field("nodes"))?,
+            edges.ok_or_else(|| de::Error::missing_field("edges"))?,
+        ))
+    }
+}
+
+/// A list of items, each read in its wire shape `D` and converted to `T` at once.
+struct ItemsSeed<'p, D, T> {
+    name: &'static str,
+    convert: fn(&D, &mut ValidationErrors) -> Option<T>,
+    problems: &'p mut Vec<ApiError>,
+    dto: PhantomData<fn() -> D>,
+}
+
+impl<'de, D: Deserialize<'de>, T> DeserializeSeed<'de> for ItemsSeed<'_, D, T> {
+    type Value = Vec<T>;
+
+    fn deserialize<De: Deserializer<'de>>(self, deserializer: De) -> Result<Vec<T>, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, D: Deserialize<'de>, T> Visitor<'de> for ItemsSeed<'_, D, T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of {}", self.name)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::new();
+        let mut at = 0;
+        while let Some(dto) = seq.next_element::<D>()? {
+            // Past the hundredth problem the document is refused anyway: the rest is
+            // only read through.
+            if self.problems.len() < MAX_LISTED_PROBLEMS {
+                let mut errors = ValidationErrors::new();
+                match (self.convert)(&dto, &mut errors) {
+                    Some(item) if errors.is_empty() => items.push(item),
+                    _ => self
+                        .problems
+                        .push(ApiError::validation(errors).within(&format!("/{}/{at}", self.name))),
+                }
+            }
+            at += 1;
+        }
+        items.shrink_to_fit();
+        Ok(items)
+    }
 }
 
 /// Parses every item of a list, collecting the problems of all of them under their
@@ -490,15 +601,16 @@ pub async fn put_graph(
     }
     check_content_type(&req)?;
     let body = body.into_inner()?;
-    // Straight into typed items when the document reads so (a 20 000-node map as a
-    // JSON value tree would take several times the memory); item by item otherwise,
+    // Straight into domain items when the document reads so (a 20 000-node map as a
+    // JSON value tree would take several times the memory); value by value otherwise,
     // to point at every problem.
-    let (nodes, edges) = match serde_json::from_slice::<TypedGraphIn>(&body) {
-        Ok(typed) => {
+    let (nodes, edges) = match read_graph(&body) {
+        Ok(GraphItems {
+            nodes,
+            edges,
+            problems,
+        }) => {
             drop(body);
-            let mut problems = Vec::new();
-            let nodes = convert_items("nodes", &typed.nodes, NodeDto::parse, &mut problems);
-            let edges = convert_items("edges", &typed.edges, EdgeDto::parse, &mut problems);
             if !problems.is_empty() {
                 return Err(ApiError::merged(problems));
             }
