@@ -5,6 +5,7 @@
 mod api_keys;
 mod bookings;
 mod businesses;
+mod by_position;
 mod changes;
 pub mod entities;
 mod feedback;

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::by_position::{SelectByPosition, by_position};
 use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
@@ -202,7 +203,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
         schools::scoped(tenant.as_uuid())
             .filter(schools::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.db)
             .await
             .map_err(db_error)?
             .map(from_model)
@@ -232,7 +233,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
             query = query.filter(schools::Column::UpdatedAt.gte(since));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.db)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -272,3 +273,20 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         Ok(true)
     }
 }
+
+by_position!(schools::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    name,
+    kind,
+    registration_code,
+    education_levels,
+    address_street,
+    address_postal_code,
+    address_city,
+    contact_email,
+    website,
+});

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::by_position::{SelectByPosition, by_position};
 use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
@@ -347,7 +348,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
         work_visits::scoped(tenant.as_uuid())
             .filter(work_visits::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.db)
             .await
             .map_err(db_error)?
             .map(from_model)
@@ -407,7 +408,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             query = query.filter(condition);
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.db)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -466,7 +467,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
         slots::scoped(tenant.as_uuid())
             .filter(slots::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.db)
             .await
             .map_err(db_error)?
             .map(slot_from_model)
@@ -482,7 +483,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         slots::scoped(tenant.as_uuid())
             .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
             .filter(slots::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.db)
             .await
             .map_err(db_error)?
             .map(slot_from_model)
@@ -501,7 +502,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             page,
         );
         query
-            .all(&self.db)
+            .all_by_position(&self.db)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -818,3 +819,51 @@ async fn write_slot(
         _ => Ok(true),
     }
 }
+
+by_position!(work_visits::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    business_id,
+    programme_id,
+    external_id,
+    title,
+    description,
+    format,
+    sectors,
+    occupations,
+    competences,
+    min_age,
+    max_age,
+    education_levels,
+    group_size_min,
+    group_size_max,
+    languages,
+    address_street,
+    address_postal_code,
+    address_city,
+    online,
+    accessibility,
+    requirements,
+    status,
+});
+
+by_position!(slots::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    work_visit_id,
+    external_id,
+    starts_at,
+    ends_at,
+    sessions,
+    capacity,
+    seats_booked,
+    coach_id,
+    teacher_present,
+    status,
+});
