@@ -180,7 +180,9 @@ pub struct BusinessOut {
     pub website: Option<String>,
     pub status: ParticipationStatusCode,
     pub version: i64,
+    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -353,7 +355,9 @@ pub struct CoachOut {
     pub screening: Option<ScreeningDto>,
     pub status: ParticipationStatusCode,
     pub version: i64,
+    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

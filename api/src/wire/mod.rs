@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
 pub mod programmes;
+pub mod rfc3339;
 pub mod route_maps;
 pub mod schools;
 pub mod students;
