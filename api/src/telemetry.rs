@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
+use crate::json_log::{JsonFields, JsonLines};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -24,11 +26,9 @@ pub fn init_logging(format: LogFormat, level: &str) {
     });
     let result = match format {
         LogFormat::Json => tracing_subscriber::fmt()
-            .json()
             .with_env_filter(filter)
-            .with_current_span(true)
-            .with_span_list(false)
-            .flatten_event(true)
+            .fmt_fields(JsonFields)
+            .event_format(JsonLines)
             .try_init(),
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)

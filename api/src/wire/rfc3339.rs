@@ -11,10 +11,17 @@ use serde::{Serialize, Serializer};
 /// `#[serde(serialize_with = "rfc3339::serialize")]` on a `DateTime<Utc>` field.
 pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     let mut buffer = [0u8; 30];
-    match write(at, &mut buffer).and_then(|len| std::str::from_utf8(&buffer[..len]).ok()) {
+    match format(at, &mut buffer) {
         Some(text) => serializer.serialize_str(text),
         None => at.serialize(serializer),
     }
+}
+
+/// `at` written into `buffer`, or `None` where chrono should write it (a year outside
+/// 0–9999, a leap second).
+pub fn format<'b>(at: &DateTime<Utc>, buffer: &'b mut [u8; 30]) -> Option<&'b str> {
+    let len = write(at, buffer)?;
+    std::str::from_utf8(&buffer[..len]).ok()
 }
 
 /// The same for an optional timestamp.
