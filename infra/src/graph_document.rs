@@ -243,6 +243,23 @@ fn opt<T>(
     raw.map(parse).transpose()
 }
 
+/// An edge from its stored parts.
+fn edge(
+    from: NodeCode,
+    to: NodeCode,
+    kind: &str,
+    tenths: Option<u16>,
+    conditions: Option<&str>,
+) -> Result<Edge, String> {
+    Ok(Edge {
+        from,
+        to,
+        kind: RouteEdgeKind::parse(kind)?,
+        conditions: opt(conditions, Description::parse)?,
+        typical_years: tenths.map(Years::from_tenths).transpose()?,
+    })
+}
+
 fn load(stored: StoredGraph<'_>) -> DomainResult<Graph> {
     let bad = |e: String| corrupt("route map graph", e);
     let nodes = stored
@@ -276,37 +293,30 @@ fn load(stored: StoredGraph<'_>) -> DomainResult<Graph> {
         })
         .collect::<Result<Vec<_>, String>>()
         .map_err(bad)?;
-    let edge = |from: NodeCode, to: NodeCode, kind: &str, years: Option<u16>, conditions| {
-        Ok(Edge {
-            from,
-            to,
-            kind: RouteEdgeKind::parse(kind)?,
-            conditions: opt(conditions, Description::parse)?,
-            typical_years: years.map(Years::from_tenths).transpose()?,
-        })
-    };
     let code = |at: usize| match nodes.get(at) {
         Some(node) => Ok(node.code.clone()),
         None => Err(format!("a link to node {at} of {}", nodes.len())),
     };
-    let mut edges = Vec::with_capacity(stored.edges.len() + stored.links.len());
-    for e in &stored.edges {
-        let (from, to) = (NodeCode::parse(&e.from), NodeCode::parse(&e.to));
-        let ends = from.and_then(|from| Ok((from, to?)));
-        edges.push(
-            ends.and_then(|(from, to)| {
-                edge(from, to, &e.kind, e.typical_years, e.conditions.as_deref())
-            })
-            .map_err(bad)?,
-        );
-    }
-    for StoredLink(from, to, kind, years, conditions) in &stored.links {
-        let ends = code(*from).and_then(|from| Ok((from, code(*to)?)));
-        edges.push(
-            ends.and_then(|(from, to)| edge(from, to, kind, *years, conditions.as_deref()))
-                .map_err(bad)?,
-        );
-    }
+    let named = |e: &StoredEdge<'_>| {
+        let (from, to) = (NodeCode::parse(&e.from)?, NodeCode::parse(&e.to)?);
+        edge(from, to, &e.kind, e.typical_years, e.conditions.as_deref())
+    };
+    let linked = |StoredLink(from, to, kind, years, conditions): &StoredLink<'_>| {
+        edge(
+            code(*from)?,
+            code(*to)?,
+            kind,
+            *years,
+            conditions.as_deref(),
+        )
+    };
+    let edges = stored
+        .edges
+        .iter()
+        .map(named)
+        .chain(stored.links.iter().map(linked))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(bad)?;
     Graph::new(nodes, edges).map_err(|e| corrupt("route map graph", e))
 }
 

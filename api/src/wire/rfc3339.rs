@@ -126,7 +126,6 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut checked = 0;
         for _ in 0..20_000 {
             let seconds = i64::try_from(next() % 253_402_300_800).expect("fits"); // up to 9999
             let nanos = match next() % 4 {
@@ -137,9 +136,7 @@ mod tests {
             };
             let at = Utc.timestamp_opt(seconds, nanos).single().expect("a time");
             assert_eq!(ours(&at), chronos(&at), "{seconds} s {nanos} ns");
-            checked += 1;
         }
-        assert_eq!(checked, 20_000);
         let edges = [
             Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).single(),
             Utc.with_ymd_and_hms(2026, 11, 24, 1, 28, 59).single(),

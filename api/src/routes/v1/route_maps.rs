@@ -307,9 +307,10 @@ pub async fn delete_route_map(
 
 /// Reads a graph document straight into domain items, one item at a time, so that no
 /// list of items in their wire shape is ever held (for a 20 000-node map the buffers
-/// of those lists alone took 27 MB). Items that read but do not hold are listed as problems (the
-/// first hundred, under their own pointers); a document that does not read as typed
-/// items at all is an error, and is then read again value by value to point at it.
+/// of those lists alone took 27 MB). Items that read but do not hold are listed as
+/// problems (the first hundred, under their own pointers); a document that does not
+/// read as typed items at all is an error, and is then read again value by value to
+/// point at it.
 fn read_graph(body: &[u8]) -> Result<GraphItems, serde_json::Error> {
     let (mut problems, mut edge_problems) = (Vec::new(), Vec::new());
     let mut reader = serde_json::Deserializer::from_slice(body);
@@ -417,19 +418,37 @@ impl<'de, D: Deserialize<'de>, T> Visitor<'de> for ItemsSeed<'_, D, T> {
         while let Some(dto) = seq.next_element::<D>()? {
             // Past the hundredth problem the document is refused anyway: the rest is
             // only read through.
-            if self.problems.len() < MAX_LISTED_PROBLEMS {
-                let mut errors = ValidationErrors::new();
-                match (self.convert)(&dto, &mut errors) {
-                    Some(item) if errors.is_empty() => items.push(item),
-                    _ => self
-                        .problems
-                        .push(ApiError::validation(errors).within(&format!("/{}/{at}", self.name))),
-                }
+            if self.problems.len() < MAX_LISTED_PROBLEMS
+                && let Some(item) = convert_item(
+                    &format!("/{}/{at}", self.name),
+                    &dto,
+                    self.convert,
+                    self.problems,
+                )
+            {
+                items.push(item);
             }
             at += 1;
         }
         items.shrink_to_fit();
         Ok(items)
+    }
+}
+
+/// One item as its domain value, or its problems recorded under `prefix`.
+fn convert_item<D, T>(
+    prefix: &str,
+    dto: &D,
+    convert: impl Fn(&D, &mut ValidationErrors) -> Option<T>,
+    problems: &mut Vec<ApiError>,
+) -> Option<T> {
+    let mut errors = ValidationErrors::new();
+    match convert(dto, &mut errors) {
+        Some(item) if errors.is_empty() => Some(item),
+        _ => {
+            problems.push(ApiError::validation(errors).within(prefix));
+            None
+        }
     }
 }
 
@@ -445,13 +464,7 @@ fn parse_items<D: DeserializeOwned, T>(
     for (i, value) in values.into_iter().enumerate() {
         let prefix = format!("/{name}/{i}");
         match parse_value::<D>(value) {
-            Ok(dto) => {
-                let mut errors = ValidationErrors::new();
-                match convert(&dto, &mut errors) {
-                    Some(item) if errors.is_empty() => items.push(item),
-                    _ => problems.push(ApiError::validation(errors).within(&prefix)),
-                }
-            }
+            Ok(dto) => items.extend(convert_item(&prefix, &dto, &convert, problems)),
             Err(error) => problems.push(error.within(&prefix)),
         }
         if problems.len() >= MAX_LISTED_PROBLEMS {
