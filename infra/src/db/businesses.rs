@@ -19,7 +19,6 @@ use super::schools::{address_columns, address_from_columns, release_keys, remove
 use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
-    lower,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another business in this tenant";
@@ -140,7 +139,11 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             page,
         );
         if let Some(q) = &filter.q {
-            query = query.filter(lower(businesses::Column::Name).like(contains_text(q)));
+            query = query.filter(contains_text(
+                self.db.get_database_backend(),
+                businesses::Column::Name,
+                q,
+            ));
         }
         if let Some(kind) = filter.kind {
             query = query.filter(businesses::Column::Kind.eq(kind.code()));

@@ -31,7 +31,7 @@ use driehoek_domain::schools::SchoolRepository;
 use driehoek_domain::tenants::TenantRepository;
 use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use sea_orm::{
     ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
@@ -368,9 +368,22 @@ pub(crate) fn holds_code(code: &str) -> LikeExpr {
     LikeExpr::new(format!("%|{}|%", escape_like(code))).escape('\\')
 }
 
-/// `LIKE` pattern for a case-insensitive substring match against a lower-cased column.
-pub(crate) fn contains_text(query: &str) -> LikeExpr {
-    LikeExpr::new(format!("%{}%", escape_like(&query.to_lowercase()))).escape('\\')
+/// "The lower-cased `column` holds `query`, lower-cased": `strpos(LOWER(c), $1) > 0` on
+/// PostgreSQL, `instr(LOWER(c), ?) > 0` on SQLite. Not `LIKE '%…%'`: PostgreSQL
+/// estimates a bound `LIKE` pattern against the column's statistics while planning, so
+/// every execution planned afresh (0.15 ms, against 0.06 ms for `strpos`, on a search
+/// over 100 000 work visits); and no character of the query needs escaping.
+pub(crate) fn contains_text(
+    backend: sea_orm::DbBackend,
+    column: impl IntoColumnRef,
+    query: &str,
+) -> Expr {
+    let position = match backend {
+        sea_orm::DbBackend::Postgres => "strpos",
+        _ => "instr",
+    };
+    let lowered = Expr::from(Func::lower(Expr::col(column)));
+    Expr::from(Func::cust(position).args([lowered, Expr::val(query.to_lowercase())])).gt(0)
 }
 
 fn escape_like(raw: &str) -> String {
@@ -382,11 +395,6 @@ fn escape_like(raw: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// `LOWER(column)`, for case-insensitive search.
-pub(crate) fn lower(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
-    sea_orm::sea_query::Func::lower(Expr::col(column)).into()
 }
 
 #[cfg(test)]

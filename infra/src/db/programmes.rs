@@ -17,7 +17,6 @@ use super::entities::{programme_members, programmes};
 use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
-    lower,
 };
 
 pub struct SeaOrmProgrammeRepository {
@@ -216,7 +215,11 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             page,
         );
         if let Some(q) = &filter.q {
-            query = query.filter(lower(programmes::Column::Name).like(contains_text(q)));
+            query = query.filter(contains_text(
+                self.db.get_database_backend(),
+                programmes::Column::Name,
+                q,
+            ));
         }
         if let Some(status) = filter.status {
             query = query.filter(programmes::Column::Status.eq(status.code()));

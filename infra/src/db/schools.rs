@@ -18,7 +18,7 @@ use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
     NewChange, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
-    holds_code, keyset, lower, record_change,
+    holds_code, keyset, record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
@@ -218,7 +218,11 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     ) -> DomainResult<Vec<School>> {
         let mut query = keyset(schools::scoped(tenant.as_uuid()), schools::Column::Id, page);
         if let Some(q) = &filter.q {
-            query = query.filter(lower(schools::Column::Name).like(contains_text(q)));
+            query = query.filter(contains_text(
+                self.db.get_database_backend(),
+                schools::Column::Name,
+                q,
+            ));
         }
         if let Some(kind) = filter.kind {
             query = query.filter(schools::Column::Kind.eq(kind.code()));

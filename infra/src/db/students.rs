@@ -22,7 +22,7 @@ use driehoek_domain::values::{EntryBody, ExternalRef, IscoCode, Name, ShortText,
 use driehoek_domain::vocabularies::{
     Competence, ConsentPurpose, EducationLevel, NaceSection, PortfolioEntryKind, Vocabulary,
 };
-use sea_orm::sea_query::{Condition, ExprTrait};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -36,7 +36,7 @@ use super::entities::{
 use super::versioned::{self, RowChange};
 use super::{
     IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
-    in_chunks, keyset, lower,
+    in_chunks, keyset,
 };
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
@@ -291,10 +291,11 @@ impl StudentRepository for SeaOrmStudentRepository {
             page,
         );
         if let Some(q) = &filter.q {
+            let backend = self.db.get_database_backend();
             query = query.filter(
                 Condition::any()
-                    .add(lower(C::DisplayName).like(contains_text(q)))
-                    .add(lower(C::ExternalRef).like(contains_text(q))),
+                    .add(contains_text(backend, C::DisplayName, q))
+                    .add(contains_text(backend, C::ExternalRef, q)),
             );
         }
         if let Some(grade) = &filter.grade {

@@ -30,7 +30,7 @@ use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
     IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
-    holds_code, in_chunks, keyset, lower,
+    holds_code, in_chunks, keyset,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -376,7 +376,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             query = query.filter(C::Status.eq(status.code()));
         }
         if let Some(q) = &filter.q {
-            query = query.filter(lower(C::Title).like(contains_text(q)));
+            query = query.filter(contains_text(self.db.get_database_backend(), C::Title, q));
         }
         if let Some(sector) = filter.sector {
             query = query.filter(Expr::col(C::Sectors).like(holds_code(sector.code())));

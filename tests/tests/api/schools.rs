@@ -299,6 +299,32 @@ async fn filters_select_and_malformed_filters_are_refused() {
         .get("/v1/tenants/rotterdam/schools?q=%25", &w.integrator)
         .await;
     assert_eq!(literal.body["data"], json!([]), "% is matched literally");
+    app.post(
+        "/v1/tenants/rotterdam/schools",
+        &w.city,
+        json!({"name": "Lab_100% Delfshaven", "kind": "primary", "education_levels": ["nl_po"]}),
+    )
+    .await;
+    for (q, found) in [
+        ("b_1", 1),
+        ("B_100%25", 1),
+        ("b%251", 0),
+        ("KLIM", 1),
+        ("lab 1", 0),
+    ] {
+        let names = app
+            .get(
+                &format!("/v1/tenants/rotterdam/schools?q={q}"),
+                &w.integrator,
+            )
+            .await;
+        assert_eq!(
+            names.body["data"].as_array().map(Vec::len),
+            Some(found),
+            "q={q}: {}",
+            names.body
+        );
+    }
     let future = app
         .get(
             "/v1/tenants/rotterdam/schools?updated_since=2999-01-01T00:00:00Z",
