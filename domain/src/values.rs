@@ -16,6 +16,22 @@ macro_rules! text_value {
             /// Trims surrounding white space; the rest must be within the length bounds.
             pub fn parse(raw: &str) -> Result<Self, String> {
                 let value = raw.trim();
+                Self::check(value)?;
+                Ok(Self(value.to_owned()))
+            }
+
+            /// As [`Self::parse`], keeping `raw`'s buffer when it needs no trimming (as
+            /// stored text never does).
+            pub fn parse_owned(raw: String) -> Result<Self, String> {
+                if raw.trim().len() == raw.len() {
+                    Self::check(&raw)?;
+                    Ok(Self(raw))
+                } else {
+                    Self::parse(&raw)
+                }
+            }
+
+            fn check(value: &str) -> Result<(), String> {
                 let chars = value.chars().count();
                 if chars < $min {
                     return Err(if $min == 1 {
@@ -30,11 +46,15 @@ macro_rules! text_value {
                 if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
                     return Err("must not contain control characters".to_owned());
                 }
-                Ok(Self(value.to_owned()))
+                Ok(())
             }
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
             }
         }
 
@@ -311,6 +331,27 @@ pub fn dedup_keep_order<T: PartialEq>(values: Vec<T>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text read back from storage keeps its buffer; either way the rules are the same.
+    #[test]
+    fn owned_text_is_checked_as_borrowed_text_is() {
+        let stored = String::from("Zorg in de wijk");
+        let at = stored.as_ptr();
+        let name = Name::parse_owned(stored).expect("a name");
+        assert_eq!(name.as_str().as_ptr(), at, "the stored buffer is kept");
+        assert_eq!(name.into_string(), "Zorg in de wijk");
+        for raw in ["  padded  ", "", "   ", "tab\u{7}bell", &"x".repeat(201)] {
+            assert_eq!(
+                Name::parse_owned(raw.to_owned()),
+                Name::parse(raw),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            Name::parse_owned(" padded ".to_owned()).map(Name::into_string),
+            Ok("padded".to_owned())
+        );
+    }
 
     #[test]
     fn slugs_follow_the_contract_pattern() {

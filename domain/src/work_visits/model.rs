@@ -46,8 +46,13 @@ pub struct ExternalId(String);
 
 impl ExternalId {
     pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::parse_owned(raw.to_owned())
+    }
+
+    /// As [`Self::parse`], keeping `raw`'s buffer.
+    pub fn parse_owned(raw: String) -> Result<Self, String> {
         if (1..=100).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic()) {
-            Ok(Self(raw.to_owned()))
+            Ok(Self(raw))
         } else {
             Err("must be 1-100 visible ASCII characters".to_owned())
         }
@@ -55,6 +60,10 @@ impl ExternalId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

@@ -125,15 +125,13 @@ fn from_model(m: work_visits::Model) -> DomainResult<WorkVisit> {
         programme_id: m.programme_id.map(ProgrammeId::from_uuid),
         external_id: m
             .external_id
-            .as_deref()
-            .map(ExternalId::parse)
+            .map(ExternalId::parse_owned)
             .transpose()
             .map_err(bad)?,
-        title: Name::parse(&m.title).map_err(bad)?,
+        title: Name::parse_owned(m.title).map_err(bad)?,
         description: m
             .description
-            .as_deref()
-            .map(Description::parse)
+            .map(Description::parse_owned)
             .transpose()
             .map_err(bad)?,
         format: WorkVisitFormat::parse(&m.format).map_err(bad)?,
@@ -165,14 +163,12 @@ fn from_model(m: work_visits::Model) -> DomainResult<WorkVisit> {
         online: m.online,
         accessibility: m
             .accessibility
-            .as_deref()
-            .map(Description::parse)
+            .map(Description::parse_owned)
             .transpose()
             .map_err(bad)?,
         requirements: m
             .requirements
-            .as_deref()
-            .map(Description::parse)
+            .map(Description::parse_owned)
             .transpose()
             .map_err(bad)?,
         status: WorkVisitStatus::parse(&m.status).map_err(bad)?,
