@@ -513,15 +513,17 @@ async fn pgbench(
             "\\set n random(1, {total})\nSELECT s.tenant_id, s.id, s.version, s.created_at, s.updated_at, s.name, s.kind, s.registration_code, s.education_levels, s.address_street, s.address_postal_code, s.address_city, s.contact_email, s.website FROM schools s JOIN bench_ids b ON s.tenant_id = b.tenant_id AND s.id = b.id WHERE b.n = :n;\n"
         ),
     };
-    pgbench_script(database_url, &script, scenario.name(), args)
+    pgbench_script(database_url, &script, scenario.name(), &[], args)
 }
 
-/// Runs `pgbench` on `script` at the harness's concurrency and duration: throughput
-/// and average latency (ms), or `None` when pgbench is not installed.
+/// Runs `pgbench` on `script` at the harness's concurrency and duration, with
+/// `values` defined for its `:name` variables: throughput and average latency (ms),
+/// or `None` when pgbench is not installed.
 fn pgbench_script(
     database_url: &str,
     script: &str,
     name: &str,
+    values: &[(&str, String)],
     args: &Args,
 ) -> Result<Option<(f64, f64)>> {
     if Command::new("pgbench").arg("--version").output().is_err() {
@@ -542,8 +544,13 @@ fn pgbench_script(
             &args.duration.to_string(),
             "-f",
             &path,
-            database_url,
         ])
+        .args(
+            values
+                .iter()
+                .flat_map(|(name, value)| ["-D".to_owned(), format!("{name}={value}")]),
+        )
+        .arg(database_url)
         .output()?;
     let text = String::from_utf8_lossy(&output.stdout);
     let tps = text

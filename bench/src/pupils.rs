@@ -435,7 +435,9 @@ async fn scenarios(
             "\\set s random(0, {})\nBEGIN;\nSELECT {STUDENT_COLUMNS} FROM students WHERE tenant_id = (SELECT tenant_id FROM bench_schools WHERE n = :s) AND school_id = (SELECT id FROM bench_schools WHERE n = :s) ORDER BY id LIMIT 51;\nINSERT INTO audit_events (tenant_id, id, at, key_id, role, action, student_id, school_id, request_id) SELECT tenant_id, gen_random_uuid(), now(), NULL, 'school', 'student.list', id, school_id, NULL FROM students WHERE tenant_id = (SELECT tenant_id FROM bench_schools WHERE n = :s) AND school_id = (SELECT id FROM bench_schools WHERE n = :s) ORDER BY id LIMIT 50;\nCOMMIT;\n",
             seeded.schools.len() - 1
         );
-        if let Some((tps, latency)) = pgbench_script(database_url, &script, "list_pupils", args)? {
+        if let Some((tps, latency)) =
+            pgbench_script(database_url, &script, "list_pupils", &[], args)?
+        {
             println!(
                 "| {scenario} | DB direct: the same in pgbench | {tps:.0} | avg {latency:.2} | | | | API {:.0} % of it |",
                 api.throughput() / tps * 100.0
@@ -488,7 +490,8 @@ async fn scenarios(
             "\\set p random(0, {})\nBEGIN;\nINSERT INTO audit_events (tenant_id, id, at, key_id, role, action, student_id, school_id, request_id) SELECT tenant_id, gen_random_uuid(), now(), NULL, 'school', 'portfolio_entry.create', id, school_id, NULL FROM bench_pupils WHERE n = :p;\nINSERT INTO portfolio_entries ({ENTRY_COLUMNS}) SELECT tenant_id, gen_random_uuid(), 1, now(), now(), id, school_id, 'work_exploration', 'reflection', 'Terugblik', '{ENTRY_BODY}', '|H|', '', NULL, NULL, false, 'student' FROM bench_pupils WHERE n = :p;\nUPDATE tenant_change_counters SET last_seq = last_seq + 1 WHERE tenant_id = (SELECT tenant_id FROM bench_pupils WHERE n = :p) RETURNING last_seq \\gset\nINSERT INTO changes (tenant_id, seq, resource, resource_id, op, version, at) SELECT tenant_id, :last_seq, 'portfolio_entry', gen_random_uuid(), 'created', 1, now() FROM bench_pupils WHERE n = :p;\nCOMMIT;\n",
             seeded.schools.iter().map(|s| s.pupils.len()).sum::<usize>() - 1
         );
-        if let Some((tps, latency)) = pgbench_script(database_url, &script, "add_entry", args)? {
+        if let Some((tps, latency)) = pgbench_script(database_url, &script, "add_entry", &[], args)?
+        {
             println!(
                 "| {scenario} | DB direct: the same in pgbench | {tps:.0} | avg {latency:.2} | | | | API {:.0} % of it |",
                 api.throughput() / tps * 100.0
@@ -541,7 +544,7 @@ async fn scenarios(
             s = seeded.exported,
             school = seeded.schools[0].id
         );
-        if let Some((tps, latency)) = pgbench_script(database_url, &script, "export", args)? {
+        if let Some((tps, latency)) = pgbench_script(database_url, &script, "export", &[], args)? {
             println!(
                 "| {scenario} | DB direct: the same in pgbench | {tps:.0} | avg {latency:.2} | | | | API {:.0} % of it |",
                 api.throughput() / tps * 100.0

@@ -262,6 +262,39 @@ impl Search {
     }
 }
 
+impl Search {
+    /// The statement exactly as the repository sends it, every value bound (`:name` for
+    /// pgbench's `-D name=value`, sent as parameters with `-M prepared`): PostgreSQL
+    /// plans such a statement for its values on each execution, as it does the API's.
+    fn bound_sql(self) -> (String, Vec<(&'static str, String)>) {
+        let (filter, mut values) = match self {
+            Self::Filtered => (
+                "AND sectors LIKE :sector ESCAPE E'\\\\' AND education_levels LIKE :level ESCAPE E'\\\\' AND min_age <= :age AND max_age >= :age_again AND EXISTS (SELECT :one FROM slots WHERE slots.tenant_id = work_visits.tenant_id AND slots.work_visit_id = work_visits.id AND slots.status = :scheduled AND slots.seats_booked < slots.capacity)",
+                vec![
+                    ("sector", "%|C|%".to_owned()),
+                    ("level", "%|nl\\_vmbo\\_kb|%".to_owned()),
+                    ("age", "14".to_owned()),
+                    ("age_again", "14".to_owned()),
+                    ("one", "1".to_owned()),
+                    ("scheduled", "scheduled".to_owned()),
+                ],
+            ),
+            Self::Text => (
+                "AND strpos(LOWER(title), :q) > 0",
+                vec![("q", "zorg".to_owned())],
+            ),
+        };
+        values.extend([
+            ("status", "published".to_owned()),
+            ("limit", "51".to_owned()),
+        ]);
+        let sql = format!(
+            "SELECT {VISIT_COLUMNS} FROM work_visits WHERE tenant_id = :tenant AND status = :status {filter} ORDER BY id ASC LIMIT :limit;\n"
+        );
+        (sql, values)
+    }
+}
+
 pub(crate) fn print_row(scenario: &str, side: &str, m: &Measurement, ratio: &str) {
     println!(
         "| {scenario} | {side} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {ratio} |",
@@ -510,8 +543,13 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             print_row(search.name(), "DB direct (pool)", &sql, "");
             if postgres {
                 let script = search.sql(true).replace("$1", &format!("'{}'", seeded.tenant));
-                if let Some((tps, latency)) = pgbench_script(database_url, &format!("{script};\n"), "search", args)? {
+                if let Some((tps, latency)) = pgbench_script(database_url, &format!("{script};\n"), "search", &[], args)? {
                     println!("| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
+                }
+                let (script, mut values) = search.bound_sql();
+                values.push(("tenant", seeded.tenant.to_string()));
+                if let Some((tps, latency)) = pgbench_script(database_url, &script, "search_bound", &values, args)? {
+                    println!("| {} | DB direct (pgbench, values bound) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
             }
         }
