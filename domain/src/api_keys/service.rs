@@ -151,9 +151,10 @@ impl ApiKeyService {
         Ok(())
     }
 
-    /// The actor behind a presented secret, if the key exists and is usable now.
-    pub async fn authenticate(&self, secret: &str) -> DomainResult<Option<Actor>> {
-        let Some(key) = self.keys.find_by_digest(&digest_secret(secret)).await? else {
+    /// The actor behind a presented secret, given as its [`digest_secret`], if the key
+    /// exists and is usable now.
+    pub async fn authenticate(&self, digest: &str) -> DomainResult<Option<Actor>> {
+        let Some(key) = self.keys.find_by_digest(digest).await? else {
             return Ok(None);
         };
         let now = clock::now();
