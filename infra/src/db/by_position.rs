@@ -26,7 +26,7 @@ use sea_orm::{
     ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait, QuerySelect,
     QueryTrait, RuntimeErr, Select,
 };
-use sea_query_sqlx::SqlxBinder;
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Column, Decode, Postgres, Row, Sqlite, Type};
@@ -58,28 +58,12 @@ where
         match &db.inner {
             DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
                 let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
-                let mut conn = db
-                    .get_postgres_connection_pool()
-                    .acquire()
-                    .await
-                    .map_err(acquire_error)?;
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(query_error)?;
+                let rows = fetch_all(db.get_postgres_connection_pool(), sql, values).await?;
                 read_all(rows.iter().map(DriverRow::Postgres))
             }
             DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
                 let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
-                let mut conn = db
-                    .get_sqlite_connection_pool()
-                    .acquire()
-                    .await
-                    .map_err(acquire_error)?;
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(query_error)?;
+                let rows = fetch_all(db.get_sqlite_connection_pool(), sql, values).await?;
                 read_all(rows.iter().map(DriverRow::Sqlite))
             }
             _ => Err(DbErr::Conn(RuntimeErr::Internal(
@@ -87,6 +71,24 @@ where
             ))),
         }
     }
+}
+
+/// The rows of `sql` on a connection of `pool`.
+async fn fetch_all<DB>(
+    pool: &sqlx::Pool<DB>,
+    sql: String,
+    values: SqlxValues,
+) -> Result<Vec<DB::Row>, DbErr>
+where
+    DB: sqlx::Database,
+    SqlxValues: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let mut conn = pool.acquire().await.map_err(acquire_error)?;
+    sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(query_error)
 }
 
 /// Errors as sea-orm reports them, so callers tell an outage from a failed query.
