@@ -40,7 +40,7 @@ pub struct ApiKeyQuery {
     responses((status = 200, description = "One page of keys", body = ListOf<ApiKeyOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/api-keys")]
+#[get("")]
 pub async fn list_api_keys(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -63,7 +63,7 @@ pub async fn list_api_keys(
     responses((status = 201, description = "Created; the secret is shown once", body = ApiKeyCreated), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/api-keys")]
+#[post("")]
 pub async fn create_api_key(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -91,7 +91,7 @@ pub async fn create_api_key(
     responses((status = 200, description = "The key, without its secret", body = ApiKeyOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/api-keys/{key_id}")]
+#[get("/{key_id}")]
 pub async fn get_api_key(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -113,7 +113,7 @@ pub async fn get_api_key(
     responses((status = 204, description = "Revoked"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/api-keys/{key_id}")]
+#[delete("/{key_id}")]
 pub async fn revoke_api_key(
     ctx: TenantCtx,
     state: web::Data<AppState>,

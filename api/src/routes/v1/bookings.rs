@@ -59,7 +59,7 @@ async fn shown(
     responses((status = 200, description = "The shared entries, oldest first (one page: `next_cursor` is always null)", body = ListOf<SharedEntryOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/bookings/{booking_id}/portfolio-entries")]
+#[get("/{booking_id}/portfolio-entries")]
 pub async fn shared_entries(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -100,7 +100,7 @@ pub struct BookingQuery {
     responses((status = 200, description = "One page of bookings", body = ListOf<BookingOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/bookings")]
+#[get("")]
 pub async fn list_bookings(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -141,7 +141,7 @@ pub async fn list_bookings(
     responses((status = 201, description = "Booked (`confirmed`) or wait-listed (`waitlisted`)", body = BookingOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/bookings")]
+#[post("")]
 pub async fn create_booking(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -167,7 +167,7 @@ pub async fn create_booking(
     responses((status = 200, description = "The booking", body = BookingOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/bookings/{booking_id}")]
+#[get("/{booking_id}")]
 pub async fn get_booking(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -197,7 +197,7 @@ pub async fn get_booking(
     responses((status = 200, description = "Cancelled", body = BookingOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/bookings/{booking_id}/cancel")]
+#[post("/{booking_id}/cancel")]
 pub async fn cancel_booking(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -239,7 +239,7 @@ pub async fn cancel_booking(
     responses((status = 200, description = "Recorded; the booking is completed", body = BookingOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[put("/tenants/{tenant}/bookings/{booking_id}/attendance")]
+#[put("/{booking_id}/attendance")]
 pub async fn record_attendance(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -298,7 +298,7 @@ pub struct FeedbackQuery {
     responses((status = 201, description = "Recorded", body = FeedbackOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/bookings/{booking_id}/feedback")]
+#[post("/{booking_id}/feedback")]
 pub async fn give_feedback(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -334,7 +334,7 @@ pub async fn give_feedback(
     responses((status = 200, description = "One page of feedback, oldest first", body = ListOf<FeedbackOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/bookings/{booking_id}/feedback")]
+#[get("/{booking_id}/feedback")]
 pub async fn list_feedback(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -363,7 +363,7 @@ pub async fn list_feedback(
     responses((status = 200, description = "The feedback", body = FeedbackOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/bookings/{booking_id}/feedback/{feedback_id}")]
+#[get("/{booking_id}/feedback/{feedback_id}")]
 pub async fn get_feedback(
     req: HttpRequest,
     ctx: TenantCtx,

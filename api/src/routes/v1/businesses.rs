@@ -62,7 +62,7 @@ pub struct BusinessQuery {
     responses((status = 200, description = "One page of businesses", body = ListOf<BusinessOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/businesses")]
+#[get("")]
 pub async fn list_businesses(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -94,7 +94,7 @@ pub async fn list_businesses(
     responses((status = 201, description = "Created", body = BusinessOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/businesses")]
+#[post("")]
 pub async fn create_business(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -119,7 +119,7 @@ pub async fn create_business(
     responses((status = 200, description = "The business", body = BusinessOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/businesses/{business_id}")]
+#[get("/{business_id}")]
 pub async fn get_business(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -148,7 +148,7 @@ pub async fn get_business(
     responses((status = 200, description = "Updated", body = BusinessOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/businesses/{business_id}")]
+#[patch("/{business_id}")]
 pub async fn update_business(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -185,7 +185,7 @@ pub async fn update_business(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/businesses/{business_id}")]
+#[delete("/{business_id}")]
 pub async fn delete_business(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -226,7 +226,7 @@ pub struct CoachQuery {
     responses((status = 200, description = "One page of coaches", body = ListOf<CoachOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/businesses/{business_id}/coaches")]
+#[get("/{business_id}/coaches")]
 pub async fn list_coaches(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -269,7 +269,7 @@ pub async fn list_coaches(
     responses((status = 201, description = "Created", body = CoachOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/businesses/{business_id}/coaches")]
+#[post("/{business_id}/coaches")]
 pub async fn create_coach(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -300,7 +300,7 @@ pub async fn create_coach(
     responses((status = 200, description = "The coach", body = CoachOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/businesses/{business_id}/coaches/{coach_id}")]
+#[get("/{business_id}/coaches/{coach_id}")]
 pub async fn get_coach(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -330,7 +330,7 @@ pub async fn get_coach(
     responses((status = 200, description = "Updated", body = CoachOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/businesses/{business_id}/coaches/{coach_id}")]
+#[patch("/{business_id}/coaches/{coach_id}")]
 pub async fn update_coach(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -362,7 +362,7 @@ pub async fn update_coach(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/businesses/{business_id}/coaches/{coach_id}")]
+#[delete("/{business_id}/coaches/{coach_id}")]
 pub async fn delete_coach(
     ctx: TenantCtx,
     state: web::Data<AppState>,

@@ -17,10 +17,14 @@ use crate::ics;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(school_calendar)
-        .service(school_calendar_link)
-        .service(business_calendar)
+/// The school calendar's routes, under `/schools`.
+pub fn configure_schools(cfg: &mut ServiceConfig) {
+    cfg.service(school_calendar).service(school_calendar_link);
+}
+
+/// The business calendar's routes, under `/businesses`.
+pub fn configure_businesses(cfg: &mut ServiceConfig) {
+    cfg.service(business_calendar)
         .service(business_calendar_link);
 }
 
@@ -76,7 +80,7 @@ async fn link(
     responses((status = 200, description = "An RFC 5545 calendar", content_type = "text/calendar", body = String), ReadErrors),
     security(("api_key" = []), ())
 )]
-#[get("/tenants/{tenant}/schools/{school_id}/calendar.ics")]
+#[get("/{school_id}/calendar.ics")]
 pub async fn school_calendar(
     ctx: FeedCtx,
     state: web::Data<AppState>,
@@ -99,7 +103,7 @@ pub async fn school_calendar(
     responses((status = 200, description = "The subscription link", body = CalendarLinkOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/schools/{school_id}/calendar-link")]
+#[get("/{school_id}/calendar-link")]
 pub async fn school_calendar_link(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -129,7 +133,7 @@ pub async fn school_calendar_link(
     responses((status = 200, description = "An RFC 5545 calendar", content_type = "text/calendar", body = String), ReadErrors),
     security(("api_key" = []), ())
 )]
-#[get("/tenants/{tenant}/businesses/{business_id}/calendar.ics")]
+#[get("/{business_id}/calendar.ics")]
 pub async fn business_calendar(
     ctx: FeedCtx,
     state: web::Data<AppState>,
@@ -150,7 +154,7 @@ pub async fn business_calendar(
     responses((status = 200, description = "The subscription link", body = CalendarLinkOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/businesses/{business_id}/calendar-link")]
+#[get("/{business_id}/calendar-link")]
 pub async fn business_calendar_link(
     req: HttpRequest,
     ctx: TenantCtx,

@@ -89,7 +89,7 @@ pub struct ChangePage {
     responses((status = 200, description = "One page of changes", body = ChangePage), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/changes")]
+#[get("")]
 pub async fn list_changes(
     ctx: TenantCtx,
     state: web::Data<AppState>,

@@ -59,7 +59,7 @@ pub struct ProgrammeQuery {
     responses((status = 200, description = "One page of programmes", body = ListOf<ProgrammeOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/programmes")]
+#[get("")]
 pub async fn list_programmes(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -90,7 +90,7 @@ pub async fn list_programmes(
     responses((status = 201, description = "Created", body = ProgrammeOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/programmes")]
+#[post("")]
 pub async fn create_programme(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -115,7 +115,7 @@ pub async fn create_programme(
     responses((status = 200, description = "The programme", body = ProgrammeOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/programmes/{programme_id}")]
+#[get("/{programme_id}")]
 pub async fn get_programme(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -144,7 +144,7 @@ pub async fn get_programme(
     responses((status = 200, description = "Updated", body = ProgrammeOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/programmes/{programme_id}")]
+#[patch("/{programme_id}")]
 pub async fn update_programme(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -181,7 +181,7 @@ pub async fn update_programme(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/programmes/{programme_id}")]
+#[delete("/{programme_id}")]
 pub async fn delete_programme(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -216,7 +216,7 @@ pub struct MemberQuery {
     responses((status = 200, description = "One page of members", body = ListOf<ProgrammeMemberOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/programmes/{programme_id}/members")]
+#[get("/{programme_id}/members")]
 pub async fn list_members(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -247,7 +247,7 @@ pub async fn list_members(
     responses((status = 201, description = "Created", body = ProgrammeMemberOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/programmes/{programme_id}/members")]
+#[post("/{programme_id}/members")]
 pub async fn add_member(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -278,7 +278,7 @@ pub async fn add_member(
     responses((status = 200, description = "The membership", body = ProgrammeMemberOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/programmes/{programme_id}/members/{member_id}")]
+#[get("/{programme_id}/members/{member_id}")]
 pub async fn get_member(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -310,7 +310,7 @@ pub async fn get_member(
     responses((status = 200, description = "Updated", body = ProgrammeMemberOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/programmes/{programme_id}/members/{member_id}")]
+#[patch("/{programme_id}/members/{member_id}")]
 pub async fn update_member(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -345,7 +345,7 @@ pub async fn update_member(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/programmes/{programme_id}/members/{member_id}")]
+#[delete("/{programme_id}/members/{member_id}")]
 pub async fn remove_member(
     ctx: TenantCtx,
     state: web::Data<AppState>,

@@ -77,7 +77,7 @@ pub struct RouteSearchQuery {
     responses((status = 200, description = "The routes, best first", body = RoutesOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/route-maps/{route_map_id}/routes")]
+#[get("/{route_map_id}/routes")]
 pub async fn search_routes(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -170,7 +170,7 @@ pub struct RouteMapQuery {
     responses((status = 200, description = "One page of route maps", body = ListOf<RouteMapOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/route-maps")]
+#[get("")]
 pub async fn list_route_maps(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -199,7 +199,7 @@ pub async fn list_route_maps(
     responses((status = 201, description = "Created", body = RouteMapOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/route-maps")]
+#[post("")]
 pub async fn create_route_map(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -225,7 +225,7 @@ pub async fn create_route_map(
     responses((status = 200, description = "The route map", body = RouteMapOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/route-maps/{route_map_id}")]
+#[get("/{route_map_id}")]
 pub async fn get_route_map(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -251,7 +251,7 @@ pub async fn get_route_map(
     responses((status = 200, description = "Updated", body = RouteMapOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/route-maps/{route_map_id}")]
+#[patch("/{route_map_id}")]
 pub async fn update_route_map(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -285,7 +285,7 @@ pub async fn update_route_map(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/route-maps/{route_map_id}")]
+#[delete("/{route_map_id}")]
 pub async fn delete_route_map(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -579,7 +579,7 @@ fn graph_from_csv(
     responses((status = 200, description = "Replaced; the map at its new version and graph version", body = RouteMapOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[put("/tenants/{tenant}/route-maps/{route_map_id}/graph")]
+#[put("/{route_map_id}/graph")]
 pub async fn put_graph(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -656,7 +656,7 @@ pub async fn put_graph(
     responses((status = 200, description = "Every node and edge", body = GraphOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/route-maps/{route_map_id}/graph")]
+#[get("/{route_map_id}/graph")]
 pub async fn get_graph(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -685,7 +685,7 @@ pub async fn get_graph(
     responses((status = 200, description = "The node and its next steps", body = NextStepsOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/route-maps/{route_map_id}/nodes/{code}/next")]
+#[get("/{route_map_id}/nodes/{code}/next")]
 pub async fn next_steps(
     ctx: TenantCtx,
     state: web::Data<AppState>,

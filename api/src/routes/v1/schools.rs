@@ -51,7 +51,7 @@ pub struct SchoolQuery {
     responses((status = 200, description = "One page of schools", body = ListOf<SchoolOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/schools")]
+#[get("")]
 pub async fn list_schools(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -82,7 +82,7 @@ pub async fn list_schools(
     responses((status = 201, description = "Created", body = SchoolOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/schools")]
+#[post("")]
 pub async fn create_school(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -107,7 +107,7 @@ pub async fn create_school(
     responses((status = 200, description = "The school", body = SchoolOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/schools/{school_id}")]
+#[get("/{school_id}")]
 pub async fn get_school(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -132,7 +132,7 @@ pub async fn get_school(
     responses((status = 200, description = "Updated", body = SchoolOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/schools/{school_id}")]
+#[patch("/{school_id}")]
 pub async fn update_school(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -165,7 +165,7 @@ pub async fn update_school(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/schools/{school_id}")]
+#[delete("/{school_id}")]
 pub async fn delete_school(
     ctx: TenantCtx,
     state: web::Data<AppState>,

@@ -33,6 +33,7 @@ use crate::wire::students::{
     RoutePlanOut, StudentExportOut, StudentIn, StudentOut, StudentPatch, TransferIn,
 };
 
+/// The pupils' routes, under `/students`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_students)
         .service(create_student)
@@ -52,8 +53,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_entry)
         .service(get_route_plan)
         .service(put_route_plan)
-        .service(route_plan_versions)
-        .service(list_audit_events);
+        .service(route_plan_versions);
+}
+
+/// The access log of pupils' data, under `/audit-events`.
+pub fn configure_audit_events(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit_events);
 }
 
 /// The body limit of a roster import (5 000 rows).
@@ -101,7 +106,7 @@ pub struct StudentQuery {
     responses((status = 200, description = "One page of pupils", body = ListOf<StudentOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students")]
+#[get("")]
 pub async fn list_students(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -147,7 +152,7 @@ pub async fn list_students(
     responses((status = 201, description = "Created", body = StudentOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/students")]
+#[post("")]
 pub async fn create_student(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -211,7 +216,7 @@ const ROSTER_COLUMNS: Columns<'static> = Columns {
     responses((status = 200, description = "Per-row results", body = ImportOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/students/import")]
+#[post("/import")]
 pub async fn import_students(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -313,7 +318,7 @@ pub async fn import_students(
     responses((status = 200, description = "The pupil", body = StudentOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}")]
+#[get("/{student_id}")]
 pub async fn get_student(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -338,7 +343,7 @@ pub async fn get_student(
     responses((status = 200, description = "Updated", body = StudentOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/students/{student_id}")]
+#[patch("/{student_id}")]
 pub async fn update_student(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -374,7 +379,7 @@ pub async fn update_student(
     responses((status = 204, description = "Erased"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/students/{student_id}")]
+#[delete("/{student_id}")]
 pub async fn erase_student(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -404,7 +409,7 @@ pub async fn erase_student(
     responses((status = 200, description = "Everything held on the pupil", body = StudentExportOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/export")]
+#[get("/{student_id}/export")]
 pub async fn export_student(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -433,7 +438,7 @@ pub async fn export_student(
     responses((status = 200, description = "Moved", body = StudentOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/students/{student_id}/transfer")]
+#[post("/{student_id}/transfer")]
 pub async fn transfer_student(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -467,7 +472,7 @@ pub async fn transfer_student(
     responses((status = 200, description = "Current state and ledger", body = ConsentsOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/consents")]
+#[get("/{student_id}/consents")]
 pub async fn list_consents(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -493,7 +498,7 @@ pub async fn list_consents(
     responses((status = 201, description = "Recorded", body = ConsentOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/students/{student_id}/consents")]
+#[post("/{student_id}/consents")]
 pub async fn record_consent(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -529,7 +534,7 @@ pub async fn record_consent(
     responses((status = 200, description = "The summary", body = PortfolioOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/portfolio")]
+#[get("/{student_id}/portfolio")]
 pub async fn get_portfolio(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -566,7 +571,7 @@ pub struct EntryQuery {
     responses((status = 200, description = "One page of entries", body = ListOf<EntryOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/portfolio/entries")]
+#[get("/{student_id}/portfolio/entries")]
 pub async fn list_entries(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -602,7 +607,7 @@ pub async fn list_entries(
     responses((status = 201, description = "Added", body = EntryOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/students/{student_id}/portfolio/entries")]
+#[post("/{student_id}/portfolio/entries")]
 pub async fn add_entry(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -635,7 +640,7 @@ pub async fn add_entry(
     responses((status = 200, description = "The entry", body = EntryOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/portfolio/entries/{entry_id}")]
+#[get("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn get_entry(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -664,7 +669,7 @@ pub async fn get_entry(
     responses((status = 200, description = "Updated", body = EntryOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/students/{student_id}/portfolio/entries/{entry_id}")]
+#[patch("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn update_entry(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -697,7 +702,7 @@ pub async fn update_entry(
     responses((status = 204, description = "Removed"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/students/{student_id}/portfolio/entries/{entry_id}")]
+#[delete("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn delete_entry(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -728,7 +733,7 @@ pub async fn delete_entry(
     responses((status = 200, description = "The current plan", body = RoutePlanOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/route-plan")]
+#[get("/{student_id}/route-plan")]
 pub async fn get_route_plan(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -757,7 +762,7 @@ pub async fn get_route_plan(
     responses((status = 200, description = "The new version", body = RoutePlanOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[put("/tenants/{tenant}/students/{student_id}/route-plan")]
+#[put("/{student_id}/route-plan")]
 pub async fn put_route_plan(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -790,7 +795,7 @@ pub async fn put_route_plan(
     responses((status = 200, description = "Every version, newest first (one page: `next_cursor` is always null)", body = ListOf<RoutePlanOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/students/{student_id}/route-plan/versions")]
+#[get("/{student_id}/route-plan/versions")]
 pub async fn route_plan_versions(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -836,7 +841,7 @@ pub struct AuditQuery {
     responses((status = 200, description = "One page of events, oldest first", body = ListOf<AuditEventOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/audit-events")]
+#[get("")]
 pub async fn list_audit_events(
     req: HttpRequest,
     ctx: TenantCtx,

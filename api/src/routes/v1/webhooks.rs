@@ -26,9 +26,14 @@ use crate::wire::webhooks::{
     WebhookWithSecret,
 };
 
+/// The event types, outside any tenant.
+pub fn configure_event_types(cfg: &mut ServiceConfig) {
+    cfg.service(list_event_types);
+}
+
+/// A tenant's endpoints and deliveries, under `/webhooks`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_event_types)
-        .service(list_webhooks)
+    cfg.service(list_webhooks)
         .service(create_webhook)
         .service(get_webhook)
         .service(update_webhook)
@@ -99,7 +104,7 @@ pub async fn list_event_types(_caller: Caller) -> Result<HttpResponse, ApiError>
     responses((status = 200, description = "One page of endpoints", body = ListOf<WebhookOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/webhooks")]
+#[get("")]
 pub async fn list_webhooks(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -125,7 +130,7 @@ pub async fn list_webhooks(
     responses((status = 201, description = "Created; the secret is shown once", body = WebhookWithSecret), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/webhooks")]
+#[post("")]
 pub async fn create_webhook(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -158,7 +163,7 @@ pub async fn create_webhook(
     responses((status = 200, description = "The endpoint, without its secret", body = WebhookOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/webhooks/{webhook_id}")]
+#[get("/{webhook_id}")]
 pub async fn get_webhook(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -188,7 +193,7 @@ pub async fn get_webhook(
     responses((status = 200, description = "Updated", body = WebhookOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/webhooks/{webhook_id}")]
+#[patch("/{webhook_id}")]
 pub async fn update_webhook(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -221,7 +226,7 @@ pub async fn update_webhook(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/webhooks/{webhook_id}")]
+#[delete("/{webhook_id}")]
 pub async fn delete_webhook(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -252,7 +257,7 @@ pub async fn delete_webhook(
     responses((status = 200, description = "Rotated; the new secret is shown once", body = WebhookWithSecret), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/webhooks/{webhook_id}/rotate-secret")]
+#[post("/{webhook_id}/rotate-secret")]
 pub async fn rotate_secret(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -291,7 +296,7 @@ pub async fn rotate_secret(
     responses((status = 202, description = "Queued", body = DeliveryOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/webhooks/{webhook_id}/test")]
+#[post("/{webhook_id}/test")]
 pub async fn send_test(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -328,7 +333,7 @@ fn accepted(req: &HttpRequest, id: WebhookDeliveryId, body: DeliveryOut) -> Http
     responses((status = 200, description = "One page of deliveries", body = ListOf<DeliveryOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/webhooks/{webhook_id}/deliveries")]
+#[get("/{webhook_id}/deliveries")]
 pub async fn list_deliveries(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -360,7 +365,7 @@ pub async fn list_deliveries(
     responses((status = 200, description = "The delivery and its attempts", body = DeliveryOut), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/webhooks/{webhook_id}/deliveries/{delivery_id}")]
+#[get("/{webhook_id}/deliveries/{delivery_id}")]
 pub async fn get_delivery(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -388,7 +393,7 @@ pub async fn get_delivery(
     responses((status = 202, description = "Queued again", body = DeliveryOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/webhooks/{webhook_id}/deliveries/{delivery_id}/replay")]
+#[post("/{webhook_id}/deliveries/{delivery_id}/replay")]
 pub async fn replay_delivery(
     req: HttpRequest,
     ctx: TenantCtx,

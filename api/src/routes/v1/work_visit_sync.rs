@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
               (status = 201, description = "Created", body = SyncedWorkVisitOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[put("/tenants/{tenant}/businesses/{business_id}/work-visits/{external_id}")]
+#[put("/{business_id}/work-visits/{external_id}")]
 pub async fn put_synced_work_visit(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -110,7 +110,7 @@ pub async fn put_synced_work_visit(
     responses((status = 200, description = "Per-item results", body = SyncOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/businesses/{business_id}/work-visit-sync")]
+#[post("/{business_id}/work-visit-sync")]
 pub async fn sync_work_visits(
     ctx: TenantCtx,
     state: web::Data<AppState>,

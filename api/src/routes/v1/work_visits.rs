@@ -86,7 +86,7 @@ fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), 
     responses((status = 200, description = "One page of work visits", body = ListOf<WorkVisitOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/work-visits")]
+#[get("")]
 pub async fn list_work_visits(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -134,7 +134,7 @@ pub async fn list_work_visits(
     responses((status = 201, description = "Created", body = WorkVisitOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/work-visits")]
+#[post("")]
 pub async fn create_work_visit(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -159,7 +159,7 @@ pub async fn create_work_visit(
     responses((status = 200, description = "The work visit", body = WorkVisitOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/work-visits/{work_visit_id}")]
+#[get("/{work_visit_id}")]
 pub async fn get_work_visit(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -185,7 +185,7 @@ pub async fn get_work_visit(
     responses((status = 200, description = "Updated", body = WorkVisitOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/work-visits/{work_visit_id}")]
+#[patch("/{work_visit_id}")]
 pub async fn update_work_visit(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -217,7 +217,7 @@ pub async fn update_work_visit(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/work-visits/{work_visit_id}")]
+#[delete("/{work_visit_id}")]
 pub async fn delete_work_visit(
     ctx: TenantCtx,
     state: web::Data<AppState>,
@@ -252,7 +252,7 @@ pub struct SlotQuery {
     responses((status = 200, description = "One page of slots", body = ListOf<SlotOut>), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/work-visits/{work_visit_id}/slots")]
+#[get("/{work_visit_id}/slots")]
 pub async fn list_slots(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -285,7 +285,7 @@ pub async fn list_slots(
     responses((status = 201, description = "Created", body = SlotOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[post("/tenants/{tenant}/work-visits/{work_visit_id}/slots")]
+#[post("/{work_visit_id}/slots")]
 pub async fn create_slot(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -317,7 +317,7 @@ pub async fn create_slot(
     responses((status = 200, description = "The slot", body = SlotOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}/work-visits/{work_visit_id}/slots/{slot_id}")]
+#[get("/{work_visit_id}/slots/{slot_id}")]
 pub async fn get_slot(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -348,7 +348,7 @@ pub async fn get_slot(
     responses((status = 200, description = "Updated", body = SlotOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}/work-visits/{work_visit_id}/slots/{slot_id}")]
+#[patch("/{work_visit_id}/slots/{slot_id}")]
 pub async fn update_slot(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -387,7 +387,7 @@ pub async fn update_slot(
     responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("api_key" = []))
 )]
-#[delete("/tenants/{tenant}/work-visits/{work_visit_id}/slots/{slot_id}")]
+#[delete("/{work_visit_id}/slots/{slot_id}")]
 pub async fn delete_slot(
     ctx: TenantCtx,
     state: web::Data<AppState>,
