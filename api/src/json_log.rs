@@ -167,24 +167,26 @@ struct Escaped<W>(W);
 
 impl<W: Write> Write for Escaped<W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        // Byte by byte: every character to escape is ASCII, and no byte of a longer
+        // UTF-8 sequence is, so `at` is always a character boundary.
         let mut plain = 0;
-        for (at, c) in text.char_indices() {
-            let escape = match c {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                c if c < ' ' || c == '\u{7f}' => "",
+        for (at, byte) in text.bytes().enumerate() {
+            let escape = match byte {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                b if b < b' ' || b == 0x7f => "",
                 _ => continue,
             };
             self.0.write_str(&text[plain..at])?;
             if escape.is_empty() {
-                write!(self.0, "\\u{:04x}", u32::from(c))?;
+                write!(self.0, "\\u{:04x}", u32::from(byte))?;
             } else {
                 self.0.write_str(escape)?;
             }
-            plain = at + c.len_utf8();
+            plain = at + 1;
         }
         self.0.write_str(&text[plain..])
     }
@@ -237,7 +239,7 @@ mod tests {
                 tenant = Empty,
                 key_id = Empty
             );
-            span.record("tenant", "rotterdam");
+            span.record("tenant", "sint-niklaas-é\u{7f}€\"");
             span.record("key_id", "k\u{1b}[31m\n2");
             span.in_scope(|| {
                 tracing::warn!(status = 404u16, ok = false, ratio = 0.5, detail = ?"a \\ b", "request");
@@ -267,7 +269,7 @@ mod tests {
         assert_eq!(line["target"], module_path!());
         assert_eq!(
             line["span"],
-            serde_json::json!({"request_id": "r-1", "method": "GET", "tenant": "rotterdam",
+            serde_json::json!({"request_id": "r-1", "method": "GET", "tenant": "sint-niklaas-é\u{7f}€\"",
                                "key_id": "k\u{1b}[31m\n2", "name": "request"})
         );
     }
