@@ -260,9 +260,7 @@ impl Search {
             "SELECT {VISIT_COLUMNS} FROM work_visits WHERE tenant_id = $1 AND status = 'published' {filter} ORDER BY id ASC LIMIT 51"
         )
     }
-}
 
-impl Search {
     /// The statement exactly as the repository sends it, every value bound (`:name` for
     /// pgbench's `-D name=value`, sent as parameters with `-M prepared`): PostgreSQL
     /// plans such a statement for its values on each execution, as it does the API's.

@@ -127,7 +127,6 @@ pub(crate) trait FromColumns: Sized {
     fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr>;
 }
 
-#[derive(Clone, Copy)]
 enum DriverRow<'r> {
     Postgres(&'r PgRow),
     Sqlite(&'r SqliteRow),
