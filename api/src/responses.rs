@@ -3,7 +3,7 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use driehoek_domain::error::DomainError;
 use driehoek_domain::paging::Page;
 use serde::Serialize;
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::extract::{encode_cursor, not_modified};
+use crate::json;
 use crate::wire::ListOf;
 
 pub fn etag(version: i64) -> String {
@@ -19,10 +20,11 @@ pub fn etag(version: i64) -> String {
 
 /// `201 Created` with `Location` and `ETag`.
 pub fn created<T: Serialize>(location: String, version: i64, body: T) -> HttpResponse {
-    HttpResponse::Created()
+    let mut response = HttpResponse::Created();
+    response
         .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(version)))
-        .json(body)
+        .insert_header((header::ETAG, etag(version)));
+    with_json(response, &body, ITEM_BYTES)
 }
 
 /// `200 OK` with `ETag`, or `304 Not Modified` when the client has this version.
@@ -32,9 +34,9 @@ pub fn resource<T: Serialize>(req: &HttpRequest, version: i64, body: T) -> HttpR
             .insert_header((header::ETAG, etag(version)))
             .finish();
     }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(version)))
-        .json(body)
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::ETAG, etag(version)));
+    with_json(response, &body, ITEM_BYTES)
 }
 
 /// A page of a collection, with a `Link: <…>; rel="next"` header when more follow.
@@ -54,15 +56,27 @@ pub fn list<D, T: ToSchema + Serialize>(
     let data: Vec<T> = page.items.into_iter().map(to_wire).collect();
     // Written into a buffer of about the page's size: growing one from empty (as
     // `HttpResponseBuilder::json` does) copies a 30 KB page of work visits a dozen times.
-    let mut body = Vec::with_capacity(LIST_BYTES + data.len() * ITEM_BYTES);
-    match serde_json::to_writer(&mut body, &ListOf { data, next_cursor }) {
-        Ok(()) => response.insert_header(ContentType::json()).body(body),
-        Err(e) => ApiError::from(DomainError::Internal(format!("serialising a list: {e}")))
-            .error_response(),
+    let capacity = LIST_BYTES + data.len() * ITEM_BYTES;
+    with_json(response, &ListOf { data, next_cursor }, capacity)
+}
+
+/// The response with `body` as its JSON, written by [`json::to_vec`] into a buffer
+/// that starts with `capacity` bytes.
+fn with_json(
+    mut response: HttpResponseBuilder,
+    body: &impl Serialize,
+    capacity: usize,
+) -> HttpResponse {
+    match json::to_vec(body, capacity) {
+        Ok(bytes) => response.insert_header(ContentType::json()).body(bytes),
+        Err(e) => ApiError::from(DomainError::Internal(format!(
+            "serialising a response: {e}"
+        )))
+        .error_response(),
     }
 }
 
-/// A list's envelope and an item's usual size in bytes, to size a page's buffer.
+/// A list's envelope and an item's usual size in bytes, to size a response's buffer.
 const LIST_BYTES: usize = 256;
 const ITEM_BYTES: usize = 1024;
 
