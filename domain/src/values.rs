@@ -265,39 +265,40 @@ impl RegistrationCode {
     }
 }
 
-/// An ISCO-08 unit group: four digits (`2141`, `5120`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IscoCode(String);
+/// An ISCO-08 unit group: four digits (`2141`, `5120`), held inline (a page of work
+/// visits reads one or two a row; a heap string each was a measurable cost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IscoCode([u8; 4]);
 
 impl IscoCode {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err("must be an ISCO-08 unit group: four digits such as 2141".to_owned())
+        match <[u8; 4]>::try_from(raw.as_bytes()) {
+            Ok(digits) if digits.iter().all(u8::is_ascii_digit) => Ok(Self(digits)),
+            _ => Err("must be an ISCO-08 unit group: four digits such as 2141".to_owned()),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // ASCII digits (see `parse`), so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
-/// An ISO 639-1 language code, lower case (`nl`, `fr`, `en`, `ar`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LanguageCode(String);
+/// An ISO 639-1 language code, lower case (`nl`, `fr`, `en`, `ar`), held inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LanguageCode([u8; 2]);
 
 impl LanguageCode {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_lowercase()) {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err("must be an ISO 639-1 language code such as nl or en".to_owned())
+        match <[u8; 2]>::try_from(raw.as_bytes()) {
+            Ok(letters) if letters.iter().all(u8::is_ascii_lowercase) => Ok(Self(letters)),
+            _ => Err("must be an ISO 639-1 language code such as nl or en".to_owned()),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // ASCII letters (see `parse`), so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
@@ -416,8 +417,26 @@ mod tests {
 
     #[test]
     fn isco_codes_are_four_digits() {
-        assert!(IscoCode::parse("2141").is_ok());
+        assert_eq!(
+            IscoCode::parse("2141").map(|c| c.as_str().to_owned()),
+            Ok("2141".into())
+        );
         assert!(IscoCode::parse("214").is_err());
+        assert!(IscoCode::parse("21411").is_err());
         assert!(IscoCode::parse("21a1").is_err());
+        assert!(IscoCode::parse("٢١").is_err()); // four bytes, not four ASCII digits
+        assert!(IscoCode::parse("2141") < IscoCode::parse("5120"));
+    }
+
+    #[test]
+    fn language_codes_are_two_lower_case_letters() {
+        assert_eq!(
+            LanguageCode::parse("nl").map(|c| c.as_str().to_owned()),
+            Ok("nl".into())
+        );
+        assert!(LanguageCode::parse("NL").is_err());
+        assert!(LanguageCode::parse("nld").is_err());
+        assert!(LanguageCode::parse("é").is_err()); // two bytes, not two ASCII letters
+        assert!(LanguageCode::parse("en") < LanguageCode::parse("nl"));
     }
 }

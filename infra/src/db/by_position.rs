@@ -160,7 +160,15 @@ impl Columns<'_> {
         let at = self.at;
         self.at += 1;
         let value = match self.row {
-            DriverRow::Postgres(row) if self.checked => row.try_get_unchecked::<T, _>(at),
+            // Decoded straight from the raw value: `try_get_unchecked` wraps every
+            // result in sqlx's (large) error type, which cost as much as decoding.
+            DriverRow::Postgres(row) if self.checked => {
+                return match row.try_get_raw(at) {
+                    Ok(raw) => <T as Decode<Postgres>>::decode(raw)
+                        .map_err(|e| DbErr::Type(format!("column {name}: {e}"))),
+                    Err(e) => Err(DbErr::Type(format!("column {name}: {e}"))),
+                };
+            }
             DriverRow::Postgres(row) => {
                 let column = row.columns().get(at);
                 check_name(at, column.map(Column::name), name)?;
