@@ -523,7 +523,7 @@ fn pgbench_script(
     database_url: &str,
     script: &str,
     name: &str,
-    values: &[(&str, String)],
+    values: &[(String, String)],
     args: &Args,
 ) -> Result<Option<(f64, f64)>> {
     if Command::new("pgbench").arg("--version").output().is_err() {

@@ -13,11 +13,20 @@ use driehoek_api::startup::{self, Settings};
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::businesses::NewBusiness;
+use driehoek_domain::ids::TenantId;
+use driehoek_domain::paging::PageRequest;
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
+use driehoek_domain::vocabularies::NaceSection;
 use driehoek_domain::vocabularies::{BusinessKind, EducationLevel, SchoolKind, Vocabulary};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use driehoek_domain::work_visits::{Visibility, WorkVisitFilter};
+use driehoek_infra::db::entities::work_visits;
+use driehoek_infra::db::work_visit_search_query;
+use sea_orm::sea_query::PostgresQueryBuilder;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Select, Statement, Value,
+};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -221,8 +230,6 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-const VISIT_COLUMNS: &str = "tenant_id, id, version, created_at, updated_at, business_id, programme_id, external_id, title, description, format, sectors, occupations, competences, min_age, max_age, education_levels, group_size_min, group_size_max, languages, address_street, address_postal_code, address_city, online, accessibility, requirements, status";
-
 /// A school's search: sector, level, age and seats left; and a free-text search.
 #[derive(Clone, Copy)]
 enum Search {
@@ -245,52 +252,73 @@ impl Search {
         }
     }
 
-    /// The SQL the repository sends for this search (with `$1` the tenant), its values
-    /// written in.
-    fn sql(self, postgres: bool) -> String {
-        let position = if postgres { "strpos" } else { "instr" };
-        let text = format!("AND {position}(LOWER(title), 'zorg') > 0");
-        let filter = match self {
+    /// The filter the API makes of [`Search::query`] for an integrator's key.
+    fn filter(self) -> WorkVisitFilter {
+        let mut filter = WorkVisitFilter::new(Visibility::Published);
+        match self {
             Self::Filtered => {
-                "AND sectors LIKE '%|C|%' AND education_levels LIKE '%|nl_vmbo_kb|%' AND min_age <= 14 AND max_age >= 14 AND EXISTS (SELECT 1 FROM slots WHERE slots.tenant_id = work_visits.tenant_id AND slots.work_visit_id = work_visits.id AND slots.status = 'scheduled' AND slots.seats_booked < slots.capacity)"
+                filter.sector = Some(NaceSection::C);
+                filter.education_level = Some(EducationLevel::NlVmboKb);
+                filter.age = Some(14);
+                filter.available = true;
             }
-            Self::Text => &text,
-        };
-        format!(
-            "SELECT {VISIT_COLUMNS} FROM work_visits WHERE tenant_id = $1 AND status = 'published' {filter} ORDER BY id ASC LIMIT 51"
-        )
+            Self::Text => filter.q = Some("zorg".to_owned()),
+        }
+        filter
     }
 
-    /// The statement exactly as the repository sends it, every value bound (`:name` for
-    /// pgbench's `-D name=value`, sent as parameters with `-M prepared`): PostgreSQL
-    /// plans such a statement for its values on each execution, as it does the API's.
-    fn bound_sql(self) -> (String, Vec<(&'static str, String)>) {
-        let (filter, mut values) = match self {
-            Self::Filtered => (
-                "AND sectors LIKE :sector ESCAPE E'\\\\' AND education_levels LIKE :level ESCAPE E'\\\\' AND min_age <= :age AND max_age >= :age_again AND EXISTS (SELECT :one FROM slots WHERE slots.tenant_id = work_visits.tenant_id AND slots.work_visit_id = work_visits.id AND slots.status = :scheduled AND slots.seats_booked < slots.capacity)",
-                vec![
-                    ("sector", "%|C|%".to_owned()),
-                    ("level", "%|nl\\_vmbo\\_kb|%".to_owned()),
-                    ("age", "14".to_owned()),
-                    ("age_again", "14".to_owned()),
-                    ("one", "1".to_owned()),
-                    ("scheduled", "scheduled".to_owned()),
-                ],
-            ),
-            Self::Text => (
-                "AND strpos(LOWER(title), :q) > 0",
-                vec![("q", "zorg".to_owned())],
-            ),
-        };
-        values.extend([
-            ("status", "published".to_owned()),
-            ("limit", "51".to_owned()),
-        ]);
-        let sql = format!(
-            "SELECT {VISIT_COLUMNS} FROM work_visits WHERE tenant_id = :tenant AND status = :status {filter} ORDER BY id ASC LIMIT :limit;\n"
-        );
-        (sql, values)
+    /// The statement the repository sends for this search: the harness runs the
+    /// repository's own query, never a copy of it.
+    fn statement(self, backend: DbBackend, tenant: Uuid) -> Result<Select<work_visits::Entity>> {
+        let page = PageRequest::new(Some(50), None).map_err(anyhow::Error::msg)?;
+        Ok(work_visit_search_query(
+            backend,
+            TenantId::from_uuid(tenant),
+            &self.filter(),
+            &page,
+        ))
     }
+
+    /// The statement for pgbench with its values written in, as PostgreSQL plans once.
+    fn literal_script(self, tenant: Uuid) -> Result<String> {
+        let query = self.statement(DbBackend::Postgres, tenant)?.into_query();
+        Ok(format!("{};\n", query.to_string(PostgresQueryBuilder)))
+    }
+
+    /// The statement for pgbench with every value bound (`$n` becomes `:vn`, given with
+    /// `-D vn=value` and sent as a parameter with `-M prepared`): PostgreSQL plans such
+    /// a statement for its values on each execution, as it does the API's.
+    fn bound_script(self, tenant: Uuid) -> Result<(String, Vec<(String, String)>)> {
+        let statement = self
+            .statement(DbBackend::Postgres, tenant)?
+            .build(DbBackend::Postgres);
+        let values = statement.values.map(|v| v.0).unwrap_or_default();
+        let mut sql = statement.sql;
+        // From the last, so that `$1` does not rewrite the start of `$10`.
+        for n in (1..=values.len()).rev() {
+            sql = sql.replace(&format!("${n}"), &format!(":v{n}"));
+        }
+        let named = values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Ok((format!("v{}", i + 1), value_text(value)?)))
+            .collect::<Result<_>>()?;
+        Ok((format!("{sql};\n"), named))
+    }
+}
+
+/// A bound value as the text pgbench passes for it.
+fn value_text(value: &Value) -> Result<String> {
+    Ok(match value {
+        Value::String(Some(text)) => text.clone(),
+        Value::Uuid(Some(id)) => id.to_string(),
+        Value::Int(Some(n)) => n.to_string(),
+        Value::BigInt(Some(n)) => n.to_string(),
+        Value::Unsigned(Some(n)) => n.to_string(),
+        Value::BigUnsigned(Some(n)) => n.to_string(),
+        Value::Bool(Some(b)) => b.to_string(),
+        other => anyhow::bail!("no text for pgbench of the value {other:?}"),
+    })
 }
 
 pub(crate) fn print_row(scenario: &str, side: &str, m: &Measurement, ratio: &str) {
@@ -338,25 +366,21 @@ async fn load_search_direct(
     tenant: Uuid,
     search: Search,
     args: &Args,
-) -> Measurement {
-    let (db, sql) = (
+) -> Result<Measurement> {
+    let backend = db.get_database_backend();
+    let (db, statement) = (
         db.clone(),
-        search.sql(db.get_database_backend() == sea_orm::DbBackend::Postgres),
+        search.statement(backend, tenant)?.build(backend),
     );
-    drive(args, move |_| {
-        let (db, sql) = (db.clone(), sql.clone());
+    Ok(drive(args, move |_| {
+        let (db, statement) = (db.clone(), statement.clone());
         async move {
-            let statement = Statement::from_sql_and_values(
-                db.get_database_backend(),
-                &sql,
-                [Value::from(tenant)],
-            );
             db.query_all_raw(statement)
                 .await
                 .is_ok_and(|rows| rows.len() == 51)
         }
     })
-    .await
+    .await)
 }
 
 /// Bookings of one seat by the school on slots picked at random: steady load with
@@ -535,17 +559,16 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         for search in [Search::Filtered, Search::Text] {
             load_search_api(&http, &base, &seeded, search, &warm).await;
             let api = load_search_api(&http, &base, &seeded, search, args).await;
-            load_search_direct(db, seeded.tenant, search, &warm).await;
-            let sql = load_search_direct(db, seeded.tenant, search, args).await;
+            load_search_direct(db, seeded.tenant, search, &warm).await?;
+            let sql = load_search_direct(db, seeded.tenant, search, args).await?;
             print_row(search.name(), "API (HTTP)", &api, &format!("{:.0} %", api.throughput() / sql.throughput() * 100.0));
             print_row(search.name(), "DB direct (pool)", &sql, "");
             if postgres {
-                let script = search.sql(true).replace("$1", &format!("'{}'", seeded.tenant));
-                if let Some((tps, latency)) = pgbench_script(database_url, &format!("{script};\n"), "search", &[], args)? {
+                let script = search.literal_script(seeded.tenant)?;
+                if let Some((tps, latency)) = pgbench_script(database_url, &script, "search", &[], args)? {
                     println!("| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
-                let (script, mut values) = search.bound_sql();
-                values.push(("tenant", seeded.tenant.to_string()));
+                let (script, values) = search.bound_script(seeded.tenant)?;
                 if let Some((tps, latency)) = pgbench_script(database_url, &script, "search_bound", &values, args)? {
                     println!("| {} | DB direct (pgbench, values bound) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }

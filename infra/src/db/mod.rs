@@ -52,7 +52,7 @@ pub use students::{
     SeaOrmRoutePlanRepository, SeaOrmStudentRepository,
 };
 pub use tenants::SeaOrmTenantRepository;
-pub use work_visits::SeaOrmWorkVisitRepository;
+pub use work_visits::{SeaOrmWorkVisitRepository, search_query as work_visit_search_query};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {

@@ -17,8 +17,8 @@ use driehoek_domain::work_visits::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -112,6 +112,64 @@ fn to_model(v: &WorkVisit) -> work_visits::Model {
         requirements: v.requirements.as_ref().map(|r| r.to_string()),
         status: v.status.code().to_owned(),
     }
+}
+
+/// The `SELECT` a search of work visits sends ([`WorkVisitRepository::list`]); public
+/// so that the benchmark runs the very statement the API sends, directly against the
+/// database.
+pub fn search_query(
+    backend: DbBackend,
+    tenant: TenantId,
+    filter: &WorkVisitFilter,
+    page: &PageRequest,
+) -> Select<work_visits::Entity> {
+    use work_visits::Column as C;
+    let mut query = keyset(work_visits::scoped(tenant.as_uuid()), C::Id, page);
+    query = match filter.visibility {
+        Visibility::All => query,
+        Visibility::Published => query.filter(C::Status.eq(WorkVisitStatus::Published.code())),
+        Visibility::PublishedOrOwn(own) => query.filter(
+            Condition::any()
+                .add(C::Status.eq(WorkVisitStatus::Published.code()))
+                .add(C::BusinessId.eq(own.as_uuid())),
+        ),
+    };
+    if let Some(status) = filter.status {
+        query = query.filter(C::Status.eq(status.code()));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(contains_text(backend, C::Title, q));
+    }
+    if let Some(sector) = filter.sector {
+        query = query.filter(Expr::col(C::Sectors).like(holds_code(sector.code())));
+    }
+    if let Some(occupation) = &filter.occupation {
+        query = query.filter(Expr::col(C::Occupations).like(holds_code(occupation.as_str())));
+    }
+    if let Some(format) = filter.format {
+        query = query.filter(C::Format.eq(format.code()));
+    }
+    if let Some(level) = filter.education_level {
+        query = query.filter(Expr::col(C::EducationLevels).like(holds_code(level.code())));
+    }
+    if let Some(age) = filter.age {
+        query = query
+            .filter(C::MinAge.lte(i32::from(age)))
+            .filter(C::MaxAge.gte(i32::from(age)));
+    }
+    if let Some(business) = filter.business_id {
+        query = query.filter(C::BusinessId.eq(business.as_uuid()));
+    }
+    if let Some(programme) = filter.programme_id {
+        query = query.filter(C::ProgrammeId.eq(programme.as_uuid()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(C::UpdatedAt.gte(since));
+    }
+    if let Some(condition) = slot_condition(filter) {
+        query = query.filter(condition);
+    }
+    query
 }
 
 fn from_model(m: work_visits::Model) -> DomainResult<WorkVisit> {
@@ -357,53 +415,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         filter: &WorkVisitFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<WorkVisit>> {
-        use work_visits::Column as C;
-        let mut query = keyset(work_visits::scoped(tenant.as_uuid()), C::Id, page);
-        query = match filter.visibility {
-            Visibility::All => query,
-            Visibility::Published => query.filter(C::Status.eq(WorkVisitStatus::Published.code())),
-            Visibility::PublishedOrOwn(own) => query.filter(
-                Condition::any()
-                    .add(C::Status.eq(WorkVisitStatus::Published.code()))
-                    .add(C::BusinessId.eq(own.as_uuid())),
-            ),
-        };
-        if let Some(status) = filter.status {
-            query = query.filter(C::Status.eq(status.code()));
-        }
-        if let Some(q) = &filter.q {
-            query = query.filter(contains_text(self.db.get_database_backend(), C::Title, q));
-        }
-        if let Some(sector) = filter.sector {
-            query = query.filter(Expr::col(C::Sectors).like(holds_code(sector.code())));
-        }
-        if let Some(occupation) = &filter.occupation {
-            query = query.filter(Expr::col(C::Occupations).like(holds_code(occupation.as_str())));
-        }
-        if let Some(format) = filter.format {
-            query = query.filter(C::Format.eq(format.code()));
-        }
-        if let Some(level) = filter.education_level {
-            query = query.filter(Expr::col(C::EducationLevels).like(holds_code(level.code())));
-        }
-        if let Some(age) = filter.age {
-            query = query
-                .filter(C::MinAge.lte(i32::from(age)))
-                .filter(C::MaxAge.gte(i32::from(age)));
-        }
-        if let Some(business) = filter.business_id {
-            query = query.filter(C::BusinessId.eq(business.as_uuid()));
-        }
-        if let Some(programme) = filter.programme_id {
-            query = query.filter(C::ProgrammeId.eq(programme.as_uuid()));
-        }
-        if let Some(since) = filter.updated_since {
-            query = query.filter(C::UpdatedAt.gte(since));
-        }
-        if let Some(condition) = slot_condition(filter) {
-            query = query.filter(condition);
-        }
-        query
+        search_query(self.db.get_database_backend(), tenant, filter, page)
             .all_by_position(&self.db)
             .await
             .map_err(db_error)?
