@@ -8,7 +8,12 @@ macro_rules! tenant_table {
     ($resource:expr) => {
         /// Every query of this table starts here: rows of one tenant only.
         pub fn scoped(tenant: Uuid) -> Select<Entity> {
-            Entity::find().filter(Column::TenantId.eq(tenant))
+            /// `Entity::find()`, built once: sea-orm builds its list of every column
+            /// anew each time (callgrind: 15 k instructions for a school's 16 columns,
+            /// of a `get_school`'s 198 k); a clone copies what was built.
+            static FIND: std::sync::LazyLock<Select<Entity>> =
+                std::sync::LazyLock::new(Entity::find);
+            FIND.clone().filter(Column::TenantId.eq(tenant))
         }
 
         impl crate::db::versioned::TenantTable for Entity {
