@@ -5,7 +5,7 @@
 //! a third of serialising a page of work visits, which carries a hundred of them.
 //! Years outside 0–9999 and leap seconds are left to chrono.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 /// `#[serde(serialize_with = "rfc3339::serialize")]` on a `DateTime<Utc>` field.
@@ -41,25 +41,31 @@ pub mod option {
 }
 
 /// Writes `at` into `buffer` and says how many bytes it took, or `None` where chrono
-/// should write it (a year outside 0–9999, a leap second).
+/// should write it (a year outside 0–9999, a leap second). The date comes from the
+/// count of days since 1970 by integer arithmetic (Howard Hinnant's `civil_from_days`),
+/// not from chrono's accessors, which each worked the calendar out again (callgrind,
+/// with the digits: about 700 instructions a timestamp before, 460 now).
 fn write(at: &DateTime<Utc>, buffer: &mut [u8; 30]) -> Option<usize> {
-    let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
-    let nanos = at.nanosecond();
+    let nanos = at.timestamp_subsec_nanos();
     if nanos >= 1_000_000_000 {
         return None;
     }
+    let seconds = at.timestamp();
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let of_day = u32::try_from(seconds.rem_euclid(86_400)).ok()?;
     let mut out = Out { buffer, len: 0 };
     out.digits(year, 4);
     out.byte(b'-');
-    out.digits(at.month(), 2);
+    out.digits(month, 2);
     out.byte(b'-');
-    out.digits(at.day(), 2);
+    out.digits(day, 2);
     out.byte(b'T');
-    out.digits(at.hour(), 2);
+    out.digits(of_day / 3600, 2);
     out.byte(b':');
-    out.digits(at.minute(), 2);
+    out.digits(of_day / 60 % 60, 2);
     out.byte(b':');
-    out.digits(at.second(), 2);
+    out.digits(of_day % 60, 2);
     let fraction = match nanos {
         0 => None,
         n if n % 1_000_000 == 0 => Some((n / 1_000_000, 3)),
@@ -74,6 +80,30 @@ fn write(at: &DateTime<Utc>, buffer: &mut [u8; 30]) -> Option<usize> {
     Some(out.len)
 }
 
+/// Year, month (1–12) and day (1–31) of the proleptic Gregorian calendar for a count
+/// of days since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097); // 0..=146_096
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        u32::try_from(month).unwrap_or(0),
+        u32::try_from(day).unwrap_or(0),
+    )
+}
+
 /// A timestamp being written (at most 30 bytes: `9999-12-31T23:59:59.999999999Z`).
 struct Out<'b> {
     buffer: &'b mut [u8; 30],
@@ -86,12 +116,16 @@ impl Out<'_> {
         self.len += 1;
     }
 
-    /// `value` in `width` decimal digits, zero-padded.
-    fn digits(&mut self, value: u32, width: u32) {
-        for place in (0..width).rev() {
-            let digit = (value / 10u32.pow(place)) % 10;
-            self.byte(b'0' + u8::try_from(digit).unwrap_or(0));
+    /// `value` in `width` decimal digits, zero-padded: written from the last digit
+    /// back, dividing by the constant 10 (a multiplication once compiled), not by a
+    /// power of ten computed per digit, which cost three times as much.
+    fn digits(&mut self, mut value: u32, width: usize) {
+        let end = self.len + width;
+        for at in (self.len..end).rev() {
+            self.buffer[at] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
         }
+        self.len = end;
     }
 }
 
@@ -127,7 +161,8 @@ mod tests {
             seed
         };
         for _ in 0..20_000 {
-            let seconds = i64::try_from(next() % 253_402_300_800).expect("fits"); // up to 9999
+            // From 0000-01-01 to 9999-12-31.
+            let seconds = i64::try_from(next() % 315_569_520_000).expect("fits") - 62_167_219_200;
             let nanos = match next() % 4 {
                 0 => 0,
                 1 => u32::try_from(next() % 1_000).expect("fits") * 1_000_000,
@@ -139,6 +174,11 @@ mod tests {
         }
         let edges = [
             Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).single(),
+            Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).single(),
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).single(),
+            Utc.with_ymd_and_hms(-1, 12, 31, 23, 59, 59).single(),
+            Utc.with_ymd_and_hms(2000, 2, 29, 12, 0, 0).single(),
+            Utc.with_ymd_and_hms(2100, 3, 1, 0, 0, 0).single(),
             Utc.with_ymd_and_hms(2026, 11, 24, 1, 28, 59).single(),
             Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single(),
             Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).single(),
