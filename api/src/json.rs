@@ -3,11 +3,11 @@
 //! short keys and plain text.
 //!
 //! serde_json escapes every key and string byte by byte through a table, and a page
-//! of 50 work visits has some 1 300 of them: callgrind put that at 280 k instructions
-//! of a 1.76 M-instruction search. Here a string is checked eight bytes at a time and
-//! copied whole when nothing in it needs escaping, which is nearly always. Numbers are
-//! written as serde_json writes them (integers with `itoa`; floats by serde_json
-//! itself, which they are too rare in responses to be worth more).
+//! of 50 work visits has some 1 700 of them. Here a string is checked eight bytes at a
+//! time and copied whole when nothing in it needs escaping, which is nearly always:
+//! callgrind counted 481 k instructions for such a page with serde_json, 343 k with
+//! this writer. Numbers are written as serde_json writes them (integers with `itoa`;
+//! floats by serde_json itself, too rare in responses to be worth more).
 
 use std::fmt;
 
