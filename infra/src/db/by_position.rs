@@ -197,7 +197,8 @@ impl Columns<'_> {
         self.at += 1;
         let value = match self.row {
             // Decoded straight from the raw value: `try_get_unchecked` wraps every
-            // result in sqlx's (large) error type, which cost as much as decoding.
+            // result in sqlx's large error type (callgrind: reading a page of work
+            // visits' cells took 15 k instructions less without it).
             DriverRow::Postgres(row) if self.checked => {
                 return match row.try_get_raw(at) {
                     Ok(raw) => T::decode_postgres(raw)
