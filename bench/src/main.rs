@@ -610,6 +610,69 @@ fn finish(mut server: Child, result: Result<()>, suite: &str) -> Result<()> {
     result.with_context(|| format!("the {suite} suite"))
 }
 
+/// CPU time (user and system, in seconds) used so far by the server, the database
+/// server's processes and the load generator (this harness, and the pgbench runs it
+/// waited for), read from `/proc` (Linux). Exited processes count through their
+/// parent's children's times: pgbench through this harness's, PostgreSQL's closed
+/// backends through the postmaster's.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CpuTimes {
+    server: f64,
+    database: f64,
+    load: f64,
+}
+
+impl CpuTimes {
+    pub(crate) fn now(server_pid: u32) -> Option<Self> {
+        let harness = std::process::id();
+        let mut times = Self::default();
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let command = &stat[open + 1..close];
+            // utime, stime, cutime and cstime: fields 14 to 17 of proc_pid_stat(5), in
+            // clock ticks of 1/100 s (USER_HZ on Linux).
+            let ticks: f64 = stat[close + 1..]
+                .split_whitespace()
+                .skip(11)
+                .take(4)
+                .filter_map(|v| v.parse::<f64>().ok())
+                .sum();
+            let seconds = ticks / 100.0;
+            if pid == server_pid {
+                times.server += seconds;
+            } else if command == "postgres" {
+                times.database += seconds;
+            } else if pid == harness {
+                times.load += seconds;
+            }
+        }
+        Some(times)
+    }
+
+    /// Milliseconds of each side's CPU per request, from `earlier` to now.
+    pub(crate) fn per_request(self, earlier: Self, requests: f64) -> String {
+        let ms = |now: f64, then: f64| (now - then) * 1000.0 / requests.max(1.0);
+        format!(
+            "{:.3} | {:.3} | {:.3}",
+            ms(self.server, earlier.server),
+            ms(self.database, earlier.database),
+            ms(self.load, earlier.load)
+        )
+    }
+}
+
 fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status

@@ -30,7 +30,7 @@ use sea_orm::{
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::{Args, Measurement, drive, pgbench_script};
+use crate::{Args, CpuTimes, Measurement, drive, pgbench_script};
 
 const SECTORS: [&str; 10] = ["C", "F", "G", "H", "I", "J", "M", "P", "Q", "D"];
 const LEVELS: [&str; 6] = [
@@ -483,6 +483,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(120))
         .build()?;
+    let server_pid = server.id();
     let result = async {
         crate::wait_ready(&http, &base, &mut server).await?;
         println!(
@@ -556,24 +557,37 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         println!("\n| scenario | side | req/s | p50 ms | p90 ms | p99 ms | errors | vs DB |");
         println!("|---|---|---:|---:|---:|---:|---:|---:|");
         let warm = Args { duration: 2, ..args.clone() };
+        // Each side's CPU per request, by process: where a request's time goes, the
+        // server's own and the database's, on the cores they share.
+        let mut cpu = Vec::new();
+        let sample = || CpuTimes::now(server_pid).unwrap_or_default();
         for search in [Search::Filtered, Search::Text] {
             load_search_api(&http, &base, &seeded, search, &warm).await;
+            let before = sample();
             let api = load_search_api(&http, &base, &seeded, search, args).await;
+            cpu.push((search.name(), "API (HTTP)", sample().per_request(before, api.micros.len() as f64)));
             load_search_direct(db, seeded.tenant, search, &warm).await?;
+            let before = sample();
             let sql = load_search_direct(db, seeded.tenant, search, args).await?;
+            cpu.push((search.name(), "DB direct (pool)", sample().per_request(before, sql.micros.len() as f64)));
             print_row(search.name(), "API (HTTP)", &api, &format!("{:.0} %", api.throughput() / sql.throughput() * 100.0));
             print_row(search.name(), "DB direct (pool)", &sql, "");
             if postgres {
                 let script = search.literal_script(seeded.tenant)?;
+                let before = sample();
                 if let Some((tps, latency)) = pgbench_script(database_url, &script, "search", &[], args)? {
+                    cpu.push((search.name(), "DB direct (pgbench)", sample().per_request(before, tps * args.duration as f64)));
                     println!("| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
                 let (script, values) = search.bound_script(seeded.tenant)?;
+                let before = sample();
                 if let Some((tps, latency)) = pgbench_script(database_url, &script, "search_bound", &values, args)? {
+                    cpu.push((search.name(), "DB direct (pgbench, values bound)", sample().per_request(before, tps * args.duration as f64)));
                     println!("| {} | DB direct (pgbench, values bound) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
             }
         }
+
         let rows = db
             .query_all_raw(Statement::from_sql_and_values(
                 db.get_database_backend(),
@@ -616,6 +630,11 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             &race,
             "",
         );
+        println!("\n| CPU per request, ms | side | server | database | load generator |");
+        println!("|---|---|---:|---:|---:|");
+        for (scenario, side, split) in &cpu {
+            println!("| {scenario} | {side} | {split} |");
+        }
         Ok::<(), anyhow::Error>(())
     }
     .await;
