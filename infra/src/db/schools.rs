@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::by_position::{SelectByPosition, by_position};
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
@@ -201,9 +201,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
-        schools::scoped(tenant.as_uuid())
-            .filter(schools::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.db)
+        one_by_key::<schools::Entity>(&self.db, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)?
             .map(from_model)

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::by_position::{SelectByPosition, by_position};
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
@@ -400,9 +400,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
-        work_visits::scoped(tenant.as_uuid())
-            .filter(work_visits::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.db)
+        one_by_key::<work_visits::Entity>(&self.db, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)?
             .map(from_model)
@@ -473,9 +471,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
-        slots::scoped(tenant.as_uuid())
-            .filter(slots::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.db)
+        one_by_key::<slots::Entity>(&self.db, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)?
             .map(slot_from_model)
