@@ -20,25 +20,26 @@
 //! names included) was a third of the decoding's instructions on a page of work
 //! visits. SQLite types each value, not each column, so there every cell is checked.
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-use sea_orm::sea_query::{Value, Values};
-use sea_orm::{ColumnTrait, QueryFilter};
-use sea_orm::{
-    ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait, QuerySelect,
-    QueryTrait, RuntimeErr, Select,
-};
-use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock};
 
-use super::versioned::TenantTable;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value, Values,
+};
+use sea_orm::{
+    ColumnTrait, ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, QueryTrait, RuntimeErr, Select,
+};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgRow, PgValueFormat, PgValueRef};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Column, Decode, Postgres, Row, Sqlite, Type, ValueRef};
 use uuid::Uuid;
+
+use super::versioned::TenantTable;
 
 /// `one` and `all` of a query over an entity whose model reads by position.
 pub(crate) trait SelectByPosition<M> {
@@ -63,19 +64,21 @@ where
 
     async fn all_by_position(self, db: &DatabaseConnection) -> Result<Vec<E::Model>, DbErr> {
         let query = self.into_query();
-        read_rows(db, |postgres| {
-            Ok(if postgres {
-                query.build_sqlx(PostgresQueryBuilder)
-            } else {
-                query.build_sqlx(SqliteQueryBuilder)
-            })
-        })
-        .await
+        read_rows(db, |postgres| Ok(render(&query, postgres))).await
+    }
+}
+
+/// `query` as SQL for PostgreSQL or SQLite, with its values to bind.
+fn render(query: &SelectStatement, postgres: bool) -> (String, SqlxValues) {
+    if postgres {
+        query.build_sqlx(PostgresQueryBuilder)
+    } else {
+        query.build_sqlx(SqliteQueryBuilder)
     }
 }
 
 /// The row of a tenant table with the key `(tenant, id)`, read by position: the
-/// statement of `find()` filtered on both key columns, rendered once per table and
+/// statement of `scoped(tenant)` filtered on the id, rendered once per table and
 /// backend and then only bound (sea-query rendered it on every request: 14 k
 /// instructions of a `get_school`'s 187 k, callgrind).
 pub(crate) async fn one_by_key<E>(
@@ -104,15 +107,10 @@ fn key_sql<E: TenantTable>(postgres: bool) -> Result<String, DbErr> {
     if let Some(sql) = RENDERED.read().ok().and_then(|r| r.get(&key).cloned()) {
         return Ok(sql);
     }
-    let query = E::find()
-        .filter(E::tenant_column().eq(Uuid::nil()))
+    let query = E::scoped(Uuid::nil())
         .filter(E::id_column().eq(Uuid::nil()))
         .into_query();
-    let (sql, values) = if postgres {
-        query.build_sqlx(PostgresQueryBuilder)
-    } else {
-        query.build_sqlx(SqliteQueryBuilder)
-    };
+    let (sql, values) = render(&query, postgres);
     // The statement must take the key and nothing else, in that order.
     let placeholders = [Value::from(Uuid::nil()), Value::from(Uuid::nil())];
     if values.0.0 != placeholders {
@@ -457,7 +455,8 @@ mod tests {
         assert_eq!(by_position[2].website, None);
         let one = query.one_by_position(db).await.expect("one by position");
         assert_eq!(one.as_ref(), by_name.first());
-        // By key: the row of that tenant, and nothing under another tenant's key.
+        // By key (twice: rendering, then the rendered statement): the row of that
+        // tenant, and nothing under another tenant's key.
         for _ in 0..2 {
             let by_key = one_by_key::<schools::Entity>(db, tenant, by_name[1].id)
                 .await
@@ -515,7 +514,7 @@ mod tests {
         database.migrate().await.expect("migrate");
         let db = database.connection();
         let tenant = a_tenant(db).await;
-        let times = [
+        let times: Vec<DateTime<Utc>> = [
             "2026-11-24T06:30:01.123456Z",
             "1970-01-01T00:00:00Z",
             "1999-12-31T23:59:59.999999Z",
@@ -524,32 +523,22 @@ mod tests {
             "1900-02-28T12:00:00.5Z",
             "2038-01-19T03:14:08Z",
             "9999-12-31T23:59:59.999999Z",
-        ];
-        for (i, time) in times.iter().enumerate() {
-            let at: DateTime<Utc> = time.parse().expect("a time");
+        ]
+        .iter()
+        .map(|t| t.parse().expect("a time"))
+        .collect();
+        for (i, at) in times.iter().enumerate() {
             let mut row = school(tenant, &format!("School {i}"), false);
-            row.created_at = at;
-            row.updated_at = at;
+            row.created_at = *at;
+            row.updated_at = *at;
             row.into_active_model().insert(db).await.expect("a school");
         }
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
         let by_position = query.all_by_position(db).await.expect("by position");
         assert_eq!(by_position, by_name);
-        let read: Vec<String> = by_position
-            .iter()
-            .map(|s| s.created_at.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string())
-            .collect();
-        let written: Vec<String> = times
-            .iter()
-            .map(|t| {
-                t.parse::<DateTime<Utc>>()
-                    .expect("a time")
-                    .format("%Y-%m-%dT%H:%M:%S%.fZ")
-                    .to_string()
-            })
-            .collect();
-        assert_eq!(read, written);
+        let read: Vec<DateTime<Utc>> = by_position.iter().map(|s| s.created_at).collect();
+        assert_eq!(read, times);
         remove(database, place).await;
     }
 

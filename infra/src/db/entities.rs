@@ -19,6 +19,10 @@ macro_rules! tenant_table {
         impl crate::db::versioned::TenantTable for Entity {
             const RESOURCE: &'static str = $resource;
 
+            fn scoped(tenant: Uuid) -> Select<Entity> {
+                scoped(tenant)
+            }
+
             fn tenant_column() -> Column {
                 Column::TenantId
             }

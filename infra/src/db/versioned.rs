@@ -7,7 +7,7 @@ use driehoek_domain::changes::{Audience, ChangeOp};
 use driehoek_domain::error::DomainResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter,
+    QueryFilter, Select,
 };
 use uuid::Uuid;
 
@@ -18,6 +18,8 @@ use super::{begin_write, db_error, write_error};
 pub(crate) trait TenantTable: EntityTrait {
     /// The resource name in the change log.
     const RESOURCE: &'static str;
+    /// The table's one query starter (`scoped(tenant)` of its entity module).
+    fn scoped(tenant: Uuid) -> Select<Self>;
     fn tenant_column() -> Self::Column;
     fn id_column() -> Self::Column;
     fn version_column() -> Self::Column;
