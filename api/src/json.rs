@@ -3,8 +3,8 @@
 //! short keys and plain text.
 //!
 //! serde_json escapes every key and string byte by byte through a table, and a page
-//! of 50 work visits has some 1 700 of them. Here a string is checked eight bytes at a
-//! time and copied whole when nothing in it needs escaping, which is nearly always:
+//! of 50 work visits has well over a thousand of them. Here a string is checked eight
+//! bytes at a time and copied whole when nothing in it needs escaping, which is nearly always:
 //! callgrind counted 481 k instructions for such a page with serde_json, 343 k with
 //! this writer. Numbers are written as serde_json writes them (integers with `itoa`;
 //! floats by serde_json itself, too rare in responses to be worth more).
@@ -74,8 +74,8 @@ impl Writer {
     }
 }
 
-/// `text` as a JSON string, escaped as serde_json escapes it: `"` and `\\`, the five
-/// control characters with a short form, the other controls as `\u00XX`.
+/// `text` as a JSON string, escaped as serde_json escapes it: `"` and the backslash,
+/// the five control characters with a short form, the other controls as `\u00XX`.
 #[inline]
 fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
@@ -99,11 +99,11 @@ fn is_plain(bytes: &[u8]) -> bool {
     let mut flagged = words.iter().fold(0, |flagged, word| {
         flagged | flags(u64::from_le_bytes(*word))
     });
-    if !rest.is_empty() {
-        // The last eight bytes, overlapping the last whole word.
-        let mut last = [0u8; 8];
-        last.copy_from_slice(&bytes[bytes.len() - 8..]);
-        flagged |= flags(u64::from_le_bytes(last));
+    // The last eight bytes, overlapping the last whole word.
+    if !rest.is_empty()
+        && let Some(last) = bytes.last_chunk::<8>()
+    {
+        flagged |= flags(u64::from_le_bytes(*last));
     }
     flagged == 0
 }

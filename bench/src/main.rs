@@ -614,7 +614,8 @@ fn finish(mut server: Child, result: Result<()>, suite: &str) -> Result<()> {
 /// server's processes and the load generator (this harness, and the pgbench runs it
 /// waited for), read from `/proc` (Linux). Exited processes count through their
 /// parent's children's times: pgbench through this harness's, PostgreSQL's closed
-/// backends through the postmaster's.
+/// backends through the postmaster's. SQLite runs inside its client, so there its work
+/// is the server's (API) or the load generator's (direct) and "database" stays 0.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct CpuTimes {
     server: f64,

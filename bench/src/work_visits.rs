@@ -18,8 +18,9 @@ use driehoek_domain::paging::PageRequest;
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
-use driehoek_domain::vocabularies::NaceSection;
-use driehoek_domain::vocabularies::{BusinessKind, EducationLevel, SchoolKind, Vocabulary};
+use driehoek_domain::vocabularies::{
+    BusinessKind, EducationLevel, NaceSection, SchoolKind, Vocabulary,
+};
 use driehoek_domain::work_visits::{Visibility, WorkVisitFilter};
 use driehoek_infra::db::entities::work_visits;
 use driehoek_infra::db::work_visit_search_query;
@@ -560,29 +561,33 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         // Each side's CPU per request, by process: where a request's time goes, the
         // server's own and the database's, on the cores they share.
         let mut cpu = Vec::new();
-        let sample = || CpuTimes::now(server_pid).unwrap_or_default();
+        let sample = || CpuTimes::now(server_pid);
+        // Nothing is recorded where `/proc` cannot be read.
+        let split = |before: Option<CpuTimes>, requests: f64| {
+            Some(CpuTimes::now(server_pid)?.per_request(before?, requests))
+        };
         for search in [Search::Filtered, Search::Text] {
             load_search_api(&http, &base, &seeded, search, &warm).await;
             let before = sample();
             let api = load_search_api(&http, &base, &seeded, search, args).await;
-            cpu.push((search.name(), "API (HTTP)", sample().per_request(before, api.micros.len() as f64)));
+            cpu.extend(split(before, api.micros.len() as f64).map(|s| (search.name(), "API (HTTP)", s)));
             load_search_direct(db, seeded.tenant, search, &warm).await?;
             let before = sample();
             let sql = load_search_direct(db, seeded.tenant, search, args).await?;
-            cpu.push((search.name(), "DB direct (pool)", sample().per_request(before, sql.micros.len() as f64)));
+            cpu.extend(split(before, sql.micros.len() as f64).map(|s| (search.name(), "DB direct (pool)", s)));
             print_row(search.name(), "API (HTTP)", &api, &format!("{:.0} %", api.throughput() / sql.throughput() * 100.0));
             print_row(search.name(), "DB direct (pool)", &sql, "");
             if postgres {
                 let script = search.literal_script(seeded.tenant)?;
                 let before = sample();
                 if let Some((tps, latency)) = pgbench_script(database_url, &script, "search", &[], args)? {
-                    cpu.push((search.name(), "DB direct (pgbench)", sample().per_request(before, tps * args.duration as f64)));
+                    cpu.extend(split(before, tps * args.duration as f64).map(|s| (search.name(), "DB direct (pgbench)", s)));
                     println!("| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
                 let (script, values) = search.bound_script(seeded.tenant)?;
                 let before = sample();
                 if let Some((tps, latency)) = pgbench_script(database_url, &script, "search_bound", &values, args)? {
-                    cpu.push((search.name(), "DB direct (pgbench, values bound)", sample().per_request(before, tps * args.duration as f64)));
+                    cpu.extend(split(before, tps * args.duration as f64).map(|s| (search.name(), "DB direct (pgbench, values bound)", s)));
                     println!("| {} | DB direct (pgbench, values bound) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |", search.name(), api.throughput() / tps * 100.0);
                 }
             }
@@ -630,10 +635,12 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             &race,
             "",
         );
-        println!("\n| CPU per request, ms | side | server | database | load generator |");
-        println!("|---|---|---:|---:|---:|");
-        for (scenario, side, split) in &cpu {
-            println!("| {scenario} | {side} | {split} |");
+        if !cpu.is_empty() {
+            println!("\n| CPU per request, ms | side | server | database | load generator |");
+            println!("|---|---|---:|---:|---:|");
+            for (scenario, side, split) in &cpu {
+                println!("| {scenario} | {side} | {split} |");
+            }
         }
         Ok::<(), anyhow::Error>(())
     }

@@ -118,7 +118,8 @@ impl Out<'_> {
 
     /// `value` in `width` decimal digits, zero-padded: written from the last digit
     /// back, dividing by the constant 10 (a multiplication once compiled), not by a
-    /// power of ten computed per digit, which cost three times as much.
+    /// power of ten computed per digit (callgrind: a whole timestamp 700 -> 600
+    /// instructions for this change alone).
     fn digits(&mut self, mut value: u32, width: usize) {
         let end = self.len + width;
         for at in (self.len..end).rev() {
