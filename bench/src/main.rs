@@ -28,6 +28,7 @@ use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
+mod http1;
 mod platform;
 mod pupils;
 mod route_maps;
@@ -147,18 +148,40 @@ where
     F: Fn(u64) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
+    drive_with(
+        args,
+        || (),
+        move |(), random| {
+            let call = op(random);
+            async move { ((), call.await) }
+        },
+    )
+    .await
+}
+
+/// [`drive`] with a state of each worker's own (a connection), made by `start` and
+/// passed through every call of that worker.
+async fn drive_with<S, N, F, Fut>(args: &Args, start: N, op: F) -> Measurement
+where
+    S: Send + 'static,
+    N: Fn() -> S,
+    F: Fn(S, u64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (S, bool)> + Send,
+{
     let deadline = Instant::now() + Duration::from_secs(args.duration);
     let started = Instant::now();
     let workers = (0..args.concurrency)
         .map(|worker| {
-            let op = op.clone();
+            let (op, mut state) = (op.clone(), start());
             tokio::spawn(async move {
                 let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
                 let (mut micros, mut errors) = (Vec::new(), 0u64);
                 while Instant::now() < deadline {
                     let random = pick(&mut seed, usize::MAX) as u64;
                     let sent = Instant::now();
-                    if op(random).await {
+                    let (next, answered) = op(state, random).await;
+                    state = next;
+                    if answered {
                         micros.push(sent.elapsed().as_micros() as u64);
                     } else {
                         errors += 1;
@@ -169,6 +192,41 @@ where
         })
         .collect();
     collect(workers, started).await
+}
+
+/// Drives `GET`s over [`http1`] keep-alive connections, one per worker: `request`
+/// names the target and the key for a random number, `check` judges a 2xx answer's
+/// body. A failed connection is opened again on the worker's next call.
+async fn drive_gets<R, C>(args: &Args, base: &str, request: R, check: C) -> Measurement
+where
+    R: Fn(u64) -> (String, Arc<str>) + Send + Sync + 'static,
+    C: Fn(&[u8]) -> bool + Send + Sync + 'static,
+{
+    let shared = Arc::new((base.to_owned(), request, check));
+    drive_with(
+        args,
+        || None,
+        move |connection: Option<http1::Connection>, random| {
+            let shared = shared.clone();
+            async move {
+                let (base, request, check) = &*shared;
+                let mut connection = match connection {
+                    Some(connection) => connection,
+                    None => match http1::Connection::open(base).await {
+                        Ok(connection) => connection,
+                        Err(_) => return (None, false),
+                    },
+                };
+                let (target, key) = request(random);
+                let answered = match connection.get(&target, &key).await {
+                    Ok((status, body)) => (200..300).contains(&status) && check(body),
+                    Err(_) => return (None, false),
+                };
+                (Some(connection), answered)
+            }
+        },
+    )
+    .await
 }
 
 /// Whether the PostgreSQL server runs without autovacuum: then nothing keeps the
@@ -196,10 +254,17 @@ async fn fresh_database(spec: &str) -> Result<(String, Option<String>)> {
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await?;
-    let (server, _) = spec
+    // Connection parameters after the database's name (`?sslmode=disable`) are kept.
+    let (location, parameters) = spec.split_once('?').unwrap_or((spec, ""));
+    let (server, _) = location
         .rsplit_once('/')
         .context("the PostgreSQL URL names a database")?;
-    Ok((format!("{server}/{name}"), Some(name)))
+    let parameters = if parameters.is_empty() {
+        String::new()
+    } else {
+        format!("?{parameters}")
+    };
+    Ok((format!("{server}/{name}{parameters}"), Some(name)))
 }
 
 async fn seed(database_url: &str, args: &Args) -> Result<Vec<SeededTenant>> {
@@ -338,35 +403,29 @@ async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut Child) -> R
 }
 
 async fn load_api(
-    http: &reqwest::Client,
     base: &str,
     tenants: &Arc<Vec<SeededTenant>>,
     scenario: Scenario,
     args: &Args,
 ) -> Measurement {
-    let (http, base, tenants) = (http.clone(), base.to_owned(), tenants.clone());
-    drive(args, move |random| {
-        let (http, base, tenants) = (http.clone(), base.clone(), tenants.clone());
-        async move {
-            let tenant = &tenants[random as usize % tenants.len()];
-            let url = match scenario {
-                Scenario::ListSchools => format!(
-                    "{base}/v1/tenants/{}/schools?kind=secondary&limit=50",
-                    tenant.slug
-                ),
-                Scenario::GetSchool => format!(
-                    "{base}/v1/tenants/{}/schools/{}",
-                    tenant.slug,
-                    tenant.schools[(random >> 16) as usize % tenant.schools.len()]
-                ),
-            };
-            match http.get(&url).bearer_auth(&tenant.key).send().await {
-                Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
-                _ => false,
+    let tenants: Vec<(String, Arc<str>, Vec<Uuid>)> = tenants
+        .iter()
+        .map(|t| (t.slug.clone(), t.key.as_str().into(), t.schools.clone()))
+        .collect();
+    let request = move |random: u64| {
+        let (slug, key, schools) = &tenants[random as usize % tenants.len()];
+        let target = match scenario {
+            Scenario::ListSchools => {
+                format!("/v1/tenants/{slug}/schools?kind=secondary&limit=50")
             }
-        }
-    })
-    .await
+            Scenario::GetSchool => format!(
+                "/v1/tenants/{slug}/schools/{}",
+                schools[(random >> 16) as usize % schools.len()]
+            ),
+        };
+        (target, key.clone())
+    };
+    drive_gets(args, base, request, |_| true).await
 }
 
 async fn load_direct(
@@ -741,8 +800,8 @@ async fn main() -> Result<()> {
                 duration: 2,
                 ..args.clone()
             };
-            load_api(&http, &base, &tenants, scenario, &warm).await;
-            let api = load_api(&http, &base, &tenants, scenario, &args).await;
+            load_api(&base, &tenants, scenario, &warm).await;
+            let api = load_api(&base, &tenants, scenario, &args).await;
             load_direct(direct.connection(), &tenants, scenario, &warm).await;
             let db = load_direct(direct.connection(), &tenants, scenario, &args).await;
             load_repository(&direct, &tenants, scenario, &warm).await;

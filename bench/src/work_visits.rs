@@ -31,7 +31,7 @@ use sea_orm::{
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::{Args, CpuTimes, Measurement, drive, pgbench_script};
+use crate::{Args, CpuTimes, Measurement, drive, drive_gets, http1, pgbench_script};
 
 const SECTORS: [&str; 10] = ["C", "F", "G", "H", "I", "J", "M", "P", "Q", "D"];
 const LEVELS: [&str; 6] = [
@@ -333,32 +333,18 @@ pub(crate) fn print_row(scenario: &str, side: &str, m: &Measurement, ratio: &str
     );
 }
 
-async fn load_search_api(
-    http: &reqwest::Client,
-    base: &str,
-    seeded: &Seeded,
-    search: Search,
-    args: &Args,
-) -> Measurement {
-    let url = format!(
-        "{base}/v1/tenants/{}/work-visits?{}",
-        seeded.slug,
-        search.query()
-    );
-    let (http, key) = (http.clone(), seeded.integrator_key.clone());
-    drive(args, move |_| {
-        let (http, url, key) = (http.clone(), url.clone(), key.clone());
-        async move {
-            // Read the page and count its items without parsing it: the direct side
-            // does not decode its rows into values either.
-            match http.get(&url).bearer_auth(&key).send().await {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok_and(|body| {
-                    body.windows(9).filter(|w| w == b"\"format\":").count() == 50
-                }),
-                _ => false,
-            }
-        }
-    })
+async fn load_search_api(base: &str, seeded: &Seeded, search: Search, args: &Args) -> Measurement {
+    let target = format!("/v1/tenants/{}/work-visits?{}", seeded.slug, search.query());
+    let key: Arc<str> = seeded.integrator_key.as_str().into();
+    // The page's items are counted without parsing it: the direct side does not
+    // decode its rows into values either.
+    let full_page = |body: &[u8]| http1::count(body, b"\"format\":") == 50;
+    drive_gets(
+        args,
+        base,
+        move |_| (target.clone(), key.clone()),
+        full_page,
+    )
     .await
 }
 
@@ -567,9 +553,9 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             Some(CpuTimes::now(server_pid)?.per_request(before?, requests))
         };
         for search in [Search::Filtered, Search::Text] {
-            load_search_api(&http, &base, &seeded, search, &warm).await;
+            load_search_api(&base, &seeded, search, &warm).await;
             let before = sample();
-            let api = load_search_api(&http, &base, &seeded, search, args).await;
+            let api = load_search_api(&base, &seeded, search, args).await;
             cpu.extend(split(before, api.micros.len() as f64).map(|s| (search.name(), "API (HTTP)", s)));
             load_search_direct(db, seeded.tenant, search, &warm).await?;
             let before = sample();
