@@ -144,6 +144,10 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// An absolute `http` or `https` URL.
@@ -166,6 +170,10 @@ impl WebUrl {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
@@ -263,6 +271,10 @@ impl RegistrationCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// An ISCO-08 unit group: four digits (`2141`, `5120`), held inline (a page of work
@@ -284,6 +296,12 @@ impl IscoCode {
     }
 }
 
+impl AsRef<str> for IscoCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// An ISO 639-1 language code, lower case (`nl`, `fr`, `en`, `ar`), held inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LanguageCode([u8; 2]);
@@ -299,6 +317,12 @@ impl LanguageCode {
     pub fn as_str(&self) -> &str {
         // ASCII letters (see `parse`), so always UTF-8.
         std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl AsRef<str> for LanguageCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

@@ -145,12 +145,21 @@ impl AddressDto {
     }
 }
 
-impl From<&Address> for AddressDto {
-    fn from(a: &Address) -> Self {
+/// Codes the domain holds inline (ISCO, languages), written as a JSON array of their
+/// text: no `String` made for each.
+pub(crate) fn as_strings<C: AsRef<str>, S: serde::Serializer>(
+    codes: &[C],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(codes.iter().map(AsRef::as_ref))
+}
+
+impl From<Address> for AddressDto {
+    fn from(a: Address) -> Self {
         Self {
-            street: a.street.to_string(),
-            postal_code: a.postal_code.to_string(),
-            city: a.city.to_string(),
+            street: a.street.into_string(),
+            postal_code: a.postal_code.into_string(),
+            city: a.city.into_string(),
         }
     }
 }

@@ -157,13 +157,13 @@ impl From<School> for SchoolOut {
     fn from(s: School) -> Self {
         Self {
             id: s.id.as_uuid(),
-            name: s.name.to_string(),
+            name: s.name.into_string(),
             kind: s.kind.into(),
-            registration_code: s.registration_code.map(|c| c.as_str().to_owned()),
+            registration_code: s.registration_code.map(RegistrationCode::into_string),
             education_levels: s.education_levels.into_iter().map(Into::into).collect(),
-            address: s.address.as_ref().map(AddressDto::from),
-            contact_email: s.contact_email.map(|e| e.as_str().to_owned()),
-            website: s.website.map(|w| w.as_str().to_owned()),
+            address: s.address.map(AddressDto::from),
+            contact_email: s.contact_email.map(Email::into_string),
+            website: s.website.map(WebUrl::into_string),
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

@@ -270,14 +270,18 @@ pub struct WorkVisitOut {
     pub description: Option<String>,
     pub format: WorkVisitFormatCode,
     pub sectors: Vec<NaceSectionCode>,
-    pub occupations: Vec<String>,
+    #[serde(serialize_with = "super::as_strings")]
+    #[schema(value_type = Vec<String>)]
+    pub occupations: Vec<IscoCode>,
     pub competences: Vec<CompetenceCode>,
     pub min_age: u8,
     pub max_age: u8,
     pub education_levels: Vec<EducationLevelCode>,
     pub group_size_min: u16,
     pub group_size_max: u16,
-    pub languages: Vec<String>,
+    #[serde(serialize_with = "super::as_strings")]
+    #[schema(value_type = Vec<String>)]
+    pub languages: Vec<LanguageCode>,
     pub location: Option<AddressDto>,
     pub online: bool,
     pub accessibility: Option<String>,
@@ -301,19 +305,15 @@ impl From<WorkVisit> for WorkVisitOut {
             description: v.description.map(Description::into_string),
             format: v.format.into(),
             sectors: v.sectors.into_iter().map(Into::into).collect(),
-            occupations: v
-                .occupations
-                .iter()
-                .map(|o| o.as_str().to_owned())
-                .collect(),
+            occupations: v.occupations,
             competences: v.competences.into_iter().map(Into::into).collect(),
             min_age: v.ages.min(),
             max_age: v.ages.max(),
             education_levels: v.education_levels.into_iter().map(Into::into).collect(),
             group_size_min: v.group_size.min(),
             group_size_max: v.group_size.max(),
-            languages: v.languages.iter().map(|l| l.as_str().to_owned()).collect(),
-            location: v.location.as_ref().map(AddressDto::from),
+            languages: v.languages,
+            location: v.location.map(AddressDto::from),
             online: v.online,
             accessibility: v.accessibility.map(Description::into_string),
             requirements: v.requirements.map(Description::into_string),
