@@ -376,7 +376,9 @@ pub(crate) use by_position;
 #[cfg(test)]
 mod tests {
     use sea_orm::sea_query::Expr;
-    use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Iterable, QueryOrder};
+    use sea_orm::{
+        ActiveModelTrait, ConnectionTrait, IdenStatic, IntoActiveModel, Iterable, QueryOrder,
+    };
 
     use driehoek_domain::schools::School;
 
@@ -481,11 +483,9 @@ mod tests {
         tenant
     }
 
-    /// Read by position, rows are what sea-orm's own reader makes of them, NULLs and
-    /// all; a `SELECT` whose columns are not the model's, in its order and of its
-    /// types, is refused, also when the first row holds a NULL in the odd column.
-    #[tokio::test]
-    async fn a_model_read_by_position_is_the_model_read_by_name() {
+    /// A fresh, migrated database holding a tenant with three schools: "Empty", "Full"
+    /// and "Empty again" (every optional column NULL but in "Full").
+    async fn three_schools() -> (Database, Place, Uuid) {
         let (database, place) = fresh_database().await;
         database.migrate().await.expect("migrate");
         let db = database.connection();
@@ -497,6 +497,30 @@ mod tests {
                 .await
                 .expect("a school");
         }
+        (database, place, tenant)
+    }
+
+    /// Every column of `schools` in order, but `replaced` computed by `sql` (under
+    /// the column's own name), ordered by id.
+    fn schools_with(replaced: schools::Column, sql: &'static str) -> Select<schools::Entity> {
+        let mut query = schools::Entity::find().select_only();
+        for column in schools::Column::iter() {
+            query = if column.as_str() == replaced.as_str() {
+                query.column_as(Expr::cust(sql), column.as_str())
+            } else {
+                query.column(column)
+            };
+        }
+        query.order_by_asc(schools::Column::Id)
+    }
+
+    /// Read by position, rows are what sea-orm's own reader makes of them, NULLs and
+    /// all; a `SELECT` whose columns are not the model's, in its order and of its
+    /// types, is refused, also when the first row holds a NULL in the odd column.
+    #[tokio::test]
+    async fn a_model_read_by_position_is_the_model_read_by_name() {
+        let (database, place, tenant) = three_schools().await;
+        let db = database.connection();
 
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
@@ -543,18 +567,10 @@ mod tests {
         // `website` as an integer column that is NULL in the first row: PostgreSQL
         // types the column, so the first row's check refuses it before any later row
         // is read unchecked; SQLite types values, and refuses the second row's.
-        let mut odd = schools::Entity::find().select_only();
-        for column in schools::Column::iter() {
-            odd = if matches!(column, schools::Column::Website) {
-                odd.column_as(
-                    Expr::cust("CASE WHEN name = 'Full' THEN 7 ELSE NULL END"),
-                    "website",
-                )
-            } else {
-                odd.column(column)
-            };
-        }
-        let odd = odd.order_by_asc(schools::Column::Id);
+        let odd = schools_with(
+            schools::Column::Website,
+            "CASE WHEN name = 'Full' THEN 7 ELSE NULL END",
+        );
         let as_models: Result<Vec<schools::Model>, DbErr> = odd.clone().all_by_position(db).await;
         assert!(
             matches!(&as_models, Err(DbErr::Type(why)) if why.contains("column website")),
@@ -574,17 +590,8 @@ mod tests {
     /// where text must be, in a row read unchecked, fails.
     #[tokio::test]
     async fn a_school_read_from_borrowed_text_is_the_stored_school() {
-        let (database, place) = fresh_database().await;
-        database.migrate().await.expect("migrate");
+        let (database, place, tenant) = three_schools().await;
         let db = database.connection();
-        let tenant = a_tenant(db).await;
-        for (name, filled) in [("Empty", false), ("Full", true), ("Empty again", false)] {
-            school(tenant, name, filled)
-                .into_active_model()
-                .insert(db)
-                .await
-                .expect("a school");
-        }
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
         let read: Vec<School> = query.all_by_position(db).await.expect("by position");
@@ -600,21 +607,12 @@ mod tests {
             Some(Some("https://example.org/".to_owned()))
         );
 
-        let mut nameless = schools::Entity::find().select_only();
-        for column in schools::Column::iter() {
-            nameless = if matches!(column, schools::Column::Name) {
-                nameless.column_as(
-                    Expr::cust("CASE WHEN name = 'Full' THEN NULL ELSE name END"),
-                    "name",
-                )
-            } else {
-                nameless.column(column)
-            };
-        }
-        let nameless: Result<Vec<School>, DbErr> = nameless
-            .order_by_asc(schools::Column::Id)
-            .all_by_position(db)
-            .await;
+        let nameless: Result<Vec<School>, DbErr> = schools_with(
+            schools::Column::Name,
+            "CASE WHEN name = 'Full' THEN NULL ELSE name END",
+        )
+        .all_by_position(db)
+        .await;
         assert!(
             matches!(&nameless, Err(DbErr::Type(why)) if why.contains("column name is NULL")),
             "{nameless:?}"
