@@ -362,9 +362,10 @@ pub async fn read_body(
     Ok(body)
 }
 
-/// Turns JSON into `T`, locating the first problem with a JSON Pointer.
+/// Turns JSON into `T`, locating the first problem with a JSON Pointer. An object
+/// naming a key twice is malformed ([`crate::strict_json`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let value = crate::strict_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {e}"),

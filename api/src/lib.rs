@@ -19,6 +19,7 @@ pub mod seed;
 pub mod seed_maps;
 pub mod startup;
 pub mod state;
+pub mod strict_json;
 pub mod tabular;
 pub mod telemetry;
 pub mod webhook_worker;

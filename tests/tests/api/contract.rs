@@ -112,6 +112,38 @@ async fn wrong_method_content_type_size_and_json_are_answered_as_problems() {
         malformed.json::<Value>().await.unwrap()["code"],
         "malformed_json"
     );
+    // A key named twice is malformed, not "the last one wins": nothing is created.
+    let schools_before = app
+        .get("/v1/tenants/rotterdam/schools?limit=200", &w.city)
+        .await
+        .body["data"]
+        .as_array()
+        .map(Vec::len);
+    let duplicate = app
+        .http
+        .post(&url)
+        .bearer_auth(&w.city.0)
+        .header("content-type", "application/json")
+        .body(r#"{"name":"Twice College","kind":"primary","name":"Once College"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST);
+    let problem = duplicate.json::<Value>().await.unwrap();
+    assert_eq!(problem["code"], "malformed_json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("duplicate key 'name'")),
+        "{problem}"
+    );
+    let schools_after = app
+        .get("/v1/tenants/rotterdam/schools?limit=200", &w.city)
+        .await
+        .body["data"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(schools_after, schools_before);
     let huge = json!({"name": "x".repeat(1024 * 1024 + 10), "kind": "primary"}).to_string();
     let too_large = app
         .http
