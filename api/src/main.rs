@@ -13,6 +13,12 @@ use driehoek_api::telemetry::{self, LogFormat};
 use driehoek_api::webhook_worker::Worker;
 use driehoek_domain::values::Name;
 
+/// mimalloc instead of glibc's allocator. A request allocates and frees a few hundred
+/// small blocks (rows, strings, buffers) across two worker threads; `perf` put glibc's
+/// `malloc`/`free` at 44 µs of the server's 261 µs of CPU per work-visit search.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "driehoek",
