@@ -407,10 +407,26 @@ impl<'w> Compound<'w> {
         value.serialize(&mut *self.writer)
     }
 
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
-        self.separate();
-        write_str(&mut self.writer.out, key);
-        self.writer.out.push(b':');
+    /// `"key":value` of a struct's field. A struct's keys are `&'static str`s of this
+    /// code base (field names and `rename`s), none of which needs escaping (checked in
+    /// debug builds, and by a test over every property name in the OpenAPI document),
+    /// so they are copied whole without the check other strings get: a page of work
+    /// visits writes 1 350 keys.
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        debug_assert!(
+            is_plain(key.as_bytes()),
+            "struct key {key:?} needs escaping"
+        );
+        let out = &mut self.writer.out;
+        out.reserve(key.len() + 4);
+        if self.first {
+            self.first = false;
+        } else {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
         value.serialize(&mut *self.writer)
     }
 

@@ -258,6 +258,42 @@ fn committed_openapi_document_is_in_sync_with_the_code() {
     );
 }
 
+/// Response bodies write struct keys without escaping them (`driehoek_api::json`): no
+/// property name anywhere in the document may hold a quote, a backslash or a control
+/// character.
+#[test]
+fn no_property_name_needs_escaping_in_json() {
+    fn walk(value: &Value, names: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Object(properties)) = map.get("properties") {
+                    names.extend(properties.keys().cloned());
+                }
+                map.values().for_each(|v| walk(v, names));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, names)),
+            _ => {}
+        }
+    }
+    let document: Value =
+        serde_json::from_str(&driehoek_api::startup::openapi().to_pretty_json().unwrap()).unwrap();
+    let mut names = Vec::new();
+    walk(&document, &mut names);
+    assert!(
+        names.len() > 200,
+        "found only {} property names",
+        names.len()
+    );
+    for name in names {
+        assert!(
+            !name
+                .chars()
+                .any(|c| c == '"' || c == '\\' || c.is_control()),
+            "{name:?}"
+        );
+    }
+}
+
 fn driehoek_openapi_committed() -> &'static str {
     include_str!("../../../openapi/openapi.json")
 }
