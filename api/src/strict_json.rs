@@ -9,6 +9,7 @@
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// `bytes` as one JSON value, with serde_json's syntax, nesting limit and error
@@ -88,11 +89,17 @@ impl<'de> Visitor<'de> for Strict {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key '{key}'")));
+            match object.entry(key) {
+                Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format!(
+                        "duplicate key '{}'",
+                        taken.key()
+                    )));
+                }
+                Entry::Vacant(free) => {
+                    free.insert(map.next_value_seed(self)?);
+                }
             }
-            let value = map.next_value_seed(self)?;
-            object.insert(key, value);
         }
         Ok(Value::Object(object))
     }
