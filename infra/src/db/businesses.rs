@@ -18,7 +18,7 @@ use super::entities::{api_keys, businesses, coaches, programme_members};
 use super::schools::{address_columns, address_from_columns, release_keys, remove_memberships};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    begin_write, contains_text, corrupt, db_error, encode_codes, holds_code, keyset, parse_codes,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another business in this tenant";
@@ -79,10 +79,7 @@ fn from_model(m: businesses::Model) -> DomainResult<Business> {
             .map(RegistrationCode::parse)
             .transpose()
             .map_err(bad)?,
-        sectors: decode_codes(&m.sectors)
-            .map(NaceSection::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
+        sectors: parse_codes(&m.sectors, NaceSection::parse).map_err(bad)?,
         description: m
             .description
             .as_deref()
@@ -280,14 +277,8 @@ fn coach_from_model(m: coaches::Model) -> DomainResult<Coach> {
             .map(Description::parse)
             .transpose()
             .map_err(bad)?,
-        occupations: decode_codes(&m.occupations)
-            .map(IscoCode::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        languages: decode_codes(&m.languages)
-            .map(LanguageCode::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
+        occupations: parse_codes(&m.occupations, IscoCode::parse).map_err(bad)?,
+        languages: parse_codes(&m.languages, LanguageCode::parse).map_err(bad)?,
         screening,
         status: ParticipationStatus::parse(&m.status).map_err(bad)?,
         version: m.version,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::entities::{booking_feedback, bookings};
 use super::versioned::{self, RowChange};
-use super::{corrupt, db_error, decode_codes, encode_codes, keyset};
+use super::{corrupt, db_error, encode_codes, keyset, parse_codes};
 
 pub struct SeaOrmFeedbackRepository {
     db: DatabaseConnection,
@@ -68,9 +68,7 @@ fn from_model(m: booking_feedback::Model) -> DomainResult<Feedback> {
             .map(Description::parse)
             .transpose()
             .map_err(bad)?,
-        competences_practised: decode_codes(&m.competences_practised)
-            .map(Competence::parse)
-            .collect::<Result<_, _>>()
+        competences_practised: parse_codes(&m.competences_practised, Competence::parse)
             .map_err(bad)?,
         would_host_again: m.would_host_again,
         version: m.version,

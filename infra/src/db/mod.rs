@@ -359,7 +359,15 @@ pub(crate) fn encode_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> Stri
     }
 }
 
-pub(crate) fn decode_codes(stored: &str) -> impl Iterator<Item = &str> {
+/// The codes of a stored `|a|b|` list, each parsed by `parse`.
+pub(crate) fn parse_codes<T>(
+    stored: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    decode_codes(stored).map(parse).collect()
+}
+
+fn decode_codes(stored: &str) -> impl Iterator<Item = &str> {
     StoredCodes(stored)
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::entities::{programme_members, programmes};
 use super::versioned::{self, RowChange};
 use super::{
-    begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes, holds_code, keyset,
+    begin_write, contains_text, corrupt, db_error, encode_codes, holds_code, keyset, parse_codes,
 };
 
 pub struct SeaOrmProgrammeRepository {
@@ -116,10 +116,7 @@ fn from_model(m: programmes::Model) -> DomainResult<Programme> {
         target_participants_per_year: m
             .target_participants_per_year
             .and_then(|v| u32::try_from(v).ok()),
-        competences: decode_codes(&m.competences)
-            .map(Competence::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
+        competences: parse_codes(&m.competences, Competence::parse).map_err(bad)?,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,

@@ -17,8 +17,8 @@ use super::by_position::{Columns, FromColumns, SelectByPosition, one_by_key};
 use super::entities::{api_keys, programme_members, schools};
 use super::versioned::{self, RowChange};
 use super::{
-    NewChange, begin_write, contains_text, db_error, decode_codes, encode_codes, holds_code,
-    keyset, record_change,
+    NewChange, begin_write, contains_text, db_error, encode_codes, holds_code, keyset, parse_codes,
+    record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
@@ -111,10 +111,8 @@ impl FromColumns for School {
             .map(RegistrationCode::parse)
             .transpose()
             .map_err(bad)?;
-        let education_levels = decode_codes(c.next_str("education_levels")?)
-            .map(EducationLevel::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?;
+        let education_levels =
+            parse_codes(c.next_str("education_levels")?, EducationLevel::parse).map_err(bad)?;
         let address = address_from_columns(
             c.next("address_street")?,
             c.next("address_postal_code")?,

@@ -35,8 +35,8 @@ use super::entities::{
 };
 use super::versioned::{self, RowChange};
 use super::{
-    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
-    in_chunks, keyset,
+    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, in_chunks, keyset,
+    parse_codes,
 };
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
@@ -703,14 +703,8 @@ fn entry_from_model(m: portfolio_entries::Model) -> DomainResult<PortfolioEntry>
         kind: PortfolioEntryKind::parse(&m.kind).map_err(bad)?,
         title: Name::parse(&m.title).map_err(bad)?,
         body: EntryBody::parse(&m.body).map_err(bad)?,
-        sectors: decode_codes(&m.sectors)
-            .map(NaceSection::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        occupations: decode_codes(&m.occupations)
-            .map(IscoCode::parse)
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
+        sectors: parse_codes(&m.sectors, NaceSection::parse).map_err(bad)?,
+        occupations: parse_codes(&m.occupations, IscoCode::parse).map_err(bad)?,
         evidence_url: m
             .evidence_url
             .as_deref()

@@ -30,8 +30,8 @@ use super::entities::{bookings, slots, work_visits};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
-    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, decode_codes, encode_codes,
-    holds_code, in_chunks, keyset,
+    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, holds_code,
+    in_chunks, keyset, parse_codes,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -203,17 +203,18 @@ impl FromColumns for WorkVisit {
             .transpose()
             .map_err(bad)?;
         let format = WorkVisitFormat::parse(c.next_str("format")?).map_err(bad)?;
-        let sectors = codes(c.next_str("sectors")?, NaceSection::parse).map_err(bad)?;
-        let occupations = codes(c.next_str("occupations")?, IscoCode::parse).map_err(bad)?;
-        let competences = codes(c.next_str("competences")?, Competence::parse).map_err(bad)?;
+        let sectors = parse_codes(c.next_str("sectors")?, NaceSection::parse).map_err(bad)?;
+        let occupations = parse_codes(c.next_str("occupations")?, IscoCode::parse).map_err(bad)?;
+        let competences =
+            parse_codes(c.next_str("competences")?, Competence::parse).map_err(bad)?;
         let min_age = age(c.next("min_age")?)?;
         let ages = AgeRange::new(min_age, age(c.next("max_age")?)?).map_err(bad)?;
         let education_levels =
-            codes(c.next_str("education_levels")?, EducationLevel::parse).map_err(bad)?;
+            parse_codes(c.next_str("education_levels")?, EducationLevel::parse).map_err(bad)?;
         let group_min = size(c.next("group_size_min")?)?;
         let group_size =
             GroupSize::new(group_min, size(c.next("group_size_max")?)?).map_err(bad)?;
-        let languages = codes(c.next_str("languages")?, LanguageCode::parse).map_err(bad)?;
+        let languages = parse_codes(c.next_str("languages")?, LanguageCode::parse).map_err(bad)?;
         let location = address_from_columns(
             c.next("address_street")?,
             c.next("address_postal_code")?,
@@ -258,11 +259,6 @@ impl FromColumns for WorkVisit {
             updated_at,
         })
     }
-}
-
-/// The codes of a `|a|b|` column, each parsed by `parse`.
-fn codes<T>(stored: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
-    decode_codes(stored).map(parse).collect()
 }
 
 /// The stored shape of one session.
