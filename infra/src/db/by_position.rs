@@ -8,7 +8,10 @@
 //! [`SelectByPosition`] runs the same `SELECT` (every column of the entity, in
 //! declaration order) on the pool's driver and reads each row by index, checking each
 //! column's name and type, so a model whose fields and columns ever disagree fails
-//! loudly instead of reading the wrong column.
+//! loudly instead of reading the wrong column. A row is read into an entity's model
+//! ([`by_position!`]) or straight into a domain value whose reader takes the columns
+//! in the same order (work visits, schools), text it only parses borrowed from the
+//! row ([`Columns::next_str`]).
 //!
 //! It sends the statement through sqlx itself rather than sea-orm's connection:
 //! sea-orm moved the driver's future (about 15 KB) twice more on its way, 17 % of
@@ -199,7 +202,7 @@ fn read_all<'r, M: FromColumns>(
     .collect()
 }
 
-/// A model that can be read column by column, in its entity's column order.
+/// A value that can be read column by column, in its entity's column order.
 pub(crate) trait FromColumns: Sized {
     fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr>;
 }
