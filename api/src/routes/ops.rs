@@ -90,6 +90,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (size, idle) = state.database.pool_stats();
     ::metrics::gauge!("driehoek_db_pool_connections").set(f64::from(size));
     ::metrics::gauge!("driehoek_db_pool_idle_connections").set(f64::from(idle));
+    let (size, idle) = state.database.read_pool_stats();
+    ::metrics::gauge!("driehoek_db_read_pool_connections").set(f64::from(size));
+    ::metrics::gauge!("driehoek_db_read_pool_idle_connections").set(f64::from(idle));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(telemetry::render_metrics())

@@ -15,7 +15,9 @@
 //!
 //! It sends the statement through sqlx itself rather than sea-orm's connection:
 //! sea-orm moved the driver's future (about 15 KB) twice more on its way, 17 % of
-//! the instructions of a `get_school` (callgrind), and wrapped every row again.
+//! the instructions of a `get_school` (callgrind), and wrapped every row again. It
+//! runs on connections of its own pool ([`Reads`]), which takes them back without a
+//! round trip.
 //!
 //! On PostgreSQL every row of one result shares the statement's column names and
 //! types, so [`SelectByPosition::all_by_position`] checks them on the first row and
@@ -31,17 +33,15 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
     PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value, Values,
 };
-use sea_orm::{
-    ColumnTrait, ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, RuntimeErr, Select,
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgRow, PgValueFormat, PgValueRef};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Column, Decode, Postgres, Row, Sqlite, Type, ValueRef};
+use sqlx::{Column, Decode, Postgres, Row, Sqlite, Type, ValueRef};
 use uuid::Uuid;
 
+use super::reads::Reads;
 use super::versioned::TenantTable;
 
 /// `one` and `all` of a query over an entity, each row read by position into an `M`:
@@ -49,12 +49,9 @@ use super::versioned::TenantTable;
 pub(crate) trait SelectByPosition<M> {
     fn one_by_position(
         self,
-        db: &DatabaseConnection,
+        reads: &Reads,
     ) -> impl Future<Output = Result<Option<M>, DbErr>> + Send;
-    fn all_by_position(
-        self,
-        db: &DatabaseConnection,
-    ) -> impl Future<Output = Result<Vec<M>, DbErr>> + Send;
+    fn all_by_position(self, reads: &Reads) -> impl Future<Output = Result<Vec<M>, DbErr>> + Send;
 }
 
 impl<E, M> SelectByPosition<M> for Select<E>
@@ -62,13 +59,18 @@ where
     E: EntityTrait,
     M: FromColumns + Send + Sync,
 {
-    async fn one_by_position(self, db: &DatabaseConnection) -> Result<Option<M>, DbErr> {
-        Ok(self.limit(1).all_by_position(db).await?.into_iter().next())
+    async fn one_by_position(self, reads: &Reads) -> Result<Option<M>, DbErr> {
+        Ok(self
+            .limit(1)
+            .all_by_position(reads)
+            .await?
+            .into_iter()
+            .next())
     }
 
-    async fn all_by_position(self, db: &DatabaseConnection) -> Result<Vec<M>, DbErr> {
+    async fn all_by_position(self, reads: &Reads) -> Result<Vec<M>, DbErr> {
         let query = self.into_query();
-        read_rows(db, |postgres| Ok(render(&query, postgres))).await
+        read_rows(reads, |postgres| Ok(render(&query, postgres))).await
     }
 }
 
@@ -86,7 +88,7 @@ fn render(query: &SelectStatement, postgres: bool) -> (String, SqlxValues) {
 /// backend and then only bound (sea-query rendered it on every request: 14 k
 /// instructions of a `get_school`'s 187 k, callgrind).
 pub(crate) async fn one_by_key<E, M>(
-    db: &DatabaseConnection,
+    reads: &Reads,
     tenant: Uuid,
     id: Uuid,
 ) -> Result<Option<M>, DbErr>
@@ -94,7 +96,7 @@ where
     E: TenantTable,
     M: FromColumns + Send + Sync,
 {
-    let rows: Vec<M> = read_rows(db, |postgres| {
+    let rows: Vec<M> = read_rows(reads, |postgres| {
         let sql = key_sql::<E>(postgres)?;
         let values = SqlxValues(Values(vec![Value::from(tenant), Value::from(id)]));
         Ok((sql, values))
@@ -133,55 +135,21 @@ fn key_sql<E: TenantTable>(postgres: bool) -> Result<String, DbErr> {
 /// Runs the statement `build` makes for the connection's backend (`true` for
 /// PostgreSQL) and reads its rows by position.
 async fn read_rows<M: FromColumns>(
-    db: &DatabaseConnection,
+    reads: &Reads,
     build: impl FnOnce(bool) -> Result<(String, SqlxValues), DbErr>,
 ) -> Result<Vec<M>, DbErr> {
-    match &db.inner {
-        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+    match reads {
+        Reads::Postgres(pool) => {
             let (sql, values) = build(true)?;
-            let rows = fetch_all(db.get_postgres_connection_pool(), sql, values).await?;
+            let rows = pool.fetch_all(sql, values).await?;
             read_all(rows.iter().map(DriverRow::Postgres))
         }
-        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+        Reads::Sqlite(pool) => {
             let (sql, values) = build(false)?;
-            let rows = fetch_all(db.get_sqlite_connection_pool(), sql, values).await?;
+            let rows = pool.fetch_all(sql, values).await?;
             read_all(rows.iter().map(DriverRow::Sqlite))
         }
-        _ => Err(DbErr::Conn(RuntimeErr::Internal(
-            "not connected to PostgreSQL or SQLite".to_owned(),
-        ))),
     }
-}
-
-/// The rows of `sql` on a connection of `pool`.
-async fn fetch_all<DB>(
-    pool: &sqlx::Pool<DB>,
-    sql: String,
-    values: SqlxValues,
-) -> Result<Vec<DB::Row>, DbErr>
-where
-    DB: sqlx::Database,
-    SqlxValues: sqlx::IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-{
-    let mut conn = pool.acquire().await.map_err(acquire_error)?;
-    sqlx::query_with(AssertSqlSafe(sql), values)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(query_error)
-}
-
-/// Errors as sea-orm reports them, so callers tell an outage from a failed query.
-fn acquire_error(error: sqlx::Error) -> DbErr {
-    match error {
-        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
-        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
-        other => DbErr::Conn(RuntimeErr::SqlxError(other.into())),
-    }
-}
-
-fn query_error(error: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(error.into()))
 }
 
 /// The rows of one result as models, the first row's columns checked (see the
@@ -379,15 +347,14 @@ pub(crate) use by_position;
 #[cfg(test)]
 mod tests {
     use sea_orm::sea_query::Expr;
-    use sea_orm::{
-        ActiveModelTrait, ConnectionTrait, IdenStatic, IntoActiveModel, Iterable, QueryOrder,
-    };
+    use sea_orm::{ActiveModelTrait, IdenStatic, IntoActiveModel, Iterable, QueryOrder};
 
     use driehoek_domain::schools::School;
 
     use super::*;
     use crate::db::Database;
     use crate::db::entities::{schools, tenants};
+    use crate::db::test_database::{Place, fresh_database, remove};
 
     by_position!(schools::Model {
         tenant_id,
@@ -423,41 +390,6 @@ mod tests {
             address_city: text("Rotterdam"),
             contact_email: text("info@example.org"),
             website: text("https://example.org/"),
-        }
-    }
-
-    /// Where a test database lives, to remove it afterwards.
-    enum Place {
-        Postgres(sea_orm::DatabaseConnection, String),
-        Sqlite(std::path::PathBuf),
-    }
-
-    /// A fresh database on the suite's backend: PostgreSQL when `DATABASE_URL` names
-    /// one, else a SQLite file.
-    async fn fresh_database() -> (Database, Place) {
-        match std::env::var("DATABASE_URL") {
-            Ok(url) if url.starts_with("postgres") => {
-                let name = format!("dh_position_{}", Uuid::now_v7().simple());
-                let admin = sea_orm::Database::connect(url.as_str())
-                    .await
-                    .expect("the PostgreSQL server");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("a test database");
-                let (server, _) = url.rsplit_once('/').expect("a database in the URL");
-                let database = Database::connect(&format!("{server}/{name}"))
-                    .await
-                    .expect("open");
-                (database, Place::Postgres(admin, name))
-            }
-            _ => {
-                let path = std::env::temp_dir().join(format!("dh-position-{}.db", Uuid::now_v7()));
-                let database = Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-                    .await
-                    .expect("open");
-                (database, Place::Sqlite(path))
-            }
         }
     }
 
@@ -524,12 +456,13 @@ mod tests {
     async fn a_model_read_by_position_is_the_model_read_by_name() {
         let (database, place, tenant) = three_schools().await;
         let db = database.connection();
+        let reads = database.reads();
 
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
         let by_position: Vec<schools::Model> = query
             .clone()
-            .all_by_position(db)
+            .all_by_position(reads)
             .await
             .expect("by position");
         assert_eq!(by_position, by_name);
@@ -540,18 +473,20 @@ mod tests {
             Some("https://example.org/")
         );
         assert_eq!(by_position[2].website, None);
-        let one: Option<schools::Model> = query.one_by_position(db).await.expect("one by position");
+        let one: Option<schools::Model> =
+            query.one_by_position(reads).await.expect("one by position");
         assert_eq!(one.as_ref(), by_name.first());
         // By key (twice: rendering, then the rendered statement): the row of that
         // tenant, and nothing under another tenant's key.
         for _ in 0..2 {
-            let by_key = one_by_key::<schools::Entity, schools::Model>(db, tenant, by_name[1].id)
-                .await
-                .expect("by key");
+            let by_key =
+                one_by_key::<schools::Entity, schools::Model>(reads, tenant, by_name[1].id)
+                    .await
+                    .expect("by key");
             assert_eq!(by_key.as_ref(), by_name.get(1));
         }
         let elsewhere =
-            one_by_key::<schools::Entity, schools::Model>(db, Uuid::now_v7(), by_name[1].id)
+            one_by_key::<schools::Entity, schools::Model>(reads, Uuid::now_v7(), by_name[1].id)
                 .await
                 .expect("by key");
         assert_eq!(elsewhere, None);
@@ -560,7 +495,7 @@ mod tests {
             .select_only()
             .column(schools::Column::Id)
             .column(schools::Column::TenantId)
-            .one_by_position(db)
+            .one_by_position(reads)
             .await;
         assert!(
             matches!(&wrong, Err(DbErr::Type(why)) if why.contains("expected tenant_id")),
@@ -574,13 +509,14 @@ mod tests {
             schools::Column::Website,
             "CASE WHEN name = 'Full' THEN 7 ELSE NULL END",
         );
-        let as_models: Result<Vec<schools::Model>, DbErr> = odd.clone().all_by_position(db).await;
+        let as_models: Result<Vec<schools::Model>, DbErr> =
+            odd.clone().all_by_position(reads).await;
         assert!(
             matches!(&as_models, Err(DbErr::Type(why)) if why.contains("column website")),
             "{as_models:?}"
         );
         // The same through borrowed text (`next_optional_str`).
-        let as_schools: Result<Vec<School>, DbErr> = odd.all_by_position(db).await;
+        let as_schools: Result<Vec<School>, DbErr> = odd.all_by_position(reads).await;
         assert!(
             matches!(&as_schools, Err(DbErr::Type(why)) if why.contains("column website")),
             "{as_schools:?}"
@@ -595,14 +531,15 @@ mod tests {
     async fn a_school_read_from_borrowed_text_is_the_stored_school() {
         let (database, place, tenant) = three_schools().await;
         let db = database.connection();
+        let reads = database.reads();
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
-        let read: Vec<School> = query.all_by_position(db).await.expect("by position");
+        let read: Vec<School> = query.all_by_position(reads).await.expect("by position");
         let written_back: Vec<schools::Model> =
             read.iter().map(crate::db::schools::to_model).collect();
         assert_eq!(written_back, by_name);
         let by_key: Option<School> =
-            one_by_key::<schools::Entity, School>(db, tenant, by_name[1].id)
+            one_by_key::<schools::Entity, School>(reads, tenant, by_name[1].id)
                 .await
                 .expect("by key");
         assert_eq!(
@@ -614,7 +551,7 @@ mod tests {
             schools::Column::Name,
             "CASE WHEN name = 'Full' THEN NULL ELSE name END",
         )
-        .all_by_position(db)
+        .all_by_position(reads)
         .await;
         assert!(
             matches!(&nameless, Err(DbErr::Type(why)) if why.contains("column name is NULL")),
@@ -632,6 +569,7 @@ mod tests {
         let (database, place) = fresh_database().await;
         database.migrate().await.expect("migrate");
         let db = database.connection();
+        let reads = database.reads();
         let tenant = a_tenant(db).await;
         let times: Vec<DateTime<Utc>> = [
             "2026-11-24T06:30:01.123456Z",
@@ -655,24 +593,10 @@ mod tests {
         let query = schools::Entity::find().order_by_asc(schools::Column::Id);
         let by_name = query.clone().all(db).await.expect("by name");
         let by_position: Vec<schools::Model> =
-            query.all_by_position(db).await.expect("by position");
+            query.all_by_position(reads).await.expect("by position");
         assert_eq!(by_position, by_name);
         let read: Vec<DateTime<Utc>> = by_position.iter().map(|s| s.created_at).collect();
         assert_eq!(read, times);
         remove(database, place).await;
-    }
-
-    async fn remove(database: Database, place: Place) {
-        drop(database);
-        match place {
-            Place::Postgres(admin, name) => {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-            }
-            Place::Sqlite(path) => {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
     }
 }

@@ -10,10 +10,13 @@ mod changes;
 pub mod entities;
 mod feedback;
 mod programmes;
+mod reads;
 pub(crate) mod route_maps;
 mod schools;
 mod students;
 pub(crate) mod tenants;
+#[cfg(test)]
+pub(crate) mod test_database;
 pub(crate) mod versioned;
 mod webhooks;
 mod work_visits;
@@ -31,6 +34,7 @@ use driehoek_domain::schools::SchoolRepository;
 use driehoek_domain::tenants::TenantRepository;
 use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
+use reads::Reads;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use sea_orm::{
@@ -73,10 +77,33 @@ impl DatabaseKind {
     }
 }
 
+/// How long a pool waits and how long its connections live, for both of a
+/// database's pools (sea-orm's and [`reads::Reads`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PoolSettings {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) acquire_timeout: Duration,
+    /// A connection idle this long (which a server, proxy or firewall may have
+    /// dropped) is pinged before use.
+    pub(crate) ping_if_idle_for: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_lifetime: Duration,
+}
+
+const POOL_SETTINGS: PoolSettings = PoolSettings {
+    connect_timeout: Duration::from_secs(5),
+    acquire_timeout: Duration::from_secs(10),
+    ping_if_idle_for: Duration::from_secs(30),
+    idle_timeout: Duration::from_secs(600),
+    max_lifetime: Duration::from_secs(1800),
+};
+
 /// A connected, migrated database and the repositories over it.
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// The connections the hot reads run on (see [`reads`]).
+    reads: Reads,
     kind: DatabaseKind,
 }
 
@@ -86,15 +113,16 @@ impl Database {
         let kind = DatabaseKind::from_url(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
         // sqlx pings every connection before each use by default: one more round trip
-        // per query. Only a connection idle for a while, which a server, proxy or
-        // firewall may have dropped, is pinged; connections are also retired by age.
+        // per query. Only a connection idle for a while is pinged; connections are
+        // also retired by age.
+        let settings = POOL_SETTINGS;
         options
             .sqlx_logging(false)
-            .test_before_acquire_if_idle_for(Duration::from_secs(30))
-            .idle_timeout(Duration::from_secs(600))
-            .max_lifetime(Duration::from_secs(1800))
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10));
+            .test_before_acquire_if_idle_for(settings.ping_if_idle_for)
+            .idle_timeout(settings.idle_timeout)
+            .max_lifetime(settings.max_lifetime)
+            .connect_timeout(settings.connect_timeout)
+            .acquire_timeout(settings.acquire_timeout);
         match kind {
             DatabaseKind::Sqlite => {
                 // WAL lets readers run beside the one writer; writers queue on the
@@ -120,7 +148,9 @@ impl Database {
         let conn = sea_orm::Database::connect(options)
             .await
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
-        Ok(Self { conn, kind })
+        let reads = Reads::beside(&conn, settings)
+            .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
+        Ok(Self { conn, reads, kind })
     }
 
     pub async fn migrate(&self) -> Result<(), String> {
@@ -158,6 +188,11 @@ impl Database {
         &self.conn
     }
 
+    #[cfg(test)]
+    pub(crate) fn reads(&self) -> &Reads {
+        &self.reads
+    }
+
     /// `Ok` when the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), String> {
         match tokio::time::timeout(Duration::from_secs(2), self.conn.ping()).await {
@@ -165,6 +200,12 @@ impl Database {
             Ok(Err(e)) => Err(one_line(&e.to_string())),
             Err(_) => Err("no answer within 2 s".to_owned()),
         }
+    }
+
+    /// Connections of the pool the hot reads run on (see `reads`) and how many of
+    /// them are idle, for `/metrics`.
+    pub fn read_pool_stats(&self) -> (u32, u32) {
+        self.reads.stats()
     }
 
     /// Connections in the pool and how many of them are idle, for `/metrics`.
@@ -196,7 +237,10 @@ impl Database {
     }
 
     pub fn schools(&self) -> Arc<dyn SchoolRepository> {
-        Arc::new(SeaOrmSchoolRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmSchoolRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn businesses(&self) -> Arc<dyn BusinessRepository> {
@@ -252,7 +296,10 @@ impl Database {
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {
-        Arc::new(SeaOrmWorkVisitRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmWorkVisitRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 }
 

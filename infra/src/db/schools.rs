@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::by_position::{Columns, FromColumns, SelectByPosition, one_by_key};
 use super::entities::{api_keys, programme_members, schools};
+use super::reads::Reads;
 use super::versioned::{self, RowChange};
 use super::{
     NewChange, begin_write, contains_text, db_error, encode_codes, holds_code, keyset, parse_codes,
@@ -25,11 +26,12 @@ const DUPLICATE: &str = "registration_code is already used by another school in 
 
 pub struct SeaOrmSchoolRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmSchoolRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -217,7 +219,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
-        one_by_key::<schools::Entity, School>(&self.db, tenant.as_uuid(), id.as_uuid())
+        one_by_key::<schools::Entity, School>(&self.reads, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)
     }
@@ -248,7 +250,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         if let Some(since) = filter.updated_since {
             query = query.filter(schools::Column::UpdatedAt.gte(since));
         }
-        query.all_by_position(&self.db).await.map_err(db_error)
+        query.all_by_position(&self.reads).await.map_err(db_error)
     }
 
     async fn update(&self, school: &School, expected_version: i64) -> DomainResult<bool> {

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use super::by_position::{Columns, FromColumns, SelectByPosition, by_position, one_by_key};
 use super::entities::{bookings, slots, work_visits};
+use super::reads::Reads;
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
@@ -39,11 +40,12 @@ const DUPLICATE_SLOT: &str = "external_id is already used by another slot of thi
 
 pub struct SeaOrmWorkVisitRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmWorkVisitRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -425,7 +427,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
-        one_by_key::<work_visits::Entity, WorkVisit>(&self.db, tenant.as_uuid(), id.as_uuid())
+        one_by_key::<work_visits::Entity, WorkVisit>(&self.reads, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)
     }
@@ -437,7 +439,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         page: &PageRequest,
     ) -> DomainResult<Vec<WorkVisit>> {
         search_query(self.db.get_database_backend(), tenant, filter, page)
-            .all_by_position(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)
     }
@@ -491,7 +493,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
-        one_by_key::<slots::Entity, slots::Model>(&self.db, tenant.as_uuid(), id.as_uuid())
+        one_by_key::<slots::Entity, slots::Model>(&self.reads, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)?
             .map(slot_from_model)
@@ -507,7 +509,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         slots::scoped(tenant.as_uuid())
             .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
             .filter(slots::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.db)
+            .one_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .map(slot_from_model)
@@ -526,7 +528,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             page,
         );
         query
-            .all_by_position(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -572,7 +574,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         for chunk in ids.chunks(IN_LIST_CHUNK) {
             let visits: Vec<WorkVisit> = work_visits::scoped(tenant.as_uuid())
                 .filter(work_visits::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
-                .all_by_position(&self.db)
+                .all_by_position(&self.reads)
                 .await
                 .map_err(db_error)?;
             found.extend(visits);
@@ -624,7 +626,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
                 work_visits::Column::ExternalId.is_in(only.iter().map(|e| e.as_str().to_owned())),
             );
         }
-        let visits: Vec<WorkVisit> = query.all_by_position(&self.db).await.map_err(db_error)?;
+        let visits: Vec<WorkVisit> = query.all_by_position(&self.reads).await.map_err(db_error)?;
         let visit_ids: Vec<Uuid> = visits.iter().map(|v| v.id.as_uuid()).collect();
         let query = |chunk: &[Uuid]| {
             slots::scoped(tenant).filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))

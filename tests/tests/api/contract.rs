@@ -216,11 +216,32 @@ async fn health_and_metrics_answer_without_a_key() {
         .await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["checks"]["database"], "ok");
+    let city = app.tenant("rotterdam", "NL").await;
+    let key = app.key(&city, "city_admin", None).await;
+    let school = app
+        .post(
+            "/v1/tenants/rotterdam/schools",
+            &key,
+            json!({"name": "Zadkine", "kind": "vocational"}),
+        )
+        .await;
+    let read = app
+        .get(
+            &format!("/v1/tenants/rotterdam/schools/{}", school.id()),
+            &key,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
     let metrics = app.send(Method::GET, "/metrics", None, None, &[]).await;
     let text = metrics.body.as_str().unwrap();
     assert!(text.contains("driehoek_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/health/ready\""));
     assert!(text.contains("driehoek_db_pool_connections"));
+    // The schools read above ran on the read pool, which keeps its connection.
+    assert!(
+        text.contains("driehoek_db_read_pool_connections 1"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

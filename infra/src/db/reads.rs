@@ -1,0 +1,533 @@
+//! The connections the hot reads of [`by_position`](super::by_position) run on: a
+//! pool of its own, which lends a connection and takes it back without a round trip.
+//!
+//! sqlx's pool tests every connection as it comes back, whatever happened to it: on
+//! PostgreSQL a `Sync` and its `ReadyForQuery`, one more round trip (and, over TLS,
+//! one more record each way) for every query; on SQLite one more call across to the
+//! connection's thread. strace of the server under `get_school` on PostgreSQL showed
+//! it on every request, and with it gone PostgreSQL's CPU per request fell from
+//! 0.079 to 0.049 ms and the server's from 0.100 to 0.068 ms (bench/RESULTS.md).
+//!
+//! The test on release is there for connections a cancelled query left half-way. Here
+//! a connection goes back only when its query finished (with rows or with the
+//! database's own error, after which the driver still reads to the end of the reply,
+//! unless the error ends the session); one whose query was dropped half-way, or that
+//! failed in any other way, is closed instead. A read that fails because a connection
+//! which had been idle turns out dead (the server restarted) is tried once more on a
+//! new connection. Otherwise the pool keeps sqlx's rules, with the same settings as the main
+//! pool: at most as many connections as it, a connection idle for a while is pinged
+//! before use, idle ones are closed after a while and all are retired by age. The
+//! connections are made with the main pool's own options (SQLite's pragmas included).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, RuntimeErr};
+use sqlx::{AssertSqlSafe, Connection, Database, Postgres, SqlSafeStr, SqlStr, Sqlite};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::PoolSettings;
+
+/// The read pool of one database, for its backend.
+#[derive(Clone)]
+pub(crate) enum Reads {
+    Postgres(Arc<ReadPool<Postgres>>),
+    Sqlite(Arc<ReadPool<Sqlite>>),
+}
+
+impl Reads {
+    /// A read pool beside `db`'s own, connecting as it does, as large as it is.
+    pub(crate) fn beside(db: &DatabaseConnection, settings: PoolSettings) -> Result<Self, DbErr> {
+        match &db.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                let pool = db.get_postgres_connection_pool();
+                Ok(Self::Postgres(ReadPool::start(
+                    pool.connect_options(),
+                    pool.options().get_max_connections(),
+                    settings,
+                )))
+            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                let pool = db.get_sqlite_connection_pool();
+                Ok(Self::Sqlite(ReadPool::start(
+                    pool.connect_options(),
+                    pool.options().get_max_connections(),
+                    settings,
+                )))
+            }
+            _ => Err(DbErr::Conn(RuntimeErr::Internal(
+                "not connected to PostgreSQL or SQLite".to_owned(),
+            ))),
+        }
+    }
+
+    /// Connections open and how many of them are idle, for `/metrics`.
+    pub(crate) fn stats(&self) -> (u32, u32) {
+        match self {
+            Self::Postgres(pool) => pool.stats(),
+            Self::Sqlite(pool) => pool.stats(),
+        }
+    }
+}
+
+/// Connections to one database, lent one at a time to a query.
+pub(crate) struct ReadPool<DB: Database> {
+    connect: Arc<<DB::Connection as Connection>::Options>,
+    settings: PoolSettings,
+    /// Idle connections, the most recently used last (lent first, so the least used
+    /// ones age out).
+    idle: Mutex<Vec<Idle<DB::Connection>>>,
+    /// One permit per connection that may be open.
+    permits: Semaphore,
+    open: AtomicU32,
+}
+
+struct Idle<C> {
+    connection: C,
+    opened: Instant,
+    since: Instant,
+}
+
+impl<DB: Database> ReadPool<DB> {
+    /// A pool with no connection yet, and a task that closes connections idle or old
+    /// beyond the settings' limits until the pool is dropped.
+    fn start(
+        connect: Arc<<DB::Connection as Connection>::Options>,
+        max_connections: u32,
+        settings: PoolSettings,
+    ) -> Arc<Self> {
+        let pool = Arc::new(Self {
+            connect,
+            settings,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(usize::try_from(max_connections).unwrap_or(1).max(1)),
+            open: AtomicU32::new(0),
+        });
+        let weak = Arc::downgrade(&pool);
+        tokio::spawn(reap(
+            weak,
+            settings.idle_timeout.min(Duration::from_secs(60)),
+        ));
+        pool
+    }
+
+    fn stats(&self) -> (u32, u32) {
+        let idle = self.idle_list().len();
+        (
+            self.open.load(Ordering::Relaxed),
+            u32::try_from(idle).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn idle_list(&self) -> std::sync::MutexGuard<'_, Vec<Idle<DB::Connection>>> {
+        // The list stays consistent whatever panicked while holding it.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A connection for one query: an idle one (pinged first when it has been idle
+    /// a while) or a new one, waiting at most the acquire timeout for a free slot.
+    async fn lend(&self) -> Result<Lent<'_, DB>, DbErr> {
+        let permit =
+            match tokio::time::timeout(self.settings.acquire_timeout, self.permits.acquire()).await
+            {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => {
+                    return Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+                }
+                Err(_) => return Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+            };
+        loop {
+            let Some(idle) = self.idle_list().pop() else {
+                break;
+            };
+            if self.expired(&idle) {
+                self.close(idle.connection);
+                continue;
+            }
+            let mut connection = idle.connection;
+            if idle.since.elapsed() >= self.settings.ping_if_idle_for
+                && connection.ping().await.is_err()
+            {
+                self.open.fetch_sub(1, Ordering::Relaxed);
+                continue;
+            }
+            return Ok(Lent {
+                pool: self,
+                connection: Some(connection),
+                opened: idle.opened,
+                reused: true,
+                _permit: permit,
+            });
+        }
+        Ok(Lent {
+            pool: self,
+            connection: Some(self.connect().await?),
+            opened: Instant::now(),
+            reused: false,
+            _permit: permit,
+        })
+    }
+
+    /// A new connection, counted as open.
+    async fn connect(&self) -> Result<DB::Connection, DbErr> {
+        let connection = match tokio::time::timeout(
+            self.settings.connect_timeout,
+            DB::Connection::connect_with(&self.connect),
+        )
+        .await
+        {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => return Err(DbErr::Conn(RuntimeErr::SqlxError(error.into()))),
+            Err(_) => return Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+        };
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Ok(connection)
+    }
+
+    /// The rows of `sql` with `values` bound, on a lent connection. A connection that
+    /// had been idle and fails other than with the database's own error (the server
+    /// restarted, or something between cut it off) is closed and the read is tried
+    /// once more on a new one: a read is safe to repeat.
+    pub(crate) async fn fetch_all<A>(&self, sql: String, values: A) -> Result<Vec<DB::Row>, DbErr>
+    where
+        A: sqlx::IntoArguments<DB> + Clone,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let sql = AssertSqlSafe(sql).into_sql_str();
+        let mut lent = self.lend().await?;
+        if lent.reused {
+            let outcome = lent.fetch_all(sql.clone(), values.clone()).await;
+            if reusable(&outcome) {
+                lent.give_back(&outcome);
+                return outcome.map_err(read_error);
+            }
+            lent = lent.reconnect().await?;
+        }
+        let outcome = lent.fetch_all(sql, values).await;
+        lent.give_back(&outcome);
+        outcome.map_err(read_error)
+    }
+
+    fn expired(&self, idle: &Idle<DB::Connection>) -> bool {
+        idle.opened.elapsed() >= self.settings.max_lifetime
+            || idle.since.elapsed() >= self.settings.idle_timeout
+    }
+
+    /// Closes `connection` politely, in the background.
+    fn close(&self, connection: DB::Connection) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _ = connection.close().await;
+        });
+    }
+}
+
+/// Whether a connection can serve another query after one that ended in `outcome`:
+/// after rows, or after the database's own error unless that error ends the session.
+fn reusable<T>(outcome: &Result<T, sqlx::Error>) -> bool {
+    match outcome {
+        Ok(_) => true,
+        Err(error) => matches!(error, sqlx::Error::Database(_)) && !connection_lost(error),
+    }
+}
+
+/// Whether `error` means the connection is gone: the socket failed, SQLite's thread
+/// stopped, or PostgreSQL ended the session with an error of class 08 (connection
+/// exception) or 57 (operator intervention: the server shutting down, a backend
+/// terminated), which it sends before it closes the connection.
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
+}
+
+/// A failed read as sea-orm reports it: a lost connection as one (an outage, answered
+/// 503), anything else as a failed query.
+fn read_error(error: sqlx::Error) -> DbErr {
+    if connection_lost(&error) {
+        DbErr::Conn(RuntimeErr::SqlxError(error.into()))
+    } else {
+        DbErr::Query(RuntimeErr::SqlxError(error.into()))
+    }
+}
+
+/// Every `every`, closes the pool's expired idle connections; ends with the pool.
+async fn reap<DB: Database>(pool: Weak<ReadPool<DB>>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(pool) = pool.upgrade() else {
+            return;
+        };
+        let expired: Vec<Idle<DB::Connection>> = {
+            let mut idle = pool.idle_list();
+            let (expired, kept) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|i| pool.expired(i));
+            *idle = kept;
+            expired
+        };
+        for idle in expired {
+            pool.close(idle.connection);
+        }
+    }
+}
+
+/// A connection lent for one query. [`Lent::give_back`] returns it to the pool once the
+/// query has finished; dropped without that (the query's future cancelled half-way),
+/// it is closed.
+struct Lent<'p, DB: Database> {
+    pool: &'p ReadPool<DB>,
+    connection: Option<DB::Connection>,
+    opened: Instant,
+    /// Whether the connection had been used and idle before (rather than new).
+    reused: bool,
+    _permit: SemaphorePermit<'p>,
+}
+
+impl<'p, DB: Database> Lent<'p, DB> {
+    async fn fetch_all<A>(&mut self, sql: SqlStr, values: A) -> Result<Vec<DB::Row>, sqlx::Error>
+    where
+        A: sqlx::IntoArguments<DB>,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        sqlx::query_with(sql, values).fetch_all(connection).await
+    }
+
+    /// This lending on a new connection instead, the old one closed.
+    async fn reconnect(mut self) -> Result<Self, DbErr> {
+        if self.connection.take().is_some() {
+            self.pool.open.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.connection = Some(self.pool.connect().await?);
+        self.opened = Instant::now();
+        self.reused = false;
+        Ok(self)
+    }
+
+    /// Back to the pool after a query that finished with `outcome`: kept after rows or
+    /// the database's own error, closed after any other (the connection's state is
+    /// then unknown).
+    fn give_back<T>(mut self, outcome: &Result<T, sqlx::Error>) {
+        if let Some(connection) = self.connection.take() {
+            if reusable(outcome) {
+                self.pool.idle_list().push(Idle {
+                    connection,
+                    opened: self.opened,
+                    since: Instant::now(),
+                });
+            } else {
+                self.pool.open.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl<DB: Database> Drop for Lent<'_, DB> {
+    fn drop(&mut self) {
+        if self.connection.take().is_some() {
+            self.pool.open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::postgres::PgArguments;
+    use sqlx::sqlite::SqliteArguments;
+
+    use super::*;
+    use crate::db::test_database::{fresh_database, remove};
+    use crate::db::{Database, POOL_SETTINGS};
+
+    /// A read pool of at most `max` connections beside `database`'s.
+    fn pool(database: &Database, max: u32, settings: PoolSettings) -> Reads {
+        let db = database.connection();
+        match &db.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                Reads::Postgres(ReadPool::start(
+                    db.get_postgres_connection_pool().connect_options(),
+                    max,
+                    settings,
+                ))
+            }
+            _ => Reads::Sqlite(ReadPool::start(
+                db.get_sqlite_connection_pool().connect_options(),
+                max,
+                settings,
+            )),
+        }
+    }
+
+    /// The number of rows `sql` returns, on a connection of `reads`.
+    async fn rows(reads: &Reads, sql: &str) -> Result<usize, DbErr> {
+        match reads {
+            Reads::Postgres(pool) => pool
+                .fetch_all(sql.to_owned(), PgArguments::default())
+                .await
+                .map(|rows| rows.len()),
+            Reads::Sqlite(pool) => pool
+                .fetch_all(sql.to_owned(), SqliteArguments::default())
+                .await
+                .map(|rows| rows.len()),
+        }
+    }
+
+    /// A query that runs for seconds on either backend.
+    fn slow(reads: &Reads) -> &'static str {
+        match reads {
+            Reads::Postgres(_) => "SELECT pg_sleep(5)",
+            Reads::Sqlite(_) => {
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT count(*) FROM c"
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_lent_again_after_rows_and_after_the_databases_own_error() {
+        let (database, place) = fresh_database().await;
+        let reads = pool(&database, 4, POOL_SETTINGS);
+        assert_eq!(
+            reads.stats(),
+            (0, 0),
+            "no connection before the first query"
+        );
+        assert_eq!(rows(&reads, "SELECT 1").await.expect("a row"), 1);
+        assert_eq!(rows(&reads, "SELECT 2").await.expect("a row"), 1);
+        assert_eq!(
+            reads.stats(),
+            (1, 1),
+            "one connection, lent twice, idle again"
+        );
+        let missing = rows(&reads, "SELECT * FROM no_such_table").await;
+        assert!(matches!(missing, Err(DbErr::Query(_))), "{missing:?}");
+        assert_eq!(reads.stats(), (1, 1), "kept after the database's error");
+        assert_eq!(
+            rows(&reads, "SELECT 3")
+                .await
+                .expect("the kept connection reads"),
+            1
+        );
+        assert_eq!(reads.stats(), (1, 1));
+        remove(database, place).await;
+    }
+
+    #[tokio::test]
+    async fn a_query_dropped_half_way_closes_its_connection() {
+        let (database, place) = fresh_database().await;
+        let reads = pool(&database, 4, POOL_SETTINGS);
+        rows(&reads, "SELECT 1").await.expect("a row");
+        let cancelled =
+            tokio::time::timeout(Duration::from_millis(100), rows(&reads, slow(&reads))).await;
+        assert!(cancelled.is_err(), "the slow query was cut off");
+        assert_eq!(reads.stats(), (0, 0), "the cut-off connection is not kept");
+        assert_eq!(
+            rows(&reads, "SELECT 1")
+                .await
+                .expect("a fresh connection reads"),
+            1
+        );
+        assert_eq!(reads.stats(), (1, 1));
+        remove(database, place).await;
+    }
+
+    #[tokio::test]
+    async fn a_read_on_a_connection_the_server_cut_off_is_tried_again_on_a_new_one() {
+        use sea_orm::ConnectionTrait;
+        let (database, place) = fresh_database().await;
+        let reads = pool(&database, 4, POOL_SETTINGS);
+        // A SQLite connection is a file handle: nothing between can cut it off.
+        if let Reads::Postgres(_) = reads {
+            rows(&reads, "SELECT 1").await.expect("a row");
+            assert_eq!(reads.stats(), (1, 1));
+            database
+                .connection()
+                .execute_unprepared(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .await
+                .expect("the server cuts the pool's connection off");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let again = rows(&reads, "SELECT 1").await;
+            assert_eq!(again.expect("read on a new connection"), 1);
+            assert_eq!(
+                reads.stats(),
+                (1, 1),
+                "the dead connection closed, the new one kept"
+            );
+        }
+        remove(database, place).await;
+    }
+
+    #[tokio::test]
+    async fn no_more_connections_than_the_limit_and_a_wait_that_times_out() {
+        let (database, place) = fresh_database().await;
+        let settings = PoolSettings {
+            acquire_timeout: Duration::from_millis(200),
+            ..POOL_SETTINGS
+        };
+        let reads = pool(&database, 1, settings);
+        let (held, waited) = match &reads {
+            Reads::Postgres(pool) => {
+                let held = pool.lend().await.expect("the one connection");
+                (held.opened, pool.lend().await.err())
+            }
+            Reads::Sqlite(pool) => {
+                let held = pool.lend().await.expect("the one connection");
+                (held.opened, pool.lend().await.err())
+            }
+        };
+        assert!(
+            held.elapsed() >= Duration::from_millis(200),
+            "the second waited"
+        );
+        assert!(
+            matches!(
+                waited,
+                Some(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+            ),
+            "{waited:?}"
+        );
+        assert_eq!(
+            reads.stats(),
+            (0, 0),
+            "the held connection, never given back, is closed"
+        );
+        remove(database, place).await;
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_pinged_and_closed_after_their_time() {
+        let (database, place) = fresh_database().await;
+        let settings = PoolSettings {
+            ping_if_idle_for: Duration::ZERO,
+            idle_timeout: Duration::from_millis(100),
+            ..POOL_SETTINGS
+        };
+        let reads = pool(&database, 4, settings);
+        rows(&reads, "SELECT 1").await.expect("a row");
+        rows(&reads, "SELECT 1")
+            .await
+            .expect("a row on the pinged connection");
+        assert_eq!(reads.stats(), (1, 1));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(reads.stats(), (0, 0), "closed by the reaper");
+        assert_eq!(rows(&reads, "SELECT 1").await.expect("a new connection"), 1);
+        remove(database, place).await;
+    }
+}
