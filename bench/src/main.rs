@@ -25,9 +25,10 @@ use driehoek_domain::schools::NewSchool;
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
 use driehoek_domain::vocabularies::{EducationLevel, SchoolKind};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use uuid::Uuid;
 
+mod direct;
 mod http1;
 mod platform;
 mod pupils;
@@ -428,37 +429,32 @@ async fn load_api(
     drive_gets(args, base, request, |_| true).await
 }
 
+/// The scenario's statement sent straight to the database (see [`direct`]).
 async fn load_direct(
-    db: &DatabaseConnection,
+    database_url: &str,
+    backend: DbBackend,
     tenants: &Arc<Vec<SeededTenant>>,
     scenario: Scenario,
     args: &Args,
 ) -> Measurement {
-    let (db, tenants) = (db.clone(), tenants.clone());
-    drive(args, move |random| {
-        let (db, tenants) = (db.clone(), tenants.clone());
-        async move {
-            let backend = db.get_database_backend();
-            let tenant = &tenants[random as usize % tenants.len()];
-            let statement = match scenario {
-                Scenario::ListSchools => {
-                    Statement::from_sql_and_values(backend, LIST_SQL, [Value::from(tenant.id)])
-                }
-                Scenario::GetSchool => {
-                    let school = tenant.schools[(random >> 16) as usize % tenant.schools.len()];
-                    Statement::from_sql_and_values(
-                        backend,
-                        GET_SQL,
-                        [Value::from(tenant.id), Value::from(school)],
-                    )
-                }
-            };
-            db.query_all_raw(statement)
-                .await
-                .is_ok_and(|rows| !rows.is_empty())
+    let tenants = tenants.clone();
+    let statement = move |random: u64| {
+        let tenant = &tenants[random as usize % tenants.len()];
+        match scenario {
+            Scenario::ListSchools => {
+                Statement::from_sql_and_values(backend, LIST_SQL, [Value::from(tenant.id)])
+            }
+            Scenario::GetSchool => {
+                let school = tenant.schools[(random >> 16) as usize % tenant.schools.len()];
+                Statement::from_sql_and_values(
+                    backend,
+                    GET_SQL,
+                    [Value::from(tenant.id), Value::from(school)],
+                )
+            }
         }
-    })
-    .await
+    };
+    direct::drive_direct(args, database_url, statement, |rows| rows > 0).await
 }
 
 /// The same scenario through the application's repository (sea-orm entity query and
@@ -733,6 +729,18 @@ impl CpuTimes {
     }
 }
 
+/// The table of each side's CPU per request, as `CpuTimes::per_request` gives it.
+pub(crate) fn print_cpu(cpu: &[(&str, &str, String)]) {
+    if cpu.is_empty() {
+        return;
+    }
+    println!("\n| CPU per request, ms | side | server | database | load generator |");
+    println!("|---|---|---:|---:|---:|");
+    for (scenario, side, split) in cpu {
+        println!("| {scenario} | {side} | {split} |");
+    }
+}
+
 fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
@@ -794,6 +802,12 @@ async fn main() -> Result<()> {
         );
         println!("| scenario | side | req/s | p50 ms | p90 ms | p99 ms | errors | vs DB |");
         println!("|---|---|---:|---:|---:|---:|---:|---:|");
+        // Each side's CPU per request, by process (nothing where `/proc` cannot be read).
+        let mut cpu = Vec::new();
+        let sample = || CpuTimes::now(server.id());
+        let split = |before: Option<CpuTimes>, requests: f64| {
+            Some(CpuTimes::now(server.id())?.per_request(before?, requests))
+        };
         for scenario in [Scenario::ListSchools, Scenario::GetSchool] {
             // Warm both sides so the first seconds of either do not count.
             let warm = Args {
@@ -801,9 +815,19 @@ async fn main() -> Result<()> {
                 ..args.clone()
             };
             load_api(&base, &tenants, scenario, &warm).await;
+            let before = sample();
             let api = load_api(&base, &tenants, scenario, &args).await;
-            load_direct(direct.connection(), &tenants, scenario, &warm).await;
-            let db = load_direct(direct.connection(), &tenants, scenario, &args).await;
+            cpu.extend(
+                split(before, api.micros.len() as f64).map(|s| (scenario.name(), "API (HTTP)", s)),
+            );
+            let backend = direct.connection().get_database_backend();
+            load_direct(&database_url, backend, &tenants, scenario, &warm).await;
+            let before = sample();
+            let db = load_direct(&database_url, backend, &tenants, scenario, &args).await;
+            cpu.extend(
+                split(before, db.micros.len() as f64)
+                    .map(|s| (scenario.name(), "DB direct (sqlx)", s)),
+            );
             load_repository(&direct, &tenants, scenario, &warm).await;
             let repo = load_repository(&direct, &tenants, scenario, &args).await;
             let ratio =
@@ -811,7 +835,7 @@ async fn main() -> Result<()> {
             for (side, m, r) in [
                 ("API (HTTP)", &api, ratio(&api)),
                 ("app repository, no HTTP", &repo, ratio(&repo)),
-                ("DB direct (pool)", &db, String::new()),
+                ("DB direct (sqlx)", &db, String::new()),
             ] {
                 println!(
                     "| {} | {side} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {r} |",
@@ -823,6 +847,7 @@ async fn main() -> Result<()> {
                     m.errors
                 );
             }
+            let before = sample();
             if pg_name.is_some()
                 && let Some((tps, latency)) = pgbench(
                     &database_url,
@@ -833,6 +858,10 @@ async fn main() -> Result<()> {
                 )
                 .await?
             {
+                cpu.extend(
+                    split(before, tps * args.duration as f64)
+                        .map(|s| (scenario.name(), "DB direct (pgbench)", s)),
+                );
                 println!(
                     "| {} | DB direct (pgbench) | {tps:.0} | avg {latency:.2} | | | | {:.0} % |",
                     scenario.name(),
@@ -840,6 +869,7 @@ async fn main() -> Result<()> {
                 );
             }
         }
+        print_cpu(&cpu);
         let peak = peak_rss_mib(server.id())
             .map(|m| format!("{m:.1} MiB"))
             .unwrap_or_else(|| "unknown".to_owned());

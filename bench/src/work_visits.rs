@@ -25,9 +25,7 @@ use driehoek_domain::work_visits::{Visibility, WorkVisitFilter};
 use driehoek_infra::db::entities::work_visits;
 use driehoek_infra::db::work_visit_search_query;
 use sea_orm::sea_query::PostgresQueryBuilder;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Select, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Select, Statement, Value};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -349,24 +347,19 @@ async fn load_search_api(base: &str, seeded: &Seeded, search: Search, args: &Arg
 }
 
 async fn load_search_direct(
-    db: &DatabaseConnection,
+    database_url: &str,
+    backend: DbBackend,
     tenant: Uuid,
     search: Search,
     args: &Args,
 ) -> Result<Measurement> {
-    let backend = db.get_database_backend();
-    let (db, statement) = (
-        db.clone(),
-        search.statement(backend, tenant)?.build(backend),
-    );
-    Ok(drive(args, move |_| {
-        let (db, statement) = (db.clone(), statement.clone());
-        async move {
-            db.query_all_raw(statement)
-                .await
-                .is_ok_and(|rows| rows.len() == 51)
-        }
-    })
+    let statement = search.statement(backend, tenant)?.build(backend);
+    Ok(crate::direct::drive_direct(
+        args,
+        database_url,
+        move |_| statement.clone(),
+        |rows| rows == 51,
+    )
     .await)
 }
 
@@ -557,12 +550,12 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             let before = sample();
             let api = load_search_api(&base, &seeded, search, args).await;
             cpu.extend(split(before, api.micros.len() as f64).map(|s| (search.name(), "API (HTTP)", s)));
-            load_search_direct(db, seeded.tenant, search, &warm).await?;
+            load_search_direct(database_url, db.get_database_backend(), seeded.tenant, search, &warm).await?;
             let before = sample();
-            let sql = load_search_direct(db, seeded.tenant, search, args).await?;
-            cpu.extend(split(before, sql.micros.len() as f64).map(|s| (search.name(), "DB direct (pool)", s)));
+            let sql = load_search_direct(database_url, db.get_database_backend(), seeded.tenant, search, args).await?;
+            cpu.extend(split(before, sql.micros.len() as f64).map(|s| (search.name(), "DB direct (sqlx)", s)));
             print_row(search.name(), "API (HTTP)", &api, &format!("{:.0} %", api.throughput() / sql.throughput() * 100.0));
-            print_row(search.name(), "DB direct (pool)", &sql, "");
+            print_row(search.name(), "DB direct (sqlx)", &sql, "");
             if postgres {
                 let script = search.literal_script(seeded.tenant)?;
                 let before = sample();
@@ -621,13 +614,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             &race,
             "",
         );
-        if !cpu.is_empty() {
-            println!("\n| CPU per request, ms | side | server | database | load generator |");
-            println!("|---|---|---:|---:|---:|");
-            for (scenario, side, split) in &cpu {
-                println!("| {scenario} | {side} | {split} |");
-            }
-        }
+        crate::print_cpu(&cpu);
         Ok::<(), anyhow::Error>(())
     }
     .await;
