@@ -253,7 +253,9 @@ async fn main() -> ExitCode {
         Some(_) => "warn",
     };
     telemetry::init_logging(cli.log_format, level);
-    match run(cli).await {
+    let outcome = run(cli).await;
+    telemetry::flush_logs();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("driehoek: {message}");

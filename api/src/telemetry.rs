@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 use crate::json_log::{JsonFields, JsonLines};
+use crate::log_output::LogOutput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -24,18 +25,31 @@ pub fn init_logging(format: LogFormat, level: &str) {
             "{level},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn"
         ))
     });
+    let output = OUTPUT.get_or_init(LogOutput::start).clone();
     let result = match format {
         LogFormat::Json => tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_writer(output)
             .fmt_fields(JsonFields)
             .event_format(JsonLines)
             .try_init(),
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_writer(output)
             .with_target(false)
             .try_init(),
     };
     drop(result);
+}
+
+static OUTPUT: OnceLock<LogOutput> = OnceLock::new();
+
+/// Writes the log lines still buffered (see [`LogOutput`]); call before the process
+/// ends.
+pub fn flush_logs() {
+    if let Some(output) = OUTPUT.get() {
+        output.flush();
+    }
 }
 
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
