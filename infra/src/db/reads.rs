@@ -14,10 +14,11 @@
 //! unless the error ends the session); one whose query was dropped half-way, or that
 //! failed in any other way, is closed instead. A read that fails because a connection
 //! which had been idle turns out dead (the server restarted) is tried once more on a
-//! new connection. Otherwise the pool keeps sqlx's rules, with the same settings as the main
-//! pool: at most as many connections as it, a connection idle for a while is pinged
-//! before use, idle ones are closed after a while and all are retired by age. The
-//! connections are made with the main pool's own options (SQLite's pragmas included).
+//! new connection. Otherwise the pool keeps sqlx's rules, with the main pool's
+//! settings: at most as many connections as it, a connection idle for a while is
+//! pinged before use, idle ones are closed after a while and all are retired by age.
+//! The connections are made with the main pool's own options (SQLite's pragmas
+//! included).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -105,10 +106,10 @@ impl<DB: Database> ReadPool<DB> {
             open: AtomicU32::new(0),
         });
         let weak = Arc::downgrade(&pool);
-        tokio::spawn(reap(
-            weak,
-            settings.idle_timeout.min(Duration::from_secs(60)),
-        ));
+        let every = settings
+            .idle_timeout
+            .clamp(Duration::from_millis(10), Duration::from_secs(60));
+        tokio::spawn(reap(weak, every));
         pool
     }
 
@@ -186,9 +187,9 @@ impl<DB: Database> ReadPool<DB> {
     }
 
     /// The rows of `sql` with `values` bound, on a lent connection. A connection that
-    /// had been idle and fails other than with the database's own error (the server
-    /// restarted, or something between cut it off) is closed and the read is tried
-    /// once more on a new one: a read is safe to repeat.
+    /// had been idle and turns out lost (the server restarted, or something between
+    /// cut it off) is closed and the read is tried once more on a new one: a read is
+    /// safe to repeat.
     pub(crate) async fn fetch_all<A>(&self, sql: String, values: A) -> Result<Vec<DB::Row>, DbErr>
     where
         A: sqlx::IntoArguments<DB> + Clone,
@@ -198,7 +199,7 @@ impl<DB: Database> ReadPool<DB> {
         let mut lent = self.lend().await?;
         if lent.reused {
             let outcome = lent.fetch_all(sql.clone(), values.clone()).await;
-            if reusable(&outcome) {
+            if !outcome.as_ref().is_err_and(connection_lost) {
                 lent.give_back(&outcome);
                 return outcome.map_err(read_error);
             }
