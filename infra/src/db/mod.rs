@@ -114,7 +114,8 @@ impl Database {
         let mut options = ConnectOptions::new(url.to_owned());
         // sqlx pings every connection before each use by default: one more round trip
         // per query. Only a connection idle for a while is pinged; connections are
-        // also retired by age.
+        // also retired by age. (sqlx also pings every connection it takes back, which
+        // no option stops; the hot reads run on a pool of their own, see `reads`.)
         let settings = POOL_SETTINGS;
         options
             .sqlx_logging(false)
