@@ -14,7 +14,9 @@ use driehoek_domain::vocabularies::{BusinessKind, NaceSection, ScreeningKind, Vo
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{api_keys, businesses, coaches, programme_members};
+use super::reads::Reads;
 use super::schools::{address_columns, address_from_columns, release_keys, remove_memberships};
 use super::versioned::{self, RowChange};
 use super::{
@@ -25,11 +27,12 @@ const DUPLICATE: &str = "registration_code is already used by another business i
 
 pub struct SeaOrmBusinessRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmBusinessRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -115,13 +118,15 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: BusinessId) -> DomainResult<Option<Business>> {
-        businesses::scoped(tenant.as_uuid())
-            .filter(businesses::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(db_error)?
-            .map(from_model)
-            .transpose()
+        one_by_key::<businesses::Entity, businesses::Model>(
+            &self.reads,
+            tenant.as_uuid(),
+            id.as_uuid(),
+        )
+        .await
+        .map_err(db_error)?
+        .map(from_model)
+        .transpose()
     }
 
     async fn list(
@@ -156,7 +161,7 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             query = query.filter(businesses::Column::UpdatedAt.gte(since));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -215,11 +220,12 @@ impl BusinessRepository for SeaOrmBusinessRepository {
 
 pub struct SeaOrmCoachRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmCoachRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -304,7 +310,7 @@ impl CoachRepository for SeaOrmCoachRepository {
         coaches::scoped(tenant.as_uuid())
             .filter(coaches::Column::BusinessId.eq(business.as_uuid()))
             .filter(coaches::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .map(coach_from_model)
@@ -336,7 +342,7 @@ impl CoachRepository for SeaOrmCoachRepository {
             query = query.filter(coaches::Column::UpdatedAt.gte(since));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -367,3 +373,39 @@ impl CoachRepository for SeaOrmCoachRepository {
         .await
     }
 }
+
+by_position!(businesses::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    name,
+    kind,
+    registration_code,
+    sectors,
+    description,
+    address_street,
+    address_postal_code,
+    address_city,
+    contact_email,
+    website,
+    status,
+});
+
+by_position!(coaches::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    business_id,
+    display_name,
+    bio,
+    occupations,
+    languages,
+    screening_kind,
+    screening_verified_on,
+    screening_valid_until,
+    status,
+});

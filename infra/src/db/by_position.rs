@@ -204,6 +204,7 @@ impl Cell for i32 {}
 impl Cell for i64 {}
 impl Cell for bool {}
 impl Cell for Uuid {}
+impl Cell for chrono::NaiveDate {}
 
 impl Cell for DateTime<Utc> {
     /// A binary `timestamptz` is a count of microseconds since 2000-01-01 UTC. sqlx

@@ -245,15 +245,24 @@ impl Database {
     }
 
     pub fn businesses(&self) -> Arc<dyn BusinessRepository> {
-        Arc::new(SeaOrmBusinessRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmBusinessRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn coaches(&self) -> Arc<dyn CoachRepository> {
-        Arc::new(SeaOrmCoachRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmCoachRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn programmes(&self) -> Arc<dyn ProgrammeRepository> {
-        Arc::new(SeaOrmProgrammeRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmProgrammeRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn bookings(&self) -> Arc<dyn BookingRepository> {

@@ -13,7 +13,9 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{programme_members, programmes};
+use super::reads::Reads;
 use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, encode_codes, holds_code, keyset, parse_codes,
@@ -21,11 +23,12 @@ use super::{
 
 pub struct SeaOrmProgrammeRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmProgrammeRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -191,13 +194,15 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: ProgrammeId) -> DomainResult<Option<Programme>> {
-        programmes::scoped(tenant.as_uuid())
-            .filter(programmes::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(db_error)?
-            .map(from_model)
-            .transpose()
+        one_by_key::<programmes::Entity, programmes::Model>(
+            &self.reads,
+            tenant.as_uuid(),
+            id.as_uuid(),
+        )
+        .await
+        .map_err(db_error)?
+        .map(from_model)
+        .transpose()
     }
 
     async fn list(
@@ -230,7 +235,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             query = query.filter(programmes::Column::UpdatedAt.gte(since));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -303,7 +308,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         programme_members::scoped(tenant.as_uuid())
             .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid()))
             .filter(programme_members::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+            .one_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .map(member_from_model)
@@ -323,7 +328,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             page,
         );
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -358,3 +363,34 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         .await
     }
 }
+
+by_position!(programmes::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    name,
+    description,
+    owner,
+    starts_on,
+    ends_on,
+    status,
+    funding,
+    target_participants_per_year,
+    competences,
+});
+
+by_position!(programme_members::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    programme_id,
+    school_id,
+    business_id,
+    role,
+    joined_on,
+    left_on,
+});
