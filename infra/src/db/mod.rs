@@ -278,7 +278,10 @@ impl Database {
     }
 
     pub fn students(&self) -> Arc<dyn driehoek_domain::students::StudentRepository> {
-        Arc::new(SeaOrmStudentRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmStudentRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn consents(&self) -> Arc<dyn driehoek_domain::students::ConsentRepository> {
@@ -286,7 +289,10 @@ impl Database {
     }
 
     pub fn portfolio(&self) -> Arc<dyn driehoek_domain::students::PortfolioRepository> {
-        Arc::new(SeaOrmPortfolioRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmPortfolioRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn route_plans(&self) -> Arc<dyn driehoek_domain::students::RoutePlanRepository> {

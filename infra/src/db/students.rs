@@ -29,10 +29,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::changes::{NewChange, record_changes};
 use super::entities::{
     audit_events, booking_students, bookings, consents, portfolio_entries, route_plans, students,
 };
+use super::reads::Reads;
 use super::versioned::{self, RowChange};
 use super::{
     IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, in_chunks, keyset,
@@ -158,11 +160,12 @@ impl AuditRepository for SeaOrmAuditRepository {
 
 pub struct SeaOrmStudentRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmStudentRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -261,9 +264,7 @@ impl StudentRepository for SeaOrmStudentRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: StudentId) -> DomainResult<Option<Student>> {
-        students::scoped(tenant.as_uuid())
-            .filter(students::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
+        one_by_key::<students::Entity, students::Model>(&self.reads, tenant.as_uuid(), id.as_uuid())
             .await
             .map_err(db_error)?
             .map(student_from_model)
@@ -308,7 +309,7 @@ impl StudentRepository for SeaOrmStudentRepository {
             query = query.filter(C::Status.eq(status.code()));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -637,11 +638,12 @@ impl ConsentRepository for SeaOrmConsentRepository {
 
 pub struct SeaOrmPortfolioRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmPortfolioRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -740,13 +742,15 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         tenant: TenantId,
         id: PortfolioEntryId,
     ) -> DomainResult<Option<PortfolioEntry>> {
-        portfolio_entries::scoped(tenant.as_uuid())
-            .filter(portfolio_entries::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(db_error)?
-            .map(entry_from_model)
-            .transpose()
+        one_by_key::<portfolio_entries::Entity, portfolio_entries::Model>(
+            &self.reads,
+            tenant.as_uuid(),
+            id.as_uuid(),
+        )
+        .await
+        .map_err(db_error)?
+        .map(entry_from_model)
+        .transpose()
     }
 
     async fn list(
@@ -776,7 +780,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
             query = query.filter(C::BookingId.eq(booking.as_uuid()));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -788,7 +792,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         portfolio_entries::scoped(tenant.as_uuid())
             .filter(portfolio_entries::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(portfolio_entries::Column::Id)
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -804,7 +808,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         portfolio_entries::scoped(tenant.as_uuid())
             .filter(portfolio_entries::Column::BookingId.eq(booking.as_uuid()))
             .order_by_asc(portfolio_entries::Column::Id)
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -1057,3 +1061,39 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
             .collect()
     }
 }
+
+by_position!(students::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    school_id,
+    external_ref,
+    display_name,
+    birth_year,
+    grade,
+    education_level,
+    status,
+    portfolio_open_from,
+});
+
+by_position!(portfolio_entries::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    student_id,
+    school_id,
+    competence,
+    kind,
+    title,
+    body,
+    sectors,
+    occupations,
+    evidence_url,
+    booking_id,
+    shared_with_business,
+    author_role,
+});
