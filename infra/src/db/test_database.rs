@@ -16,7 +16,7 @@ pub(crate) enum Place {
 pub(crate) async fn fresh_database() -> (Database, Place) {
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
-            let name = format!("dh_position_{}", Uuid::now_v7().simple());
+            let name = format!("dh_infra_{}", Uuid::now_v7().simple());
             let admin = sea_orm::Database::connect(url.as_str())
                 .await
                 .expect("the PostgreSQL server");
@@ -31,7 +31,7 @@ pub(crate) async fn fresh_database() -> (Database, Place) {
             (database, Place::Postgres(admin, name))
         }
         _ => {
-            let path = std::env::temp_dir().join(format!("dh-position-{}.db", Uuid::now_v7()));
+            let path = std::env::temp_dir().join(format!("dh-infra-{}.db", Uuid::now_v7()));
             let database = Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
                 .await
                 .expect("open");
@@ -40,6 +40,7 @@ pub(crate) async fn fresh_database() -> (Database, Place) {
     }
 }
 
+/// Drops the test database (PostgreSQL) or deletes its file (SQLite).
 pub(crate) async fn remove(database: Database, place: Place) {
     drop(database);
     match place {
