@@ -22,18 +22,21 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{bookings, portfolio_entries, slots};
+use super::reads::Reads;
 use super::students::{audit_in, entry_model, entry_row, mark_present, name_pupils, named_pupils};
 use super::versioned::{self, RowChange};
 use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmBookingRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmBookingRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -309,11 +312,13 @@ impl BookingRepository for SeaOrmBookingRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>> {
-        let row = bookings::scoped(tenant.as_uuid())
-            .filter(bookings::Column::Id.eq(id.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(db_error)?;
+        let row = one_by_key::<bookings::Entity, bookings::Model>(
+            &self.reads,
+            tenant.as_uuid(),
+            id.as_uuid(),
+        )
+        .await
+        .map_err(db_error)?;
         Ok(with_pupils(&self.db, tenant, row.into_iter().collect())
             .await?
             .pop())
@@ -388,7 +393,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             .filter(Expr::exists(slot_is_recent))
             .order_by_asc(bookings::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -422,7 +427,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         if let Some(since) = filter.updated_since {
             query = query.filter(C::UpdatedAt.gte(since));
         }
-        let rows = query.all(&self.db).await.map_err(db_error)?;
+        let rows = query.all_by_position(&self.reads).await.map_err(db_error)?;
         with_pupils(&self.db, tenant, rows).await
     }
 
@@ -466,3 +471,27 @@ impl BookingRepository for SeaOrmBookingRepository {
         Ok(Some(cancelled))
     }
 }
+
+by_position!(bookings::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    slot_id,
+    work_visit_id,
+    business_id,
+    school_id,
+    group_name,
+    seats,
+    contact_name,
+    contact_email,
+    contact_phone,
+    notes,
+    status,
+    cancellation_reason,
+    cancelled_at,
+    attended_count,
+    absent_count,
+    attendance_recorded_at,
+});

@@ -11,7 +11,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use uuid::Uuid;
 
+use super::by_position::{SelectByPosition, by_position};
 use super::entities::changes;
+use super::reads::Reads;
 use super::{corrupt, db_error};
 
 /// The stored form of an audience: its scope and the school and business it names.
@@ -150,11 +152,12 @@ pub(crate) async fn record_changes(
 
 pub struct SeaOrmChangeRepository {
     db: sea_orm::DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmChangeRepository {
-    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: sea_orm::DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -207,11 +210,11 @@ impl ChangeRepository for SeaOrmChangeRepository {
             ),
         };
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
-            .map(|row| {
+            .map(|row: changes::Model| {
                 Ok(Change {
                     op: ChangeOp::parse(&row.op)
                         .ok_or_else(|| corrupt("change", format!("op '{}'", row.op)))?,
@@ -225,3 +228,17 @@ impl ChangeRepository for SeaOrmChangeRepository {
             .collect()
     }
 }
+
+by_position!(changes::Model {
+    tenant_id,
+    seq,
+    resource,
+    resource_id,
+    op,
+    version,
+    at,
+    scope,
+    school_id,
+    business_id,
+    status,
+});

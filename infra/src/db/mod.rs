@@ -266,11 +266,17 @@ impl Database {
     }
 
     pub fn bookings(&self) -> Arc<dyn BookingRepository> {
-        Arc::new(SeaOrmBookingRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmBookingRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn changes(&self) -> Arc<dyn driehoek_domain::changes::ChangeRepository> {
-        Arc::new(SeaOrmChangeRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmChangeRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn feedback(&self) -> Arc<dyn FeedbackRepository> {
