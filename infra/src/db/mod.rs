@@ -149,7 +149,7 @@ impl Database {
         let conn = sea_orm::Database::connect(options)
             .await
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
-        let reads = Reads::beside(&conn, settings)
+        let reads = Reads::beside(&conn, None, settings)
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
         Ok(Self { conn, reads, kind })
     }

@@ -38,14 +38,19 @@ pub(crate) enum Reads {
 }
 
 impl Reads {
-    /// A read pool beside `db`'s own, connecting as it does, as large as it is.
-    pub(crate) fn beside(db: &DatabaseConnection, settings: PoolSettings) -> Result<Self, DbErr> {
+    /// A read pool beside `db`'s own, connecting as it does, with at most
+    /// `max_connections` (by default as many as `db`'s pool).
+    pub(crate) fn beside(
+        db: &DatabaseConnection,
+        max_connections: Option<u32>,
+        settings: PoolSettings,
+    ) -> Result<Self, DbErr> {
         match &db.inner {
             DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
                 let pool = db.get_postgres_connection_pool();
                 Ok(Self::Postgres(ReadPool::start(
                     pool.connect_options(),
-                    pool.options().get_max_connections(),
+                    max_connections.unwrap_or(pool.options().get_max_connections()),
                     settings,
                 )))
             }
@@ -53,7 +58,7 @@ impl Reads {
                 let pool = db.get_sqlite_connection_pool();
                 Ok(Self::Sqlite(ReadPool::start(
                     pool.connect_options(),
-                    pool.options().get_max_connections(),
+                    max_connections.unwrap_or(pool.options().get_max_connections()),
                     settings,
                 )))
             }
@@ -150,7 +155,7 @@ impl<DB: Database> ReadPool<DB> {
             if idle.since.elapsed() >= self.settings.ping_if_idle_for
                 && connection.ping().await.is_err()
             {
-                self.open.fetch_sub(1, Ordering::Relaxed);
+                self.forget_one();
                 continue;
             }
             return Ok(Lent {
@@ -210,6 +215,11 @@ impl<DB: Database> ReadPool<DB> {
         outcome.map_err(read_error)
     }
 
+    /// Counts one connection fewer open (closed, or dropped with its socket).
+    fn forget_one(&self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+
     fn expired(&self, idle: &Idle<DB::Connection>) -> bool {
         idle.opened.elapsed() >= self.settings.max_lifetime
             || idle.since.elapsed() >= self.settings.idle_timeout
@@ -217,7 +227,7 @@ impl<DB: Database> ReadPool<DB> {
 
     /// Closes `connection` politely, in the background.
     fn close(&self, connection: DB::Connection) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
+        self.forget_one();
         tokio::spawn(async move {
             let _ = connection.close().await;
         });
@@ -310,7 +320,7 @@ impl<'p, DB: Database> Lent<'p, DB> {
     /// This lending on a new connection instead, the old one closed.
     async fn reconnect(mut self) -> Result<Self, DbErr> {
         if self.connection.take().is_some() {
-            self.pool.open.fetch_sub(1, Ordering::Relaxed);
+            self.pool.forget_one();
         }
         self.connection = Some(self.pool.connect().await?);
         self.opened = Instant::now();
@@ -330,7 +340,7 @@ impl<'p, DB: Database> Lent<'p, DB> {
                     since: Instant::now(),
                 });
             } else {
-                self.pool.open.fetch_sub(1, Ordering::Relaxed);
+                self.pool.forget_one();
             }
         }
     }
@@ -339,7 +349,7 @@ impl<'p, DB: Database> Lent<'p, DB> {
 impl<DB: Database> Drop for Lent<'_, DB> {
     fn drop(&mut self) {
         if self.connection.take().is_some() {
-            self.pool.open.fetch_sub(1, Ordering::Relaxed);
+            self.pool.forget_one();
         }
     }
 }
@@ -357,21 +367,7 @@ mod tests {
 
     /// A read pool of at most `max` connections beside `database`'s.
     fn pool(database: &Database, max: u32, settings: PoolSettings) -> Reads {
-        let db = database.connection();
-        match &db.inner {
-            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
-                Reads::Postgres(ReadPool::start(
-                    db.get_postgres_connection_pool().connect_options(),
-                    max,
-                    settings,
-                ))
-            }
-            _ => Reads::Sqlite(ReadPool::start(
-                db.get_sqlite_connection_pool().connect_options(),
-                max,
-                settings,
-            )),
-        }
+        Reads::beside(database.connection(), Some(max), settings).expect("a read pool")
     }
 
     /// The number of rows `sql` returns, on a connection of `reads`.
