@@ -91,7 +91,7 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
 
 /// Whether nothing in `bytes` needs escaping, checked eight bytes at a time.
 #[inline]
-fn is_plain(bytes: &[u8]) -> bool {
+pub(crate) fn is_plain(bytes: &[u8]) -> bool {
     let (words, rest) = bytes.as_chunks::<8>();
     if words.is_empty() {
         return !rest.iter().any(|b| needs_escape(*b));

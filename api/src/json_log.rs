@@ -167,6 +167,11 @@ struct Escaped<W>(W);
 
 impl<W: Write> Write for Escaped<W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        // Nearly every text has nothing to escape: checked a word at a time, then
+        // written whole (a byte at a time, this was 5 k instructions a request).
+        if crate::json::is_plain(text.as_bytes()) && !text.as_bytes().contains(&0x7f) {
+            return self.0.write_str(text);
+        }
         // Byte by byte: every character to escape is ASCII, and no byte of a longer
         // UTF-8 sequence is, so `at` is always a character boundary.
         let mut plain = 0;
@@ -201,6 +206,30 @@ mod tests {
     use tracing::field::Empty;
 
     use super::*;
+
+    fn escaped(text: &str) -> String {
+        let mut out = String::new();
+        Escaped(&mut out)
+            .write_str(text)
+            .expect("a String takes any text");
+        out
+    }
+
+    /// Plain texts pass whole; DEL, which the word-at-a-time check does not look for,
+    /// is still escaped, alone and among plain text.
+    #[test]
+    fn escaping_passes_plain_text_and_catches_del() {
+        assert_eq!(
+            escaped("/v1/tenants/leuven/schools?q=é€"),
+            "/v1/tenants/leuven/schools?q=é€"
+        );
+        assert_eq!(
+            escaped("a long plain text\u{7f} with DEL"),
+            "a long plain text\\u007f with DEL"
+        );
+        assert_eq!(escaped("\u{7f}"), "\\u007f");
+        assert_eq!(escaped("eight b\""), "eight b\\\"");
+    }
 
     #[derive(Clone, Default)]
     struct Buffer(Arc<Mutex<Vec<u8>>>);

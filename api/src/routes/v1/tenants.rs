@@ -14,11 +14,14 @@ use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::tenants::{TenantIn, TenantOut, TenantPatch};
 
+/// `/tenants`: the collection.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_tenants)
-        .service(create_tenant)
-        .service(get_tenant)
-        .service(update_tenant);
+    cfg.service(list_tenants).service(create_tenant);
+}
+
+/// `/tenants/{tenant}` itself, inside the tenant's scope (see [`super::configure`]).
+pub fn configure_tenant(cfg: &mut ServiceConfig) {
+    cfg.service(get_tenant).service(update_tenant);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,7 +91,7 @@ pub async fn create_tenant(
     responses((status = 200, description = "The tenant", body = TenantOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
 )]
-#[get("/tenants/{tenant}")]
+#[get("")]
 pub async fn get_tenant(
     req: HttpRequest,
     ctx: TenantCtx,
@@ -110,7 +113,7 @@ pub async fn get_tenant(
     responses((status = 200, description = "Updated", body = TenantOut), WriteErrors),
     security(("api_key" = []))
 )]
-#[patch("/tenants/{tenant}")]
+#[patch("")]
 pub async fn update_tenant(
     req: HttpRequest,
     ctx: TenantCtx,
