@@ -35,12 +35,29 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// A request's method as a metrics label: the standard methods by name, any other
+/// `other`. A client may send any token as its method, and every distinct label
+/// would be a series the registry keeps for the process's life.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
     let method = req.method().to_string();
+    let method_label = method_label(req.method());
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path(), tenant = Empty, key_id = Empty, role = Empty);
     let meta = RequestMeta {
         request_id: id.clone(),
@@ -56,8 +73,8 @@ pub async fn observe(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    metrics::counter!("driehoek_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("driehoek_http_request_duration_seconds", "method" => method, "route" => route).record(elapsed.as_secs_f64());
+    metrics::counter!("driehoek_http_requests_total", "method" => method_label, "route" => route.clone(), "status" => status.to_string()).increment(1);
+    metrics::histogram!("driehoek_http_request_duration_seconds", "method" => method_label, "route" => route).record(elapsed.as_secs_f64());
     span.in_scope(|| {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         if status >= 500 {

@@ -244,6 +244,32 @@ async fn health_and_metrics_answer_without_a_key() {
     );
 }
 
+/// Methods outside the standard ones are counted as `other`: a client inventing
+/// methods cannot add series to the metrics without end.
+#[tokio::test]
+async fn metrics_label_invented_methods_as_other() {
+    let app = TestApp::spawn().await;
+    for invented in ["BREW", "WHEN"] {
+        let method = Method::from_bytes(invented.as_bytes()).unwrap();
+        let reply = app.send(method, "/health/live", None, None, &[]).await;
+        assert!(
+            reply.status.is_client_error(),
+            "{invented}: {}",
+            reply.status
+        );
+    }
+    let metrics = app.send(Method::GET, "/metrics", None, None, &[]).await;
+    let text = metrics.body.as_str().unwrap();
+    assert!(!text.contains("BREW") && !text.contains("WHEN"), "{text}");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("driehoek_http_requests_total")
+                && line.contains("method=\"other\"")
+                && line.ends_with(" 2")),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn docs_page_is_served_from_the_binary() {
     let app = TestApp::spawn().await;
