@@ -126,13 +126,13 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
 }
 
 /// Bookings as stored, with the pupils named on them.
-async fn with_pupils<C: sea_orm::ConnectionTrait>(
-    conn: &C,
+async fn with_pupils(
+    reads: &Reads,
     tenant: TenantId,
     rows: Vec<bookings::Model>,
 ) -> DomainResult<Vec<Booking>> {
     let ids: Vec<Uuid> = rows.iter().map(|b| b.id).collect();
-    let named = named_pupils(conn, tenant.as_uuid(), &ids).await?;
+    let named = named_pupils(reads, tenant.as_uuid(), &ids).await?;
     rows.into_iter()
         .map(|row| {
             let mut booking = from_model(row)?;
@@ -319,7 +319,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         )
         .await
         .map_err(db_error)?;
-        Ok(with_pupils(&self.db, tenant, row.into_iter().collect())
+        Ok(with_pupils(&self.reads, tenant, row.into_iter().collect())
             .await?
             .pop())
     }
@@ -428,7 +428,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             query = query.filter(C::UpdatedAt.gte(since));
         }
         let rows = query.all_by_position(&self.reads).await.map_err(db_error)?;
-        with_pupils(&self.db, tenant, rows).await
+        with_pupils(&self.reads, tenant, rows).await
     }
 
     async fn cancel(

@@ -36,11 +36,11 @@ use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
 use reads::Reads;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use sea_orm::{
     ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 pub use api_keys::SeaOrmApiKeyRepository;
 pub use bookings::SeaOrmBookingRepository;
@@ -291,7 +291,10 @@ impl Database {
     }
 
     pub fn consents(&self) -> Arc<dyn driehoek_domain::students::ConsentRepository> {
-        Arc::new(SeaOrmConsentRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmConsentRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn portfolio(&self) -> Arc<dyn driehoek_domain::students::PortfolioRepository> {
@@ -302,11 +305,17 @@ impl Database {
     }
 
     pub fn route_plans(&self) -> Arc<dyn driehoek_domain::students::RoutePlanRepository> {
-        Arc::new(SeaOrmRoutePlanRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmRoutePlanRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn audit(&self) -> Arc<dyn driehoek_domain::audit::AuditRepository> {
-        Arc::new(SeaOrmAuditRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmAuditRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn route_maps(&self) -> Arc<dyn driehoek_domain::route_maps::RouteMapRepository> {
@@ -397,6 +406,29 @@ where
     let mut found = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(IN_LIST_CHUNK) {
         for row in query(chunk).all(conn).await.map_err(db_error)? {
+            found.push(map(row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// [`in_chunks`] on the read pool (see [`reads`]), for rows read by position.
+pub(crate) async fn in_chunks_by_position<E, K, M, T>(
+    reads: &Reads,
+    keys: &[K],
+    query: impl Fn(&[K]) -> Select<E>,
+    map: impl Fn(M) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError>
+where
+    E: EntityTrait,
+    M: by_position::FromColumns + Send + Sync,
+{
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let rows = by_position::SelectByPosition::all_by_position(query(chunk), reads)
+            .await
+            .map_err(db_error)?;
+        for row in rows {
             found.push(map(row)?);
         }
     }

@@ -37,8 +37,8 @@ use super::entities::{
 use super::reads::Reads;
 use super::versioned::{self, RowChange};
 use super::{
-    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, in_chunks, keyset,
-    parse_codes,
+    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes,
+    in_chunks_by_position, keyset, parse_codes,
 };
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
@@ -84,11 +84,12 @@ async fn insert_audit<C: sea_orm::ConnectionTrait>(
 
 pub struct SeaOrmAuditRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmAuditRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -147,7 +148,7 @@ impl AuditRepository for SeaOrmAuditRepository {
             query = query.filter(C::At.lt(to));
         }
         query
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -275,7 +276,7 @@ impl StudentRepository for SeaOrmStudentRepository {
         let query = |chunk: &[StudentId]| {
             students::scoped(tenant.as_uuid()).filter(students::Column::Id.is_in(uuids(chunk)))
         };
-        in_chunks(&self.db, ids, query, student_from_model).await
+        in_chunks_by_position(&self.reads, ids, query, student_from_model).await
     }
 
     async fn list(
@@ -328,7 +329,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 .filter(students::Column::SchoolId.eq(school.as_uuid()))
                 .filter(students::Column::ExternalRef.is_in(chunk.iter().cloned()))
         };
-        in_chunks(&self.db, refs, query, student_from_model).await
+        in_chunks_by_position(&self.reads, refs, query, student_from_model).await
     }
 
     async fn update(
@@ -386,16 +387,16 @@ impl StudentRepository for SeaOrmStudentRepository {
     }
 
     async fn bookings(&self, tenant: TenantId, id: StudentId) -> DomainResult<Vec<StudentBooking>> {
-        let named = booking_students::scoped(tenant.as_uuid())
+        let named: Vec<booking_students::Model> = booking_students::scoped(tenant.as_uuid())
             .filter(booking_students::Column::StudentId.eq(id.as_uuid()))
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?;
         let query = |chunk: &[booking_students::Model]| {
             bookings::scoped(tenant.as_uuid())
                 .filter(bookings::Column::Id.is_in(chunk.iter().map(|n| n.booking_id)))
         };
-        let mut found = in_chunks(&self.db, &named, query, |b| {
+        let mut found = in_chunks_by_position(&self.reads, &named, query, |b: bookings::Model| {
             Ok(StudentBooking {
                 booking_id: BookingId::from_uuid(b.id),
                 work_visit_id: WorkVisitId::from_uuid(b.work_visit_id),
@@ -542,11 +543,12 @@ async fn delete_of_pupil<E: EntityTrait>(
 
 pub struct SeaOrmConsentRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmConsentRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -601,7 +603,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
         consents::scoped(tenant.as_uuid())
             .filter(consents::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(consents::Column::Id)
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -623,7 +625,8 @@ impl ConsentRepository for SeaOrmConsentRepository {
                 .filter(consents::Column::Purpose.eq(purpose.code()))
                 .order_by_desc(consents::Column::Id)
         };
-        let lines = in_chunks(&self.db, students, query, Ok).await?;
+        let lines: Vec<consents::Model> =
+            in_chunks_by_position(&self.reads, students, query, Ok).await?;
         let mut decided = std::collections::HashSet::new();
         Ok(lines
             .into_iter()
@@ -861,8 +864,8 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
 }
 
 /// The pupils named on bookings, by booking.
-pub(crate) async fn named_pupils<C: sea_orm::ConnectionTrait>(
-    conn: &C,
+pub(crate) async fn named_pupils(
+    reads: &Reads,
     tenant: Uuid,
     bookings: &[Uuid],
 ) -> DomainResult<Vec<booking_students::Model>> {
@@ -871,7 +874,7 @@ pub(crate) async fn named_pupils<C: sea_orm::ConnectionTrait>(
             .filter(booking_students::Column::BookingId.is_in(chunk.iter().copied()))
             .order_by_asc(booking_students::Column::StudentId)
     };
-    in_chunks(conn, bookings, query, Ok).await
+    in_chunks_by_position(reads, bookings, query, Ok).await
 }
 
 /// Names pupils on a new booking inside `txn`.
@@ -926,11 +929,12 @@ pub(crate) async fn mark_present(
 
 pub struct SeaOrmRoutePlanRepository {
     db: DatabaseConnection,
+    reads: Reads,
 }
 
 impl SeaOrmRoutePlanRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+        Self { db, reads }
     }
 }
 
@@ -1053,7 +1057,7 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
         route_plans::scoped(tenant.as_uuid())
             .filter(route_plans::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(route_plans::Column::Version)
-            .all(&self.db)
+            .all_by_position(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -1076,6 +1080,55 @@ by_position!(students::Model {
     education_level,
     status,
     portfolio_open_from,
+});
+
+by_position!(consents::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    student_id,
+    purpose,
+    status,
+    given_by,
+    recorded_by_key_id,
+    recorded_by_role,
+});
+
+by_position!(route_plans::Model {
+    tenant_id,
+    id,
+    version,
+    created_at,
+    updated_at,
+    student_id,
+    route_map_id,
+    steps,
+    target_occupation,
+    plan_b,
+    helpers,
+    notes,
+    agreed_by,
+});
+
+by_position!(audit_events::Model {
+    tenant_id,
+    id,
+    at,
+    key_id,
+    role,
+    action,
+    student_id,
+    school_id,
+    request_id,
+});
+
+by_position!(booking_students::Model {
+    tenant_id,
+    booking_id,
+    student_id,
+    present,
 });
 
 by_position!(portfolio_entries::Model {

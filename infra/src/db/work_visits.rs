@@ -32,7 +32,7 @@ use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
     IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, holds_code,
-    in_chunks, keyset, parse_codes,
+    in_chunks_by_position, keyset, parse_codes,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -562,7 +562,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             slots::scoped(tenant.as_uuid())
                 .filter(slots::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
         };
-        in_chunks(&self.db, ids, query, slot_from_model).await
+        in_chunks_by_position(&self.reads, ids, query, slot_from_model).await
     }
 
     async fn visits_by_ids(
@@ -631,7 +631,8 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         let query = |chunk: &[Uuid]| {
             slots::scoped(tenant).filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))
         };
-        let slot_rows = in_chunks(&self.db, &visit_ids, query, Ok).await?;
+        let slot_rows: Vec<slots::Model> =
+            in_chunks_by_position(&self.reads, &visit_ids, query, Ok).await?;
         let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
         let mut tallies: HashMap<Uuid, (u32, bool)> = HashMap::new();
         for chunk in slot_ids.chunks(IN_LIST_CHUNK) {
