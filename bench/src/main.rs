@@ -118,6 +118,18 @@ impl Measurement {
 const LIST_SQL: &str = "SELECT tenant_id, id, version, created_at, updated_at, name, kind, registration_code, education_levels, address_street, address_postal_code, address_city, contact_email, website FROM schools WHERE tenant_id = $1 AND kind = 'secondary' ORDER BY id ASC LIMIT 51";
 const GET_SQL: &str = "SELECT tenant_id, id, version, created_at, updated_at, name, kind, registration_code, education_levels, address_street, address_postal_code, address_city, contact_email, website FROM schools WHERE tenant_id = $1 AND id = $2";
 
+/// Requests that touch no database, as the same clients make them: what HTTP and the
+/// server's middleware cost alone. A single read through the API costs at least this
+/// and the query; at half of the database's rate the two together must fit in two of
+/// its queries, so a floor slower than the database's own rate rules that out.
+const HTTP_FLOOR: [(&str, &str); 2] = [
+    ("/health/live", "GET /health/live (no key, no database)"),
+    (
+        "/v1/vocabularies/school_kinds",
+        "GET /v1/vocabularies/school_kinds (a key, no database)",
+    ),
+];
+
 #[derive(Clone, Copy, PartialEq)]
 enum Scenario {
     ListSchools,
@@ -808,12 +820,14 @@ async fn main() -> Result<()> {
         let split = |before: Option<CpuTimes>, requests: f64| {
             Some(CpuTimes::now(server.id())?.per_request(before?, requests))
         };
+        // pgbench's rate on `get_school`, which the HTTP floor below is set against.
+        let mut pgbench_get = None;
+        // Every side is warmed first so its first seconds do not count.
+        let warm = Args {
+            duration: 2,
+            ..args.clone()
+        };
         for scenario in [Scenario::ListSchools, Scenario::GetSchool] {
-            // Warm both sides so the first seconds of either do not count.
-            let warm = Args {
-                duration: 2,
-                ..args.clone()
-            };
             load_api(&base, &tenants, scenario, &warm).await;
             let before = sample();
             let api = load_api(&base, &tenants, scenario, &args).await;
@@ -867,7 +881,34 @@ async fn main() -> Result<()> {
                     scenario.name(),
                     api.throughput() / tps * 100.0
                 );
+                if scenario == Scenario::GetSchool {
+                    pgbench_get = Some(tps);
+                }
             }
+        }
+        for (target, side) in HTTP_FLOOR {
+            let key: Arc<str> = tenants[0].key.as_str().into();
+            let request = move |_| (target.to_owned(), key.clone());
+            drive_gets(&warm, &base, request.clone(), |_| true).await;
+            let before = sample();
+            let floor = drive_gets(&args, &base, request, |_| true).await;
+            cpu.extend(split(before, floor.micros.len() as f64).map(|s| ("http_floor", side, s)));
+            let share = pgbench_get
+                .map(|tps| {
+                    format!(
+                        "{:.0} % of pgbench's get_school",
+                        floor.throughput() / tps * 100.0
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "| http_floor | {side} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {share} |",
+                floor.throughput(),
+                floor.percentile(50.0),
+                floor.percentile(90.0),
+                floor.percentile(99.0),
+                floor.errors
+            );
         }
         print_cpu(&cpu);
         let peak = peak_rss_mib(server.id())
