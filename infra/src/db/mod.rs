@@ -37,8 +37,8 @@ use driehoek_migration::{Migrator, MigratorTrait};
 use reads::Reads;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 use sea_orm::{
-    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
@@ -349,6 +349,27 @@ pub async fn begin_write(conn: &DatabaseConnection) -> Result<DatabaseTransactio
     .map_err(db_error)
 }
 
+/// A read-only transaction whose statements all see the database as of one moment,
+/// for answers read by more than one statement (a delivery and its attempts). On
+/// PostgreSQL that takes REPEATABLE READ: under the default READ COMMITTED each
+/// statement sees what had committed when it began. A SQLite transaction reads one
+/// snapshot from its first read on (and sea-orm would only log a warning for an
+/// isolation level there).
+pub(crate) async fn begin_snapshot(
+    conn: &DatabaseConnection,
+) -> Result<DatabaseTransaction, DomainError> {
+    let (isolation, access) = match conn.get_database_backend() {
+        DbBackend::Postgres => (
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        ),
+        _ => (None, None),
+    };
+    conn.begin_with_config(isolation, access)
+        .await
+        .map_err(db_error)
+}
+
 /// Translates a driver error: connection trouble is `Unavailable`, anything else is
 /// `Internal` (logged by the API, never shown).
 pub fn db_error(error: DbErr) -> DomainError {
@@ -550,6 +571,51 @@ mod tests {
         assert_eq!(on, 1);
         drop(database);
         let _ = std::fs::remove_file(&path);
+    }
+
+    /// What a delivery log relies on: a snapshot's second read sees what its first
+    /// saw, even after another connection committed in between; after it, the commit
+    /// shows. On PostgreSQL's default isolation this would fail.
+    #[tokio::test]
+    async fn a_snapshot_reads_one_moment_whatever_commits_meanwhile() {
+        let (database, place) = test_database::fresh_database().await;
+        let conn = database.connection();
+        let count = "SELECT count(*) FROM snapshot_probe";
+        let counted = |row: Option<sea_orm::QueryResult>| -> i64 {
+            row.expect("a row").try_get_by_index(0).expect("a count")
+        };
+        conn.execute_unprepared("CREATE TABLE snapshot_probe (n INTEGER)")
+            .await
+            .expect("a table");
+        conn.execute_unprepared("INSERT INTO snapshot_probe VALUES (1)")
+            .await
+            .expect("a row");
+        let snapshot = begin_snapshot(conn).await.expect("a snapshot");
+        let statement = || Statement::from_string(conn.get_database_backend(), count);
+        assert_eq!(
+            counted(snapshot.query_one_raw(statement()).await.expect("read")),
+            1
+        );
+        conn.execute_unprepared("INSERT INTO snapshot_probe VALUES (2)")
+            .await
+            .expect("a write beside the snapshot");
+        assert_eq!(
+            counted(snapshot.query_one_raw(statement()).await.expect("read")),
+            1,
+            "the snapshot saw a commit made after its first read"
+        );
+        let written = snapshot
+            .execute_unprepared("INSERT INTO snapshot_probe VALUES (3)")
+            .await;
+        if conn.get_database_backend() == DbBackend::Postgres {
+            assert!(written.is_err(), "a snapshot is read-only: {written:?}");
+        }
+        drop(snapshot);
+        assert_eq!(
+            counted(conn.query_one_raw(statement()).await.expect("read")),
+            2
+        );
+        test_database::remove(database, place).await;
     }
 
     #[test]

@@ -21,7 +21,7 @@ use driehoek_domain::webhooks::{
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -31,7 +31,7 @@ use super::entities::{
     webhook_deliveries, webhook_endpoints,
 };
 use super::versioned::{self, RowChange};
-use super::{begin_write, corrupt, db_error, in_chunks};
+use super::{begin_snapshot, begin_write, corrupt, db_error, in_chunks};
 
 const DUPLICATE: &str = "this webhook endpoint exists";
 const PENDING: &str = "pending";
@@ -182,16 +182,20 @@ fn attempt_from(m: webhook_attempts::Model) -> Attempt {
 }
 
 impl SeaOrmWebhookRepository {
-    /// The deliveries with their attempts, in the order given.
-    async fn with_attempts(
+    /// The deliveries `query` finds with their attempts, in its order. Both are read
+    /// in one snapshot: a worker recording an attempt in between would otherwise show
+    /// the attempt beside the status the delivery had before it.
+    async fn logs(
         &self,
         tenant: Uuid,
-        rows: Vec<webhook_deliveries::Model>,
+        query: Select<webhook_deliveries::Entity>,
     ) -> DomainResult<Vec<DeliveryLog>> {
+        let txn = begin_snapshot(&self.db).await?;
+        let rows = query.all(&txn).await.map_err(db_error)?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut attempts: HashMap<WebhookDeliveryId, Vec<Attempt>> = HashMap::new();
         let found = in_chunks(
-            &self.db,
+            &txn,
             &ids,
             |chunk| {
                 webhook_attempts::Entity::find()
@@ -202,6 +206,7 @@ impl SeaOrmWebhookRepository {
             |m| Ok(attempt_from(m)),
         )
         .await?;
+        txn.commit().await.map_err(db_error)?;
         for attempt in found {
             attempts
                 .entry(attempt.delivery_id)
@@ -478,8 +483,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         if let Some(status) = filter.status {
             query = query.filter(C::Status.eq(status.code()));
         }
-        let rows = query.all(&self.db).await.map_err(db_error)?;
-        self.with_attempts(tenant, rows).await
+        self.logs(tenant, query).await
     }
 
     async fn get_delivery(
@@ -489,14 +493,11 @@ impl WebhookRepository for SeaOrmWebhookRepository {
     ) -> DomainResult<Option<DeliveryLog>> {
         use webhook_deliveries::Column as C;
         let tenant = endpoint.tenant_id.as_uuid();
-        let rows = webhook_deliveries::Entity::find()
+        let query = webhook_deliveries::Entity::find()
             .filter(C::TenantId.eq(tenant))
             .filter(C::EndpointId.eq(endpoint.id.as_uuid()))
-            .filter(C::Id.eq(id.as_uuid()))
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(self.with_attempts(tenant, rows).await?.pop())
+            .filter(C::Id.eq(id.as_uuid()));
+        Ok(self.logs(tenant, query).await?.pop())
     }
 
     async fn enqueue(&self, delivery: &Delivery) -> DomainResult<()> {
