@@ -55,6 +55,15 @@ struct Cli {
         hide_env_values = true
     )]
     admin_key: Option<String>,
+    /// Keys that seal webhook signing secrets at rest: base64 of 32 random bytes each
+    /// (`openssl rand -base64 32`), comma-separated; the first seals, all open.
+    #[arg(
+        long,
+        env = "DRIEHOEK_SECRETS_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    secrets_key: Option<String>,
     /// `text` (human-readable) or `json` (JSON lines).
     #[arg(
         long,
@@ -156,6 +165,7 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         database_url: cli.database_url.clone(),
         redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
         admin_key: cli.admin_key.clone(),
+        secrets: driehoek_infra::Sealer::from_config(cli.secrets_key.as_deref().unwrap_or(""))?,
         rate_limit_per_minute: cli.rate_limit_per_minute,
         workers: match cli.workers {
             Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
@@ -231,6 +241,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let server =
                 startup::serve(state, listener, settings.workers).map_err(|e| e.to_string())?;
             println!("Driehoek listens on http://{bind}  (API docs: http://{bind}/docs)");
+            if !settings.secrets.seals() {
+                tracing::warn!(
+                    "no DRIEHOEK_SECRETS_KEY: webhook signing secrets are stored unsealed"
+                );
+            }
             if settings.admin_key.is_none() {
                 println!(
                     "No DRIEHOEK_ADMIN_KEY set: run `driehoek create-admin-key` for a platform key, or use the demo keys."

@@ -11,9 +11,10 @@ use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use driehoek_domain::webhooks::RetryPolicy;
-use driehoek_infra::Database;
+use driehoek_infra::db::Resealed;
 use driehoek_infra::redis_store::RedisStore;
 use driehoek_infra::webhook_http::HttpTransport;
+use driehoek_infra::{Database, Sealer};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa_actix_web::AppExt;
@@ -36,6 +37,8 @@ pub struct Settings {
     /// Requests a minute per key unless the tenant sets its own limit.
     pub rate_limit_per_minute: u32,
     pub webhooks: WebhookSettings,
+    /// Keys that seal stored webhook secrets; with none they are stored as given.
+    pub secrets: Sealer,
 }
 
 /// How webhooks are delivered.
@@ -64,8 +67,10 @@ impl Default for WebhookSettings {
 
 /// The state with its adapters connected and the schema migrated.
 pub async fn connect(settings: &Settings) -> Result<AppState, String> {
-    let database = Database::connect(&settings.database_url).await?;
+    let mut database = Database::connect(&settings.database_url).await?;
     database.migrate().await?;
+    database.seal_secrets_with(settings.secrets.clone());
+    report_sealing(&settings.secrets, database.reseal_secrets().await?);
     let redis = match &settings.redis_url {
         Some(url) => Some(RedisStore::connect(url, database.deployment_id().await?).await?),
         None => {
@@ -90,6 +95,29 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
             retry: RetryPolicy::with_first_delay(settings.webhooks.first_retry),
         },
     ))
+}
+
+/// Says at start-up which stored webhook secrets were sealed anew, and which ones no
+/// key opens.
+fn report_sealing(sealer: &Sealer, done: Resealed) {
+    let keys = sealer.key_ids();
+    if let Some(key) = keys.first()
+        && done.resealed > 0
+    {
+        tracing::info!(
+            resealed = done.resealed,
+            key,
+            "stored webhook secrets sealed with the current key"
+        );
+    }
+    if done.unreadable > 0 {
+        tracing::error!(
+            unreadable = done.unreadable,
+            ?keys,
+            "webhook secrets sealed with a key this server was not given: nothing is sent to \
+             their endpoints until DRIEHOEK_SECRETS_KEY lists it"
+        );
+    }
 }
 
 /// Registers routes on a utoipa-aware app and returns it with the generated document.

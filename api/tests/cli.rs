@@ -11,7 +11,8 @@ fn driehoek(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
-        .env_remove("DRIEHOEK_ADMIN_KEY");
+        .env_remove("DRIEHOEK_ADMIN_KEY")
+        .env_remove("DRIEHOEK_SECRETS_KEY");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -41,6 +42,10 @@ fn bad_configuration_stops_with_one_clear_line() {
         (
             vec![("DRIEHOEK_WORKERS", "0")],
             "DRIEHOEK_WORKERS must be at least 1",
+        ),
+        (
+            vec![("DRIEHOEK_SECRETS_KEY", "c2hvcnQ=")],
+            "DRIEHOEK_SECRETS_KEY: key 1 is not the base64 of 32 bytes",
         ),
     ];
     for (env, expected) in cases {

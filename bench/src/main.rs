@@ -287,6 +287,7 @@ async fn seed(database_url: &str, args: &Args) -> Result<Vec<SeededTenant>> {
         admin_key: None,
         workers: 1,
         rate_limit_per_minute: 1_000_000,
+        secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
     };
     let state = startup::connect(&settings)

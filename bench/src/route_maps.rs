@@ -66,6 +66,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         admin_key: None,
         workers: 1,
         rate_limit_per_minute: 1_000_000,
+        secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
     };
     let state = startup::connect(&settings)

@@ -99,6 +99,7 @@ async fn seed(database_url: &str, businesses: usize) -> Result<Seeded> {
         admin_key: None,
         workers: 1,
         rate_limit_per_minute: 1_000_000,
+        secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
     })
     .await

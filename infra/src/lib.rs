@@ -8,6 +8,8 @@ pub mod memory_cache;
 pub mod redis_cache;
 pub mod redis_graphs;
 pub mod redis_store;
+pub mod sealing;
 pub mod webhook_http;
 
 pub use db::{Database, DatabaseKind};
+pub use sealing::Sealer;

@@ -23,6 +23,8 @@ pub struct TestApp {
     /// The server's database, for tests that inspect what no endpoint shows yet.
     pub database_url: String,
     _dir: std::sync::Arc<tempfile::TempDir>,
+    /// The keys sealing webhook secrets on this node.
+    secrets: driehoek_infra::Sealer,
     /// The node's webhook worker, until a test stops it.
     worker: std::sync::Arc<std::sync::Mutex<Option<driehoek_api::webhook_worker::Worker>>>,
 }
@@ -99,7 +101,13 @@ impl TestApp {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
-        Self::start(database_url, std::sync::Arc::new(dir), test_webhooks()).await
+        Self::start(
+            database_url,
+            std::sync::Arc::new(dir),
+            test_webhooks(),
+            driehoek_infra::Sealer::default(),
+        )
+        .await
     }
 
     /// A server with its own webhook settings (say, private targets refused, as in
@@ -108,7 +116,13 @@ impl TestApp {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
-        Self::start(database_url, std::sync::Arc::new(dir), webhooks).await
+        Self::start(
+            database_url,
+            std::sync::Arc::new(dir),
+            webhooks,
+            driehoek_infra::Sealer::default(),
+        )
+        .await
     }
 
     /// Stops this node's webhook worker, as a shutdown does; the API keeps serving.
@@ -126,6 +140,20 @@ impl TestApp {
             self.database_url.clone(),
             self._dir.clone(),
             test_webhooks(),
+            self.secrets.clone(),
+        )
+        .await
+    }
+
+    /// Another node on this one's database that seals webhook secrets with `keys`
+    /// (`DRIEHOEK_SECRETS_KEY`'s form), as a restart with a new configuration does.
+    pub async fn spawn_node_sealing_with(&self, keys: &str) -> Self {
+        let secrets = driehoek_infra::Sealer::from_config(keys).expect("sealing keys");
+        Self::start(
+            self.database_url.clone(),
+            self._dir.clone(),
+            test_webhooks(),
+            secrets,
         )
         .await
     }
@@ -144,6 +172,7 @@ impl TestApp {
         database_url: String,
         dir: std::sync::Arc<tempfile::TempDir>,
         webhooks: driehoek_api::startup::WebhookSettings,
+        secrets: driehoek_infra::Sealer,
     ) -> Self {
         let settings = Settings {
             database_url: database_url.clone(),
@@ -152,6 +181,7 @@ impl TestApp {
             workers: 1,
             rate_limit_per_minute: 1_000_000,
             webhooks,
+            secrets: secrets.clone(),
         };
         let poll = settings.webhooks.poll_interval;
         let state = startup::connect(&settings).await.expect("connect");
@@ -165,6 +195,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             database_url,
             _dir: dir,
+            secrets,
             worker: std::sync::Arc::new(std::sync::Mutex::new(Some(worker))),
         }
     }
@@ -190,6 +221,7 @@ impl TestApp {
             workers: 1,
             rate_limit_per_minute: 1_000_000,
             webhooks: test_webhooks(),
+            secrets: self.secrets.clone(),
         };
         startup::connect(&settings).await.expect("connect")
     }

@@ -121,7 +121,12 @@ impl Endpoint {
 
     /// Who sees changes to the endpoint in the change feed: its business, or the city.
     pub fn feed_audience(&self) -> Audience {
-        match self.business_id {
+        Self::audience_of(self.business_id)
+    }
+
+    /// Who sees changes to an endpoint of `business` (or of the city, with none).
+    pub fn audience_of(business: Option<BusinessId>) -> Audience {
+        match business {
             Some(business) => Audience::Parties {
                 school: None,
                 business: Some(business),

@@ -35,6 +35,8 @@ use driehoek_domain::tenants::TenantRepository;
 use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
 use reads::Reads;
+
+use crate::sealing::Sealer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 use sea_orm::{
     AccessMode, ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -56,6 +58,7 @@ pub use students::{
     SeaOrmRoutePlanRepository, SeaOrmStudentRepository,
 };
 pub use tenants::SeaOrmTenantRepository;
+pub use webhooks::Resealed;
 pub use work_visits::{SeaOrmWorkVisitRepository, search_query as work_visit_search_query};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,8 @@ pub struct Database {
     /// The connections the hot reads run on (see [`reads`]).
     reads: Reads,
     kind: DatabaseKind,
+    /// Seals the secrets the server reads back (see [`crate::sealing`]).
+    sealer: Sealer,
 }
 
 impl Database {
@@ -151,13 +156,34 @@ impl Database {
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
         let reads = Reads::beside(&conn, None, settings)
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
-        Ok(Self { conn, reads, kind })
+        Ok(Self {
+            conn,
+            reads,
+            kind,
+            sealer: Sealer::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), String> {
         Migrator::up(&self.conn, None)
             .await
             .map_err(|e| format!("migration failed: {}", one_line(&e.to_string())))
+    }
+
+    /// Secrets written from now on are sealed by `sealer` (and those it can open are
+    /// read); see [`Database::reseal_secrets`] for those already stored.
+    pub fn seal_secrets_with(&mut self, sealer: Sealer) {
+        self.sealer = sealer;
+    }
+
+    /// Stores every stored secret as the sealer would now: sealed with its first key
+    /// (values stored before keys were given, or sealed with an older key). Secrets no
+    /// key opens are counted, not touched. Safe while other nodes run: a value is only
+    /// replaced if it is still the one read.
+    pub async fn reseal_secrets(&self) -> Result<Resealed, String> {
+        webhooks::reseal(&self.conn, &self.sealer)
+            .await
+            .map_err(|e| format!("sealing stored webhook secrets failed: {e}"))
     }
 
     /// The deployment's id, made by the migrations with the database.
@@ -323,7 +349,10 @@ impl Database {
     }
 
     pub fn webhooks(&self) -> Arc<dyn driehoek_domain::webhooks::WebhookRepository> {
-        Arc::new(webhooks::SeaOrmWebhookRepository::new(self.conn.clone()))
+        Arc::new(webhooks::SeaOrmWebhookRepository::new(
+            self.conn.clone(),
+            self.sealer.clone(),
+        ))
     }
 
     pub fn work_visits(&self) -> Arc<dyn WorkVisitRepository> {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use driehoek_domain::changes::{Change, ChangeOp, resource};
-use driehoek_domain::error::DomainResult;
+use driehoek_domain::changes::{Audience, Change, ChangeOp, resource};
+use driehoek_domain::error::{DomainError, DomainResult};
 use driehoek_domain::ids::{
     BusinessId, TenantId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
 };
@@ -32,18 +32,26 @@ use super::entities::{
 };
 use super::versioned::{self, RowChange};
 use super::{begin_snapshot, begin_write, corrupt, db_error, in_chunks};
+use crate::sealing::Sealer;
 
 const DUPLICATE: &str = "this webhook endpoint exists";
 const PENDING: &str = "pending";
 
 pub struct SeaOrmWebhookRepository {
     db: DatabaseConnection,
+    /// Seals signing secrets at rest (see [`crate::sealing`]).
+    sealer: Sealer,
 }
 
 impl SeaOrmWebhookRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, sealer: Sealer) -> Self {
+        Self { db, sealer }
     }
+}
+
+/// What a sealed secret is bound to: its column and row.
+fn sealing_context(column: &str, tenant: Uuid, id: Uuid) -> String {
+    format!("webhook_endpoints.{column} {tenant} {id}")
 }
 
 fn row(e: &Endpoint) -> RowChange {
@@ -57,9 +65,15 @@ fn row(e: &Endpoint) -> RowChange {
     }
 }
 
-/// The endpoint's row for a write by the API: never its cursor, which only the
-/// worker moves.
-fn to_model(e: &Endpoint) -> webhook_endpoints::ActiveModel {
+/// The endpoint's row for a write by the API, its secrets sealed: never its cursor,
+/// which only the worker moves.
+fn to_model(e: &Endpoint, sealer: &Sealer) -> DomainResult<webhook_endpoints::ActiveModel> {
+    let (tenant, id) = (e.tenant_id.as_uuid(), e.id.as_uuid());
+    let seal = |column: &str, secret: &Secret| {
+        sealer
+            .seal(secret.as_str(), &sealing_context(column, tenant, id))
+            .map_err(DomainError::Internal)
+    };
     let mut model = webhook_endpoints::Model {
         tenant_id: e.tenant_id.as_uuid(),
         id: e.id.as_uuid(),
@@ -77,22 +91,29 @@ fn to_model(e: &Endpoint) -> webhook_endpoints::ActiveModel {
             .join(" "),
         status: e.status.code().to_owned(),
         disabled_reason: e.disabled_reason.clone(),
-        secret: e.secret.as_str().to_owned(),
+        secret: seal("secret", &e.secret)?,
         previous_secret: e
             .previous_secret
             .as_ref()
-            .map(|(s, _)| s.as_str().to_owned()),
+            .map(|(s, _)| seal("previous_secret", s))
+            .transpose()?,
         previous_secret_expires_at: e.previous_secret.as_ref().map(|(_, until)| *until),
         cursor_seq: e.cursor_seq,
     }
     .into_active_model()
     .reset_all();
     model.not_set(webhook_endpoints::Column::CursorSeq);
-    model
+    Ok(model)
 }
 
-fn from_model(m: webhook_endpoints::Model) -> DomainResult<Endpoint> {
+fn from_model(m: webhook_endpoints::Model, sealer: &Sealer) -> DomainResult<Endpoint> {
     let bad = |what: &str, e: String| corrupt(&format!("webhook endpoint {what}"), e);
+    let secret = |column: &str, stored: &str| {
+        let plain = sealer
+            .open(stored, &sealing_context(column, m.tenant_id, m.id))
+            .map_err(|e| bad(column, e.to_string()))?;
+        Secret::parse(&plain).map_err(|e| bad(column, e))
+    };
     let events = m
         .events
         .split(' ')
@@ -100,12 +121,11 @@ fn from_model(m: webhook_endpoints::Model) -> DomainResult<Endpoint> {
         .map(|t| EventFilter::parse(t, m.business_id.is_some()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad("events", e))?;
-    let previous_secret = match (m.previous_secret, m.previous_secret_expires_at) {
-        (Some(secret), Some(until)) => {
-            Some((Secret::parse(&secret).map_err(|e| bad("secret", e))?, until))
-        }
+    let previous_secret = match (&m.previous_secret, m.previous_secret_expires_at) {
+        (Some(stored), Some(until)) => Some((secret("previous_secret", stored)?, until)),
         _ => None,
     };
+    let current = secret("secret", &m.secret)?;
     Ok(Endpoint {
         id: WebhookEndpointId::from_uuid(m.id),
         tenant_id: TenantId::from_uuid(m.tenant_id),
@@ -119,7 +139,7 @@ fn from_model(m: webhook_endpoints::Model) -> DomainResult<Endpoint> {
         events,
         status: EndpointStatus::parse(&m.status).map_err(|e| bad("status", e.to_string()))?,
         disabled_reason: m.disabled_reason,
-        secret: Secret::parse(&m.secret).map_err(|e| bad("secret", e))?,
+        secret: current,
         previous_secret,
         cursor_seq: m.cursor_seq,
         version: m.version,
@@ -312,10 +332,78 @@ impl SeaOrmWebhookRepository {
     }
 }
 
-/// Removes an endpoint at its version, with its deliveries and their attempts, inside
-/// `txn`; `false` when its version moved.
-async fn delete_endpoint_in(txn: &DatabaseTransaction, endpoint: &Endpoint) -> DomainResult<bool> {
-    let (tenant, id) = (endpoint.tenant_id.as_uuid(), endpoint.id.as_uuid());
+/// What [`reseal`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Secrets stored anew, sealed with the sealing key.
+    pub resealed: u64,
+    /// Secrets no key of the sealer opens, left as they were.
+    pub unreadable: u64,
+}
+
+/// Stores every endpoint's secrets as `sealer` now would (see
+/// [`crate::Database::reseal_secrets`]). Neither version nor change log moves: no
+/// field a client sees changes.
+pub(crate) async fn reseal(db: &DatabaseConnection, sealer: &Sealer) -> DomainResult<Resealed> {
+    use webhook_endpoints::Column as C;
+    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = webhook_endpoints::Entity::find()
+        .select_only()
+        .columns([C::TenantId, C::Id, C::Secret, C::PreviousSecret])
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut done = Resealed::default();
+    for (tenant, id, secret, previous) in rows {
+        let stored = [
+            (C::Secret, "secret", Some(secret)),
+            (C::PreviousSecret, "previous_secret", previous),
+        ];
+        for (column, name, value) in stored {
+            let Some(value) = value.filter(|v| !sealer.is_current(v)) else {
+                continue;
+            };
+            let context = sealing_context(name, tenant, id);
+            let Ok(plain) = sealer.open(&value, &context) else {
+                done.unreadable += 1;
+                continue;
+            };
+            let sealed = sealer
+                .seal(&plain, &context)
+                .map_err(DomainError::Internal)?;
+            let replaced = webhook_endpoints::Entity::update_many()
+                .col_expr(column, Expr::value(sealed))
+                .filter(C::TenantId.eq(tenant))
+                .filter(C::Id.eq(id))
+                .filter(column.eq(value))
+                .exec(db)
+                .await
+                .map_err(db_error)?
+                .rows_affected;
+            done.resealed += replaced;
+        }
+    }
+    Ok(done)
+}
+
+/// The endpoint a row holds, or `None`, logged, when it does not read: the worker
+/// goes on with the others.
+fn readable(m: webhook_endpoints::Model, sealer: &Sealer) -> Option<Endpoint> {
+    let (tenant, id) = (m.tenant_id, m.id);
+    from_model(m, sealer)
+        .inspect_err(|error| {
+            tracing::error!(%tenant, endpoint = %id, %error, "webhook endpoint unreadable; nothing is sent to it");
+        })
+        .ok()
+}
+
+/// Removes an endpoint (`tenant`, `id`) at `version`, with its deliveries and their
+/// attempts, inside `txn`; `false` when its version moved.
+async fn delete_endpoint_in(
+    txn: &DatabaseTransaction,
+    (tenant, id, version): (Uuid, Uuid, i64),
+    audience: Audience,
+) -> DomainResult<bool> {
     let deliveries = Query::select()
         .column(webhook_deliveries::Column::Id)
         .from(webhook_deliveries::Entity)
@@ -334,14 +422,7 @@ async fn delete_endpoint_in(txn: &DatabaseTransaction, endpoint: &Endpoint) -> D
         .exec(txn)
         .await
         .map_err(db_error)?;
-    versioned::delete_in::<webhook_endpoints::Entity>(
-        txn,
-        tenant,
-        id,
-        endpoint.version,
-        endpoint.feed_audience(),
-    )
-    .await
+    versioned::delete_in::<webhook_endpoints::Entity>(txn, tenant, id, version, audience).await
 }
 
 /// Removes a business's endpoints inside `txn`, as the business is deleted: nothing
@@ -357,7 +438,8 @@ pub(crate) async fn remove_endpoints_of_business(
         .await
         .map_err(db_error)?;
     for row in rows {
-        delete_endpoint_in(txn, &from_model(row)?).await?;
+        let audience = Endpoint::audience_of(row.business_id.map(BusinessId::from_uuid));
+        delete_endpoint_in(txn, (tenant, row.id, row.version), audience).await?;
     }
     Ok(())
 }
@@ -365,6 +447,7 @@ pub(crate) async fn remove_endpoints_of_business(
 /// Disables an endpoint at its next version inside `txn`, if it is still enabled.
 async fn disable_in(
     txn: &DatabaseTransaction,
+    sealer: &Sealer,
     tenant: Uuid,
     id: Uuid,
     reason: &str,
@@ -377,7 +460,7 @@ async fn disable_in(
     else {
         return Ok(());
     };
-    let mut endpoint = from_model(stored)?;
+    let mut endpoint = from_model(stored, sealer)?;
     if endpoint.status == EndpointStatus::Disabled {
         return Ok(());
     }
@@ -389,7 +472,7 @@ async fn disable_in(
     versioned::update_in::<webhook_endpoints::Entity>(
         txn,
         row(&endpoint),
-        to_model(&endpoint),
+        to_model(&endpoint, sealer)?,
         expected,
         DUPLICATE,
     )
@@ -400,7 +483,7 @@ async fn disable_in(
 #[async_trait]
 impl WebhookRepository for SeaOrmWebhookRepository {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> DomainResult<()> {
-        let mut model = to_model(endpoint);
+        let mut model = to_model(endpoint, &self.sealer)?;
         model.cursor_seq = Set(endpoint.cursor_seq);
         versioned::insert::<webhook_endpoints::Entity>(&self.db, row(endpoint), model, DUPLICATE)
             .await
@@ -416,7 +499,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             .one(&self.db)
             .await
             .map_err(db_error)?
-            .map(from_model)
+            .map(|m| from_model(m, &self.sealer))
             .transpose()
     }
 
@@ -435,7 +518,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             .await
             .map_err(db_error)?
             .into_iter()
-            .map(from_model)
+            .map(|m| from_model(m, &self.sealer))
             .collect()
     }
 
@@ -447,7 +530,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         versioned::update::<webhook_endpoints::Entity>(
             &self.db,
             row(endpoint),
-            to_model(endpoint),
+            to_model(endpoint, &self.sealer)?,
             expected_version,
             DUPLICATE,
         )
@@ -456,7 +539,12 @@ impl WebhookRepository for SeaOrmWebhookRepository {
 
     async fn delete_endpoint(&self, endpoint: &Endpoint) -> DomainResult<bool> {
         let txn = begin_write(&self.db).await?;
-        if !delete_endpoint_in(&txn, endpoint).await? {
+        let key = (
+            endpoint.tenant_id.as_uuid(),
+            endpoint.id.as_uuid(),
+            endpoint.version,
+        );
+        if !delete_endpoint_in(&txn, key, endpoint.feed_audience()).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -556,10 +644,13 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         .await?
         .into_iter()
         .collect();
-        rows.into_iter()
+        // An endpoint that does not read (its secret sealed with a key this node
+        // lacks) is left out and logged; the others go on.
+        Ok(rows
+            .into_iter()
             .filter_map(|m| slugs.get(&m.tenant_id).cloned().map(|slug| (m, slug)))
-            .map(|(m, slug)| Ok((from_model(m)?, slug)))
-            .collect()
+            .filter_map(|(m, slug)| readable(m, &self.sealer).map(|e| (e, slug)))
+            .collect())
     }
 
     async fn logged_changes(
@@ -719,12 +810,12 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             let endpoint = match endpoints.get(&model.endpoint_id) {
                 Some(endpoint) => endpoint.clone(),
                 None => {
-                    let Some(endpoint) = self
-                        .get_endpoint(
-                            TenantId::from_uuid(model.tenant_id),
-                            WebhookEndpointId::from_uuid(model.endpoint_id),
-                        )
-                        .await?
+                    let Some(endpoint) = webhook_endpoints::scoped(model.tenant_id)
+                        .filter(webhook_endpoints::Column::Id.eq(model.endpoint_id))
+                        .one(&self.db)
+                        .await
+                        .map_err(db_error)?
+                        .and_then(|m| readable(m, &self.sealer))
                     else {
                         continue;
                     };
@@ -850,7 +941,8 @@ impl WebhookRepository for SeaOrmWebhookRepository {
                 .into_active_model(),
             );
             if let Some(reason) = outcome.disable {
-                disable_in(&txn, d.tenant_id.as_uuid(), d.endpoint_id.as_uuid(), reason).await?;
+                let (tenant, id) = (d.tenant_id.as_uuid(), d.endpoint_id.as_uuid());
+                disable_in(&txn, &self.sealer, tenant, id, reason).await?;
             }
         }
         for chunk in attempts.chunks(200) {

@@ -2,7 +2,7 @@
 //! receiver sees it — signed (checked by an independent implementation of the
 //! Standard Webhooks algorithm), complete and in order per resource across an outage,
 //! disabled by `410 Gone`, replayed, re-signed during a secret rotation, and neither
-//! lost by a restart nor sent twice by two nodes.
+//! lost by a restart nor sent twice by two nodes; and signing secrets sealed at rest.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -929,4 +929,100 @@ async fn deleting_a_business_removes_its_endpoints_and_nothing_else() {
         "{:?}",
         feed.body
     );
+}
+
+/// The secret columns of every stored endpoint, as the database holds them.
+async fn stored_secrets(app: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.database().await;
+    let sql = "SELECT secret, previous_secret FROM webhook_endpoints";
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("the endpoints' rows")
+        .iter()
+        .flat_map(|row| {
+            let secret: String = row.try_get_by_index(0).expect("a secret");
+            let previous: Option<String> = row.try_get_by_index(1).expect("a previous secret");
+            std::iter::once(secret).chain(previous)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn signing_secrets_are_sealed_at_rest_and_sealed_again_under_a_new_key() {
+    use base64::Engine;
+    let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let key_id = |keys: &str| {
+        driehoek_infra::Sealer::from_config(keys)
+            .expect("keys")
+            .key_ids()[0]
+            .to_owned()
+    };
+    let (first, second) = (key(7), key(8));
+    // A server given no key stores the secret as it was given out.
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("rotterdam", "NL").await;
+    let city = app.key(&tenant, "city_admin", None).await;
+    let receiver = Receiver::start(200).await;
+    let (hook, secret) = endpoint(
+        &app,
+        &tenant,
+        &city,
+        &receiver.url,
+        json!(["school.created"]),
+    )
+    .await;
+    assert_eq!(stored_secrets(&app).await, vec![secret.clone()]);
+    app.stop_webhook_worker().await;
+
+    // Restarted with a key, it seals what is stored; deliveries still sign with the
+    // secret the client holds.
+    let sealed = app.spawn_node_sealing_with(&first).await;
+    let stored = stored_secrets(&app).await;
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].starts_with(&format!("sealed:v1:{}:", key_id(&first))),
+        "{stored:?}"
+    );
+    let secret_text = secret.trim_start_matches("whsec_");
+    assert!(!stored[0].contains(secret_text), "{stored:?}");
+    sealed.school(&tenant, "Zadkine").await;
+    let got = receiver.wait_for(PATIENCE, |r| !r.is_empty()).await;
+    assert!(verifies(&secret, &got[0]));
+
+    // A rotation on the sealed node stores both secrets sealed; the endpoint reads
+    // back whole.
+    let path = format!("/v1/tenants/{tenant}/webhooks/{hook}");
+    let rotated = sealed
+        .post(
+            &format!("{path}/rotate-secret"),
+            &city,
+            json!({"grace_period_seconds": 3600}),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
+    let new_secret = rotated.body["secret"].as_str().unwrap().to_owned();
+    let stored = stored_secrets(&app).await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    for (value, plain) in stored.iter().zip([&new_secret, &secret]) {
+        assert!(value.starts_with("sealed:v1:"), "{value}");
+        assert!(!value.contains(plain.trim_start_matches("whsec_")));
+    }
+    let read = sealed.get(&path, &city).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    assert!(read.body["previous_secret_expires_at"].is_string());
+    assert!(read.body.get("secret").is_none(), "{:?}", read.body);
+    sealed.stop_webhook_worker().await;
+
+    // A new key goes first, the old one stays to open: the next start seals every
+    // secret under the new key, and both secrets still sign.
+    let both = format!("{second},{first}");
+    let rekeyed = app.spawn_node_sealing_with(&both).await;
+    let stored = stored_secrets(&app).await;
+    let prefix = format!("sealed:v1:{}:", key_id(&both));
+    assert!(stored.iter().all(|s| s.starts_with(&prefix)), "{stored:?}");
+    assert_ne!(key_id(&both), key_id(&first));
+    rekeyed.school(&tenant, "Albeda").await;
+    let got = receiver.wait_for(PATIENCE, |r| r.len() >= 2).await;
+    assert!(verifies(&new_secret, &got[1]) && verifies(&secret, &got[1]));
 }
