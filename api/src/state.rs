@@ -12,6 +12,7 @@ use driehoek_domain::changes::ChangeService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
+use driehoek_domain::stats::StatsService;
 use driehoek_domain::students::{Plans, StudentService};
 use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::webhooks::{RetryPolicy, WebhookService, WebhookTransport};
@@ -34,6 +35,7 @@ pub struct AppState {
     pub programmes: ProgrammeService,
     pub work_visits: WorkVisitService,
     pub calendars: CalendarService,
+    pub stats: StatsService,
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
@@ -113,6 +115,7 @@ impl AppState {
                 database.programmes(),
             ),
             changes: ChangeService::new(database.changes()),
+            stats: StatsService::new(database.stats()),
             calendars: CalendarService::new(
                 database.schools(),
                 database.businesses(),

@@ -22,6 +22,7 @@ pub mod paging;
 pub mod programmes;
 pub mod route_maps;
 pub mod schools;
+pub mod stats;
 pub mod students;
 pub mod tenants;
 pub mod values;

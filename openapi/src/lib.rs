@@ -64,6 +64,7 @@ impl Modify for BearerKeys {
         (name = "route-maps", description = "Route maps: the city's education graph — programmes leading to programmes and occupations, with labour-market prospects — authored as a whole, read by everyone once published."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "oauth", description = "OAuth 2.0 client credentials: trade an API key's id and secret for a short-lived bearer token that acts as the key."),
+        (name = "stats", description = "The city's figures: reach, attendance, sector mix and satisfaction as anonymous aggregates, small counts of pupils suppressed."),
         (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )

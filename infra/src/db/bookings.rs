@@ -126,7 +126,7 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
 }
 
 /// Bookings as stored, with the pupils named on them.
-async fn with_pupils(
+pub(crate) async fn with_pupils(
     reads: &Reads,
     tenant: TenantId,
     rows: Vec<bookings::Model>,

@@ -13,6 +13,7 @@ mod programmes;
 mod reads;
 pub(crate) mod route_maps;
 mod schools;
+mod stats;
 mod students;
 pub(crate) mod tenants;
 #[cfg(test)]
@@ -346,6 +347,13 @@ impl Database {
 
     pub fn route_maps(&self) -> Arc<dyn driehoek_domain::route_maps::RouteMapRepository> {
         Arc::new(SeaOrmRouteMapRepository::new(self.conn.clone()))
+    }
+
+    pub fn stats(&self) -> Arc<dyn driehoek_domain::stats::StatsRepository> {
+        Arc::new(stats::SeaOrmStatsRepository::new(
+            self.conn.clone(),
+            self.reads.clone(),
+        ))
     }
 
     pub fn webhooks(&self) -> Arc<dyn driehoek_domain::webhooks::WebhookRepository> {

@@ -310,7 +310,7 @@ fn slot_to_model(s: &Slot) -> slots::Model {
     }
 }
 
-fn slot_from_model(m: slots::Model) -> DomainResult<Slot> {
+pub(crate) fn slot_from_model(m: slots::Model) -> DomainResult<Slot> {
     let bad = |e: String| corrupt("slot", e);
     let stored: Vec<StoredSession> =
         serde_json::from_str(&m.sessions).map_err(|e| bad(e.to_string()))?;

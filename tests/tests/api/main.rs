@@ -17,6 +17,7 @@ mod programmes;
 mod rate_limits;
 mod route_maps;
 mod schools;
+mod stats;
 mod students;
 mod sync;
 mod tenants;

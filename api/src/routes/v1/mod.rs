@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod programmes;
 pub mod route_maps;
 pub mod schools;
+pub mod stats;
 pub mod students;
 pub mod tenants;
 pub mod vocabularies;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(scope("/api-keys").configure(api_keys::configure))
             .service(scope("/webhooks").configure(webhooks::configure))
             .service(scope("/changes").configure(changes::configure))
+            .service(scope("/stats").configure(stats::configure))
             .service(scope("/audit-events").configure(students::configure_audit_events)),
     );
 }

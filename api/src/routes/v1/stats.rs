@@ -1,0 +1,263 @@
+//! `/stats`: the city's figures for a period, as anonymous aggregates (city
+//! administrators). Counts of pupils under the tenant's small-cell threshold are
+//! `null` and listed in `suppressed`.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{Datelike, NaiveDate};
+use driehoek_domain::clock;
+use driehoek_domain::ids::ProgrammeId;
+use driehoek_domain::stats::{Count, Report, StatsQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::TenantCtx;
+use crate::problems::ReadErrors;
+use crate::state::AppState;
+use crate::wire::{FeedbackAuthorCode, NaceSectionCode};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_stats);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// First day counted (`YYYY-MM-DD`, in the tenant's time zone); default 1 January
+    /// of this year.
+    from: Option<String>,
+    /// First day no longer counted; default 1 January of next year. At most five years
+    /// after `from`.
+    to: Option<String>,
+    /// Only the visits offered under this programme.
+    programme_id: Option<Uuid>,
+}
+
+/// What the partnership reached: visits by their slot's start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReachOut {
+    /// Completed bookings.
+    pub visits: u64,
+    /// Distinct slots those took place in.
+    pub sessions: u64,
+    /// The slots' time in hours (their sessions' where a slot has sessions).
+    pub hours: f64,
+    pub schools: u64,
+    /// Host businesses.
+    pub partners: u64,
+    pub coaches: u64,
+    /// Pupils present (seats where no attendance was recorded); `null` when suppressed.
+    pub participants: Option<u64>,
+    /// Distinct pupils named on the visits and not marked absent; `null` when suppressed.
+    pub named_pupils: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendanceOut {
+    /// Present, over visits with attendance recorded; `null` when suppressed.
+    pub present: Option<u64>,
+    /// Absent, over visits with attendance recorded; `null` when suppressed.
+    pub absent: Option<u64>,
+    /// `absent / (present + absent)`; `null` when either is suppressed or none recorded.
+    pub no_show_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectorOut {
+    pub sector: NaceSectionCode,
+    /// Participants in offerings of this sector (an offering in two sectors counts in
+    /// both); `null` when suppressed.
+    pub participants: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SatisfactionOut {
+    pub author: FeedbackAuthorCode,
+    /// Feedback given; pupils' is suppressed like counts of pupils.
+    pub responses: Option<u64>,
+    /// 1-5; `null` with no (or suppressed) responses.
+    pub average_rating: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostAgainOut {
+    pub yes: u64,
+    pub no: u64,
+}
+
+/// The city's figures for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsOut {
+    #[schema(example = "2026-01-01")]
+    pub from: String,
+    #[schema(example = "2027-01-01")]
+    pub to: String,
+    /// The time zone the days are counted in: the tenant's.
+    #[schema(example = "Europe/Amsterdam")]
+    pub timezone: String,
+    pub programme_id: Option<Uuid>,
+    /// Counts of pupils from 1 to one less than this are suppressed.
+    pub small_cell_threshold: u32,
+    pub reach: ReachOut,
+    pub attendance: AttendanceOut,
+    /// Largest first.
+    pub sectors: Vec<SectorOut>,
+    /// By who gave the feedback: `school`, `business`, `student`.
+    pub satisfaction: Vec<SatisfactionOut>,
+    /// Hosts' answers to "would you host again?".
+    pub would_host_again: HostAgainOut,
+    /// JSON Pointers of the values suppressed (a breakdown with one small cell hides
+    /// the next smallest too, so neither can be worked out).
+    #[schema(example = json!(["/reach/named_pupils"]))]
+    pub suppressed: Vec<String>,
+}
+
+/// The published value of `count`, noting `pointer` when it is suppressed.
+fn published(count: Count, pointer: String, suppressed: &mut Vec<String>) -> Option<u64> {
+    if count == Count::Suppressed {
+        suppressed.push(pointer);
+    }
+    count.shown()
+}
+
+impl StatsOut {
+    fn new(report: Report, timezone: &str) -> Self {
+        let mut hidden = Vec::new();
+        let reach = ReachOut {
+            visits: report.reach.visits,
+            sessions: report.reach.sessions,
+            hours: report.reach.hours,
+            schools: report.reach.schools,
+            partners: report.reach.partners,
+            coaches: report.reach.coaches,
+            participants: published(
+                report.reach.participants,
+                "/reach/participants".into(),
+                &mut hidden,
+            ),
+            named_pupils: published(
+                report.reach.named_pupils,
+                "/reach/named_pupils".into(),
+                &mut hidden,
+            ),
+        };
+        let attendance = AttendanceOut {
+            present: published(
+                report.attendance.present,
+                "/attendance/present".into(),
+                &mut hidden,
+            ),
+            absent: published(
+                report.attendance.absent,
+                "/attendance/absent".into(),
+                &mut hidden,
+            ),
+            no_show_rate: report.attendance.no_show_rate,
+        };
+        if attendance.no_show_rate.is_none()
+            && (attendance.present.is_none() || attendance.absent.is_none())
+        {
+            hidden.push("/attendance/no_show_rate".into());
+        }
+        let sectors = report
+            .sectors
+            .into_iter()
+            .enumerate()
+            .map(|(i, (sector, count))| SectorOut {
+                sector: NaceSectionCode(sector),
+                participants: published(count, format!("/sectors/{i}/participants"), &mut hidden),
+            })
+            .collect();
+        let satisfaction = report
+            .satisfaction
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let responses = published(
+                    s.responses,
+                    format!("/satisfaction/{i}/responses"),
+                    &mut hidden,
+                );
+                if responses.is_none() {
+                    hidden.push(format!("/satisfaction/{i}/average_rating"));
+                }
+                SatisfactionOut {
+                    author: FeedbackAuthorCode(s.author),
+                    responses,
+                    average_rating: s.average_rating,
+                }
+            })
+            .collect();
+        Self {
+            from: report.query.from.to_string(),
+            to: report.query.to.to_string(),
+            timezone: timezone.to_owned(),
+            programme_id: report.query.programme.map(|p| p.as_uuid()),
+            small_cell_threshold: report.small_cell_threshold,
+            reach,
+            attendance,
+            sectors,
+            satisfaction,
+            would_host_again: HostAgainOut {
+                yes: report.would_host_again.0,
+                no: report.would_host_again.1,
+            },
+            suppressed: hidden,
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, or the default.
+fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, ApiError> {
+    raw.map_or(Ok(default), |raw| {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+            ApiError::invalid_query(format!("{name} must be a date such as 2026-01-01"))
+        })
+    })
+}
+
+/// The city's figures
+///
+/// What the partnership reached in a period — completed visits by their slot's start,
+/// the schools, hosts and coaches involved, the hours, participants and named pupils,
+/// attendance and no-shows, the sector mix, satisfaction by schools, hosts and pupils,
+/// and hosts who would host again — as anonymous aggregates. Counts of pupils (and of
+/// pupils' feedback) from 1 up to the tenant's `small_cell_threshold` are `null` and
+/// their JSON Pointers listed in `suppressed`. City and platform administrators.
+#[utoipa::path(
+    operation_id = "stats.get", tag = "stats",
+    params(("tenant" = String, Path, description = "Tenant slug"), StatsParams),
+    responses(
+        (status = 200, description = "The figures", body = StatsOut),
+        (status = 422, description = "The period is empty or longer than five years (`validation_failed`, pointing at `/to`)", body = Problem, content_type = "application/problem+json"),
+        ReadErrors
+    ),
+    security(("api_key" = []))
+)]
+#[get("")]
+pub async fn get_stats(
+    ctx: TenantCtx,
+    state: web::Data<AppState>,
+    params: web::Query<StatsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let year = clock::now().year();
+    let query = StatsQuery {
+        from: day(
+            "from",
+            params.from.as_deref(),
+            NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+        )?,
+        to: day(
+            "to",
+            params.to.as_deref(),
+            NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
+        )?,
+        programme: params.programme_id.map(ProgrammeId::from_uuid),
+    };
+    let report = state.stats.report(&ctx.actor, &ctx.tenant, query).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(StatsOut::new(report, ctx.tenant.timezone.as_str())))
+}

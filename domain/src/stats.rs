@@ -1,0 +1,389 @@
+//! The city's figures: what its partnership reached in a period, as anonymous
+//! aggregates. Counts of pupils (and what pupils said) under the tenant's small-cell
+//! threshold are suppressed, and where one cell of a breakdown is suppressed the next
+//! smallest is too, so it cannot be worked out from the others.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use crate::auth::Actor;
+use crate::bookings::{Booking, Feedback, FeedbackAuthor};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{BookingId, ProgrammeId, TenantId};
+use crate::tenants::Tenant;
+use crate::vocabularies::NaceSection;
+use crate::work_visits::{Slot, WorkVisit};
+
+/// The longest period one report covers.
+pub const MAX_DAYS: i64 = 366 * 5;
+
+/// A completed visit: the booking, the slot it took place in and the offering.
+#[derive(Debug, Clone)]
+pub struct CompletedVisit {
+    pub booking: Booking,
+    pub slot: Slot,
+    pub visit: WorkVisit,
+}
+
+#[async_trait]
+pub trait StatsRepository: Send + Sync {
+    /// The completed bookings whose slot starts in `[from, to)`.
+    async fn completed_visits(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> DomainResult<Vec<CompletedVisit>>;
+
+    /// The feedback given on `bookings`.
+    async fn feedback(
+        &self,
+        tenant: TenantId,
+        bookings: &[BookingId],
+    ) -> DomainResult<Vec<Feedback>>;
+}
+
+/// Which visits a report counts: slots starting from `from` up to (not including)
+/// `to`, days in the tenant's time zone; optionally one programme's offerings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub programme: Option<ProgrammeId>,
+}
+
+/// A count as published: shown, or suppressed as too small to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Shown(u64),
+    Suppressed,
+}
+
+impl Count {
+    /// A count of pupils (or of what they said): `1..threshold` is suppressed.
+    fn of_pupils(value: u64, threshold: u32) -> Self {
+        if value > 0 && value < u64::from(threshold) {
+            Self::Suppressed
+        } else {
+            Self::Shown(value)
+        }
+    }
+
+    pub fn shown(self) -> Option<u64> {
+        match self {
+            Self::Shown(value) => Some(value),
+            Self::Suppressed => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    /// Completed bookings.
+    pub visits: u64,
+    /// Distinct slots those took place in.
+    pub sessions: u64,
+    /// The slots' time (their sessions', where a slot has sessions), in hours.
+    pub hours: f64,
+    pub schools: u64,
+    /// Host businesses.
+    pub partners: u64,
+    pub coaches: u64,
+    /// Pupils who took part: those present, or the seats where no attendance was
+    /// recorded.
+    pub participants: Count,
+    /// Distinct pupils named on the visits and not marked absent.
+    pub named_pupils: Count,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttendanceFigures {
+    pub present: Count,
+    pub absent: Count,
+    /// `absent / (present + absent)` over visits with attendance recorded; `None` when
+    /// either count is suppressed or nothing was recorded.
+    pub no_show_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Satisfaction {
+    pub author: FeedbackAuthor,
+    pub responses: Count,
+    /// 1-5; `None` with no responses or when they are suppressed.
+    pub average_rating: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub query: StatsQuery,
+    pub small_cell_threshold: u32,
+    pub reach: Reach,
+    pub attendance: AttendanceFigures,
+    /// Participants by the sectors of the offering they visited (a visit in two
+    /// sectors counts in both), largest first.
+    pub sectors: Vec<(NaceSection, Count)>,
+    /// By who gave the feedback: schools, hosts, pupils.
+    pub satisfaction: Vec<Satisfaction>,
+    /// Hosts' answers to "would you host again?".
+    pub would_host_again: (u64, u64),
+}
+
+#[derive(Clone)]
+pub struct StatsService {
+    repo: Arc<dyn StatsRepository>,
+}
+
+impl StatsService {
+    pub fn new(repo: Arc<dyn StatsRepository>) -> Self {
+        Self { repo }
+    }
+
+    /// The tenant's figures for `query`: city administrators only.
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        tenant: &Tenant,
+        query: StatsQuery,
+    ) -> DomainResult<Report> {
+        actor.require_admin()?;
+        let days = (query.to - query.from).num_days();
+        if days <= 0 {
+            return Err(DomainError::invalid("/to", "must be after from"));
+        }
+        if days > MAX_DAYS {
+            return Err(DomainError::invalid(
+                "/to",
+                format!("a report covers at most {MAX_DAYS} days"),
+            ));
+        }
+        let (from, to) = (
+            start_of_day(tenant, query.from)?,
+            start_of_day(tenant, query.to)?,
+        );
+        let visits: Vec<CompletedVisit> = self
+            .repo
+            .completed_visits(tenant.id, from, to)
+            .await?
+            .into_iter()
+            .filter(|v| query.programme.is_none() || v.visit.programme_id == query.programme)
+            .collect();
+        let ids: Vec<BookingId> = visits.iter().map(|v| v.booking.id).collect();
+        let feedback = self.repo.feedback(tenant.id, &ids).await?;
+        Ok(summarise(
+            query,
+            tenant.settings.small_cell_threshold,
+            &visits,
+            &feedback,
+        ))
+    }
+}
+
+/// Midnight of `day` in the tenant's time zone (the earlier one where a clock change
+/// makes two).
+fn start_of_day(tenant: &Tenant, day: NaiveDate) -> DomainResult<DateTime<Utc>> {
+    let zone: chrono_tz::Tz = tenant
+        .timezone
+        .as_str()
+        .parse()
+        .map_err(|_| DomainError::Internal("stored time zone does not parse".to_owned()))?;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| DomainError::invalid("/from", "no such time in the tenant's time zone"))
+}
+
+/// The figures of `visits` and `feedback`, suppressed at `threshold`.
+pub fn summarise(
+    query: StatsQuery,
+    threshold: u32,
+    visits: &[CompletedVisit],
+    feedback: &[Feedback],
+) -> Report {
+    let mut slots = HashSet::new();
+    let (mut schools, mut partners, mut coaches, mut named) = (
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+    );
+    let (mut hours, mut participants, mut present, mut absent) = (0.0, 0u64, 0u64, 0u64);
+    let mut by_sector: BTreeMap<NaceSection, u64> = BTreeMap::new();
+    for v in visits {
+        if slots.insert(v.slot.id) {
+            hours += slot_hours(&v.slot);
+            if let Some(coach) = v.slot.coach_id {
+                coaches.insert(coach);
+            }
+        }
+        schools.insert(v.booking.school_id);
+        partners.insert(v.booking.business_id);
+        let took_part = match v.booking.attendance {
+            Some(a) => {
+                present += u64::from(a.present);
+                absent += u64::from(a.absent);
+                u64::from(a.present)
+            }
+            None => u64::from(v.booking.seats),
+        };
+        participants += took_part;
+        for sector in &v.visit.sectors {
+            *by_sector.entry(*sector).or_default() += took_part;
+        }
+        named.extend(
+            v.booking
+                .students
+                .iter()
+                .filter(|p| p.present != Some(false))
+                .map(|p| p.student_id),
+        );
+    }
+    let pupils = |n: u64| Count::of_pupils(n, threshold);
+    let (present_count, absent_count) = (pupils(present), pupils(absent));
+    let no_show_rate = match (present_count, absent_count) {
+        (Count::Shown(p), Count::Shown(a)) if p + a > 0 => Some(a as f64 / (p + a) as f64),
+        _ => None,
+    };
+    let mut sectors: Vec<(NaceSection, u64)> = by_sector.into_iter().collect();
+    sectors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Report {
+        query,
+        small_cell_threshold: threshold,
+        reach: Reach {
+            visits: visits.len() as u64,
+            sessions: slots.len() as u64,
+            hours: (hours * 100.0).round() / 100.0,
+            schools: schools.len() as u64,
+            partners: partners.len() as u64,
+            coaches: coaches.len() as u64,
+            participants: pupils(participants),
+            named_pupils: pupils(named.len() as u64),
+        },
+        attendance: AttendanceFigures {
+            present: present_count,
+            absent: absent_count,
+            no_show_rate,
+        },
+        sectors: suppress_breakdown(sectors, threshold),
+        satisfaction: satisfaction(feedback, threshold),
+        would_host_again: (
+            feedback
+                .iter()
+                .filter(|f| f.would_host_again == Some(true))
+                .count() as u64,
+            feedback
+                .iter()
+                .filter(|f| f.would_host_again == Some(false))
+                .count() as u64,
+        ),
+    }
+}
+
+fn slot_hours(slot: &Slot) -> f64 {
+    let sessions = slot.schedule.sessions();
+    let seconds: i64 = if sessions.is_empty() {
+        (slot.schedule.ends_at() - slot.schedule.starts_at()).num_seconds()
+    } else {
+        sessions
+            .iter()
+            .map(|s| (s.ends_at - s.starts_at).num_seconds())
+            .sum()
+    };
+    seconds as f64 / 3600.0
+}
+
+/// A breakdown's cells suppressed at `threshold`; where that hides exactly one cell,
+/// the smallest other non-zero cell is hidden too (complementary suppression).
+fn suppress_breakdown<K>(cells: Vec<(K, u64)>, threshold: u32) -> Vec<(K, Count)> {
+    let mut out: Vec<(K, Count)> = cells
+        .into_iter()
+        .map(|(k, n)| (k, Count::of_pupils(n, threshold)))
+        .collect();
+    let hidden = out.iter().filter(|(_, c)| *c == Count::Suppressed).count();
+    if hidden == 1 {
+        let smallest = out
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, c))| c.shown().filter(|n| *n > 0).map(|n| (n, i)))
+            .min();
+        if let Some((_, i)) = smallest {
+            out[i].1 = Count::Suppressed;
+        }
+    }
+    out
+}
+
+fn satisfaction(feedback: &[Feedback], threshold: u32) -> Vec<Satisfaction> {
+    [
+        FeedbackAuthor::School,
+        FeedbackAuthor::Business,
+        FeedbackAuthor::Student,
+    ]
+    .into_iter()
+    .map(|author| {
+        let ratings: Vec<u64> = feedback
+            .iter()
+            .filter(|f| f.author == author)
+            .map(|f| u64::from(f.rating.value()))
+            .collect();
+        let n = ratings.len() as u64;
+        // What pupils said is counted like pupils.
+        let responses = if author == FeedbackAuthor::Student {
+            Count::of_pupils(n, threshold)
+        } else {
+            Count::Shown(n)
+        };
+        let average_rating = match responses {
+            Count::Shown(n) if n > 0 => {
+                let mean = ratings.iter().sum::<u64>() as f64 / n as f64;
+                Some((mean * 100.0).round() / 100.0)
+            }
+            _ => None,
+        };
+        Satisfaction {
+            author,
+            responses,
+            average_rating,
+        }
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_of_pupils_are_suppressed_but_zero_is_shown() {
+        assert_eq!(Count::of_pupils(0, 5), Count::Shown(0));
+        assert_eq!(Count::of_pupils(1, 5), Count::Suppressed);
+        assert_eq!(Count::of_pupils(4, 5), Count::Suppressed);
+        assert_eq!(Count::of_pupils(5, 5), Count::Shown(5));
+        assert_eq!(Count::of_pupils(1, 1), Count::Shown(1));
+    }
+
+    #[test]
+    fn one_hidden_cell_hides_the_next_smallest_too() {
+        let cells = vec![("a", 40), ("b", 3), ("c", 7), ("d", 0), ("e", 9)];
+        let out = suppress_breakdown(cells, 5);
+        assert_eq!(
+            out,
+            vec![
+                ("a", Count::Shown(40)),
+                ("b", Count::Suppressed),
+                ("c", Count::Suppressed),
+                ("d", Count::Shown(0)),
+                ("e", Count::Shown(9)),
+            ]
+        );
+        // Two hidden already: nothing more to hide.
+        let out = suppress_breakdown(vec![("a", 1), ("b", 2), ("c", 8)], 5);
+        assert_eq!(out[2], ("c", Count::Shown(8)));
+        // Nothing hidden: all shown.
+        let out = suppress_breakdown(vec![("a", 6), ("b", 8)], 5);
+        assert!(out.iter().all(|(_, c)| c.shown().is_some()));
+    }
+}

@@ -1,0 +1,246 @@
+//! The city's figures: completed visits counted once by their slot's start, pupils'
+//! small counts suppressed (and the next smallest cell with them), the tenant's
+//! threshold applied, city administrators only, and nothing of another tenant.
+
+use driehoek_tests::{Key, TestApp, World};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const YEAR_2026: &str = "from=2026-01-01&to=2027-01-01";
+
+/// Books `seats` on `slot` for `school` (by the city) and returns the booking's id.
+async fn book(app: &TestApp, w: &World, slot: &str, school: &str, seats: u32) -> String {
+    let booked = app
+        .post(
+            &format!("/v1/tenants/{}/bookings", w.tenant),
+            &w.city,
+            json!({"slot_id": slot, "school_id": school, "group_name": "3A", "seats": seats,
+                   "contact": {"name": "Dhr. Bakker"}}),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    booked.id()
+}
+
+async fn attendance(app: &TestApp, w: &World, booking: &str, present: u32, absent: u32) {
+    let recorded = app
+        .send(
+            Method::PUT,
+            &format!("/v1/tenants/{}/bookings/{booking}/attendance", w.tenant),
+            Some(&w.city),
+            Some(json!({"present": present, "absent": absent})),
+            &[],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{:?}", recorded.body);
+    assert_eq!(recorded.body["status"], "completed");
+}
+
+async fn feedback(app: &TestApp, w: &World, key: &Key, booking: &str, body: Value) {
+    let given = app
+        .post(
+            &format!("/v1/tenants/{}/bookings/{booking}/feedback", w.tenant),
+            key,
+            body,
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::CREATED, "{:?}", given.body);
+}
+
+/// Two schools' visits on one four-hour slot in January 2026, with attendance and
+/// feedback; the world's own booking (March 2027, confirmed) is not completed.
+async fn visited(app: &TestApp, w: &World) {
+    let slots = format!(
+        "/v1/tenants/{}/work-visits/{}/slots",
+        w.tenant, w.work_visit
+    );
+    let slot = app
+        .post(
+            &slots,
+            &app.admin(),
+            json!({"starts_at": "2027-04-01T08:00:00Z", "ends_at": "2027-04-01T12:00:00Z", "capacity": 20}),
+        )
+        .await
+        .id();
+    let mine = book(app, w, &slot, &w.school, 6).await;
+    let theirs = book(app, w, &slot, &w.other_school, 3).await;
+    let moved = app
+        .patch(
+            &format!("{slots}/{slot}"),
+            &app.admin(),
+            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    attendance(app, w, &mine, 5, 1).await;
+    attendance(app, w, &theirs, 3, 0).await;
+    feedback(
+        app,
+        w,
+        &w.school_key,
+        &mine,
+        json!({"author": "school", "rating": 4}),
+    )
+    .await;
+    feedback(
+        app,
+        w,
+        &w.business_key,
+        &mine,
+        json!({"author": "business", "rating": 5, "would_host_again": true}),
+    )
+    .await;
+    feedback(
+        app,
+        w,
+        &w.school_key,
+        &mine,
+        json!({"author": "student", "rating": 3}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    visited(&app, &w).await;
+    let stats = format!("/v1/tenants/{}/stats", w.tenant);
+    let reply = app.get(&format!("{stats}?{YEAR_2026}"), &w.city).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let s = reply.body;
+    assert_eq!(
+        (s["from"].as_str(), s["to"].as_str()),
+        (Some("2026-01-01"), Some("2027-01-01"))
+    );
+    assert_eq!(s["timezone"], "Europe/Amsterdam");
+    assert_eq!(s["small_cell_threshold"], 5);
+    assert_eq!(
+        s["reach"],
+        json!({"visits": 2, "sessions": 1, "hours": 4.0, "schools": 2, "partners": 1,
+               "coaches": 0, "participants": 8, "named_pupils": 0})
+    );
+    // One pupil absent: too few to publish, and the rate would give it away.
+    assert_eq!(
+        s["attendance"],
+        json!({"present": 8, "absent": null, "no_show_rate": null})
+    );
+    assert_eq!(s["sectors"], json!([{"sector": "H", "participants": 8}]));
+    assert_eq!(
+        s["satisfaction"],
+        json!([
+            {"author": "school", "responses": 1, "average_rating": 4.0},
+            {"author": "business", "responses": 1, "average_rating": 5.0},
+            {"author": "student", "responses": null, "average_rating": null}
+        ])
+    );
+    assert_eq!(s["would_host_again"], json!({"yes": 1, "no": 0}));
+    assert_eq!(
+        s["suppressed"],
+        json!([
+            "/attendance/absent",
+            "/attendance/no_show_rate",
+            "/satisfaction/2/responses",
+            "/satisfaction/2/average_rating"
+        ])
+    );
+
+    // The default period is this calendar year; 2025 holds nothing.
+    let empty = app
+        .get(&format!("{stats}?from=2025-01-01&to=2026-01-01"), &w.city)
+        .await;
+    assert_eq!(empty.body["reach"]["visits"], 0, "{:?}", empty.body);
+    assert_eq!(empty.body["attendance"]["no_show_rate"], Value::Null);
+    assert_eq!(empty.body["suppressed"], json!([]), "zero is no small cell");
+    // A programme the visits were not offered under counts none of them.
+    let programme = app
+        .get(
+            &format!("{stats}?{YEAR_2026}&programme_id={}", w.programme),
+            &w.city,
+        )
+        .await;
+    assert_eq!(programme.body["reach"]["visits"], 0, "{:?}", programme.body);
+
+    // The tenant's own threshold: at 1 everything shows.
+    let lowered = app
+        .patch(
+            &format!("/v1/tenants/{}", w.tenant),
+            &app.admin(),
+            json!({"settings": {"small_cell_threshold": 1}}),
+        )
+        .await;
+    assert_eq!(lowered.status, StatusCode::OK, "{:?}", lowered.body);
+    let all = app.get(&format!("{stats}?{YEAR_2026}"), &app.admin()).await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    assert_eq!(all.body["attendance"]["absent"], 1);
+    assert_eq!(all.body["attendance"]["no_show_rate"], json!(1.0 / 9.0));
+    assert_eq!(all.body["satisfaction"][2]["average_rating"], 3.0);
+    assert_eq!(all.body["suppressed"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_periods_are_refused_and_only_city_administrators_read_figures() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let stats = format!("/v1/tenants/{}/stats", w.tenant);
+    for query in ["from=2026-13-01", "to=tomorrow", "programme_id=nope"] {
+        let reply = app.get(&format!("{stats}?{query}"), &w.city).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {:?}",
+            reply.body
+        );
+        assert_eq!(reply.body["type"], format!("/problems/{}", reply.code()));
+    }
+    for (query, message) in [
+        ("from=2026-06-01&to=2026-06-01", "must be after from"),
+        ("from=2020-01-01&to=2026-01-02", "at most"),
+    ] {
+        let reply = app.get(&format!("{stats}?{query}"), &w.city).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            reply.body
+        );
+        assert_eq!(reply.body["errors"][0]["pointer"], "/to");
+        let said = reply.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(said.contains(message), "{query}: {said}");
+    }
+    for key in [&w.school_key, &w.business_key, &w.integrator] {
+        let reply = app.get(&stats, key).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{:?}", reply.body);
+        assert_eq!(reply.code(), "forbidden");
+    }
+    assert_eq!(app.get(&stats, &w.city).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
+    let app = TestApp::spawn().await;
+    let rotterdam = World::build(&app, "rotterdam", "NL").await;
+    let leuven = World::build(&app, "leuven", "BE").await;
+    visited(&app, &rotterdam).await;
+    let theirs = app
+        .get(
+            &format!("/v1/tenants/rotterdam/stats?{YEAR_2026}"),
+            &leuven.city,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    assert_eq!(theirs.code(), "tenant_forbidden");
+    let own = app
+        .get(
+            &format!("/v1/tenants/leuven/stats?{YEAR_2026}"),
+            &leuven.city,
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    assert_eq!(own.body["timezone"], "Europe/Brussels");
+    assert_eq!(own.body["reach"]["visits"], 0);
+    assert_eq!(own.body["sectors"], json!([]));
+    assert_eq!(own.body["would_host_again"], json!({"yes": 0, "no": 0}));
+}
