@@ -12,9 +12,10 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crate::auth::Actor;
 use crate::bookings::{Booking, Feedback, FeedbackAuthor};
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{BookingId, ProgrammeId, TenantId};
+use crate::ids::{BookingId, ProgrammeId, SchoolId, StudentId, TenantId};
+use crate::students::{AgreedParty, Agreement};
 use crate::tenants::Tenant;
-use crate::vocabularies::NaceSection;
+use crate::vocabularies::{NaceSection, PortfolioEntryKind};
 use crate::work_visits::{Slot, WorkVisit};
 
 /// The longest period one report covers.
@@ -44,6 +45,24 @@ pub trait StatsRepository: Send + Sync {
         tenant: TenantId,
         bookings: &[BookingId],
     ) -> DomainResult<Vec<Feedback>>;
+
+    /// Active pupils, counted by school, as of now.
+    async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>>;
+
+    /// Each pupil's route plan as it stood just before `at`: its agreements.
+    async fn plans_before(
+        &self,
+        tenant: TenantId,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Vec<(StudentId, Vec<Agreement>)>>;
+
+    /// The portfolio entries made in `[from, to)`: whose, and of which kind.
+    async fn entries_made(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> DomainResult<Vec<(StudentId, PortfolioEntryKind)>>;
 }
 
 /// Which visits a report counts: slots starting from `from` up to (not including)
@@ -116,6 +135,36 @@ pub struct Satisfaction {
     pub average_rating: Option<f64>,
 }
 
+/// One school's pupils and how many of them a visit reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub school: SchoolId,
+    /// Active pupils now.
+    pub pupils: Count,
+    /// Of those, named on a completed visit of the period and not marked absent.
+    pub with_experience: Count,
+    /// `with_experience / pupils`; `None` when either is suppressed.
+    pub share: Option<f64>,
+}
+
+/// Portfolio entries made in the period (whatever the programme).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioActivity {
+    /// Distinct pupils with at least one new entry.
+    pub pupils: Count,
+    /// New entries by kind, largest first.
+    pub entries: Vec<(PortfolioEntryKind, Count)>,
+}
+
+/// Route plans as they stood at the end of the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFigures {
+    /// Pupils with a route plan.
+    pub pupils_with_plan: Count,
+    /// Of those, plans a guardian agreed to on a day of the period.
+    pub agreed_with_guardian: Count,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub query: StatsQuery,
@@ -129,6 +178,10 @@ pub struct Report {
     pub satisfaction: Vec<Satisfaction>,
     /// Hosts' answers to "would you host again?".
     pub would_host_again: (u64, u64),
+    /// Schools with active pupils, by school id.
+    pub coverage: Vec<Coverage>,
+    pub portfolio: PortfolioActivity,
+    pub route_plans: PlanFigures,
 }
 
 #[derive(Clone)]
@@ -172,12 +225,15 @@ impl StatsService {
             .collect();
         let ids: Vec<BookingId> = visits.iter().map(|v| v.booking.id).collect();
         let feedback = self.repo.feedback(tenant.id, &ids).await?;
-        Ok(summarise(
-            query,
-            tenant.settings.small_cell_threshold,
-            &visits,
-            &feedback,
-        ))
+        let threshold = tenant.settings.small_cell_threshold;
+        let mut report = summarise(query, threshold, &visits, &feedback);
+        let pupils = self.repo.pupils_by_school(tenant.id).await?;
+        report.coverage = coverage(&pupils, &visits, threshold);
+        let entries = self.repo.entries_made(tenant.id, from, to).await?;
+        report.portfolio = portfolio_activity(&entries, threshold);
+        let plans = self.repo.plans_before(tenant.id, to).await?;
+        report.route_plans = plan_figures(&plans, &query, threshold);
+        Ok(report)
     }
 }
 
@@ -279,6 +335,96 @@ pub fn summarise(
                 .filter(|f| f.would_host_again == Some(false))
                 .count() as u64,
         ),
+        coverage: Vec::new(),
+        portfolio: portfolio_activity(&[], threshold),
+        route_plans: plan_figures(&[], &query, threshold),
+    }
+}
+
+/// Pupils with a plan, and those whose plan a guardian agreed to in the period.
+pub fn plan_figures(
+    plans: &[(StudentId, Vec<Agreement>)],
+    query: &StatsQuery,
+    threshold: u32,
+) -> PlanFigures {
+    let agreed = plans
+        .iter()
+        .filter(|(_, agreements)| {
+            agreements
+                .iter()
+                .any(|a| a.party == AgreedParty::Guardian && a.on >= query.from && a.on < query.to)
+        })
+        .count() as u64;
+    PlanFigures {
+        pupils_with_plan: Count::of_pupils(plans.len() as u64, threshold),
+        agreed_with_guardian: Count::of_pupils(agreed, threshold),
+    }
+}
+
+/// Each school's pupils and those of them named on `visits` (not marked absent).
+/// Every named pupil is also in the reach's total, so the reached counts are a
+/// breakdown: one hidden school hides the next smallest too.
+pub fn coverage(
+    pupils: &[(SchoolId, u64)],
+    visits: &[CompletedVisit],
+    threshold: u32,
+) -> Vec<Coverage> {
+    let mut reached: BTreeMap<SchoolId, HashSet<StudentId>> = BTreeMap::new();
+    for v in visits {
+        reached.entry(v.booking.school_id).or_default().extend(
+            v.booking
+                .students
+                .iter()
+                .filter(|p| p.present != Some(false))
+                .map(|p| p.student_id),
+        );
+    }
+    let mut schools: Vec<(SchoolId, u64)> =
+        pupils.iter().copied().filter(|(_, n)| *n > 0).collect();
+    schools.sort();
+    let with: Vec<(SchoolId, u64)> = schools
+        .iter()
+        .map(|(school, _)| {
+            let n = reached.get(school).map_or(0, HashSet::len) as u64;
+            (*school, n)
+        })
+        .collect();
+    schools
+        .into_iter()
+        .zip(suppress_breakdown(with, threshold))
+        .map(|((school, total), (_, with_experience))| {
+            let pupils = Count::of_pupils(total, threshold);
+            let share = match (pupils, with_experience) {
+                (Count::Shown(p), Count::Shown(w)) if p > 0 => {
+                    Some(((w as f64 / p as f64) * 1000.0).round() / 1000.0)
+                }
+                _ => None,
+            };
+            Coverage {
+                school,
+                pupils,
+                with_experience,
+                share,
+            }
+        })
+        .collect()
+}
+
+/// New portfolio entries by kind, and the pupils who made them.
+pub fn portfolio_activity(
+    entries: &[(StudentId, PortfolioEntryKind)],
+    threshold: u32,
+) -> PortfolioActivity {
+    let pupils: HashSet<StudentId> = entries.iter().map(|(s, _)| *s).collect();
+    let mut by_kind: BTreeMap<PortfolioEntryKind, u64> = BTreeMap::new();
+    for (_, kind) in entries {
+        *by_kind.entry(*kind).or_default() += 1;
+    }
+    let mut kinds: Vec<(PortfolioEntryKind, u64)> = by_kind.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    PortfolioActivity {
+        pupils: Count::of_pupils(pupils.len() as u64, threshold),
+        entries: suppress_breakdown(kinds, threshold),
     }
 }
 
@@ -363,6 +509,57 @@ mod tests {
         assert_eq!(Count::of_pupils(4, 5), Count::Suppressed);
         assert_eq!(Count::of_pupils(5, 5), Count::Shown(5));
         assert_eq!(Count::of_pupils(1, 1), Count::Shown(1));
+    }
+
+    #[test]
+    fn portfolio_activity_counts_entries_by_kind_and_the_pupils_behind_them() {
+        let (a, b) = (StudentId::new(), StudentId::new());
+        let entries = [
+            (a, PortfolioEntryKind::Reflection),
+            (a, PortfolioEntryKind::Reflection),
+            (b, PortfolioEntryKind::Reflection),
+            (b, PortfolioEntryKind::Goal),
+        ];
+        let shown = portfolio_activity(&entries, 1);
+        assert_eq!(shown.pupils, Count::Shown(2));
+        assert_eq!(
+            shown.entries,
+            vec![
+                (PortfolioEntryKind::Reflection, Count::Shown(3)),
+                (PortfolioEntryKind::Goal, Count::Shown(1)),
+            ]
+        );
+        let hidden = portfolio_activity(&entries, 3);
+        assert_eq!(hidden.pupils, Count::Suppressed);
+        // Goal (1) is hidden, so Reflection (3), the only other cell, is too.
+        assert!(hidden.entries.iter().all(|(_, c)| *c == Count::Suppressed));
+    }
+
+    #[test]
+    fn coverage_lists_schools_with_pupils_and_hides_small_ones() {
+        let schools = [SchoolId::new(), SchoolId::new(), SchoolId::new()];
+        let pupils = [
+            (schools[0], 30),
+            (schools[1], 3),
+            (schools[2], 25),
+            (SchoolId::new(), 0),
+        ];
+        let reached = coverage(&pupils, &[], 5);
+        assert_eq!(reached.len(), 3, "schools without pupils are left out");
+        let by_school = |school: SchoolId| {
+            reached
+                .iter()
+                .find(|c| c.school == school)
+                .map(|c| (c.pupils, c.with_experience, c.share))
+        };
+        assert_eq!(
+            by_school(schools[0]),
+            Some((Count::Shown(30), Count::Shown(0), Some(0.0)))
+        );
+        assert_eq!(
+            by_school(schools[1]),
+            Some((Count::Suppressed, Count::Shown(0), None))
+        );
     }
 
     #[test]

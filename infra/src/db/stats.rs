@@ -8,15 +8,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::{BookingStatus, Feedback};
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::{BookingId, TenantId};
+use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TenantId};
 use driehoek_domain::stats::{CompletedVisit, StatsRepository};
-use driehoek_domain::vocabularies::Vocabulary;
+use driehoek_domain::students::{Agreement, StudentStatus};
+use driehoek_domain::vocabularies::{PortfolioEntryKind, Vocabulary};
 use driehoek_domain::work_visits::WorkVisit;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::by_position::SelectByPosition;
-use super::entities::{booking_feedback, bookings, slots, work_visits};
+use super::entities::{
+    booking_feedback, bookings, portfolio_entries, route_plans, slots, students, work_visits,
+};
 use super::reads::Reads;
 use super::{corrupt, db_error, in_chunks, in_chunks_by_position};
 
@@ -114,5 +117,83 @@ impl StatsRepository for SeaOrmStatsRepository {
             super::feedback::from_model,
         )
         .await
+    }
+
+    async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>> {
+        use students::Column as C;
+        let rows: Vec<(Uuid, i64)> = students::scoped(tenant.as_uuid())
+            .filter(C::Status.eq(StudentStatus::Active.code()))
+            .select_only()
+            .column(C::SchoolId)
+            .column_as(C::Id.count(), "pupils")
+            .group_by(C::SchoolId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(school, n)| (SchoolId::from_uuid(school), u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
+    async fn plans_before(
+        &self,
+        tenant: TenantId,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Vec<(StudentId, Vec<Agreement>)>> {
+        use route_plans::Column as C;
+        let rows: Vec<(Uuid, i64, String)> = route_plans::scoped(tenant.as_uuid())
+            .filter(C::CreatedAt.lt(at))
+            .select_only()
+            .columns([C::StudentId, C::Version, C::AgreedBy])
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        // Each pupil's latest version before `at`.
+        let mut latest: HashMap<Uuid, (i64, String)> = HashMap::new();
+        for (student, version, agreed) in rows {
+            match latest.get(&student) {
+                Some((kept, _)) if *kept >= version => {}
+                _ => {
+                    latest.insert(student, (version, agreed));
+                }
+            }
+        }
+        latest
+            .into_iter()
+            .map(|(student, (_, agreed))| {
+                Ok((
+                    StudentId::from_uuid(student),
+                    super::students::agreements_from(&agreed)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn entries_made(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> DomainResult<Vec<(StudentId, PortfolioEntryKind)>> {
+        use portfolio_entries::Column as C;
+        let rows: Vec<(Uuid, String)> = portfolio_entries::scoped(tenant.as_uuid())
+            .filter(C::CreatedAt.gte(from))
+            .filter(C::CreatedAt.lt(to))
+            .select_only()
+            .columns([C::StudentId, C::Kind])
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(student, kind)| {
+                let kind = PortfolioEntryKind::parse(&kind)
+                    .map_err(|e| corrupt("portfolio entry kind", e))?;
+                Ok((StudentId::from_uuid(student), kind))
+            })
+            .collect()
     }
 }

@@ -991,8 +991,6 @@ fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
     let codes = |raw: &str| -> Result<Vec<NodeCode>, String> {
         list(raw)?.iter().map(|c| NodeCode::parse(c)).collect()
     };
-    let agreements: Vec<StoredAgreement> =
-        serde_json::from_str(&m.agreed_by).map_err(|e| bad(e.to_string()))?;
     Ok(RoutePlan {
         id: RoutePlanId::from_uuid(m.id),
         tenant_id: TenantId::from_uuid(m.tenant_id),
@@ -1015,19 +1013,26 @@ fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
             .map(driehoek_domain::values::Description::parse)
             .transpose()
             .map_err(bad)?,
-        agreed_by: agreements
-            .into_iter()
-            .map(|a| {
-                Ok(Agreement {
-                    party: AgreedParty::parse(&a.party)?,
-                    on: a.on,
-                })
-            })
-            .collect::<Result<_, String>>()
-            .map_err(bad)?,
+        agreed_by: agreements_from(&m.agreed_by)?,
         version: m.version,
         created_at: m.created_at,
     })
+}
+
+/// A plan's agreements as stored.
+pub(crate) fn agreements_from(stored: &str) -> DomainResult<Vec<Agreement>> {
+    let agreements: Vec<StoredAgreement> =
+        serde_json::from_str(stored).map_err(|e| corrupt("route plan", e))?;
+    agreements
+        .into_iter()
+        .map(|a| {
+            Ok(Agreement {
+                party: AgreedParty::parse(&a.party)?,
+                on: a.on,
+            })
+        })
+        .collect::<Result<_, String>>()
+        .map_err(|e| corrupt("route plan", e))
 }
 
 #[async_trait]

@@ -6,10 +6,19 @@ use driehoek_tests::{Key, TestApp, World};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const YEAR_2026: &str = "from=2026-01-01&to=2027-01-01";
+/// From the visits' January 2026 to the day after tomorrow: the portfolio entries the
+/// world made today fall in it whenever the suite runs.
+fn period() -> String {
+    format!("from=2026-01-01&to={}", until())
+}
+
+/// The day after tomorrow: the end of every period the tests read.
+fn until() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Days::new(2)
+}
 
 /// Books `seats` on `slot` for `school` (by the city) and returns the booking's id.
-async fn book(app: &TestApp, w: &World, slot: &str, school: &str, seats: u32) -> String {
+async fn book_for(app: &TestApp, w: &World, slot: &str, school: &str, seats: u32) -> String {
     let booked = app
         .post(
             &format!("/v1/tenants/{}/bookings", w.tenant),
@@ -62,8 +71,18 @@ async fn visited(app: &TestApp, w: &World) {
         )
         .await
         .id();
-    let mine = book(app, w, &slot, &w.school, 6).await;
-    let theirs = book(app, w, &slot, &w.other_school, 3).await;
+    // The school books for its group and names its pupil on it.
+    let mine = app
+        .post(
+            &format!("/v1/tenants/{}/bookings", w.tenant),
+            &w.school_key,
+            json!({"slot_id": slot, "group_name": "2B", "seats": 6, "student_ids": [w.student],
+                   "contact": {"name": "Mevr. Jansen"}}),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{:?}", mine.body);
+    let mine = mine.id();
+    let theirs = book_for(app, w, &slot, &w.other_school, 3).await;
     let moved = app
         .patch(
             &format!("{slots}/{slot}"),
@@ -98,6 +117,20 @@ async fn visited(app: &TestApp, w: &World) {
         json!({"author": "student", "rating": 3}),
     )
     .await;
+    // The pupil's route plan, agreed with a guardian in March 2026.
+    let plan = app
+        .send(
+            Method::PUT,
+            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
+            Some(&w.school_key),
+            Some(
+                json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"],
+                        "agreed_by": [{"party": "guardian", "on": "2026-03-01"}]}),
+            ),
+            &[],
+        )
+        .await;
+    assert!(plan.status.is_success(), "{:?}", plan.body);
 }
 
 #[tokio::test]
@@ -106,19 +139,21 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
     let w = World::build(&app, "rotterdam", "NL").await;
     visited(&app, &w).await;
     let stats = format!("/v1/tenants/{}/stats", w.tenant);
-    let reply = app.get(&format!("{stats}?{YEAR_2026}"), &w.city).await;
+    let reply = app.get(&format!("{stats}?{}", period()), &w.city).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let s = reply.body;
-    assert_eq!(
-        (s["from"].as_str(), s["to"].as_str()),
-        (Some("2026-01-01"), Some("2027-01-01"))
+    let echoed = format!(
+        "from={}&to={}",
+        s["from"].as_str().unwrap_or_default(),
+        s["to"].as_str().unwrap_or_default()
     );
+    assert_eq!(echoed, period());
     assert_eq!(s["timezone"], "Europe/Amsterdam");
     assert_eq!(s["small_cell_threshold"], 5);
     assert_eq!(
         s["reach"],
         json!({"visits": 2, "sessions": 1, "hours": 4.0, "schools": 2, "partners": 1,
-               "coaches": 0, "participants": 8, "named_pupils": 0})
+               "coaches": 0, "participants": 8, "named_pupils": null})
     );
     // One pupil absent: too few to publish, and the rate would give it away.
     assert_eq!(
@@ -135,27 +170,66 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
         ])
     );
     assert_eq!(s["would_host_again"], json!({"yes": 1, "no": 0}));
+    // The school's one pupil, named and present: every count of it hidden.
+    assert_eq!(
+        s["coverage"],
+        json!([{"school_id": w.school, "pupils": null, "with_experience": null, "share": null}])
+    );
+    assert_eq!(
+        s["portfolio"],
+        json!({"pupils": null, "entries": [{"kind": "talent", "entries": null}]})
+    );
     assert_eq!(
         s["suppressed"],
         json!([
+            "/reach/named_pupils",
             "/attendance/absent",
             "/attendance/no_show_rate",
             "/satisfaction/2/responses",
-            "/satisfaction/2/average_rating"
+            "/satisfaction/2/average_rating",
+            "/coverage/0/pupils",
+            "/coverage/0/with_experience",
+            "/coverage/0/share",
+            "/portfolio/pupils",
+            "/portfolio/entries/0/entries",
+            "/route_plans/pupils_with_plan",
+            "/route_plans/agreed_with_guardian"
         ])
     );
 
-    // The default period is this calendar year; 2025 holds nothing.
+    // The default period is this calendar year.
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year();
+    let default = app.get(&stats, &w.city).await;
+    assert_eq!(
+        (default.body["from"].clone(), default.body["to"].clone()),
+        (
+            json!(format!("{year}-01-01")),
+            json!(format!("{}-01-01", year + 1))
+        )
+    );
+    // 2025 holds nothing.
     let empty = app
         .get(&format!("{stats}?from=2025-01-01&to=2026-01-01"), &w.city)
         .await;
     assert_eq!(empty.body["reach"]["visits"], 0, "{:?}", empty.body);
     assert_eq!(empty.body["attendance"]["no_show_rate"], Value::Null);
-    assert_eq!(empty.body["suppressed"], json!([]), "zero is no small cell");
+    // Zero is no small cell: only the school's one pupil stays hidden.
+    assert_eq!(empty.body["coverage"][0]["with_experience"], 0);
+    assert_eq!(empty.body["portfolio"], json!({"pupils": 0, "entries": []}));
+    assert_eq!(
+        empty.body["route_plans"],
+        json!({"pupils_with_plan": 0, "agreed_with_guardian": 0}),
+        "the plan was made after 2025"
+    );
+    assert_eq!(
+        empty.body["suppressed"],
+        json!(["/coverage/0/pupils", "/coverage/0/share"])
+    );
     // A programme the visits were not offered under counts none of them.
     let programme = app
         .get(
-            &format!("{stats}?{YEAR_2026}&programme_id={}", w.programme),
+            &format!("{stats}?{}&programme_id={}", period(), w.programme),
             &w.city,
         )
         .await;
@@ -170,12 +244,40 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
         )
         .await;
     assert_eq!(lowered.status, StatusCode::OK, "{:?}", lowered.body);
-    let all = app.get(&format!("{stats}?{YEAR_2026}"), &app.admin()).await;
+    let all = app
+        .get(&format!("{stats}?{}", period()), &app.admin())
+        .await;
     assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
     assert_eq!(all.body["attendance"]["absent"], 1);
     assert_eq!(all.body["attendance"]["no_show_rate"], json!(1.0 / 9.0));
     assert_eq!(all.body["satisfaction"][2]["average_rating"], 3.0);
+    assert_eq!(all.body["reach"]["named_pupils"], 1);
+    assert_eq!(
+        all.body["coverage"],
+        json!([{"school_id": w.school, "pupils": 1, "with_experience": 1, "share": 1.0}])
+    );
+    assert_eq!(
+        all.body["portfolio"],
+        json!({"pupils": 1, "entries": [{"kind": "talent", "entries": 1}]})
+    );
+    assert_eq!(
+        all.body["route_plans"],
+        json!({"pupils_with_plan": 1, "agreed_with_guardian": 1})
+    );
     assert_eq!(all.body["suppressed"], json!([]));
+    // Agreed before the period: the plan counts, the agreement does not.
+    let later = app
+        .get(
+            &format!("{stats}?from=2026-06-01&to={}", until()),
+            &app.admin(),
+        )
+        .await;
+    assert_eq!(
+        later.body["route_plans"],
+        json!({"pupils_with_plan": 1, "agreed_with_guardian": 0}),
+        "{:?}",
+        later.body
+    );
 }
 
 #[tokio::test]
@@ -226,7 +328,7 @@ async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
     visited(&app, &rotterdam).await;
     let theirs = app
         .get(
-            &format!("/v1/tenants/rotterdam/stats?{YEAR_2026}"),
+            &format!("/v1/tenants/rotterdam/stats?{}", period()),
             &leuven.city,
         )
         .await;
@@ -234,7 +336,7 @@ async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
     assert_eq!(theirs.code(), "tenant_forbidden");
     let own = app
         .get(
-            &format!("/v1/tenants/leuven/stats?{YEAR_2026}"),
+            &format!("/v1/tenants/leuven/stats?{}", period()),
             &leuven.city,
         )
         .await;

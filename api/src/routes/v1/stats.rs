@@ -16,7 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::TenantCtx;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
-use crate::wire::{FeedbackAuthorCode, NaceSectionCode};
+use crate::wire::{FeedbackAuthorCode, NaceSectionCode, PortfolioEntryKindCode};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_stats);
@@ -87,6 +87,45 @@ pub struct HostAgainOut {
     pub no: u64,
 }
 
+/// One school's pupils and how many a visit reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageOut {
+    pub school_id: Uuid,
+    /// Active pupils now; `null` when suppressed.
+    pub pupils: Option<u64>,
+    /// Of those, named on a completed visit of the period and not marked absent (pupils
+    /// booked by head count are not known by name); `null` when suppressed.
+    pub with_experience: Option<u64>,
+    /// `with_experience / pupils`; `null` when either is suppressed.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryKindOut {
+    pub kind: PortfolioEntryKindCode,
+    /// `null` when suppressed.
+    pub entries: Option<u64>,
+}
+
+/// Portfolio entries made in the period, whatever the programme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioActivityOut {
+    /// Distinct pupils with a new entry; `null` when suppressed.
+    pub pupils: Option<u64>,
+    /// By kind, largest first.
+    pub entries: Vec<EntryKindOut>,
+}
+
+/// Route plans as they stood at the end of the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutePlansOut {
+    /// Pupils with a route plan; `null` when suppressed.
+    pub pupils_with_plan: Option<u64>,
+    /// Of those, plans a guardian agreed to on a day of the period; `null` when
+    /// suppressed.
+    pub agreed_with_guardian: Option<u64>,
+}
+
 /// The city's figures for a period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsOut {
@@ -108,6 +147,10 @@ pub struct StatsOut {
     pub satisfaction: Vec<SatisfactionOut>,
     /// Hosts' answers to "would you host again?".
     pub would_host_again: HostAgainOut,
+    /// Each school with active pupils (by id), with how many of them a visit reached.
+    pub coverage: Vec<CoverageOut>,
+    pub portfolio: PortfolioActivityOut,
+    pub route_plans: RoutePlansOut,
     /// JSON Pointers of the values suppressed (a breakdown with one small cell hides
     /// the next smallest too, so neither can be worked out).
     #[schema(example = json!(["/reach/named_pupils"]))]
@@ -190,6 +233,61 @@ impl StatsOut {
                 }
             })
             .collect();
+        let coverage = report
+            .coverage
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pupils = published(c.pupils, format!("/coverage/{i}/pupils"), &mut hidden);
+                let with_experience = published(
+                    c.with_experience,
+                    format!("/coverage/{i}/with_experience"),
+                    &mut hidden,
+                );
+                if c.share.is_none() && (pupils.is_none() || with_experience.is_none()) {
+                    hidden.push(format!("/coverage/{i}/share"));
+                }
+                CoverageOut {
+                    school_id: c.school.as_uuid(),
+                    pupils,
+                    with_experience,
+                    share: c.share,
+                }
+            })
+            .collect();
+        let portfolio = PortfolioActivityOut {
+            pupils: published(
+                report.portfolio.pupils,
+                "/portfolio/pupils".into(),
+                &mut hidden,
+            ),
+            entries: report
+                .portfolio
+                .entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (kind, count))| EntryKindOut {
+                    kind: PortfolioEntryKindCode(kind),
+                    entries: published(
+                        count,
+                        format!("/portfolio/entries/{i}/entries"),
+                        &mut hidden,
+                    ),
+                })
+                .collect(),
+        };
+        let route_plans = RoutePlansOut {
+            pupils_with_plan: published(
+                report.route_plans.pupils_with_plan,
+                "/route_plans/pupils_with_plan".into(),
+                &mut hidden,
+            ),
+            agreed_with_guardian: published(
+                report.route_plans.agreed_with_guardian,
+                "/route_plans/agreed_with_guardian".into(),
+                &mut hidden,
+            ),
+        };
         Self {
             from: report.query.from.to_string(),
             to: report.query.to.to_string(),
@@ -204,6 +302,9 @@ impl StatsOut {
                 yes: report.would_host_again.0,
                 no: report.would_host_again.1,
             },
+            coverage,
+            portfolio,
+            route_plans,
             suppressed: hidden,
         }
     }
@@ -223,7 +324,8 @@ fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, A
 /// What the partnership reached in a period — completed visits by their slot's start,
 /// the schools, hosts and coaches involved, the hours, participants and named pupils,
 /// attendance and no-shows, the sector mix, satisfaction by schools, hosts and pupils,
-/// and hosts who would host again — as anonymous aggregates. Counts of pupils (and of
+/// hosts who would host again, each school's coverage, portfolio activity and route
+/// plans agreed with guardians — as anonymous aggregates. Counts of pupils (and of
 /// pupils' feedback) from 1 up to the tenant's `small_cell_threshold` are `null` and
 /// their JSON Pointers listed in `suppressed`. City and platform administrators.
 #[utoipa::path(
