@@ -51,14 +51,35 @@ where
     S: Fn(u64) -> Statement + Send + Sync + 'static,
     R: Fn(usize) -> bool + Send + Sync + 'static,
 {
-    let shared = Arc::new((database_url.to_owned(), statement, rows));
+    drive_direct_many(
+        args,
+        database_url,
+        move |random| vec![statement(random)],
+        rows,
+    )
+    .await
+}
+
+/// [`drive_direct`] for a call made of several statements, one after another on the
+/// client's connection; `rows` judges the sum of their rows.
+pub(crate) async fn drive_direct_many<S, R>(
+    args: &Args,
+    database_url: &str,
+    statements: S,
+    rows: R,
+) -> Measurement
+where
+    S: Fn(u64) -> Vec<Statement> + Send + Sync + 'static,
+    R: Fn(usize) -> bool + Send + Sync + 'static,
+{
+    let shared = Arc::new((database_url.to_owned(), statements, rows));
     drive_with(
         args,
         || None,
         move |connection: Option<Direct>, random| {
             let shared = shared.clone();
             async move {
-                let (url, statement, rows) = &*shared;
+                let (url, statements, rows) = &*shared;
                 let mut connection = match connection {
                     Some(connection) => connection,
                     None => match Direct::open(url).await {
@@ -66,10 +87,14 @@ where
                         Err(_) => return (None, false),
                     },
                 };
-                match connection.rows(&statement(random)).await {
-                    Ok(n) => (Some(connection), rows(n)),
-                    Err(_) => (None, false),
+                let mut total = 0;
+                for statement in statements(random) {
+                    match connection.rows(&statement).await {
+                        Ok(n) => total += n,
+                        Err(_) => return (None, false),
+                    }
                 }
+                (Some(connection), rows(total))
             }
         },
     )

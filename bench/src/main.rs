@@ -33,6 +33,7 @@ mod http1;
 mod platform;
 mod pupils;
 mod route_maps;
+mod stats;
 mod webhooks;
 mod work_visits;
 
@@ -61,8 +62,9 @@ struct Args {
     /// `schools` (list and read schools over many tenants), `work-visits` (partner
     /// sync, search over many offerings, booking throughput), `pupils` (list a
     /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
-    /// a 20 000-node map, search routes), `webhooks` (delivery throughput and lag) or
-    /// `platform` (the cost of rate limits and idempotency keys, in process and Redis).
+    /// a 20 000-node map, search routes), `webhooks` (delivery throughput and lag),
+    /// `platform` (the cost of rate limits and idempotency keys, in process and Redis)
+    /// or `stats` (the city's figures for a year).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -776,6 +778,7 @@ async fn main() -> Result<()> {
         "route-maps",
         "webhooks",
         "platform",
+        "stats",
     ]
     .contains(&args.suite.as_str())
     {
@@ -783,6 +786,7 @@ async fn main() -> Result<()> {
             "platform" => platform::run(&args, &database_url, pg_name.is_some()).await,
             "webhooks" => webhooks::run(&args, &database_url, pg_name.is_some()).await,
             "pupils" => pupils::run(&args, &database_url, pg_name.is_some()).await,
+            "stats" => stats::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
             _ => work_visits::run(&args, &database_url, pg_name.is_some()).await,
         };

@@ -21,12 +21,13 @@ use crate::work_visits::{Slot, WorkVisit};
 /// The longest period one report covers.
 pub const MAX_DAYS: i64 = 366 * 5;
 
-/// A completed visit: the booking, the slot it took place in and the offering.
+/// A completed visit: the booking, the slot it took place in and the offering (slots
+/// and offerings shared by the visits that took place in them).
 #[derive(Debug, Clone)]
 pub struct CompletedVisit {
     pub booking: Booking,
-    pub slot: Slot,
-    pub visit: WorkVisit,
+    pub slot: Arc<Slot>,
+    pub visit: Arc<WorkVisit>,
 }
 
 #[async_trait]
@@ -56,13 +57,21 @@ pub trait StatsRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> DomainResult<Vec<(StudentId, Vec<Agreement>)>>;
 
-    /// The portfolio entries made in `[from, to)`: whose, and of which kind.
+    /// The portfolio entries made in `[from, to)`, counted by the store: by kind, and
+    /// the distinct pupils who made them.
     async fn entries_made(
         &self,
         tenant: TenantId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> DomainResult<Vec<(StudentId, PortfolioEntryKind)>>;
+    ) -> DomainResult<EntriesMade>;
+}
+
+/// Portfolio entries of a period as counted by the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntriesMade {
+    pub by_kind: Vec<(PortfolioEntryKind, u64)>,
+    pub pupils: u64,
 }
 
 /// Which visits a report counts: slots starting from `from` up to (not including)
@@ -230,7 +239,7 @@ impl StatsService {
         let pupils = self.repo.pupils_by_school(tenant.id).await?;
         report.coverage = coverage(&pupils, &visits, threshold);
         let entries = self.repo.entries_made(tenant.id, from, to).await?;
-        report.portfolio = portfolio_activity(&entries, threshold);
+        report.portfolio = portfolio_activity(entries, threshold);
         let plans = self.repo.plans_before(tenant.id, to).await?;
         report.route_plans = plan_figures(&plans, &query, threshold);
         Ok(report)
@@ -336,7 +345,7 @@ pub fn summarise(
                 .count() as u64,
         ),
         coverage: Vec::new(),
-        portfolio: portfolio_activity(&[], threshold),
+        portfolio: portfolio_activity(EntriesMade::default(), threshold),
         route_plans: plan_figures(&[], &query, threshold),
     }
 }
@@ -410,20 +419,12 @@ pub fn coverage(
         .collect()
 }
 
-/// New portfolio entries by kind, and the pupils who made them.
-pub fn portfolio_activity(
-    entries: &[(StudentId, PortfolioEntryKind)],
-    threshold: u32,
-) -> PortfolioActivity {
-    let pupils: HashSet<StudentId> = entries.iter().map(|(s, _)| *s).collect();
-    let mut by_kind: BTreeMap<PortfolioEntryKind, u64> = BTreeMap::new();
-    for (_, kind) in entries {
-        *by_kind.entry(*kind).or_default() += 1;
-    }
-    let mut kinds: Vec<(PortfolioEntryKind, u64)> = by_kind.into_iter().collect();
+/// New portfolio entries by kind (largest first), and the pupils who made them.
+pub fn portfolio_activity(made: EntriesMade, threshold: u32) -> PortfolioActivity {
+    let mut kinds = made.by_kind;
     kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     PortfolioActivity {
-        pupils: Count::of_pupils(pupils.len() as u64, threshold),
+        pupils: Count::of_pupils(made.pupils, threshold),
         entries: suppress_breakdown(kinds, threshold),
     }
 }
@@ -512,15 +513,15 @@ mod tests {
     }
 
     #[test]
-    fn portfolio_activity_counts_entries_by_kind_and_the_pupils_behind_them() {
-        let (a, b) = (StudentId::new(), StudentId::new());
-        let entries = [
-            (a, PortfolioEntryKind::Reflection),
-            (a, PortfolioEntryKind::Reflection),
-            (b, PortfolioEntryKind::Reflection),
-            (b, PortfolioEntryKind::Goal),
-        ];
-        let shown = portfolio_activity(&entries, 1);
+    fn portfolio_activity_orders_kinds_and_suppresses_small_ones() {
+        let entries = EntriesMade {
+            by_kind: vec![
+                (PortfolioEntryKind::Goal, 1),
+                (PortfolioEntryKind::Reflection, 3),
+            ],
+            pupils: 2,
+        };
+        let shown = portfolio_activity(entries.clone(), 1);
         assert_eq!(shown.pupils, Count::Shown(2));
         assert_eq!(
             shown.entries,
@@ -529,7 +530,7 @@ mod tests {
                 (PortfolioEntryKind::Goal, Count::Shown(1)),
             ]
         );
-        let hidden = portfolio_activity(&entries, 3);
+        let hidden = portfolio_activity(entries, 3);
         assert_eq!(hidden.pupils, Count::Suppressed);
         // Goal (1) is hidden, so Reflection (3), the only other cell, is too.
         assert!(hidden.entries.iter().all(|(_, c)| *c == Count::Suppressed));

@@ -1,18 +1,22 @@
 //! The facts the city's figures are made of: completed visits with their slot and
-//! offering, and the feedback on them. Read on the read pool where rows are read by
-//! position; the summing is the domain's.
+//! offering, the feedback on them, active pupils counted by school, the period's
+//! portfolio entries (counted here: a city's year holds tens of thousands) and each
+//! pupil's latest route plan. Read on the read pool where rows are read by position;
+//! the rest of the summing is the domain's.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::{BookingStatus, Feedback};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TenantId};
-use driehoek_domain::stats::{CompletedVisit, StatsRepository};
+use driehoek_domain::stats::{CompletedVisit, EntriesMade, StatsRepository};
 use driehoek_domain::students::{Agreement, StudentStatus};
 use driehoek_domain::vocabularies::{PortfolioEntryKind, Vocabulary};
 use driehoek_domain::work_visits::WorkVisit;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -52,7 +56,7 @@ impl StatsRepository for SeaOrmStatsRepository {
         let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
         let mut slots = HashMap::with_capacity(slot_rows.len());
         for row in slot_rows {
-            slots.insert(row.id, super::work_visits::slot_from_model(row)?);
+            slots.insert(row.id, Arc::new(super::work_visits::slot_from_model(row)?));
         }
         let rows: Vec<bookings::Model> = in_chunks_by_position(
             &self.reads,
@@ -69,13 +73,13 @@ impl StatsRepository for SeaOrmStatsRepository {
         let mut visit_ids: Vec<Uuid> = bookings.iter().map(|b| b.work_visit_id.as_uuid()).collect();
         visit_ids.sort_unstable();
         visit_ids.dedup();
-        let visits: HashMap<Uuid, WorkVisit> = in_chunks_by_position(
+        let visits: HashMap<Uuid, Arc<WorkVisit>> = in_chunks_by_position(
             &self.reads,
             &visit_ids,
             |chunk| {
                 work_visits::scoped(t).filter(work_visits::Column::Id.is_in(chunk.iter().copied()))
             },
-            |v: WorkVisit| Ok((v.id.as_uuid(), v)),
+            |v: WorkVisit| Ok((v.id.as_uuid(), Arc::new(v))),
         )
         .await?
         .into_iter()
@@ -177,23 +181,40 @@ impl StatsRepository for SeaOrmStatsRepository {
         tenant: TenantId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> DomainResult<Vec<(StudentId, PortfolioEntryKind)>> {
+    ) -> DomainResult<EntriesMade> {
         use portfolio_entries::Column as C;
-        let rows: Vec<(Uuid, String)> = portfolio_entries::scoped(tenant.as_uuid())
-            .filter(C::CreatedAt.gte(from))
-            .filter(C::CreatedAt.lt(to))
-            .select_only()
-            .columns([C::StudentId, C::Kind])
+        // Counted in the database: a city's year is tens of thousands of entries.
+        let made = || {
+            portfolio_entries::scoped(tenant.as_uuid())
+                .filter(C::CreatedAt.gte(from))
+                .filter(C::CreatedAt.lt(to))
+                .select_only()
+        };
+        let rows: Vec<(String, i64)> = made()
+            .column(C::Kind)
+            .column_as(C::Id.count(), "entries")
+            .group_by(C::Kind)
             .into_tuple()
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        rows.into_iter()
-            .map(|(student, kind)| {
+        let pupils: Option<i64> = made()
+            .column_as(Expr::col(C::StudentId).count_distinct(), "pupils")
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        let by_kind = rows
+            .into_iter()
+            .map(|(kind, n)| {
                 let kind = PortfolioEntryKind::parse(&kind)
                     .map_err(|e| corrupt("portfolio entry kind", e))?;
-                Ok((StudentId::from_uuid(student), kind))
+                Ok((kind, u64::try_from(n).unwrap_or(0)))
             })
-            .collect()
+            .collect::<DomainResult<_>>()?;
+        Ok(EntriesMade {
+            by_kind,
+            pupils: pupils.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+        })
     }
 }
