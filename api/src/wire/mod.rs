@@ -9,6 +9,7 @@ pub mod programmes;
 pub mod rfc3339;
 pub mod route_maps;
 pub mod schools;
+pub mod stats;
 pub mod students;
 pub mod sync;
 pub mod tenants;

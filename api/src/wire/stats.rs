@@ -1,0 +1,284 @@
+//! The city's figures on the wire: counts of pupils too small to publish are `null`,
+//! and their JSON Pointers listed in `suppressed`.
+
+use driehoek_domain::stats::{Count, Report};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{FeedbackAuthorCode, NaceSectionCode, PortfolioEntryKindCode};
+
+/// What the partnership reached: visits by their slot's start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReachOut {
+    /// Completed bookings.
+    pub visits: u64,
+    /// Distinct slots those took place in.
+    pub sessions: u64,
+    /// The slots' time in hours (their sessions' where a slot has sessions).
+    pub hours: f64,
+    pub schools: u64,
+    /// Host businesses.
+    pub partners: u64,
+    pub coaches: u64,
+    /// Pupils present (seats where no attendance was recorded); `null` when suppressed.
+    pub participants: Option<u64>,
+    /// Distinct pupils named on the visits and not marked absent; `null` when suppressed.
+    pub named_pupils: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendanceOut {
+    /// Present, over visits with attendance recorded; `null` when suppressed.
+    pub present: Option<u64>,
+    /// Absent, over visits with attendance recorded; `null` when suppressed.
+    pub absent: Option<u64>,
+    /// `absent / (present + absent)`; `null` when either is suppressed or none recorded.
+    pub no_show_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectorOut {
+    pub sector: NaceSectionCode,
+    /// Participants in offerings of this sector (an offering in two sectors counts in
+    /// both); `null` when suppressed.
+    pub participants: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SatisfactionOut {
+    pub author: FeedbackAuthorCode,
+    /// Feedback given; pupils' is suppressed like counts of pupils.
+    pub responses: Option<u64>,
+    /// 1-5; `null` with no (or suppressed) responses.
+    pub average_rating: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostAgainOut {
+    pub yes: u64,
+    pub no: u64,
+}
+
+/// One school's pupils and how many a visit reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageOut {
+    pub school_id: Uuid,
+    /// Active pupils now; `null` when suppressed.
+    pub pupils: Option<u64>,
+    /// Of those, named on a completed visit of the period and not marked absent (pupils
+    /// booked by head count are not known by name); `null` when suppressed.
+    pub with_experience: Option<u64>,
+    /// `with_experience / pupils`; `null` when either is suppressed.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryKindOut {
+    pub kind: PortfolioEntryKindCode,
+    /// `null` when suppressed.
+    pub entries: Option<u64>,
+}
+
+/// Portfolio entries made in the period, whatever the programme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioActivityOut {
+    /// Distinct pupils with a new entry; `null` when suppressed.
+    pub pupils: Option<u64>,
+    /// By kind, largest first.
+    pub entries: Vec<EntryKindOut>,
+}
+
+/// Route plans as they stood at the end of the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutePlansOut {
+    /// Pupils with a route plan; `null` when suppressed.
+    pub pupils_with_plan: Option<u64>,
+    /// Of those, plans a guardian agreed to on a day of the period; `null` when
+    /// suppressed.
+    pub agreed_with_guardian: Option<u64>,
+}
+
+/// The city's figures for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsOut {
+    #[schema(example = "2026-01-01")]
+    pub from: String,
+    #[schema(example = "2027-01-01")]
+    pub to: String,
+    /// The time zone the days are counted in: the tenant's.
+    #[schema(example = "Europe/Amsterdam")]
+    pub timezone: String,
+    pub programme_id: Option<Uuid>,
+    /// Counts of pupils from 1 to one less than this are suppressed.
+    pub small_cell_threshold: u32,
+    pub reach: ReachOut,
+    pub attendance: AttendanceOut,
+    /// Largest first.
+    pub sectors: Vec<SectorOut>,
+    /// By who gave the feedback: `school`, `business`, `student`.
+    pub satisfaction: Vec<SatisfactionOut>,
+    /// Hosts' answers to "would you host again?".
+    pub would_host_again: HostAgainOut,
+    /// Each school with active pupils (by id), with how many of them a visit reached.
+    pub coverage: Vec<CoverageOut>,
+    pub portfolio: PortfolioActivityOut,
+    pub route_plans: RoutePlansOut,
+    /// JSON Pointers of the values suppressed (a breakdown with one small cell hides
+    /// the next smallest too, so neither can be worked out).
+    #[schema(example = json!(["/reach/named_pupils"]))]
+    pub suppressed: Vec<String>,
+}
+
+/// The published value of `count`, noting `pointer` when it is suppressed.
+fn published(count: Count, pointer: String, suppressed: &mut Vec<String>) -> Option<u64> {
+    if count == Count::Suppressed {
+        suppressed.push(pointer);
+    }
+    count.shown()
+}
+
+impl StatsOut {
+    pub fn new(report: Report, timezone: &str) -> Self {
+        let mut hidden = Vec::new();
+        let reach = ReachOut {
+            visits: report.reach.visits,
+            sessions: report.reach.sessions,
+            hours: report.reach.hours,
+            schools: report.reach.schools,
+            partners: report.reach.partners,
+            coaches: report.reach.coaches,
+            participants: published(
+                report.reach.participants,
+                "/reach/participants".into(),
+                &mut hidden,
+            ),
+            named_pupils: published(
+                report.reach.named_pupils,
+                "/reach/named_pupils".into(),
+                &mut hidden,
+            ),
+        };
+        let attendance = AttendanceOut {
+            present: published(
+                report.attendance.present,
+                "/attendance/present".into(),
+                &mut hidden,
+            ),
+            absent: published(
+                report.attendance.absent,
+                "/attendance/absent".into(),
+                &mut hidden,
+            ),
+            no_show_rate: report.attendance.no_show_rate,
+        };
+        if attendance.no_show_rate.is_none()
+            && (attendance.present.is_none() || attendance.absent.is_none())
+        {
+            hidden.push("/attendance/no_show_rate".into());
+        }
+        let sectors = report
+            .sectors
+            .into_iter()
+            .enumerate()
+            .map(|(i, (sector, count))| SectorOut {
+                sector: NaceSectionCode(sector),
+                participants: published(count, format!("/sectors/{i}/participants"), &mut hidden),
+            })
+            .collect();
+        let satisfaction = report
+            .satisfaction
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let responses = published(
+                    s.responses,
+                    format!("/satisfaction/{i}/responses"),
+                    &mut hidden,
+                );
+                if responses.is_none() {
+                    hidden.push(format!("/satisfaction/{i}/average_rating"));
+                }
+                SatisfactionOut {
+                    author: FeedbackAuthorCode(s.author),
+                    responses,
+                    average_rating: s.average_rating,
+                }
+            })
+            .collect();
+        let coverage = report
+            .coverage
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pupils = published(c.pupils, format!("/coverage/{i}/pupils"), &mut hidden);
+                let with_experience = published(
+                    c.with_experience,
+                    format!("/coverage/{i}/with_experience"),
+                    &mut hidden,
+                );
+                if c.share.is_none() && (pupils.is_none() || with_experience.is_none()) {
+                    hidden.push(format!("/coverage/{i}/share"));
+                }
+                CoverageOut {
+                    school_id: c.school.as_uuid(),
+                    pupils,
+                    with_experience,
+                    share: c.share,
+                }
+            })
+            .collect();
+        let portfolio = PortfolioActivityOut {
+            pupils: published(
+                report.portfolio.pupils,
+                "/portfolio/pupils".into(),
+                &mut hidden,
+            ),
+            entries: report
+                .portfolio
+                .entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (kind, count))| EntryKindOut {
+                    kind: PortfolioEntryKindCode(kind),
+                    entries: published(
+                        count,
+                        format!("/portfolio/entries/{i}/entries"),
+                        &mut hidden,
+                    ),
+                })
+                .collect(),
+        };
+        let route_plans = RoutePlansOut {
+            pupils_with_plan: published(
+                report.route_plans.pupils_with_plan,
+                "/route_plans/pupils_with_plan".into(),
+                &mut hidden,
+            ),
+            agreed_with_guardian: published(
+                report.route_plans.agreed_with_guardian,
+                "/route_plans/agreed_with_guardian".into(),
+                &mut hidden,
+            ),
+        };
+        Self {
+            from: report.query.from.to_string(),
+            to: report.query.to.to_string(),
+            timezone: timezone.to_owned(),
+            programme_id: report.query.programme.map(|p| p.as_uuid()),
+            small_cell_threshold: report.small_cell_threshold,
+            reach,
+            attendance,
+            sectors,
+            satisfaction,
+            would_host_again: HostAgainOut {
+                yes: report.would_host_again.0,
+                no: report.would_host_again.1,
+            },
+            coverage,
+            portfolio,
+            route_plans,
+            suppressed: hidden,
+        }
+    }
+}
