@@ -1,14 +1,17 @@
 //! Demo data: two realistic tenants, Rotterdam (NL) and Leuven (BE), with schools,
 //! businesses with coaches, and programmes drawn from the field (Loopbaanleren, a
-//! technology pact, Jobspotters). Idempotent: a tenant that exists is left alone.
+//! technology pact, Jobspotters), offerings, a booking and a visit that took place.
+//! Idempotent: a tenant that exists is left alone.
 
 use chrono::NaiveDate;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
-use driehoek_domain::bookings::{BookingContact, NewBooking};
+use driehoek_domain::bookings::{
+    AttendanceReport, BookingContact, FeedbackAuthor, NewBooking, NewFeedback, Rating,
+};
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
 use driehoek_domain::error::DomainError;
-use driehoek_domain::ids::{SchoolId, StudentId, TenantId};
+use driehoek_domain::ids::{SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
 use driehoek_domain::programmes::{
     Funding, MemberOrg, MemberRole, NewProgramme, NewProgrammeMember, ProgrammeStatus,
 };
@@ -27,7 +30,7 @@ use driehoek_domain::vocabularies::{
     SchoolKind, ScreeningKind, Vocabulary, WorkVisitFormat,
 };
 use driehoek_domain::work_visits::{
-    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, WorkVisitStatus,
+    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, SlotChanges, WorkVisitStatus,
 };
 
 use crate::state::AppState;
@@ -527,7 +530,7 @@ async fn seed_offer(
     business: &driehoek_domain::businesses::Business,
     seed: &TenantSeed<'_>,
     coach: Option<(driehoek_domain::ids::CoachId, bool)>,
-) -> Result<driehoek_domain::ids::SlotId, DomainError> {
+) -> Result<(WorkVisitId, SlotId), DomainError> {
     let admin = Actor::bootstrap_admin();
     // The levels the city's schools teach, without primary school for teenagers.
     let too_young = |level: &EducationLevel| {
@@ -604,7 +607,101 @@ async fn seed_offer(
             },
         )
         .await?;
-    Ok(slot.id)
+    Ok((visit.id, slot.id))
+}
+
+/// A visit that took place two weeks ago: the second offer's slot, moved into the past
+/// once booked (no client can book the past), its attendance recorded and both sides'
+/// feedback given, so the city's figures (`/stats`) have something to count.
+async fn seed_past_visit(
+    state: &AppState,
+    tenant: &driehoek_domain::tenants::Tenant,
+    school: &driehoek_domain::schools::School,
+    (visit, slot): (WorkVisitId, SlotId),
+    offer: &OfferSeed<'_>,
+) -> Result<(), DomainError> {
+    let admin = Actor::bootstrap_admin();
+    let seats = u32::from(offer.group.1);
+    let booking = state
+        .bookings
+        .book(
+            &admin,
+            tenant.id,
+            NewBooking {
+                slot_id: slot,
+                school_id: Some(school.id),
+                group_name: name("Klas 3B")?,
+                seats,
+                contact: BookingContact {
+                    name: name("Mentor 3B")?,
+                    email: school.contact_email.clone(),
+                    phone: None,
+                },
+                notes: None,
+                student_ids: Vec::new(),
+                waitlist: false,
+            },
+        )
+        .await?;
+    let day = (driehoek_domain::clock::now() - chrono::Duration::days(14)).date_naive();
+    let starts_at = day
+        .and_hms_opt(8, 30, 0)
+        .ok_or_else(|| invalid("no such time".to_owned()))?
+        .and_utc();
+    let schedule = Schedule::new(
+        starts_at,
+        starts_at + chrono::Duration::hours(offer.hours),
+        Vec::new(),
+    )?;
+    state
+        .work_visits
+        .update_slot(
+            &admin,
+            tenant,
+            visit,
+            slot,
+            SlotChanges {
+                schedule: Some(schedule),
+                ..SlotChanges::default()
+            },
+            None,
+        )
+        .await?;
+    state
+        .bookings
+        .record_attendance(
+            &admin,
+            tenant.id,
+            booking.id,
+            AttendanceReport {
+                present: seats.saturating_sub(1),
+                absent: seats.min(1),
+                pupils: Vec::new(),
+            },
+            None,
+        )
+        .await?;
+    for (author, rating, again) in [
+        (FeedbackAuthor::School, 4, None),
+        (FeedbackAuthor::Business, 5, Some(true)),
+    ] {
+        state
+            .bookings
+            .give_feedback(
+                &admin,
+                tenant.id,
+                booking.id,
+                NewFeedback {
+                    author,
+                    rating: Rating::new(rating).map_err(invalid)?,
+                    comment: None,
+                    competences_practised: vec![Competence::WorkExploration],
+                    would_host_again: again,
+                },
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Adds the pupils with their consents and entries; returns those with
@@ -813,7 +910,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         };
         crate::seed_maps::seed_map(state, t, map, &all).await?;
     }
-    if let (Some(school), Some(slot)) = (schools.first(), offered_slots.first()) {
+    if let (Some(school), Some((_, slot))) = (schools.first(), offered_slots.first()) {
         let seats = u32::from(seed.businesses[0].offer.group.1.min(3));
         taking_part.truncate(usize::try_from(seats).unwrap_or(0));
         state
@@ -837,6 +934,13 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 },
             )
             .await?;
+    }
+    if let (Some(school), Some(offered), Some(b)) = (
+        schools.get(1).or(schools.first()),
+        offered_slots.get(1),
+        seed.businesses.get(1),
+    ) {
+        seed_past_visit(state, &tenant, school, *offered, &b.offer).await?;
     }
 
     for p in seed.programmes {

@@ -1897,6 +1897,23 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
         .await;
     assert_eq!(leuven_map.body["data"].as_array().unwrap().len(), 1);
 
+    // A visit took place two weeks ago: the city's figures count it.
+    let today = chrono::Utc::now().date_naive();
+    let month = format!(
+        "from={}&to={}",
+        today - chrono::Days::new(30),
+        today + chrono::Days::new(2)
+    );
+    let stats = app
+        .get(
+            &format!("/v1/tenants/rotterdam/stats?{month}"),
+            &key("rotterdam", "city_admin"),
+        )
+        .await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    assert_eq!(stats.body["reach"]["visits"], 1, "{:?}", stats.body);
+    assert_eq!(stats.body["would_host_again"], json!({"yes": 1, "no": 0}));
+
     // Seeding again changes nothing.
     let db = app.database().await;
     let before = app.changes(&db, "rotterdam").await.len();
