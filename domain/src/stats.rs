@@ -233,17 +233,31 @@ impl StatsService {
             .filter(|v| query.programme.is_none() || v.visit.programme_id == query.programme)
             .collect();
         let ids: Vec<BookingId> = visits.iter().map(|v| v.booking.id).collect();
-        let feedback = self.repo.feedback(tenant.id, &ids).await?;
-        let threshold = tenant.settings.small_cell_threshold;
-        let mut report = summarise(query, threshold, &visits, &feedback);
-        let pupils = self.repo.pupils_by_school(tenant.id).await?;
-        report.coverage = coverage(&pupils, &visits, threshold);
-        let entries = self.repo.entries_made(tenant.id, from, to).await?;
-        report.portfolio = portfolio_activity(entries, threshold);
-        let plans = self.repo.plans_before(tenant.id, to).await?;
-        report.route_plans = plan_figures(&plans, &query, threshold);
-        Ok(report)
+        let facts = Facts {
+            feedback: self.repo.feedback(tenant.id, &ids).await?,
+            pupils: self.repo.pupils_by_school(tenant.id).await?,
+            entries: self.repo.entries_made(tenant.id, from, to).await?,
+            plans: self.repo.plans_before(tenant.id, to).await?,
+            visits,
+        };
+        Ok(summarise(
+            query,
+            tenant.settings.small_cell_threshold,
+            facts,
+        ))
     }
+}
+
+/// What a report is made of, as read.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub visits: Vec<CompletedVisit>,
+    pub feedback: Vec<Feedback>,
+    /// Active pupils by school.
+    pub pupils: Vec<(SchoolId, u64)>,
+    pub entries: EntriesMade,
+    /// Each pupil's plan as it stood at the end of the period.
+    pub plans: Vec<(StudentId, Vec<Agreement>)>,
 }
 
 /// Midnight of `day` in the tenant's time zone (the earlier one where a clock change
@@ -261,13 +275,9 @@ fn start_of_day(tenant: &Tenant, day: NaiveDate) -> DomainResult<DateTime<Utc>> 
         .ok_or_else(|| DomainError::invalid("/from", "no such time in the tenant's time zone"))
 }
 
-/// The figures of `visits` and `feedback`, suppressed at `threshold`.
-pub fn summarise(
-    query: StatsQuery,
-    threshold: u32,
-    visits: &[CompletedVisit],
-    feedback: &[Feedback],
-) -> Report {
+/// The figures `facts` make, counts of pupils suppressed at `threshold`.
+pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
+    let (visits, feedback) = (&facts.visits, &facts.feedback);
     let mut slots = HashSet::new();
     let (mut schools, mut partners, mut coaches, mut named) = (
         HashSet::new(),
@@ -344,9 +354,9 @@ pub fn summarise(
                 .filter(|f| f.would_host_again == Some(false))
                 .count() as u64,
         ),
-        coverage: Vec::new(),
-        portfolio: portfolio_activity(EntriesMade::default(), threshold),
-        route_plans: plan_figures(&[], &query, threshold),
+        coverage: coverage(&facts.pupils, visits, threshold),
+        route_plans: plan_figures(&facts.plans, &query, threshold),
+        portfolio: portfolio_activity(facts.entries, threshold),
     }
 }
 
