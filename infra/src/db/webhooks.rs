@@ -41,11 +41,35 @@ pub struct SeaOrmWebhookRepository {
     db: DatabaseConnection,
     /// Seals signing secrets at rest (see [`crate::sealing`]).
     sealer: Sealer,
+    /// Endpoints found unreadable, so each is logged once, not at every poll.
+    unreadable: std::sync::Mutex<std::collections::HashSet<Uuid>>,
 }
 
 impl SeaOrmWebhookRepository {
     pub(crate) fn new(db: DatabaseConnection, sealer: Sealer) -> Self {
-        Self { db, sealer }
+        Self {
+            db,
+            sealer,
+            unreadable: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The endpoint a row holds, or `None` when it does not read (its secret sealed
+    /// with a key this node was not given): logged the first time, and the worker goes
+    /// on with the others.
+    fn readable(&self, m: webhook_endpoints::Model) -> Option<Endpoint> {
+        let (tenant, id) = (m.tenant_id, m.id);
+        from_model(m, &self.sealer)
+            .inspect_err(|error| {
+                let first = self
+                    .unreadable
+                    .lock()
+                    .map_or(true, |mut seen| seen.insert(id));
+                if first {
+                    tracing::error!(%tenant, endpoint = %id, %error, "webhook endpoint unreadable; nothing is sent to it");
+                }
+            })
+            .ok()
     }
 }
 
@@ -386,17 +410,6 @@ pub(crate) async fn reseal(db: &DatabaseConnection, sealer: &Sealer) -> DomainRe
     Ok(done)
 }
 
-/// The endpoint a row holds, or `None`, logged, when it does not read: the worker
-/// goes on with the others.
-fn readable(m: webhook_endpoints::Model, sealer: &Sealer) -> Option<Endpoint> {
-    let (tenant, id) = (m.tenant_id, m.id);
-    from_model(m, sealer)
-        .inspect_err(|error| {
-            tracing::error!(%tenant, endpoint = %id, %error, "webhook endpoint unreadable; nothing is sent to it");
-        })
-        .ok()
-}
-
 /// Removes an endpoint (`tenant`, `id`) at `version`, with its deliveries and their
 /// attempts, inside `txn`; `false` when its version moved.
 async fn delete_endpoint_in(
@@ -649,7 +662,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
         Ok(rows
             .into_iter()
             .filter_map(|m| slugs.get(&m.tenant_id).cloned().map(|slug| (m, slug)))
-            .filter_map(|(m, slug)| readable(m, &self.sealer).map(|e| (e, slug)))
+            .filter_map(|(m, slug)| self.readable(m).map(|e| (e, slug)))
             .collect())
     }
 
@@ -815,7 +828,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
                         .one(&self.db)
                         .await
                         .map_err(db_error)?
-                        .and_then(|m| readable(m, &self.sealer))
+                        .and_then(|m| self.readable(m))
                     else {
                         continue;
                     };

@@ -1025,4 +1025,31 @@ async fn signing_secrets_are_sealed_at_rest_and_sealed_again_under_a_new_key() {
     rekeyed.school(&tenant, "Albeda").await;
     let got = receiver.wait_for(PATIENCE, |r| r.len() >= 2).await;
     assert!(verifies(&new_secret, &got[1]) && verifies(&secret, &got[1]));
+    rekeyed.stop_webhook_worker().await;
+
+    // A node without the key cannot read the sealed endpoint (it answers 500 and
+    // sends it nothing), and still serves the endpoints it can read.
+    let keyless = app.spawn_node().await;
+    let unreadable = keyless.get(&path, &city).await;
+    assert_eq!(unreadable.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(unreadable.code(), "internal");
+    let other = Receiver::start(200).await;
+    let (_, other_secret) = endpoint(
+        &keyless,
+        &tenant,
+        &city,
+        &other.url,
+        json!(["school.created"]),
+    )
+    .await;
+    keyless.school(&tenant, "Lentiz").await;
+    let got = other.wait_for(PATIENCE, |r| !r.is_empty()).await;
+    assert!(verifies(&other_secret, &got[0]));
+    assert_eq!(got[0].json()["type"], "school.created");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.received().len(),
+        2,
+        "nothing sent to the sealed one"
+    );
 }
