@@ -408,7 +408,7 @@ fn reads(backend: DatabaseBackend, tenant: Uuid) -> Vec<Statement> {
         format!("SELECT * FROM bookings WHERE tenant_id = $1 AND status = 'completed' AND slot_id IN ({slots})"),
         format!("SELECT * FROM booking_students WHERE tenant_id = $1 AND booking_id IN ({bookings}) ORDER BY student_id"),
         format!("SELECT * FROM work_visits WHERE tenant_id = $1 AND id IN (SELECT work_visit_id FROM bookings WHERE tenant_id = $1 AND status = 'completed' AND slot_id IN ({slots}))"),
-        format!("SELECT * FROM booking_feedback WHERE tenant_id = $1 AND booking_id IN ({bookings})"),
+        format!("SELECT author, count(id), sum(rating), sum(CASE WHEN would_host_again THEN 1 ELSE 0 END), sum(CASE WHEN NOT would_host_again THEN 1 ELSE 0 END) FROM booking_feedback WHERE tenant_id = $1 AND booking_id IN ({bookings}) GROUP BY author"),
         "SELECT school_id, count(id) AS pupils FROM students WHERE tenant_id = $1 AND status = 'active' AND $2 < $3 GROUP BY school_id".to_owned(),
         "SELECT kind, count(id) AS entries FROM portfolio_entries WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY kind".to_owned(),
         "SELECT count(DISTINCT student_id) AS pupils FROM portfolio_entries WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3".to_owned(),

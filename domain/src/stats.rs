@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use crate::auth::Actor;
-use crate::bookings::{Booking, Feedback, FeedbackAuthor};
+use crate::bookings::{Booking, FeedbackAuthor};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{BookingId, ProgrammeId, SchoolId, StudentId, TenantId};
 use crate::students::{AgreedParty, Agreement};
@@ -40,12 +40,12 @@ pub trait StatsRepository: Send + Sync {
         to: DateTime<Utc>,
     ) -> DomainResult<Vec<CompletedVisit>>;
 
-    /// The feedback given on `bookings`.
+    /// The feedback given on `bookings`, counted by the store per author.
     async fn feedback(
         &self,
         tenant: TenantId,
         bookings: &[BookingId],
-    ) -> DomainResult<Vec<Feedback>>;
+    ) -> DomainResult<Vec<FeedbackCounts>>;
 
     /// Active pupils, counted by school, as of now.
     async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>>;
@@ -65,6 +65,17 @@ pub trait StatsRepository: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> DomainResult<EntriesMade>;
+}
+
+/// One author's feedback as counted by the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedbackCounts {
+    pub author: FeedbackAuthor,
+    pub responses: u64,
+    /// The ratings added up.
+    pub ratings: u64,
+    /// Answers to "would you host again?" (the host's).
+    pub host_again: (u64, u64),
 }
 
 /// Portfolio entries of a period as counted by the store.
@@ -252,7 +263,7 @@ impl StatsService {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub visits: Vec<CompletedVisit>,
-    pub feedback: Vec<Feedback>,
+    pub feedback: Vec<FeedbackCounts>,
     /// Active pupils by school.
     pub pupils: Vec<(SchoolId, u64)>,
     pub entries: EntriesMade,
@@ -344,16 +355,9 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
         },
         sectors: suppress_breakdown(sectors, threshold),
         satisfaction: satisfaction(feedback, threshold),
-        would_host_again: (
-            feedback
-                .iter()
-                .filter(|f| f.would_host_again == Some(true))
-                .count() as u64,
-            feedback
-                .iter()
-                .filter(|f| f.would_host_again == Some(false))
-                .count() as u64,
-        ),
+        would_host_again: feedback.iter().fold((0, 0), |(yes, no), f| {
+            (yes + f.host_again.0, no + f.host_again.1)
+        }),
         coverage: coverage(&facts.pupils, visits, threshold),
         route_plans: plan_figures(&facts.plans, &query, threshold),
         portfolio: portfolio_activity(facts.entries, threshold),
@@ -473,7 +477,7 @@ fn suppress_breakdown<K>(cells: Vec<(K, u64)>, threshold: u32) -> Vec<(K, Count)
     out
 }
 
-fn satisfaction(feedback: &[Feedback], threshold: u32) -> Vec<Satisfaction> {
+fn satisfaction(feedback: &[FeedbackCounts], threshold: u32) -> Vec<Satisfaction> {
     [
         FeedbackAuthor::School,
         FeedbackAuthor::Business,
@@ -481,12 +485,10 @@ fn satisfaction(feedback: &[Feedback], threshold: u32) -> Vec<Satisfaction> {
     ]
     .into_iter()
     .map(|author| {
-        let ratings: Vec<u64> = feedback
+        let (n, sum) = feedback
             .iter()
             .filter(|f| f.author == author)
-            .map(|f| u64::from(f.rating.value()))
-            .collect();
-        let n = ratings.len() as u64;
+            .fold((0, 0), |(n, sum), f| (n + f.responses, sum + f.ratings));
         // What pupils said is counted like pupils.
         let responses = if author == FeedbackAuthor::Student {
             Count::of_pupils(n, threshold)
@@ -495,7 +497,7 @@ fn satisfaction(feedback: &[Feedback], threshold: u32) -> Vec<Satisfaction> {
         };
         let average_rating = match responses {
             Count::Shown(n) if n > 0 => {
-                let mean = ratings.iter().sum::<u64>() as f64 / n as f64;
+                let mean = sum as f64 / n as f64;
                 Some((mean * 100.0).round() / 100.0)
             }
             _ => None,

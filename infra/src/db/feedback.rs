@@ -51,7 +51,7 @@ fn to_model(f: &Feedback) -> booking_feedback::Model {
     }
 }
 
-pub(crate) fn from_model(m: booking_feedback::Model) -> DomainResult<Feedback> {
+fn from_model(m: booking_feedback::Model) -> DomainResult<Feedback> {
     let bad = |e: String| corrupt("feedback", e);
     Ok(Feedback {
         id: FeedbackId::from_uuid(m.id),

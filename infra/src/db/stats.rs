@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use driehoek_domain::bookings::{BookingStatus, Feedback};
+use driehoek_domain::bookings::{BookingStatus, FeedbackAuthor};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TenantId};
-use driehoek_domain::stats::{CompletedVisit, EntriesMade, StatsRepository};
+use driehoek_domain::stats::{CompletedVisit, EntriesMade, FeedbackCounts, StatsRepository};
 use driehoek_domain::students::{Agreement, StudentStatus};
 use driehoek_domain::vocabularies::{PortfolioEntryKind, Vocabulary};
 use driehoek_domain::work_visits::WorkVisit;
@@ -25,7 +25,7 @@ use super::entities::{
     booking_feedback, bookings, portfolio_entries, route_plans, slots, students, work_visits,
 };
 use super::reads::Reads;
-use super::{corrupt, db_error, in_chunks, in_chunks_by_position};
+use super::{IN_LIST_CHUNK, corrupt, db_error, in_chunks_by_position};
 
 pub struct SeaOrmStatsRepository {
     db: DatabaseConnection,
@@ -108,19 +108,51 @@ impl StatsRepository for SeaOrmStatsRepository {
         &self,
         tenant: TenantId,
         bookings: &[BookingId],
-    ) -> DomainResult<Vec<Feedback>> {
+    ) -> DomainResult<Vec<FeedbackCounts>> {
+        use booking_feedback::Column as C;
         let t = tenant.as_uuid();
-        in_chunks(
-            &self.db,
-            bookings,
-            |chunk| {
-                booking_feedback::scoped(t).filter(
-                    booking_feedback::Column::BookingId.is_in(chunk.iter().map(|b| b.as_uuid())),
-                )
-            },
-            super::feedback::from_model,
-        )
-        .await
+        let answered =
+            |answer: bool| Expr::expr(Expr::case(C::WouldHostAgain.eq(answer), 1).finally(0)).sum();
+        // Counted in the database, a chunk of bookings at a time.
+        let mut counts: Vec<FeedbackCounts> = Vec::new();
+        for chunk in bookings.chunks(IN_LIST_CHUNK) {
+            let rows: Vec<(String, i64, i64, i64, i64)> = booking_feedback::scoped(t)
+                .filter(C::BookingId.is_in(chunk.iter().map(|b| b.as_uuid())))
+                .select_only()
+                .column(C::Author)
+                .column_as(C::Id.count(), "responses")
+                .column_as(C::Rating.sum(), "ratings")
+                .column_as(answered(true), "yes")
+                .column_as(answered(false), "no")
+                .group_by(C::Author)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            for (author, responses, ratings, yes, no) in rows {
+                let author =
+                    FeedbackAuthor::parse(&author).map_err(|e| corrupt("feedback author", e))?;
+                let n = |v: i64| u64::try_from(v).unwrap_or(0);
+                let add = FeedbackCounts {
+                    author,
+                    responses: n(responses),
+                    ratings: n(ratings),
+                    host_again: (n(yes), n(no)),
+                };
+                match counts.iter_mut().find(|c| c.author == author) {
+                    Some(c) => {
+                        c.responses += add.responses;
+                        c.ratings += add.ratings;
+                        c.host_again = (
+                            c.host_again.0 + add.host_again.0,
+                            c.host_again.1 + add.host_again.1,
+                        );
+                    }
+                    None => counts.push(add),
+                }
+            }
+        }
+        Ok(counts)
     }
 
     async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>> {
