@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::auth::Actor;
 use crate::bookings::{Booking, FeedbackAuthor};
@@ -271,16 +271,32 @@ pub struct Facts {
     pub plans: Vec<(StudentId, Vec<Agreement>)>,
 }
 
-/// Midnight of `day` in the tenant's time zone (the earlier one where a clock change
-/// makes two).
-fn start_of_day(tenant: &Tenant, day: NaiveDate) -> DomainResult<DateTime<Utc>> {
-    let zone: chrono_tz::Tz = tenant
+/// 1 January of the tenant's current year and of the next: the default period.
+pub fn this_year(tenant: &Tenant) -> DomainResult<(NaiveDate, NaiveDate)> {
+    let year = crate::clock::now().with_timezone(&zone(tenant)?).year();
+    match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year + 1, 1, 1),
+    ) {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(DomainError::Internal(format!("no 1 January in {year}"))),
+    }
+}
+
+fn zone(tenant: &Tenant) -> DomainResult<chrono_tz::Tz> {
+    tenant
         .timezone
         .as_str()
         .parse()
-        .map_err(|_| DomainError::Internal("stored time zone does not parse".to_owned()))?;
+        .map_err(|_| DomainError::Internal("stored time zone does not parse".to_owned()))
+}
+
+/// Midnight of `day` in the tenant's time zone (the earlier one where a clock change
+/// makes two).
+fn start_of_day(tenant: &Tenant, day: NaiveDate) -> DomainResult<DateTime<Utc>> {
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone.from_local_datetime(&midnight)
+    zone(tenant)?
+        .from_local_datetime(&midnight)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| DomainError::invalid("/from", "no such time in the tenant's time zone"))

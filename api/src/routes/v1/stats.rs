@@ -3,10 +3,9 @@
 //! `null` and listed in `suppressed`.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{Datelike, NaiveDate};
-use driehoek_domain::clock;
+use chrono::NaiveDate;
 use driehoek_domain::ids::ProgrammeId;
-use driehoek_domain::stats::StatsQuery;
+use driehoek_domain::stats::{StatsQuery, this_year};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -69,18 +68,10 @@ pub async fn get_stats(
     state: web::Data<AppState>,
     params: web::Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = clock::now().year();
+    let (this_year, next_year) = this_year(&ctx.tenant)?;
     let query = StatsQuery {
-        from: day(
-            "from",
-            params.from.as_deref(),
-            NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
-        )?,
-        to: day(
-            "to",
-            params.to.as_deref(),
-            NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
-        )?,
+        from: day("from", params.from.as_deref(), this_year)?,
+        to: day("to", params.to.as_deref(), next_year)?,
         programme: params.programme_id.map(ProgrammeId::from_uuid),
     };
     let report = state.stats.report(&ctx.actor, &ctx.tenant, query).await?;
