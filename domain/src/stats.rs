@@ -291,15 +291,15 @@ fn zone(tenant: &Tenant) -> DomainResult<chrono_tz::Tz> {
         .map_err(|_| DomainError::Internal("stored time zone does not parse".to_owned()))
 }
 
-/// Midnight of `day` in the tenant's time zone (the earlier one where a clock change
-/// makes two).
+/// When `day` starts in the tenant's time zone: midnight (the earlier one where a
+/// clock change makes two), or the first hour that exists where a change skips it.
 fn start_of_day(tenant: &Tenant, day: NaiveDate) -> DomainResult<DateTime<Utc>> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone(tenant)?
-        .from_local_datetime(&midnight)
-        .earliest()
+    let zone = zone(tenant)?;
+    (0..3)
+        .filter_map(|hour| day.and_hms_opt(hour, 0, 0))
+        .find_map(|local| zone.from_local_datetime(&local).earliest())
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| DomainError::invalid("/from", "no such time in the tenant's time zone"))
+        .ok_or_else(|| DomainError::Internal(format!("{day} has no start in {}", zone.name())))
 }
 
 /// The figures `facts` make, counts of pupils suppressed at `threshold`.
@@ -588,6 +588,44 @@ mod tests {
         assert_eq!(
             by_school(schools[1]),
             Some((Count::Suppressed, Count::Shown(0), None))
+        );
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight_or_when_a_clock_change_lets_it() {
+        let tenant = |zone: &str| {
+            use crate::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
+            let country = CountryCode::parse("NL").expect("a country");
+            Tenant {
+                id: TenantId::new(),
+                slug: TenantSlug::parse("city").expect("a slug"),
+                name: Name::parse("City").expect("a name"),
+                country,
+                locale: Locale::parse("nl-NL").expect("a locale"),
+                timezone: Timezone::parse(zone).expect("a zone"),
+                status: crate::tenants::TenantStatus::Active,
+                settings: crate::tenants::TenantSettings::defaults_for(country),
+                version: 1,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }
+        };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a day");
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("a time");
+        let amsterdam = tenant("Europe/Amsterdam");
+        assert_eq!(
+            start_of_day(&amsterdam, day(2026, 1, 1)).ok(),
+            Some(at("2025-12-31T23:00:00Z"))
+        );
+        assert_eq!(
+            start_of_day(&amsterdam, day(2026, 7, 1)).ok(),
+            Some(at("2026-06-30T22:00:00Z"))
+        );
+        // Santiago skips midnight when summer time starts (6 September 2026).
+        let santiago = tenant("America/Santiago");
+        assert_eq!(
+            start_of_day(&santiago, day(2026, 9, 6)).ok(),
+            Some(at("2026-09-06T04:00:00Z"))
         );
     }
 
