@@ -26,9 +26,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct StatsParams {
     /// First day counted (`YYYY-MM-DD`, in the tenant's time zone); default 1 January
     /// of this year.
+    #[param(format = Date, example = "2026-01-01")]
     from: Option<String>,
     /// First day no longer counted; default 1 January of next year. At most five years
     /// after `from`.
+    #[param(format = Date, example = "2027-01-01")]
     to: Option<String>,
     /// Only the visits offered under this programme.
     programme_id: Option<Uuid>,
