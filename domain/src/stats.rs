@@ -94,11 +94,28 @@ pub struct StatsQuery {
     pub programme: Option<ProgrammeId>,
 }
 
-/// A count as published: shown, or suppressed as too small to publish.
+/// A figure as published: shown, or suppressed because it is (or is made of) a count
+/// of pupils too small to publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Count {
-    Shown(u64),
+pub enum Figure<T> {
+    Shown(T),
     Suppressed,
+}
+
+/// A count.
+pub type Count = Figure<u64>;
+
+/// A ratio or mean: suppressed with the counts it is made of; `Shown(None)` when
+/// there is nothing to divide by.
+pub type Rate = Figure<Option<f64>>;
+
+impl<T> Figure<T> {
+    pub fn shown(self) -> Option<T> {
+        match self {
+            Self::Shown(value) => Some(value),
+            Self::Suppressed => None,
+        }
+    }
 }
 
 impl Count {
@@ -111,12 +128,29 @@ impl Count {
         }
     }
 
-    pub fn shown(self) -> Option<u64> {
-        match self {
-            Self::Shown(value) => Some(value),
-            Self::Suppressed => None,
+    /// `self / of`, rounded to `places` decimals; suppressed if either count is.
+    fn divided_by(self, of: Count, places: i32) -> Rate {
+        match (self, of) {
+            (Self::Shown(part), Self::Shown(whole)) => {
+                Figure::Shown((whole > 0).then(|| rounded(part as f64 / whole as f64, places)))
+            }
+            _ => Figure::Suppressed,
         }
     }
+}
+
+fn rounded(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
+/// The pupils named on a booking and not marked absent.
+fn came(booking: &Booking) -> impl Iterator<Item = StudentId> + '_ {
+    booking
+        .students
+        .iter()
+        .filter(|p| p.present != Some(false))
+        .map(|p| p.student_id)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,17 +176,16 @@ pub struct Reach {
 pub struct AttendanceFigures {
     pub present: Count,
     pub absent: Count,
-    /// `absent / (present + absent)` over visits with attendance recorded; `None` when
-    /// either count is suppressed or nothing was recorded.
-    pub no_show_rate: Option<f64>,
+    /// `absent / (present + absent)` over visits with attendance recorded.
+    pub no_show_rate: Rate,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Satisfaction {
     pub author: FeedbackAuthor,
     pub responses: Count,
-    /// 1-5; `None` with no responses or when they are suppressed.
-    pub average_rating: Option<f64>,
+    /// 1-5, suppressed with the responses.
+    pub average_rating: Rate,
 }
 
 /// One school's pupils and how many of them a visit reached.
@@ -163,8 +196,8 @@ pub struct Coverage {
     pub pupils: Count,
     /// Of those, named on a completed visit of the period and not marked absent.
     pub with_experience: Count,
-    /// `with_experience / pupils`; `None` when either is suppressed.
-    pub share: Option<f64>,
+    /// `with_experience / pupils`.
+    pub share: Rate,
 }
 
 /// Portfolio entries made in the period (whatever the programme).
@@ -335,20 +368,15 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
         for sector in &v.visit.sectors {
             *by_sector.entry(*sector).or_default() += took_part;
         }
-        named.extend(
-            v.booking
-                .students
-                .iter()
-                .filter(|p| p.present != Some(false))
-                .map(|p| p.student_id),
-        );
+        named.extend(came(&v.booking));
     }
     let pupils = |n: u64| Count::of_pupils(n, threshold);
     let (present_count, absent_count) = (pupils(present), pupils(absent));
-    let no_show_rate = match (present_count, absent_count) {
-        (Count::Shown(p), Count::Shown(a)) if p + a > 0 => Some(a as f64 / (p + a) as f64),
-        _ => None,
+    let recorded = match (present_count, absent_count) {
+        (Figure::Shown(p), Figure::Shown(a)) => Figure::Shown(p + a),
+        _ => Figure::Suppressed,
     };
+    let no_show_rate = absent_count.divided_by(recorded, 4);
     let mut sectors: Vec<(NaceSection, u64)> = by_sector.into_iter().collect();
     sectors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Report {
@@ -357,7 +385,7 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
         reach: Reach {
             visits: visits.len() as u64,
             sessions: slots.len() as u64,
-            hours: (hours * 100.0).round() / 100.0,
+            hours: rounded(hours, 2),
             schools: schools.len() as u64,
             partners: partners.len() as u64,
             coaches: coaches.len() as u64,
@@ -410,13 +438,10 @@ pub fn coverage(
 ) -> Vec<Coverage> {
     let mut reached: BTreeMap<SchoolId, HashSet<StudentId>> = BTreeMap::new();
     for v in visits {
-        reached.entry(v.booking.school_id).or_default().extend(
-            v.booking
-                .students
-                .iter()
-                .filter(|p| p.present != Some(false))
-                .map(|p| p.student_id),
-        );
+        reached
+            .entry(v.booking.school_id)
+            .or_default()
+            .extend(came(&v.booking));
     }
     let mut schools: Vec<(SchoolId, u64)> =
         pupils.iter().copied().filter(|(_, n)| *n > 0).collect();
@@ -433,17 +458,11 @@ pub fn coverage(
         .zip(suppress_breakdown(with, threshold))
         .map(|((school, total), (_, with_experience))| {
             let pupils = Count::of_pupils(total, threshold);
-            let share = match (pupils, with_experience) {
-                (Count::Shown(p), Count::Shown(w)) if p > 0 => {
-                    Some(((w as f64 / p as f64) * 1000.0).round() / 1000.0)
-                }
-                _ => None,
-            };
             Coverage {
                 school,
                 pupils,
                 with_experience,
-                share,
+                share: with_experience.divided_by(pupils, 3),
             }
         })
         .collect()
@@ -511,17 +530,10 @@ fn satisfaction(feedback: &[FeedbackCounts], threshold: u32) -> Vec<Satisfaction
         } else {
             Count::Shown(n)
         };
-        let average_rating = match responses {
-            Count::Shown(n) if n > 0 => {
-                let mean = sum as f64 / n as f64;
-                Some((mean * 100.0).round() / 100.0)
-            }
-            _ => None,
-        };
         Satisfaction {
             author,
             responses,
-            average_rating,
+            average_rating: Figure::Shown(sum).divided_by(responses, 2),
         }
     })
     .collect()
@@ -538,6 +550,15 @@ mod tests {
         assert_eq!(Count::of_pupils(4, 5), Count::Suppressed);
         assert_eq!(Count::of_pupils(5, 5), Count::Shown(5));
         assert_eq!(Count::of_pupils(1, 1), Count::Shown(1));
+    }
+
+    #[test]
+    fn a_rate_is_suppressed_with_its_counts_and_empty_without_a_divisor() {
+        let (one, three) = (Count::Shown(1), Count::Shown(3));
+        assert_eq!(one.divided_by(three, 2), Figure::Shown(Some(0.33)));
+        assert_eq!(one.divided_by(Count::Shown(0), 2), Figure::Shown(None));
+        assert_eq!(Count::Suppressed.divided_by(three, 2), Figure::Suppressed);
+        assert_eq!(one.divided_by(Count::Suppressed, 2), Figure::Suppressed);
     }
 
     #[test]
@@ -583,11 +604,11 @@ mod tests {
         };
         assert_eq!(
             by_school(schools[0]),
-            Some((Count::Shown(30), Count::Shown(0), Some(0.0)))
+            Some((Count::Shown(30), Count::Shown(0), Figure::Shown(Some(0.0))))
         );
         assert_eq!(
             by_school(schools[1]),
-            Some((Count::Suppressed, Count::Shown(0), None))
+            Some((Count::Suppressed, Count::Shown(0), Figure::Suppressed))
         );
     }
 

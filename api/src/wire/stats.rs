@@ -1,7 +1,7 @@
 //! The city's figures on the wire: counts of pupils too small to publish are `null`,
 //! and their JSON Pointers listed in `suppressed`.
 
-use driehoek_domain::stats::{Count, Report};
+use driehoek_domain::stats::{Figure, Report};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -130,12 +130,12 @@ pub struct StatsOut {
     pub suppressed: Vec<String>,
 }
 
-/// The published value of `count`, noting `pointer` when it is suppressed.
-fn published(count: Count, pointer: String, suppressed: &mut Vec<String>) -> Option<u64> {
-    if count == Count::Suppressed {
+/// The published value of `figure`, noting `pointer` when it is suppressed.
+fn published<T>(figure: Figure<T>, pointer: String, suppressed: &mut Vec<String>) -> Option<T> {
+    if matches!(figure, Figure::Suppressed) {
         suppressed.push(pointer);
     }
-    count.shown()
+    figure.shown()
 }
 
 impl StatsOut {
@@ -170,13 +170,13 @@ impl StatsOut {
                 "/attendance/absent".into(),
                 &mut hidden,
             ),
-            no_show_rate: report.attendance.no_show_rate,
+            no_show_rate: published(
+                report.attendance.no_show_rate,
+                "/attendance/no_show_rate".into(),
+                &mut hidden,
+            )
+            .flatten(),
         };
-        if attendance.no_show_rate.is_none()
-            && (attendance.present.is_none() || attendance.absent.is_none())
-        {
-            hidden.push("/attendance/no_show_rate".into());
-        }
         let sectors = report
             .sectors
             .into_iter()
@@ -196,13 +196,15 @@ impl StatsOut {
                     format!("/satisfaction/{i}/responses"),
                     &mut hidden,
                 );
-                if responses.is_none() {
-                    hidden.push(format!("/satisfaction/{i}/average_rating"));
-                }
+                let average_rating = published(
+                    s.average_rating,
+                    format!("/satisfaction/{i}/average_rating"),
+                    &mut hidden,
+                );
                 SatisfactionOut {
                     author: FeedbackAuthorCode(s.author),
                     responses,
-                    average_rating: s.average_rating,
+                    average_rating: average_rating.flatten(),
                 }
             })
             .collect();
@@ -217,14 +219,12 @@ impl StatsOut {
                     format!("/coverage/{i}/with_experience"),
                     &mut hidden,
                 );
-                if c.share.is_none() && (pupils.is_none() || with_experience.is_none()) {
-                    hidden.push(format!("/coverage/{i}/share"));
-                }
+                let share = published(c.share, format!("/coverage/{i}/share"), &mut hidden);
                 CoverageOut {
                     school_id: c.school.as_uuid(),
                     pupils,
                     with_experience,
-                    share: c.share,
+                    share: share.flatten(),
                 }
             })
             .collect();
