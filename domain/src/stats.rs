@@ -40,7 +40,8 @@ pub trait StatsRepository: Send + Sync {
         to: DateTime<Utc>,
     ) -> DomainResult<Vec<CompletedVisit>>;
 
-    /// The feedback given on `bookings`, counted by the store per author.
+    /// The feedback given on `bookings`, counted by the store per author (an author's
+    /// counts may come in several parts; they add up).
     async fn feedback(
         &self,
         tenant: TenantId,

@@ -113,7 +113,8 @@ impl StatsRepository for SeaOrmStatsRepository {
         let t = tenant.as_uuid();
         let answered =
             |answer: bool| Expr::expr(Expr::case(C::WouldHostAgain.eq(answer), 1).finally(0)).sum();
-        // Counted in the database, a chunk of bookings at a time.
+        // Counted in the database, a chunk of bookings at a time: an author's counts
+        // may come in several parts, which the domain adds up.
         let mut counts: Vec<FeedbackCounts> = Vec::new();
         for chunk in bookings.chunks(IN_LIST_CHUNK) {
             let rows: Vec<(String, i64, i64, i64, i64)> = booking_feedback::scoped(t)
@@ -132,24 +133,12 @@ impl StatsRepository for SeaOrmStatsRepository {
             for (author, responses, ratings, yes, no) in rows {
                 let author =
                     FeedbackAuthor::parse(&author).map_err(|e| corrupt("feedback author", e))?;
-                let n = |v: i64| u64::try_from(v).unwrap_or(0);
-                let add = FeedbackCounts {
+                counts.push(FeedbackCounts {
                     author,
-                    responses: n(responses),
-                    ratings: n(ratings),
-                    host_again: (n(yes), n(no)),
-                };
-                match counts.iter_mut().find(|c| c.author == author) {
-                    Some(c) => {
-                        c.responses += add.responses;
-                        c.ratings += add.ratings;
-                        c.host_again = (
-                            c.host_again.0 + add.host_again.0,
-                            c.host_again.1 + add.host_again.1,
-                        );
-                    }
-                    None => counts.push(add),
-                }
+                    responses: count(responses),
+                    ratings: count(ratings),
+                    host_again: (count(yes), count(no)),
+                });
             }
         }
         Ok(counts)
@@ -169,7 +158,7 @@ impl StatsRepository for SeaOrmStatsRepository {
             .map_err(db_error)?;
         Ok(rows
             .into_iter()
-            .map(|(school, n)| (SchoolId::from_uuid(school), u64::try_from(n).unwrap_or(0)))
+            .map(|(school, n)| (SchoolId::from_uuid(school), count(n)))
             .collect())
     }
 
@@ -241,12 +230,17 @@ impl StatsRepository for SeaOrmStatsRepository {
             .map(|(kind, n)| {
                 let kind = PortfolioEntryKind::parse(&kind)
                     .map_err(|e| corrupt("portfolio entry kind", e))?;
-                Ok((kind, u64::try_from(n).unwrap_or(0)))
+                Ok((kind, count(n)))
             })
             .collect::<DomainResult<_>>()?;
         Ok(EntriesMade {
             by_kind,
-            pupils: pupils.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            pupils: pupils.map_or(0, count),
         })
     }
+}
+
+/// A count as the database returns it (never negative).
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
