@@ -41,7 +41,7 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
-pub fn render(calendar: &Calendar, now: DateTime<Utc>) -> String {
+pub fn render(calendar: &Calendar) -> String {
     let mut out = String::new();
     for fixed in [
         "BEGIN:VCALENDAR",
@@ -55,7 +55,7 @@ pub fn render(calendar: &Calendar, now: DateTime<Utc>) -> String {
         line(&mut out, fixed);
     }
     line(&mut out, &format!("X-WR-CALNAME:{}", text(&calendar.name)));
-    let stamp = timestamp(now);
+    let stamp = timestamp(calendar.made_at);
     for event in &calendar.events {
         line(&mut out, "BEGIN:VEVENT");
         line(&mut out, &format!("UID:{}", text(&event.uid)));

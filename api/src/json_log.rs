@@ -80,7 +80,8 @@ where
     }
 }
 
-/// The time now, RFC 3339 in UTC.
+/// The time now, RFC 3339 in UTC: the system's, not the services' clock, since a log
+/// line says when it was written.
 fn write_timestamp(writer: &mut impl Write) -> fmt::Result {
     let now = chrono::Utc::now();
     let mut buffer = [0u8; 30];

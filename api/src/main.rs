@@ -167,6 +167,7 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         admin_key: cli.admin_key.clone(),
         secrets: driehoek_infra::Sealer::from_config(cli.secrets_key.as_deref().unwrap_or(""))?,
         rate_limit_per_minute: cli.rate_limit_per_minute,
+        clock: driehoek_domain::clock::SystemClock::shared(),
         workers: match cli.workers {
             Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
             Some(n) => n,

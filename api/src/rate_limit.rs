@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use driehoek_domain::clock::SharedClock;
 use driehoek_infra::redis_store::RedisStore;
 
 use crate::outage::Outage;
@@ -94,26 +95,23 @@ pub struct RateLimiter {
     shared: Option<Box<dyn SharedCounters>>,
     local: LocalCounters,
     outage: Outage,
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    /// Where the windows are counted from.
+    clock: SharedClock,
 }
 
 impl RateLimiter {
-    pub fn new(shared: Option<Box<dyn SharedCounters>>) -> Self {
+    pub fn new(shared: Option<Box<dyn SharedCounters>>, clock: SharedClock) -> Self {
         Self {
             shared,
             local: LocalCounters::default(),
             outage: Outage::new("rate_limits"),
+            clock,
         }
     }
 
     /// Counts one request of `key` against `limit` requests a minute.
     pub async fn hit(&self, key: &str, limit: u32) -> Quota {
-        let now = now_secs();
+        let now = u64::try_from(self.clock.now().timestamp()).unwrap_or(0);
         let window = now / u64::from(WINDOW_SECS);
         let bucket = format!("rate:{key}:{window}");
         if let Some(shared) = &self.shared {
@@ -140,6 +138,7 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use driehoek_domain::clock::SystemClock;
 
     struct Down;
 
@@ -162,7 +161,7 @@ mod tests {
 
     #[tokio::test]
     async fn counts_up_to_the_limit_then_refuses() {
-        let limiter = RateLimiter::new(None);
+        let limiter = RateLimiter::new(None, SystemClock::shared());
         let quotas: Vec<Quota> =
             futures_util::future::join_all((0..4).map(|_| limiter.hit("k1", 3))).await;
         let remaining: Vec<u32> = quotas.iter().map(|q| q.remaining).collect();
@@ -179,7 +178,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_or_slow_redis_falls_back_to_local_counts_without_failing() {
         for shared in [Box::new(Down) as Box<dyn SharedCounters>, Box::new(Slow)] {
-            let limiter = RateLimiter::new(Some(shared));
+            let limiter = RateLimiter::new(Some(shared), SystemClock::shared());
             let started = std::time::Instant::now();
             let first = limiter.hit("k", 2).await;
             assert!(

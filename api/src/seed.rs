@@ -3,7 +3,7 @@
 //! technology pact, Jobspotters), offerings, a booking and a visit that took place.
 //! Idempotent: a tenant that exists is left alone.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::bookings::{
@@ -79,14 +79,79 @@ struct CoachSeed<'a> {
     screening: Option<ScreeningKind>,
 }
 
-/// A published offering: title, format, ages, group size, first slot (UTC).
+/// A published offering: title, format, ages, group size, and its first slot as
+/// (weeks ahead, hour, minute in UTC): on the Wednesday at least that many weeks
+/// after the clock's today.
 struct OfferSeed<'a> {
     title: &'a str,
     format: WorkVisitFormat,
     ages: (u8, u8),
     group: (u16, u16),
-    starts_at: &'a str,
+    first: (i64, u32, u32),
     hours: i64,
+}
+
+/// The demo's calendar, laid out around the clock's today, so `serve --demo` tells
+/// the same story on any date: offerings in the coming weeks, a visit that took place
+/// a fortnight ago (in this year, once the year is old enough), a school year that
+/// is running, screenings that are valid. Times are UTC.
+struct DemoDates {
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    /// 1 September of the school year that is running.
+    school_year: NaiveDate,
+}
+
+impl DemoDates {
+    fn new(now: DateTime<Utc>) -> Result<Self, DomainError> {
+        let today = now.date_naive();
+        let year = today.year();
+        let school_year = date(if today.month() >= 9 { year } else { year - 1 }, 9, 1)?;
+        Ok(Self {
+            now,
+            today,
+            school_year,
+        })
+    }
+
+    fn at(day: NaiveDate, hour: u32, minute: u32) -> Result<DateTime<Utc>, DomainError> {
+        day.and_hms_opt(hour, minute, 0)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| invalid(format!("{hour}:{minute}")))
+    }
+
+    /// The school year's last day (30 June).
+    fn school_year_end(&self) -> Result<NaiveDate, DomainError> {
+        date(self.school_year.year() + 1, 6, 30)
+    }
+
+    /// Until when a screening made at the start of the school year is valid: three
+    /// years, so it covers every slot of the demo.
+    fn screening_ends(&self) -> Result<NaiveDate, DomainError> {
+        date(self.school_year.year() + 3, 8, 31)
+    }
+
+    /// `(weeks, hour, minute)`: that time (UTC) on the first Wednesday at least
+    /// `weeks` weeks from today.
+    fn ahead(&self, (weeks, hour, minute): (i64, u32, u32)) -> Result<DateTime<Utc>, DomainError> {
+        let earliest = self.today + Duration::weeks(weeks);
+        let to_wednesday = (7 + 2 - i64::from(earliest.weekday().num_days_from_monday())) % 7;
+        Self::at(earliest + Duration::days(to_wednesday), hour, minute)
+    }
+
+    /// When the visit that took place started: a fortnight ago at 08:30 UTC, or at the
+    /// turn of the year when that was last year, so this year's figures count it — and
+    /// `hours` plus one before now in the year's first hours, when even that is ahead.
+    fn past_visit(&self, hours: i64) -> Result<DateTime<Utc>, DomainError> {
+        let fortnight_ago = Self::at(self.today - Duration::days(14), 8, 30)?;
+        let new_year = Self::at(date(self.today.year(), 1, 1)?, 8, 30)?;
+        let start = fortnight_ago.max(new_year);
+        if start + Duration::hours(hours) < self.now {
+            Ok(start)
+        } else {
+            Ok(self.now - Duration::hours(hours + 1))
+        }
+    }
 }
 
 struct BusinessSeed<'a> {
@@ -194,7 +259,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::LightningInternship,
                 ages: (13, 16),
                 group: (3, 6),
-                starts_at: "2027-02-10T08:30:00Z",
+                first: (6, 8, 30),
                 hours: 3,
             },
             name: "Havenbedrijf Rotterdam",
@@ -217,7 +282,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::TasterDay,
                 ages: (14, 17),
                 group: (4, 12),
-                starts_at: "2027-03-17T08:00:00Z",
+                first: (11, 8, 0),
                 hours: 6,
             },
             name: "Erasmus MC",
@@ -240,7 +305,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::MockInterview,
                 ages: (14, 18),
                 group: (10, 30),
-                starts_at: "2027-04-14T12:00:00Z",
+                first: (15, 12, 0),
                 hours: 2,
             },
             name: "JINC Rotterdam",
@@ -399,7 +464,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::JobTryoutTrack,
                 ages: (12, 14),
                 group: (2, 3),
-                starts_at: "2027-02-03T12:30:00Z",
+                first: (5, 12, 30),
                 hours: 3,
             },
             name: "De Lijn Vlaams-Brabant",
@@ -422,7 +487,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::JobTryoutTrack,
                 ages: (12, 14),
                 group: (2, 3),
-                starts_at: "2027-02-10T12:30:00Z",
+                first: (6, 12, 30),
                 hours: 3,
             },
             name: "Brandweer Leuven",
@@ -445,7 +510,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 format: WorkVisitFormat::Workshop,
                 ages: (12, 18),
                 group: (2, 6),
-                starts_at: "2027-03-03T12:30:00Z",
+                first: (9, 12, 30),
                 hours: 3,
             },
             name: "Radio Scorpio",
@@ -528,7 +593,7 @@ async fn seed_offer(
     tenant: &driehoek_domain::tenants::Tenant,
     offer: &OfferSeed<'_>,
     business: &driehoek_domain::businesses::Business,
-    seed: &TenantSeed<'_>,
+    (seed, dates): (&TenantSeed<'_>, &DemoDates),
     coach: Option<(driehoek_domain::ids::CoachId, bool)>,
 ) -> Result<(WorkVisitId, SlotId), DomainError> {
     let admin = Actor::bootstrap_admin();
@@ -569,9 +634,7 @@ async fn seed_offer(
             },
         )
         .await?;
-    let start = chrono::DateTime::parse_from_rfc3339(offer.starts_at)
-        .map_err(|e| invalid(e.to_string()))?
-        .with_timezone(&chrono::Utc);
+    let start = dates.ahead(offer.first)?;
     let meetings = if offer.format == WorkVisitFormat::JobTryoutTrack {
         3
     } else {
@@ -579,10 +642,10 @@ async fn seed_offer(
     };
     let sessions: Vec<Session> = (0..meetings)
         .map(|week| {
-            let starts_at = start + chrono::Duration::weeks(week);
+            let starts_at = start + Duration::weeks(week);
             Session {
                 starts_at,
-                ends_at: starts_at + chrono::Duration::hours(offer.hours),
+                ends_at: starts_at + Duration::hours(offer.hours),
             }
         })
         .collect();
@@ -610,15 +673,16 @@ async fn seed_offer(
     Ok((visit.id, slot.id))
 }
 
-/// A visit that took place two weeks ago: the second offer's slot, moved into the past
-/// once booked (no client can book the past), its attendance recorded and both sides'
-/// feedback given, so the city's figures (`/stats`) have something to count.
+/// A visit that took place ([`DemoDates::past_visit`]): the second offer's slot, moved
+/// into the past once booked (no client can book the past), its attendance recorded
+/// and both sides' feedback given, so the city's figures (`/stats`) have something to
+/// count.
 async fn seed_past_visit(
     state: &AppState,
     tenant: &driehoek_domain::tenants::Tenant,
     school: &driehoek_domain::schools::School,
     (visit, slot): (WorkVisitId, SlotId),
-    offer: &OfferSeed<'_>,
+    (offer, dates): (&OfferSeed<'_>, &DemoDates),
 ) -> Result<(), DomainError> {
     let admin = Actor::bootstrap_admin();
     let seats = u32::from(offer.group.1);
@@ -643,14 +707,10 @@ async fn seed_past_visit(
             },
         )
         .await?;
-    let day = (driehoek_domain::clock::now() - chrono::Duration::days(14)).date_naive();
-    let starts_at = day
-        .and_hms_opt(8, 30, 0)
-        .ok_or_else(|| invalid("no such time".to_owned()))?
-        .and_utc();
+    let starts_at = dates.past_visit(offer.hours)?;
     let schedule = Schedule::new(
         starts_at,
-        starts_at + chrono::Duration::hours(offer.hours),
+        starts_at + Duration::hours(offer.hours),
         Vec::new(),
     )?;
     state
@@ -710,10 +770,10 @@ async fn seed_pupils(
     state: &AppState,
     tenant: &driehoek_domain::tenants::Tenant,
     school: SchoolId,
-    pupils: &[PupilSeed<'_>],
+    (pupils, dates): (&[PupilSeed<'_>], &DemoDates),
 ) -> Result<(Vec<StudentId>, Vec<(String, StudentId)>), DomainError> {
     let admin = Actor::bootstrap_admin();
-    let this_year = chrono::Datelike::year(&driehoek_domain::clock::now());
+    let this_year = dates.today.year();
     let mut taking_part = Vec::new();
     let mut all = Vec::new();
     for p in pupils {
@@ -794,6 +854,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<DemoKey>, DomainError> {
 
 async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<DemoKey>, DomainError> {
     let admin = Actor::bootstrap_admin();
+    let dates = DemoDates::new(state.clock.now())?;
     let country = CountryCode::parse(seed.country).map_err(invalid)?;
     let tenant = state
         .tenants
@@ -863,7 +924,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         for c in b.coaches {
             let screening = match c.screening {
                 Some(kind) => Some(
-                    Screening::new(kind, date(2026, 9, 1)?, Some(date(2029, 8, 31)?))
+                    Screening::new(kind, dates.school_year, Some(dates.screening_ends()?))
                         .map_err(invalid)?,
                 ),
                 None => None,
@@ -893,22 +954,32 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 .await?;
             first_coach.get_or_insert((coach.id, coach.screening.is_some()));
         }
-        offered_slots
-            .push(seed_offer(state, &tenant, &b.offer, &business, seed, first_coach).await?);
+        offered_slots.push(
+            seed_offer(
+                state,
+                &tenant,
+                &b.offer,
+                &business,
+                (seed, &dates),
+                first_coach,
+            )
+            .await?,
+        );
         businesses.push(business);
     }
 
     // The first school's pupils, and a booking naming those who may take part.
     let mut taking_part = Vec::new();
     if let Some(school) = schools.first() {
-        let (may_take_part, all) = seed_pupils(state, &tenant, school.id, seed.pupils).await?;
+        let (may_take_part, all) =
+            seed_pupils(state, &tenant, school.id, (seed.pupils, &dates)).await?;
         taking_part = may_take_part;
         let map = if seed.slug == "leuven" {
             &crate::seed_maps::LEUVEN
         } else {
             &crate::seed_maps::ROTTERDAM
         };
-        crate::seed_maps::seed_map(state, t, map, &all).await?;
+        crate::seed_maps::seed_map(state, t, map, (&all, dates.today)).await?;
     }
     if let (Some(school), Some((_, slot))) = (schools.first(), offered_slots.first()) {
         let seats = u32::from(seed.businesses[0].offer.group.1.min(3));
@@ -940,7 +1011,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         offered_slots.get(1),
         seed.businesses.get(1),
     ) {
-        seed_past_visit(state, &tenant, school, *offered, &b.offer).await?;
+        seed_past_visit(state, &tenant, school, *offered, (&b.offer, &dates)).await?;
     }
 
     for p in seed.programmes {
@@ -962,8 +1033,8 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                     name: name(p.name)?,
                     description: Some(Description::parse(p.description).map_err(invalid)?),
                     owner: Some(name(p.owner)?),
-                    starts_on: date(2026, 9, 1)?,
-                    ends_on: Some(date(2027, 6, 30)?),
+                    starts_on: dates.school_year,
+                    ends_on: Some(dates.school_year_end()?),
                     status: Some(ProgrammeStatus::Active),
                     funding,
                     target_participants_per_year: Some(p.target),
@@ -994,7 +1065,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                     NewProgrammeMember {
                         org,
                         role,
-                        joined_on: date(2026, 9, 1)?,
+                        joined_on: dates.school_year,
                         left_on: None,
                     },
                 )

@@ -427,7 +427,7 @@ pub async fn seed_map(
     state: &AppState,
     tenant: TenantId,
     seed: &MapSeed,
-    pupils: &[(String, StudentId)],
+    (pupils, today): (&[(String, StudentId)], chrono::NaiveDate),
 ) -> Result<(), DomainError> {
     let admin = Actor::bootstrap_admin();
     let map = state
@@ -455,7 +455,6 @@ pub async fn seed_map(
         .route_maps
         .update(&admin, tenant, map.id, published, None)
         .await?;
-    let today = driehoek_domain::clock::now().date_naive();
     for &(pupil, steps, plan_b, target, helpers) in seed.plans {
         let Some((_, student)) = pupils.iter().find(|(r, _)| r == pupil) else {
             continue;

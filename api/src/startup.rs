@@ -10,6 +10,7 @@ use actix_web::dev::Server;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::webhooks::RetryPolicy;
 use driehoek_infra::db::Resealed;
 use driehoek_infra::redis_store::RedisStore;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Keys that seal stored webhook secrets; with none they are stored as given.
     pub secrets: Sealer,
+    /// Where the time comes from: the system clock, but for tests.
+    pub clock: SharedClock,
 }
 
 /// How webhooks are delivered.
@@ -68,6 +71,7 @@ impl Default for WebhookSettings {
 /// The state with its adapters connected and the schema migrated.
 pub async fn connect(settings: &Settings) -> Result<AppState, String> {
     let mut database = Database::connect(&settings.database_url).await?;
+    database.use_clock(settings.clock.clone());
     database.migrate().await?;
     database.seal_secrets_with(settings.secrets.clone());
     report_sealing(&settings.secrets, database.reseal_secrets().await?);
@@ -94,6 +98,7 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
             transport: Arc::new(transport),
             retry: RetryPolicy::with_first_delay(settings.webhooks.first_retry),
         },
+        settings.clock.clone(),
     ))
 }
 

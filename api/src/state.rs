@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use driehoek_domain::api_keys::{ApiKeyRepository, ApiKeyService};
 use driehoek_domain::audit::AuditService;
-use driehoek_domain::bookings::{BookingService, Pupils};
+use driehoek_domain::bookings::BookingService;
 use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::stats::StatsService;
-use driehoek_domain::students::{Plans, StudentService};
+use driehoek_domain::students::{Plans, Pupils, StudentService};
 use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::webhooks::{RetryPolicy, WebhookService, WebhookTransport};
 use driehoek_domain::work_visits::WorkVisitService;
@@ -50,6 +51,8 @@ pub struct AppState {
     /// Requests a minute per key where the tenant sets no limit of its own.
     pub default_rate_limit: u32,
     pub webhooks: WebhookService,
+    /// Where every service reads the time.
+    pub clock: SharedClock,
 }
 
 /// How webhook deliveries leave, and when failed ones are tried again.
@@ -69,11 +72,13 @@ impl AppState {
         admin_key_digest: Option<String>,
         default_rate_limit: u32,
         webhooks: Webhooks,
+        clock: SharedClock,
     ) -> Self {
         let rate_limiter = Arc::new(RateLimiter::new(
             redis
                 .clone()
                 .map(|r| Box::new(r) as Box<dyn SharedCounters>),
+            clock.clone(),
         ));
         let idempotency = Arc::new(IdempotencyStore::new(
             redis.clone().map(|r| Box::new(r) as Box<dyn SharedRecords>),
@@ -81,7 +86,7 @@ impl AppState {
         let schools = database.schools();
         let businesses = database.businesses();
         // One service, so route plans and route searches share the graphs in memory.
-        let mut route_maps = RouteMapService::new(database.route_maps());
+        let mut route_maps = RouteMapService::new(database.route_maps(), clock.clone());
         if let Some(redis) = &redis {
             route_maps = route_maps.with_shared_graphs(Arc::new(RedisGraphs::new(redis.clone())));
         }
@@ -102,41 +107,53 @@ impl AppState {
                     )),
                 ),
             };
+        let pupils = Pupils {
+            students: database.students(),
+            consents: database.consents(),
+            portfolio: database.portfolio(),
+        };
         Self {
-            tenants: TenantService::new(tenant_repo),
-            api_keys: ApiKeyService::new(key_repo, schools.clone(), businesses.clone()),
-            schools: SchoolService::new(schools.clone()),
-            businesses: BusinessService::new(businesses.clone(), database.coaches()),
-            programmes: ProgrammeService::new(database.programmes(), schools, businesses.clone()),
+            tenants: TenantService::new(tenant_repo, clock.clone()),
+            api_keys: ApiKeyService::new(
+                key_repo,
+                schools.clone(),
+                businesses.clone(),
+                clock.clone(),
+            ),
+            schools: SchoolService::new(schools.clone(), clock.clone()),
+            businesses: BusinessService::new(businesses.clone(), database.coaches(), clock.clone()),
+            programmes: ProgrammeService::new(
+                database.programmes(),
+                schools,
+                businesses.clone(),
+                clock.clone(),
+            ),
             work_visits: WorkVisitService::new(
                 database.work_visits(),
                 businesses,
                 database.coaches(),
                 database.programmes(),
+                clock.clone(),
             ),
             changes: ChangeService::new(database.changes()),
-            stats: StatsService::new(database.stats()),
+            stats: StatsService::new(database.stats(), clock.clone()),
             calendars: CalendarService::new(
                 database.schools(),
                 database.businesses(),
                 database.bookings(),
                 database.work_visits(),
+                clock.clone(),
             ),
             bookings: BookingService::new(
                 database.bookings(),
                 database.feedback(),
                 database.work_visits(),
                 database.schools(),
-                Pupils {
-                    students: database.students(),
-                    consents: database.consents(),
-                    portfolio: database.portfolio(),
-                },
+                pupils.clone(),
+                clock.clone(),
             ),
             students: StudentService::new(
-                database.students(),
-                database.consents(),
-                database.portfolio(),
+                pupils,
                 database.audit(),
                 database.schools(),
                 database.bookings(),
@@ -144,6 +161,7 @@ impl AppState {
                     repo: database.route_plans(),
                     maps: route_maps.clone(),
                 },
+                clock.clone(),
             ),
             audit: AuditService::new(database.audit()),
             webhooks: WebhookService::new(
@@ -151,6 +169,7 @@ impl AppState {
                 database.changes(),
                 webhooks.transport,
                 webhooks.retry,
+                clock.clone(),
             ),
             route_maps,
             database,
@@ -159,6 +178,7 @@ impl AppState {
             rate_limiter,
             idempotency,
             default_rate_limit,
+            clock,
         }
     }
 }

@@ -291,6 +291,7 @@ async fn seed(database_url: &str, args: &Args) -> Result<Vec<SeededTenant>> {
         rate_limit_per_minute: 1_000_000,
         secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
+        clock: driehoek_domain::clock::SystemClock::shared(),
     };
     let state = startup::connect(&settings)
         .await

@@ -25,6 +25,7 @@ const ADMIN_KEY: &str = "bench-admin-key-0123456789abcdefghijklmnopqrstuv";
 async fn limiter_alone(args: &Args, shared: Option<RedisStore>) -> Measurement {
     let limiter = Arc::new(RateLimiter::new(
         shared.map(|r| Box::new(r) as Box<dyn SharedCounters>),
+        driehoek_domain::clock::SystemClock::shared(),
     ));
     let op = move |random: u64| {
         let limiter = limiter.clone();

@@ -68,6 +68,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         rate_limit_per_minute: 1_000_000,
         secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
+        clock: driehoek_domain::clock::SystemClock::shared(),
     };
     let state = startup::connect(&settings)
         .await

@@ -101,6 +101,7 @@ async fn seed(database_url: &str, businesses: usize) -> Result<Seeded> {
         rate_limit_per_minute: 1_000_000,
         secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
+        clock: driehoek_domain::clock::SystemClock::shared(),
     })
     .await
     .map_err(anyhow::Error::msg)?;

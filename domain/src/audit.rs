@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::auth::{Actor, Role};
-use crate::clock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{ApiKeyId, AuditEventId, SchoolId, StudentId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -57,18 +56,18 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// `actor` did `action` to `student` (of `school`) in `tenant`, now.
+    /// `actor` did `action` to `student` (of `school`) in `tenant` at `at`.
     pub fn new(
         actor: &Actor,
         tenant: TenantId,
         action: AuditAction,
-        student: StudentId,
-        school: SchoolId,
+        (student, school): (StudentId, SchoolId),
+        at: DateTime<Utc>,
     ) -> Self {
         Self {
             id: AuditEventId::new(),
             tenant_id: tenant,
-            at: clock::now(),
+            at,
             key_id: actor.key_id,
             role: actor.role,
             action,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::Actor;
 use crate::bookings::{BookingRepository, BookingStatus};
 use crate::businesses::BusinessRepository;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{BusinessId, SchoolId, SlotId, TenantId, WorkVisitId};
 use crate::schools::SchoolRepository;
@@ -49,6 +49,8 @@ pub struct CalendarEvent {
 pub struct Calendar {
     pub name: String,
     pub events: Vec<CalendarEvent>,
+    /// When the calendar was put together (each event's `DTSTAMP`).
+    pub made_at: DateTime<Utc>,
 }
 
 #[derive(Clone)]
@@ -57,6 +59,7 @@ pub struct CalendarService {
     businesses: Arc<dyn BusinessRepository>,
     bookings: Arc<dyn BookingRepository>,
     work_visits: Arc<dyn WorkVisitRepository>,
+    clock: SharedClock,
 }
 
 fn place(visit: &WorkVisit) -> Option<String> {
@@ -113,12 +116,14 @@ impl CalendarService {
         businesses: Arc<dyn BusinessRepository>,
         bookings: Arc<dyn BookingRepository>,
         work_visits: Arc<dyn WorkVisitRepository>,
+        clock: SharedClock,
     ) -> Self {
         Self {
             schools,
             businesses,
             bookings,
             work_visits,
+            clock,
         }
     }
 
@@ -185,7 +190,7 @@ impl CalendarService {
         school: SchoolId,
     ) -> DomainResult<Calendar> {
         let name = self.school_access(actor, tenant, school).await?;
-        let since = clock::now() - HISTORY;
+        let since = self.clock.now() - HISTORY;
         let bookings = self
             .bookings
             .for_school_since(tenant, school, since, MAX_ENTRIES)
@@ -249,6 +254,7 @@ impl CalendarService {
         Ok(Calendar {
             name: format!("{name} – work visits"),
             events,
+            made_at: self.clock.now(),
         })
     }
 
@@ -261,7 +267,7 @@ impl CalendarService {
         business: BusinessId,
     ) -> DomainResult<Calendar> {
         let name = self.business_access(actor, tenant, business).await?;
-        let since = clock::now() - HISTORY;
+        let since = self.clock.now() - HISTORY;
         let slots = self
             .work_visits
             .business_slots_since(tenant, business, since, MAX_ENTRIES)
@@ -304,6 +310,7 @@ impl CalendarService {
         Ok(Calendar {
             name: format!("{name} – work visits"),
             events,
+            made_at: self.clock.now(),
         })
     }
 }

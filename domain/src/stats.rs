@@ -11,6 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::auth::Actor;
 use crate::bookings::{Booking, FeedbackAuthor};
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{BookingId, ProgrammeId, SchoolId, StudentId, TenantId};
 use crate::students::{AgreedParty, Agreement};
@@ -241,11 +242,17 @@ pub struct Report {
 #[derive(Clone)]
 pub struct StatsService {
     repo: Arc<dyn StatsRepository>,
+    clock: SharedClock,
 }
 
 impl StatsService {
-    pub fn new(repo: Arc<dyn StatsRepository>) -> Self {
-        Self { repo }
+    pub fn new(repo: Arc<dyn StatsRepository>, clock: SharedClock) -> Self {
+        Self { repo, clock }
+    }
+
+    /// The default period: 1 January of the tenant's current year and of the next.
+    pub fn this_year(&self, tenant: &Tenant) -> DomainResult<(NaiveDate, NaiveDate)> {
+        year_around(tenant, self.clock.now())
     }
 
     /// The tenant's figures for `query`: city administrators only.
@@ -305,9 +312,9 @@ pub struct Facts {
     pub plans: Vec<(StudentId, Vec<Agreement>)>,
 }
 
-/// 1 January of the tenant's current year and of the next: the default period.
-pub fn this_year(tenant: &Tenant) -> DomainResult<(NaiveDate, NaiveDate)> {
-    let year = crate::clock::now().with_timezone(&zone(tenant)?).year();
+/// 1 January of the tenant's year at `now` and of the next.
+fn year_around(tenant: &Tenant, now: DateTime<Utc>) -> DomainResult<(NaiveDate, NaiveDate)> {
+    let year = now.with_timezone(&zone(tenant)?).year();
     match (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year + 1, 1, 1),

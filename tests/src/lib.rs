@@ -2,12 +2,21 @@
 //! against a fresh database — a new SQLite file, or a new PostgreSQL database when
 //! `DATABASE_URL` points at a PostgreSQL server — and hands out typed clients.
 //! A failed set-up step panics: in a test harness the panic is the failure report.
+//!
+//! Each app runs on a [`TestClock`] of its own: ticking from the system time, or from
+//! `DRIEHOEK_TEST_NOW` (an RFC 3339 instant) when set, so the whole suite can run on
+//! another date (`.ci/run` runs it on 2027-06-01 and 2030-01-01). Tests write dates
+//! relative to it ([`TestApp::at`], [`TestApp::day`], [`TestApp::born`]) and move it
+//! to test the rules that depend on time.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
+use chrono::{DateTime, Datelike, Duration, Utc};
 use driehoek_api::startup::{self, Settings};
+use driehoek_domain::clock::TestClock;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,6 +36,18 @@ pub struct TestApp {
     secrets: driehoek_infra::Sealer,
     /// The node's webhook worker, until a test stops it.
     worker: std::sync::Arc<std::sync::Mutex<Option<driehoek_api::webhook_worker::Worker>>>,
+    /// The clock the server's services read, shared by every node of the app.
+    pub clock: Arc<TestClock>,
+}
+
+/// Where a test app's clock starts: `DRIEHOEK_TEST_NOW` when set, else now.
+fn starting_time() -> DateTime<Utc> {
+    match std::env::var("DRIEHOEK_TEST_NOW") {
+        Ok(text) if !text.is_empty() => DateTime::parse_from_rfc3339(&text)
+            .expect("DRIEHOEK_TEST_NOW is an RFC 3339 instant")
+            .with_timezone(&Utc),
+        _ => Utc::now(),
+    }
 }
 
 /// Webhook settings for tests: receivers listen on 127.0.0.1, and the worker polls
@@ -105,7 +126,28 @@ impl TestApp {
             database_url,
             std::sync::Arc::new(dir),
             test_webhooks(),
-            driehoek_infra::Sealer::default(),
+            (
+                driehoek_infra::Sealer::default(),
+                TestClock::running_from(starting_time()),
+            ),
+        )
+        .await
+    }
+
+    /// A server whose clock starts at `at` (and ticks on from there), whatever
+    /// `DRIEHOEK_TEST_NOW` says.
+    pub async fn spawn_at(at: DateTime<Utc>) -> Self {
+        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = database_url(&dir).await;
+        Self::start(
+            database_url,
+            std::sync::Arc::new(dir),
+            test_webhooks(),
+            (
+                driehoek_infra::Sealer::default(),
+                TestClock::running_from(at),
+            ),
         )
         .await
     }
@@ -120,7 +162,10 @@ impl TestApp {
             database_url,
             std::sync::Arc::new(dir),
             webhooks,
-            driehoek_infra::Sealer::default(),
+            (
+                driehoek_infra::Sealer::default(),
+                TestClock::running_from(starting_time()),
+            ),
         )
         .await
     }
@@ -140,7 +185,7 @@ impl TestApp {
             self.database_url.clone(),
             self._dir.clone(),
             test_webhooks(),
-            self.secrets.clone(),
+            (self.secrets.clone(), self.clock.clone()),
         )
         .await
     }
@@ -153,7 +198,7 @@ impl TestApp {
             self.database_url.clone(),
             self._dir.clone(),
             test_webhooks(),
-            secrets,
+            (secrets, self.clock.clone()),
         )
         .await
     }
@@ -172,7 +217,7 @@ impl TestApp {
         database_url: String,
         dir: std::sync::Arc<tempfile::TempDir>,
         webhooks: driehoek_api::startup::WebhookSettings,
-        secrets: driehoek_infra::Sealer,
+        (secrets, clock): (driehoek_infra::Sealer, Arc<TestClock>),
     ) -> Self {
         let settings = Settings {
             database_url: database_url.clone(),
@@ -182,6 +227,7 @@ impl TestApp {
             rate_limit_per_minute: 1_000_000,
             webhooks,
             secrets: secrets.clone(),
+            clock: clock.clone(),
         };
         let poll = settings.webhooks.poll_interval;
         let state = startup::connect(&settings).await.expect("connect");
@@ -197,6 +243,7 @@ impl TestApp {
             _dir: dir,
             secrets,
             worker: std::sync::Arc::new(std::sync::Mutex::new(Some(worker))),
+            clock,
         }
     }
 
@@ -222,8 +269,48 @@ impl TestApp {
             rate_limit_per_minute: 1_000_000,
             webhooks: test_webhooks(),
             secrets: self.secrets.clone(),
+            clock: self.clock.clone(),
         };
         startup::connect(&settings).await.expect("connect")
+    }
+
+    /// The time on the server's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        driehoek_domain::clock::Clock::now(self.clock.as_ref())
+    }
+
+    /// `hour:minute` UTC on the day `days` after the clock's today (before it when
+    /// negative), as RFC 3339: `2027-03-03T08:30:00Z`.
+    pub fn at(&self, days: i64, hour: u32, minute: u32) -> String {
+        let day = self.now().date_naive() + Duration::days(days);
+        day.and_hms_opt(hour, minute, 0)
+            .expect("a time of day")
+            .and_utc()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+
+    /// The day `days` after the clock's today, as `YYYY-MM-DD`.
+    pub fn day(&self, days: i64) -> String {
+        (self.now().date_naive() + Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    /// Moves the server's clock on by `days` days (every node of the app).
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(Duration::days(days));
+    }
+
+    /// The clock's year.
+    pub fn year(&self) -> i32 {
+        self.now().year()
+    }
+
+    /// The birth year of a pupil who is certainly `age` this year (born `age + 1`
+    /// years before it).
+    pub fn born(&self, age: i32) -> i32 {
+        self.year() - age - 1
     }
 
     /// Opens a connection of the test's own to the server's database.
@@ -415,7 +502,7 @@ impl TestApp {
             .post(
                 &format!("/v1/tenants/{tenant}/programmes"),
                 &self.admin(),
-                json!({"name": name, "starts_on": "2026-09-01"}),
+                json!({"name": name, "starts_on": self.day(-90)}),
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
@@ -578,6 +665,9 @@ pub fn small_graph() -> Value {
     })
 }
 
+/// How many days after the clock's today the [`World`]'s slot is (08:30-12:00 UTC).
+pub const WORLD_SLOT_DAY: i64 = 90;
+
 /// A full tenant with one of everything and a key per role, for role and isolation tests.
 pub struct World {
     pub tenant: String,
@@ -588,7 +678,7 @@ pub struct World {
     pub coach: String,
     pub programme: String,
     pub member: String,
-    /// A published work visit of `business`, with one slot.
+    /// A published work visit of `business`, with one slot ([`WORLD_SLOT_DAY`]).
     pub work_visit: String,
     pub slot: String,
     /// A confirmed booking of `school` (2 seats) on `slot`.
@@ -628,7 +718,7 @@ impl World {
             .post(
                 &format!("/v1/tenants/{tenant}/programmes/{programme}/members"),
                 &app.admin(),
-                json!({"school_id": school, "role": "participant", "joined_on": "2026-09-01"}),
+                json!({"school_id": school, "role": "participant", "joined_on": app.day(-90)}),
             )
             .await
             .id();
@@ -637,7 +727,7 @@ impl World {
             .post(
                 &format!("/v1/tenants/{tenant}/work-visits/{work_visit}/slots"),
                 &app.admin(),
-                json!({"starts_at": "2027-03-03T08:30:00Z", "ends_at": "2027-03-03T12:00:00Z", "capacity": 3}),
+                json!({"starts_at": app.at(WORLD_SLOT_DAY, 8, 30), "ends_at": app.at(WORLD_SLOT_DAY, 12, 0), "capacity": 3}),
             )
             .await;
         assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
@@ -660,7 +750,7 @@ impl World {
             .await;
         let integrator = app.key(&tenant, "integrator", None).await;
         let student = app
-            .student(&tenant, &school_key, "LL-0001", "Sara", 2011)
+            .student(&tenant, &school_key, "LL-0001", "Sara", app.born(14))
             .await;
         let consent = app
             .consent(&tenant, &school_key, &student, "participation", "granted")

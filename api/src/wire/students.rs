@@ -651,7 +651,7 @@ pub struct StudentExportOut {
 impl From<StudentExport> for StudentExportOut {
     fn from(x: StudentExport) -> Self {
         Self {
-            exported_at: driehoek_domain::clock::now(),
+            exported_at: x.exported_at,
             consents: x.consents.iter().map(ConsentOut::from).collect(),
             student: x.student.into(),
             portfolio_entries: x.entries.into_iter().map(EntryOut::from).collect(),

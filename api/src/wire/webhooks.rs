@@ -109,9 +109,7 @@ pub struct WebhookOut {
 
 impl From<Endpoint> for WebhookOut {
     fn from(e: Endpoint) -> Self {
-        let previous_secret_expires_at = e
-            .in_grace(driehoek_domain::clock::now())
-            .map(|(_, until)| until);
+        let previous_secret_expires_at = e.previous_secret.as_ref().map(|(_, until)| *until);
         Self {
             id: e.id.as_uuid(),
             url: e.url,

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::auth::{Actor, Binding, Role};
 use crate::businesses::BusinessRepository;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult, ValidationErrors};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -24,6 +24,7 @@ pub struct ApiKeyService {
     keys: Arc<dyn ApiKeyRepository>,
     schools: Arc<dyn SchoolRepository>,
     businesses: Arc<dyn BusinessRepository>,
+    clock: SharedClock,
 }
 
 impl ApiKeyService {
@@ -31,11 +32,13 @@ impl ApiKeyService {
         keys: Arc<dyn ApiKeyRepository>,
         schools: Arc<dyn SchoolRepository>,
         businesses: Arc<dyn BusinessRepository>,
+        clock: SharedClock,
     ) -> Self {
         Self {
             keys,
             schools,
             businesses,
+            clock,
         }
     }
 
@@ -75,7 +78,7 @@ impl ApiKeyService {
             }
             (Role::CityAdmin | Role::Integrator, Binding::None) => {}
         }
-        let now = clock::now();
+        let now = self.clock.now();
         if new.expires_at.is_some_and(|at| at <= now) {
             errors.add("/expires_at", "must be in the future");
         }
@@ -91,7 +94,7 @@ impl ApiKeyService {
             binding: Binding::None,
             expires_at: None,
         };
-        self.insert(None, new, clock::now()).await
+        self.insert(None, new, self.clock.now()).await
     }
 
     async fn insert(
@@ -146,7 +149,7 @@ impl ApiKeyService {
             .await?
             .ok_or(DomainError::NotFound("api key"))?;
         if key.revoked_at.is_none() {
-            self.keys.revoke(tenant, id, clock::now()).await?;
+            self.keys.revoke(tenant, id, self.clock.now()).await?;
         }
         Ok(())
     }
@@ -157,7 +160,7 @@ impl ApiKeyService {
         let Some(key) = self.keys.find_by_digest(digest).await? else {
             return Ok(None);
         };
-        let now = clock::now();
+        let now = self.clock.now();
         if !key.is_usable_at(now) {
             return Ok(None);
         }
@@ -206,7 +209,7 @@ impl ApiKeyService {
         else {
             return Ok(None);
         };
-        let now = clock::now();
+        let now = self.clock.now();
         if key.id != client_id || key.tenant_id.is_none() || !key.is_usable_at(now) {
             return Ok(None);
         }
@@ -225,7 +228,7 @@ impl ApiKeyService {
         let Some(key) = self.keys.get(tenant, id).await? else {
             return Ok(None);
         };
-        let now = clock::now();
+        let now = self.clock.now();
         if !key.is_usable_at(now) || super::access::verify(&key, token, now).is_none() {
             return Ok(None);
         }
@@ -246,7 +249,7 @@ impl ApiKeyService {
         let Some(key) = self.keys.get(tenant, id).await? else {
             return Ok(None);
         };
-        if !key.is_usable_at(clock::now()) || !verify_feed_token(&key, feed_path, &mac) {
+        if !key.is_usable_at(self.clock.now()) || !verify_feed_token(&key, feed_path, &mac) {
             return Ok(None);
         }
         Ok(Some(key.actor()))

@@ -6,16 +6,13 @@ use super::{
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule};
 use crate::ids::{BookingId, FeedbackId, TenantId};
 use crate::ids::{PortfolioEntryId, StudentId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
-use crate::students::{
-    ConsentRepository, EntryAuthor, PortfolioEntry, PortfolioRepository, StudentRepository,
-    StudentStatus,
-};
+use crate::students::{EntryAuthor, PortfolioEntry, Pupils, StudentStatus};
 use crate::values::{Description, EntryBody};
 use crate::versioning::{check_if_match, written};
 use crate::vocabularies::{Competence, ConsentPurpose, PortfolioEntryKind};
@@ -28,15 +25,7 @@ pub struct BookingService {
     work_visits: Arc<dyn WorkVisitRepository>,
     schools: Arc<dyn SchoolRepository>,
     pupils: Pupils,
-}
-
-/// The pupils' side of bookings: who may be named, and what attendance adds to their
-/// portfolios.
-#[derive(Clone)]
-pub struct Pupils {
-    pub students: Arc<dyn StudentRepository>,
-    pub consents: Arc<dyn ConsentRepository>,
-    pub portfolio: Arc<dyn PortfolioRepository>,
+    clock: SharedClock,
 }
 
 /// The text an experience entry starts with, ready for the pupil's reflection.
@@ -79,6 +68,7 @@ impl BookingService {
         work_visits: Arc<dyn WorkVisitRepository>,
         schools: Arc<dyn SchoolRepository>,
         pupils: Pupils,
+        clock: SharedClock,
     ) -> Self {
         Self {
             repo,
@@ -86,6 +76,7 @@ impl BookingService {
             work_visits,
             schools,
             pupils,
+            clock,
         }
     }
 
@@ -152,6 +143,7 @@ impl BookingService {
                 ),
             ));
         }
+        let now = self.clock.now();
         Ok(found
             .iter()
             .map(|s| {
@@ -159,8 +151,8 @@ impl BookingService {
                     actor,
                     tenant,
                     AuditAction::BookingNamePupils,
-                    s.id,
-                    s.school_id,
+                    (s.id, s.school_id),
+                    now,
                 )
             })
             .collect())
@@ -209,7 +201,7 @@ impl BookingService {
             .get(tenant, slot.work_visit_id)
             .await?
             .ok_or_else(|| DomainError::invalid("/slot_id", "no such slot in this tenant"))?;
-        let now = clock::now();
+        let now = self.clock.now();
         let unavailable =
             |why: &str| DomainError::conflict(ConflictKind::SlotUnavailable, why.to_owned());
         if visit.status != WorkVisitStatus::Published {
@@ -333,7 +325,7 @@ impl BookingService {
             ));
         }
         self.repo
-            .cancel(&booking, reason, clock::now())
+            .cancel(&booking, reason, self.clock.now())
             .await?
             .ok_or(DomainError::VersionMismatch {
                 current: booking.version + 1,
@@ -374,7 +366,7 @@ impl BookingService {
             .find_slot(tenant, booking.slot_id)
             .await?
             .ok_or(DomainError::NotFound("slot"))?;
-        let now = clock::now();
+        let now = self.clock.now();
         if slot.schedule.starts_at() > now {
             return Err(DomainError::conflict(
                 ConflictKind::InvalidState,
@@ -478,7 +470,7 @@ impl BookingService {
             .filter(|e| e.kind == PortfolioEntryKind::Experience)
             .map(|e| e.student_id)
             .collect();
-        let now = clock::now();
+        let now = self.clock.now();
         let body = EntryBody::parse(REFLECTION_PROMPT)
             .map_err(|e| DomainError::Internal(format!("reflection prompt: {e}")))?;
         let mut entries = Vec::new();
@@ -488,8 +480,8 @@ impl BookingService {
                 actor,
                 tenant,
                 AuditAction::AttendanceRecord,
-                student.id,
-                student.school_id,
+                (student.id, student.school_id),
+                now,
             ));
             let was_there = pupils.iter().any(|(id, p)| *id == student.id && *p);
             if !was_there || already.contains(&student.id) {
@@ -553,7 +545,7 @@ impl BookingService {
                 ));
             }
         }
-        let now = clock::now();
+        let now = self.clock.now();
         let feedback = Feedback {
             id: FeedbackId::new(),
             tenant_id: tenant,

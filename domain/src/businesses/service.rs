@@ -5,7 +5,7 @@ use super::{
     CoachFilter, CoachRepository, NewBusiness, NewCoach, ParticipationStatus,
 };
 use crate::auth::Actor;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{BusinessId, CoachId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -16,11 +16,20 @@ use crate::versioning::{check_if_match, written};
 pub struct BusinessService {
     repo: Arc<dyn BusinessRepository>,
     coaches: Arc<dyn CoachRepository>,
+    clock: SharedClock,
 }
 
 impl BusinessService {
-    pub fn new(repo: Arc<dyn BusinessRepository>, coaches: Arc<dyn CoachRepository>) -> Self {
-        Self { repo, coaches }
+    pub fn new(
+        repo: Arc<dyn BusinessRepository>,
+        coaches: Arc<dyn CoachRepository>,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            repo,
+            coaches,
+            clock,
+        }
     }
 
     pub async fn create(
@@ -30,7 +39,7 @@ impl BusinessService {
         new: NewBusiness,
     ) -> DomainResult<Business> {
         actor.require_admin()?;
-        let now = clock::now();
+        let now = self.clock.now();
         let business = Business {
             id: BusinessId::new(),
             tenant_id: tenant,
@@ -90,7 +99,7 @@ impl BusinessService {
         changes.apply(&mut business);
         business.sectors = dedup_keep_order(business.sectors);
         business.version += 1;
-        business.updated_at = clock::now();
+        business.updated_at = self.clock.now();
         written(
             self.repo.update(&business, expected).await?,
             business,
@@ -120,7 +129,7 @@ impl BusinessService {
     ) -> DomainResult<Coach> {
         self.get(actor, tenant, business).await?;
         actor.require_business_editor(business)?;
-        let now = clock::now();
+        let now = self.clock.now();
         let coach = Coach {
             id: CoachId::new(),
             tenant_id: tenant,
@@ -182,7 +191,7 @@ impl BusinessService {
         coach.occupations = dedup_keep_order(coach.occupations);
         coach.languages = dedup_keep_order(coach.languages);
         coach.version += 1;
-        coach.updated_at = clock::now();
+        coach.updated_at = self.clock.now();
         written(
             self.coaches.update(&coach, expected).await?,
             coach,

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::businesses::BusinessRepository;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{ProgrammeId, ProgrammeMemberId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -19,6 +19,7 @@ pub struct ProgrammeService {
     repo: Arc<dyn ProgrammeRepository>,
     schools: Arc<dyn SchoolRepository>,
     businesses: Arc<dyn BusinessRepository>,
+    clock: SharedClock,
 }
 
 impl ProgrammeService {
@@ -26,11 +27,13 @@ impl ProgrammeService {
         repo: Arc<dyn ProgrammeRepository>,
         schools: Arc<dyn SchoolRepository>,
         businesses: Arc<dyn BusinessRepository>,
+        clock: SharedClock,
     ) -> Self {
         Self {
             repo,
             schools,
             businesses,
+            clock,
         }
     }
 
@@ -43,7 +46,7 @@ impl ProgrammeService {
         actor.require_admin()?;
         check_date_order(new.starts_on, new.ends_on)
             .map_err(|m| DomainError::invalid("/ends_on", m))?;
-        let now = clock::now();
+        let now = self.clock.now();
         let programme = Programme {
             id: ProgrammeId::new(),
             tenant_id: tenant,
@@ -104,7 +107,7 @@ impl ProgrammeService {
             .map_err(|m| DomainError::invalid("/ends_on", m))?;
         programme.competences = dedup_keep_order(programme.competences);
         programme.version += 1;
-        programme.updated_at = clock::now();
+        programme.updated_at = self.clock.now();
         written(
             self.repo.update(&programme, expected).await?,
             programme,
@@ -154,7 +157,7 @@ impl ProgrammeService {
                 "no such organisation in this tenant",
             ));
         }
-        let now = clock::now();
+        let now = self.clock.now();
         let member = ProgrammeMember {
             id: ProgrammeMemberId::new(),
             tenant_id: tenant,
@@ -221,7 +224,7 @@ impl ProgrammeService {
         check_date_order(member.joined_on, member.left_on)
             .map_err(|m| DomainError::invalid("/left_on", m))?;
         member.version += 1;
-        member.updated_at = clock::now();
+        member.updated_at = self.clock.now();
         written(
             self.repo.update_member(&member, expected).await?,
             member,

@@ -6,7 +6,7 @@ use super::{
     RouteMapRepository, RouteMapStatus, SharedGraphs,
 };
 use crate::auth::Actor;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
 use crate::ids::{RouteMapId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -21,14 +21,16 @@ pub struct RouteMapService {
     repo: Arc<dyn RouteMapRepository>,
     graphs: Arc<GraphCache>,
     shared: Option<Arc<dyn SharedGraphs>>,
+    clock: SharedClock,
 }
 
 impl RouteMapService {
-    pub fn new(repo: Arc<dyn RouteMapRepository>) -> Self {
+    pub fn new(repo: Arc<dyn RouteMapRepository>, clock: SharedClock) -> Self {
         Self {
             repo,
             graphs: Arc::new(Mutex::new(HashMap::new())),
             shared: None,
+            clock,
         }
     }
 
@@ -46,7 +48,7 @@ impl RouteMapService {
         new: NewRouteMap,
     ) -> DomainResult<RouteMap> {
         actor.require_admin()?;
-        let now = clock::now();
+        let now = self.clock.now();
         let map = RouteMap {
             id: RouteMapId::new(),
             tenant_id: tenant,
@@ -123,7 +125,7 @@ impl RouteMapService {
         let expected = map.version;
         changes.apply(&mut map);
         map.version += 1;
-        map.updated_at = clock::now();
+        map.updated_at = self.clock.now();
         written(self.repo.update(&map, expected).await?, map, expected + 1)
     }
 
@@ -165,7 +167,7 @@ impl RouteMapService {
         map.graph_version += 1;
         map.node_count = u32::try_from(graph.nodes().len()).unwrap_or(u32::MAX);
         map.edge_count = u32::try_from(graph.edges().len()).unwrap_or(u32::MAX);
-        map.updated_at = clock::now();
+        map.updated_at = self.clock.now();
         written(
             self.repo.replace_graph(&map, expected, &graph).await?,
             (),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{NewSchool, School, SchoolChanges, SchoolFilter, SchoolRepository};
 use crate::auth::Actor;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{SchoolId, TenantId};
 use crate::paging::{Page, PageRequest};
@@ -12,11 +12,12 @@ use crate::versioning::{check_if_match, written};
 #[derive(Clone)]
 pub struct SchoolService {
     repo: Arc<dyn SchoolRepository>,
+    clock: SharedClock,
 }
 
 impl SchoolService {
-    pub fn new(repo: Arc<dyn SchoolRepository>) -> Self {
-        Self { repo }
+    pub fn new(repo: Arc<dyn SchoolRepository>, clock: SharedClock) -> Self {
+        Self { repo, clock }
     }
 
     pub async fn create(
@@ -26,7 +27,7 @@ impl SchoolService {
         new: NewSchool,
     ) -> DomainResult<School> {
         actor.require_admin()?;
-        let now = clock::now();
+        let now = self.clock.now();
         let school = School {
             id: SchoolId::new(),
             tenant_id: tenant,
@@ -84,7 +85,7 @@ impl SchoolService {
         changes.apply(&mut school);
         school.education_levels = dedup_keep_order(school.education_levels);
         school.version += 1;
-        school.updated_at = clock::now();
+        school.updated_at = self.clock.now();
         written(
             self.repo.update(&school, expected).await?,
             school,

@@ -1,6 +1,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::{
     Consent, ConsentRepository, EntryAuthor, EntryChanges, EntryFilter, NewConsent, NewEntry,
     NewRoutePlan, NewStudent, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow,
@@ -11,7 +13,7 @@ use super::{
 use crate::audit::{AuditAction, AuditEvent, AuditRepository};
 use crate::auth::{Actor, Role};
 use crate::bookings::{Booking, BookingRepository, booking_scope};
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
 use crate::ids::{
     BookingId, ConsentId, PortfolioEntryId, RoutePlanId, SchoolId, StudentId, TenantId,
@@ -37,6 +39,7 @@ pub struct StudentExport {
     pub bookings: Vec<StudentBooking>,
     /// Every version of the pupil's route plan, oldest first.
     pub route_plans: Vec<RoutePlan>,
+    pub exported_at: DateTime<Utc>,
 }
 
 /// A shared portfolio entry as the host of its booking sees it.
@@ -55,6 +58,7 @@ pub struct StudentService {
     schools: Arc<dyn SchoolRepository>,
     bookings: Arc<dyn BookingRepository>,
     plans: Plans,
+    clock: SharedClock,
 }
 
 /// Where pupils' route plans are kept, and the maps they follow.
@@ -84,24 +88,33 @@ pub fn require_pupil_role(actor: &Actor) -> DomainResult<()> {
     }
 }
 
+/// The records of pupils themselves: who they are, what they consented to, their
+/// portfolios. Bookings name pupils and attendance adds to their portfolios.
+#[derive(Clone)]
+pub struct Pupils {
+    pub students: Arc<dyn StudentRepository>,
+    pub consents: Arc<dyn ConsentRepository>,
+    pub portfolio: Arc<dyn PortfolioRepository>,
+}
+
 impl StudentService {
     pub fn new(
-        students: Arc<dyn StudentRepository>,
-        consents: Arc<dyn ConsentRepository>,
-        portfolio: Arc<dyn PortfolioRepository>,
+        pupils: Pupils,
         audit: Arc<dyn AuditRepository>,
         schools: Arc<dyn SchoolRepository>,
         bookings: Arc<dyn BookingRepository>,
         plans: Plans,
+        clock: SharedClock,
     ) -> Self {
         Self {
-            students,
-            consents,
-            portfolio,
+            students: pupils.students,
+            consents: pupils.consents,
+            portfolio: pupils.portfolio,
             audit,
             schools,
             bookings,
             plans,
+            clock,
         }
     }
 
@@ -149,8 +162,14 @@ impl StudentService {
             .ok_or(DomainError::NotFound("student"))
     }
 
-    fn event(actor: &Actor, tenant: TenantId, action: AuditAction, s: &Student) -> AuditEvent {
-        AuditEvent::new(actor, tenant, action, s.id, s.school_id)
+    fn event(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        action: AuditAction,
+        s: &Student,
+    ) -> AuditEvent {
+        AuditEvent::new(actor, tenant, action, (s.id, s.school_id), self.clock.now())
     }
 
     /// Records a read before its data is handed out: no audit, no data.
@@ -163,7 +182,7 @@ impl StudentService {
     ) -> DomainResult<()> {
         let events: Vec<AuditEvent> = students
             .iter()
-            .map(|s| Self::event(actor, tenant, action, s))
+            .map(|s| self.event(actor, tenant, action, s))
             .collect();
         self.audit.record(&events).await
     }
@@ -175,7 +194,7 @@ impl StudentService {
         new: NewStudent,
     ) -> DomainResult<Student> {
         let school_id = self.acting_school(actor, tenant, new.school_id).await?;
-        let now = clock::now();
+        let now = self.clock.now();
         check_birth_year(new.birth_year, now)
             .map_err(|e| DomainError::invalid("/birth_year", e))?;
         let student = Student {
@@ -193,7 +212,7 @@ impl StudentService {
             created_at: now,
             updated_at: now,
         };
-        let event = Self::event(actor, tenant, AuditAction::StudentCreate, &student);
+        let event = self.event(actor, tenant, AuditAction::StudentCreate, &student);
         self.students.insert(&student, &event).await?;
         Ok(student)
     }
@@ -238,7 +257,7 @@ impl StudentService {
         let mut student = self.visible(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
         if let Some(year) = changes.birth_year {
-            check_birth_year(year, clock::now())
+            check_birth_year(year, self.clock.now())
                 .map_err(|e| DomainError::invalid("/birth_year", e))?;
         }
         let expected = student.version;
@@ -256,8 +275,8 @@ impl StudentService {
         action: AuditAction,
     ) -> DomainResult<Student> {
         student.version = expected + 1;
-        student.updated_at = clock::now();
-        let event = Self::event(actor, tenant, action, &student);
+        student.updated_at = self.clock.now();
+        let event = self.event(actor, tenant, action, &student);
         written(
             self.students.update(&student, expected, &event).await?,
             student,
@@ -276,7 +295,7 @@ impl StudentService {
         rows: Vec<(usize, RosterRow)>,
     ) -> DomainResult<Vec<(usize, Result<(RowOutcome, StudentId), DomainError>)>> {
         let school_id = self.acting_school(actor, tenant, school).await?;
-        let now = clock::now();
+        let now = self.clock.now();
         let refs: Vec<String> = rows
             .iter()
             .map(|(_, r)| r.external_ref.as_str().to_owned())
@@ -323,12 +342,7 @@ impl StudentService {
                         created_at: now,
                         updated_at: now,
                     };
-                    audit.push(Self::event(
-                        actor,
-                        tenant,
-                        AuditAction::StudentImport,
-                        &student,
-                    ));
+                    audit.push(self.event(actor, tenant, AuditAction::StudentImport, &student));
                     answers.push((index, Ok((RowOutcome::Created, student.id))));
                     created.push(student);
                 }
@@ -345,12 +359,7 @@ impl StudentService {
                     }
                     next.version = current.version + 1;
                     next.updated_at = now;
-                    audit.push(Self::event(
-                        actor,
-                        tenant,
-                        AuditAction::StudentImport,
-                        &next,
-                    ));
+                    audit.push(self.event(actor, tenant, AuditAction::StudentImport, &next));
                     answers.push((index, Ok((RowOutcome::Updated, next.id))));
                     updated.push((next, current.version));
                 }
@@ -392,7 +401,7 @@ impl StudentService {
         student.school_id = to_school;
         student.status = StudentStatus::Active;
         if !transfers {
-            student.portfolio_open_from = Some(clock::now());
+            student.portfolio_open_from = Some(self.clock.now());
         }
         self.save(
             actor,
@@ -429,6 +438,7 @@ impl StudentService {
             sealed_entries: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
             bookings,
             route_plans,
+            exported_at: self.clock.now(),
         })
     }
 
@@ -443,7 +453,7 @@ impl StudentService {
     ) -> DomainResult<()> {
         let student = self.visible(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
-        let event = Self::event(actor, tenant, AuditAction::StudentErase, &student);
+        let event = self.event(actor, tenant, AuditAction::StudentErase, &student);
         written(
             self.students.erase(&student, &event).await?,
             (),
@@ -462,7 +472,7 @@ impl StudentService {
         new: NewConsent,
     ) -> DomainResult<Consent> {
         let student = self.visible(actor, tenant, id).await?;
-        let now = clock::now();
+        let now = self.clock.now();
         if let Some((pointer, why)) = consent_refusal(&student, &new, consent_age, now) {
             return Err(DomainError::rule(
                 crate::error::Rule::ConsentNotAllowed,
@@ -481,7 +491,7 @@ impl StudentService {
             recorded_by_key_id: actor.key_id,
             recorded_by_role: actor.role,
         };
-        let event = Self::event(actor, tenant, AuditAction::ConsentRecord, &student);
+        let event = self.event(actor, tenant, AuditAction::ConsentRecord, &student);
         self.consents.insert(&consent, &event).await?;
         Ok(consent)
     }
@@ -538,7 +548,7 @@ impl StudentService {
         if let Some(booking) = new.booking_id {
             self.check_booking_link(tenant, &student, booking).await?;
         }
-        let now = clock::now();
+        let now = self.clock.now();
         let entry = PortfolioEntry {
             id: PortfolioEntryId::new(),
             tenant_id: tenant,
@@ -558,7 +568,7 @@ impl StudentService {
             created_at: now,
             updated_at: now,
         };
-        let event = Self::event(actor, tenant, AuditAction::EntryCreate, &student);
+        let event = self.event(actor, tenant, AuditAction::EntryCreate, &student);
         self.portfolio.insert(&entry, &event).await?;
         Ok(entry)
     }
@@ -647,8 +657,8 @@ impl StudentService {
         let expected = entry.version;
         changes.apply(&mut entry);
         entry.version += 1;
-        entry.updated_at = clock::now();
-        let event = Self::event(actor, tenant, AuditAction::EntryUpdate, &student);
+        entry.updated_at = self.clock.now();
+        let event = self.event(actor, tenant, AuditAction::EntryUpdate, &student);
         written(
             self.portfolio.update(&entry, expected, &event).await?,
             entry,
@@ -666,7 +676,7 @@ impl StudentService {
     ) -> DomainResult<()> {
         let (student, entry) = self.open_entry(actor, tenant, id, entry).await?;
         check_if_match(entry.version, if_match)?;
-        let event = Self::event(actor, tenant, AuditAction::EntryDelete, &student);
+        let event = self.event(actor, tenant, AuditAction::EntryDelete, &student);
         written(
             self.portfolio.delete(&entry, &event).await?,
             (),
@@ -779,9 +789,9 @@ impl StudentService {
             notes: new.notes,
             agreed_by: new.agreed_by,
             version: version + 1,
-            created_at: clock::now(),
+            created_at: self.clock.now(),
         };
-        let event = Self::event(actor, tenant, AuditAction::RoutePlanWrite, &student);
+        let event = self.event(actor, tenant, AuditAction::RoutePlanWrite, &student);
         match self.plans.repo.insert(&plan, &event).await {
             Ok(()) => Ok(PlanView {
                 plan,
@@ -841,12 +851,7 @@ impl StudentService {
                 .iter()
                 .filter_map(|p| students.get(&p.student_id))
                 .map(|s| {
-                    events.push(Self::event(
-                        actor,
-                        tenant,
-                        AuditAction::BookingPupilsRead,
-                        s,
-                    ));
+                    events.push(self.event(actor, tenant, AuditAction::BookingPupilsRead, s));
                     s.display_name.clone()
                 })
                 .collect();
@@ -904,12 +909,7 @@ impl StudentService {
         let mut events = Vec::new();
         for entry in entries {
             if let Some(student) = students.get(&entry.student_id) {
-                events.push(Self::event(
-                    actor,
-                    tenant,
-                    AuditAction::SharedEntriesRead,
-                    student,
-                ));
+                events.push(self.event(actor, tenant, AuditAction::SharedEntriesRead, student));
                 shown.push(SharedEntry {
                     display_name: student.display_name.clone(),
                     entry,

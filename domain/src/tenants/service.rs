@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{NewTenant, Tenant, TenantChanges, TenantRepository, TenantSettings, TenantStatus};
 use crate::auth::Actor;
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::TenantId;
 use crate::paging::{Page, PageRequest};
@@ -11,16 +11,17 @@ use crate::versioning::{check_if_match, written};
 #[derive(Clone)]
 pub struct TenantService {
     repo: Arc<dyn TenantRepository>,
+    clock: SharedClock,
 }
 
 impl TenantService {
-    pub fn new(repo: Arc<dyn TenantRepository>) -> Self {
-        Self { repo }
+    pub fn new(repo: Arc<dyn TenantRepository>, clock: SharedClock) -> Self {
+        Self { repo, clock }
     }
 
     pub async fn create(&self, actor: &Actor, new: NewTenant) -> DomainResult<Tenant> {
         actor.require_platform_admin()?;
-        let now = clock::now();
+        let now = self.clock.now();
         let mut settings = TenantSettings::defaults_for(new.country);
         new.settings.apply(&mut settings);
         let tenant = Tenant {
@@ -93,7 +94,7 @@ impl TenantService {
         }
         changes.settings.apply(&mut next.settings);
         next.version += 1;
-        next.updated_at = clock::now();
+        next.updated_at = self.clock.now();
         written(self.repo.update(&next, expected).await?, next, expected + 1)
     }
 }

@@ -119,6 +119,15 @@ impl Endpoint {
             .map(|(secret, until)| (secret, *until))
     }
 
+    /// The endpoint as it stands at `now`: a previous secret whose grace has ended no
+    /// longer signs and is not shown.
+    pub fn as_of(mut self, now: DateTime<Utc>) -> Self {
+        if self.in_grace(now).is_none() {
+            self.previous_secret = None;
+        }
+        self
+    }
+
     /// Who sees changes to the endpoint in the change feed: its business, or the city.
     pub fn feed_audience(&self) -> Audience {
         Self::audience_of(self.business_id)

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::auth::{Actor, Role};
 use crate::changes::{ChangeOp, ChangeRepository};
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult, ValidationErrors};
 use crate::ids::{BusinessId, TenantId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId};
 use crate::paging::{Page, PageRequest};
@@ -55,6 +55,7 @@ pub struct WebhookService {
     changes: Arc<dyn ChangeRepository>,
     transport: Arc<dyn WebhookTransport>,
     retry: RetryPolicy,
+    clock: SharedClock,
 }
 
 impl WebhookService {
@@ -63,12 +64,14 @@ impl WebhookService {
         changes: Arc<dyn ChangeRepository>,
         transport: Arc<dyn WebhookTransport>,
         retry: RetryPolicy,
+        clock: SharedClock,
     ) -> Self {
         Self {
             repo,
             changes,
             transport,
             retry,
+            clock,
         }
     }
 
@@ -135,7 +138,7 @@ impl WebhookService {
             _ => return Err(DomainError::Validation(errors)),
         };
         let secret = Secret::generate().map_err(DomainError::Internal)?;
-        let now = clock::now();
+        let now = self.clock.now();
         let endpoint = Endpoint {
             id: WebhookEndpointId::new(),
             tenant_id: tenant,
@@ -163,7 +166,9 @@ impl WebhookService {
         page: PageRequest,
     ) -> DomainResult<Page<Endpoint>> {
         let owner = Self::owner(actor)?;
+        let now = self.clock.now();
         let rows = self.repo.list_endpoints(tenant, owner, &page).await?;
+        let rows = rows.into_iter().map(|e| e.as_of(now)).collect();
         Ok(Page::from_fetched(rows, &page, |e| e.id.as_uuid()))
     }
 
@@ -179,6 +184,7 @@ impl WebhookService {
             .get_endpoint(tenant, id)
             .await?
             .filter(|e| owner.is_none() || e.business_id == owner)
+            .map(|e| e.as_of(self.clock.now()))
             .ok_or(DomainError::NotFound("webhook endpoint"))
     }
 
@@ -218,7 +224,7 @@ impl WebhookService {
     async fn write(&self, mut endpoint: Endpoint) -> DomainResult<Endpoint> {
         let expected = endpoint.version;
         endpoint.version += 1;
-        endpoint.updated_at = clock::now();
+        endpoint.updated_at = self.clock.now();
         written(
             self.repo.update_endpoint(&endpoint, expected).await?,
             endpoint,
@@ -261,7 +267,7 @@ impl WebhookService {
         }
         let mut endpoint = self.get(actor, tenant, id).await?;
         let secret = Secret::generate().map_err(DomainError::Internal)?;
-        let until = clock::now()
+        let until = self.clock.now()
             + TimeDelta::from_std(grace).map_err(|e| DomainError::Internal(e.to_string()))?;
         let previous = std::mem::replace(&mut endpoint.secret, secret.clone());
         endpoint.previous_secret = (!grace.is_zero()).then_some((previous, until));
@@ -277,7 +283,7 @@ impl WebhookService {
         id: WebhookEndpointId,
     ) -> DomainResult<DeliveryLog> {
         let endpoint = self.get(actor, tenant, id).await?;
-        let now = clock::now();
+        let now = self.clock.now();
         let payload = serde_json::json!({
             "type": TEST_EVENT,
             "timestamp": timestamp(now),
@@ -329,7 +335,11 @@ impl WebhookService {
         delivery: WebhookDeliveryId,
     ) -> DomainResult<DeliveryLog> {
         let endpoint = self.get(actor, tenant, id).await?;
-        if !self.repo.requeue(&endpoint, delivery, clock::now()).await? {
+        if !self
+            .repo
+            .requeue(&endpoint, delivery, self.clock.now())
+            .await?
+        {
             return Err(DomainError::NotFound("delivery"));
         }
         self.repo
@@ -371,7 +381,7 @@ impl WebhookService {
                 Some(change) if full => change.change.seq,
                 _ => last,
             };
-            let now = clock::now();
+            let now = self.clock.now();
             let events: Vec<(&LoggedChange, String, String)> = logged
                 .iter()
                 .filter_map(|c| {
@@ -411,14 +421,14 @@ impl WebhookService {
     /// Removes deliveries completed more than [`KEEP_DELIVERIES`] ago.
     pub async fn purge_old_deliveries(&self) -> DomainResult<u64> {
         self.repo
-            .purge_completed(clock::now() - KEEP_DELIVERIES)
+            .purge_completed(self.clock.now() - KEEP_DELIVERIES)
             .await
     }
 
     /// Sends up to `limit` due deliveries, leased to `node` while they are in flight,
     /// all at once; records every attempt.
     pub async fn send_due(&self, node: &str, limit: u32) -> DomainResult<SendRound> {
-        let now = clock::now();
+        let now = self.clock.now();
         let claimed = self.repo.claim_due(node, now, now + LEASE, limit).await?;
         let sends = claimed
             .iter()
@@ -429,7 +439,7 @@ impl WebhookService {
             .collect::<DomainResult<Vec<_>>>()?;
         // A round's finished deliveries share its end as their completion time (each
         // attempt keeps its own), so they are recorded together.
-        let finished = clock::now();
+        let finished = self.clock.now();
         for outcome in &mut outcomes {
             if outcome.delivery.completed_at.is_some() {
                 outcome.delivery.completed_at = Some(finished);
@@ -449,7 +459,7 @@ impl WebhookService {
 
     /// Sends a delivery once; what came of it, for the caller to record.
     async fn attempt(&self, delivery: &Delivery, endpoint: &Endpoint) -> DomainResult<Outcome> {
-        let sent_at = clock::now();
+        let sent_at = self.clock.now();
         let message_id = delivery.id.to_string();
         let timestamp = sent_at.timestamp();
         let signature = signature_header(
@@ -468,7 +478,7 @@ impl WebhookService {
             .transport
             .post(&endpoint.url, &headers, &delivery.payload)
             .await;
-        let done = clock::now();
+        let done = self.clock.now();
         let mut next = delivery.clone();
         next.attempts += 1;
         next.last_status_code = result.status_code;

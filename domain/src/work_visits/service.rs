@@ -10,7 +10,7 @@ use super::{
 };
 use crate::auth::{Actor, Role};
 use crate::businesses::{BusinessRepository, CoachRepository};
-use crate::clock;
+use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult, ValidationErrors};
 use crate::ids::{BusinessId, CoachId, SlotId, TenantId, WorkVisitId};
 use crate::paging::{Page, PageRequest};
@@ -25,6 +25,7 @@ pub struct WorkVisitService {
     pub(super) businesses: Arc<dyn BusinessRepository>,
     pub(super) coaches: Arc<dyn CoachRepository>,
     pub(super) programmes: Arc<dyn ProgrammeRepository>,
+    pub(super) clock: SharedClock,
 }
 
 /// What a caller may see of work visits.
@@ -67,12 +68,14 @@ impl WorkVisitService {
         businesses: Arc<dyn BusinessRepository>,
         coaches: Arc<dyn CoachRepository>,
         programmes: Arc<dyn ProgrammeRepository>,
+        clock: SharedClock,
     ) -> Self {
         Self {
             repo,
             businesses,
             coaches,
             programmes,
+            clock,
         }
     }
 
@@ -102,7 +105,7 @@ impl WorkVisitService {
         new: NewWorkVisit,
     ) -> DomainResult<WorkVisit> {
         actor.require_business_editor(new.business_id)?;
-        let now = clock::now();
+        let now = self.clock.now();
         let visit = WorkVisit {
             id: WorkVisitId::new(),
             tenant_id: tenant,
@@ -204,7 +207,7 @@ impl WorkVisitService {
         self.check_references(tenant, visit.business_id, &visit)
             .await?;
         visit.version += 1;
-        visit.updated_at = clock::now();
+        visit.updated_at = self.clock.now();
         written(
             self.repo.update(&visit, expected).await?,
             visit,
@@ -270,7 +273,7 @@ impl WorkVisitService {
             &new.schedule,
         )
         .await?;
-        let now = clock::now();
+        let now = self.clock.now();
         let slot = Slot {
             id: SlotId::new(),
             tenant_id: tenant.id,
@@ -412,7 +415,7 @@ impl WorkVisitService {
             .await?;
         }
         slot.version += 1;
-        slot.updated_at = clock::now();
+        slot.updated_at = self.clock.now();
         written(
             self.repo.update_slot(&slot, expected).await?,
             slot,

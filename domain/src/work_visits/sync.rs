@@ -13,7 +13,6 @@ use super::{
 };
 use crate::auth::Actor;
 use crate::businesses::Coach;
-use crate::clock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
 use crate::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
 use crate::tenants::Tenant;
@@ -102,6 +101,8 @@ pub struct SyncWrite {
     pub delete_slots: Vec<Slot>,
     /// The slots the visit has afterwards (for the answer).
     pub slots_after: Vec<Slot>,
+    /// When the sync ran: the time its deletions are recorded at.
+    pub at: DateTime<Utc>,
 }
 
 impl SyncWrite {
@@ -353,6 +354,7 @@ pub(super) fn withdrawal(stored: &StoredOffering, now: DateTime<Utc>) -> Option<
         update_slots: vec![],
         delete_slots: vec![],
         slots_after: stored.slots.iter().map(|s| s.slot.clone()).collect(),
+        at: now,
     })
 }
 
@@ -419,7 +421,7 @@ impl WorkVisitService {
         also_present: &[ExternalId],
     ) -> DomainResult<Vec<SyncItemResult>> {
         self.sync_target(actor, tenant.id, business).await?;
-        let now = clock::now();
+        let now = self.clock.now();
         let named: Vec<ExternalId> = items
             .iter()
             .filter_map(|(_, item)| item.external_id().cloned())
@@ -560,6 +562,7 @@ impl WorkVisitService {
             update_slots: slots.updates,
             delete_slots: slots.deletes,
             slots_after: slots.after,
+            at: now,
         })
     }
 }

@@ -4,6 +4,7 @@ use driehoek_domain::businesses::{
     ParticipationStatus, Screening,
 };
 use driehoek_domain::changes::Audience;
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -28,11 +29,13 @@ const DUPLICATE: &str = "registration_code is already used by another business i
 pub struct SeaOrmBusinessRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmBusinessRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -185,8 +188,14 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         let (tenant, id) = (business.tenant_id.as_uuid(), business.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::BusinessId, id).await?;
-        remove_memberships(&txn, tenant, programme_members::Column::BusinessId, id).await?;
-        super::webhooks::remove_endpoints_of_business(&txn, tenant, id).await?;
+        remove_memberships(
+            &txn,
+            tenant,
+            (programme_members::Column::BusinessId, id),
+            self.clock.now(),
+        )
+        .await?;
+        super::webhooks::remove_endpoints_of_business(&txn, tenant, id, self.clock.now()).await?;
         let coach_rows = coaches::scoped(tenant)
             .filter(coaches::Column::BusinessId.eq(id))
             .all(&txn)
@@ -196,18 +205,18 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             versioned::delete_in::<coaches::Entity>(
                 &txn,
                 tenant,
-                coach.id,
-                coach.version,
+                (coach.id, coach.version),
                 Audience::Public,
+                self.clock.now(),
             )
             .await?;
         }
         if !versioned::delete_in::<businesses::Entity>(
             &txn,
             tenant,
-            id,
-            business.version,
+            (id, business.version),
             Audience::Public,
+            self.clock.now(),
         )
         .await?
         {
@@ -221,11 +230,13 @@ impl BusinessRepository for SeaOrmBusinessRepository {
 pub struct SeaOrmCoachRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmCoachRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -366,9 +377,9 @@ impl CoachRepository for SeaOrmCoachRepository {
         versioned::delete::<coaches::Entity>(
             &self.db,
             coach.tenant_id.as_uuid(),
-            coach.id.as_uuid(),
-            coach.version,
+            (coach.id.as_uuid(), coach.version),
             Audience::Public,
+            self.clock.now(),
         )
         .await
     }

@@ -28,6 +28,7 @@ use std::time::Duration;
 use driehoek_domain::api_keys::ApiKeyRepository;
 use driehoek_domain::bookings::{BookingRepository, FeedbackRepository};
 use driehoek_domain::businesses::{BusinessRepository, CoachRepository};
+use driehoek_domain::clock::{SharedClock, SystemClock};
 use driehoek_domain::error::{ConflictKind, DomainError};
 use driehoek_domain::paging::PageRequest;
 use driehoek_domain::programmes::ProgrammeRepository;
@@ -111,6 +112,8 @@ pub struct Database {
     kind: DatabaseKind,
     /// Seals the secrets the server reads back (see [`crate::sealing`]).
     sealer: Sealer,
+    /// The time deletions are recorded at.
+    clock: SharedClock,
 }
 
 impl Database {
@@ -162,6 +165,7 @@ impl Database {
             reads,
             kind,
             sealer: Sealer::default(),
+            clock: SystemClock::shared(),
         })
     }
 
@@ -169,6 +173,12 @@ impl Database {
         Migrator::up(&self.conn, None)
             .await
             .map_err(|e| format!("migration failed: {}", one_line(&e.to_string())))
+    }
+
+    /// Deletions are recorded at `clock`'s time from now on (the system clock until
+    /// then).
+    pub fn use_clock(&mut self, clock: SharedClock) {
+        self.clock = clock;
     }
 
     /// Secrets written from now on are sealed by `sealer` (and those it can open are
@@ -268,6 +278,7 @@ impl Database {
         Arc::new(SeaOrmSchoolRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -275,6 +286,7 @@ impl Database {
         Arc::new(SeaOrmBusinessRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -282,6 +294,7 @@ impl Database {
         Arc::new(SeaOrmCoachRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -289,6 +302,7 @@ impl Database {
         Arc::new(SeaOrmProgrammeRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -328,6 +342,7 @@ impl Database {
         Arc::new(SeaOrmPortfolioRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -346,7 +361,10 @@ impl Database {
     }
 
     pub fn route_maps(&self) -> Arc<dyn driehoek_domain::route_maps::RouteMapRepository> {
-        Arc::new(SeaOrmRouteMapRepository::new(self.conn.clone()))
+        Arc::new(SeaOrmRouteMapRepository::new(
+            self.conn.clone(),
+            self.clock.clone(),
+        ))
     }
 
     pub fn stats(&self) -> Arc<dyn driehoek_domain::stats::StatsRepository> {
@@ -360,6 +378,7 @@ impl Database {
         Arc::new(webhooks::SeaOrmWebhookRepository::new(
             self.conn.clone(),
             self.sealer.clone(),
+            self.clock.clone(),
         ))
     }
 
@@ -367,6 +386,7 @@ impl Database {
         Arc::new(SeaOrmWorkVisitRepository::new(
             self.conn.clone(),
             self.reads.clone(),
+            self.clock.clone(),
         ))
     }
 }

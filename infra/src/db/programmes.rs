@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 use driehoek_domain::changes::Audience;
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, ProgrammeId, ProgrammeMemberId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -24,11 +25,13 @@ use super::{
 pub struct SeaOrmProgrammeRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmProgrammeRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -267,18 +270,18 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             versioned::delete_in::<programme_members::Entity>(
                 &txn,
                 tenant,
-                member.id,
-                member.version,
+                (member.id, member.version),
                 Audience::Public,
+                self.clock.now(),
             )
             .await?;
         }
         if !versioned::delete_in::<programmes::Entity>(
             &txn,
             tenant,
-            id,
-            programme.version,
+            (id, programme.version),
             Audience::Public,
+            self.clock.now(),
         )
         .await?
         {
@@ -356,9 +359,9 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         versioned::delete::<programme_members::Entity>(
             &self.db,
             member.tenant_id.as_uuid(),
-            member.id.as_uuid(),
-            member.version,
+            (member.id.as_uuid(), member.version),
             Audience::Public,
+            self.clock.now(),
         )
         .await
     }

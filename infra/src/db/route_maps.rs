@@ -1,6 +1,7 @@
 //! Route maps, and each map's whole graph as one JSON document (stored in parts).
 
 use async_trait::async_trait;
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{RouteMapId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -21,11 +22,12 @@ use crate::graph_document::{from_document, to_parts};
 
 pub struct SeaOrmRouteMapRepository {
     db: DatabaseConnection,
+    clock: SharedClock,
 }
 
 impl SeaOrmRouteMapRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+        Self { db, clock }
     }
 }
 
@@ -164,9 +166,9 @@ impl RouteMapRepository for SeaOrmRouteMapRepository {
         if !versioned::delete_in::<route_maps::Entity>(
             &txn,
             tenant,
-            id,
-            map.version,
+            (id, map.version),
             row(map).audience,
+            self.clock.now(),
         )
         .await?
         {

@@ -1,5 +1,7 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
 use driehoek_domain::ids::{SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -27,11 +29,13 @@ const DUPLICATE: &str = "registration_code is already used by another school in 
 pub struct SeaOrmSchoolRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmSchoolRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -181,15 +185,14 @@ pub(super) async fn release_keys(
 pub(super) async fn remove_memberships(
     txn: &DatabaseTransaction,
     tenant: Uuid,
-    column: programme_members::Column,
-    org: Uuid,
+    (column, org): (programme_members::Column, Uuid),
+    now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let members = programme_members::scoped(tenant)
         .filter(column.eq(org))
         .all(txn)
         .await
         .map_err(db_error)?;
-    let now = driehoek_domain::clock::now();
     for member in members {
         programme_members::Entity::delete_many()
             .filter(programme_members::Column::TenantId.eq(tenant))
@@ -269,13 +272,19 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         let (tenant, id) = (school.tenant_id.as_uuid(), school.id.as_uuid());
         let txn = begin_write(&self.db).await?;
         release_keys(&txn, tenant, api_keys::Column::SchoolId, id).await?;
-        remove_memberships(&txn, tenant, programme_members::Column::SchoolId, id).await?;
+        remove_memberships(
+            &txn,
+            tenant,
+            (programme_members::Column::SchoolId, id),
+            self.clock.now(),
+        )
+        .await?;
         if !versioned::delete_in::<schools::Entity>(
             &txn,
             tenant,
-            id,
-            school.version,
+            (id, school.version),
             Audience::Public,
+            self.clock.now(),
         )
         .await?
         {

@@ -6,6 +6,7 @@ use driehoek_domain::audit::{AuditAction, AuditEvent, AuditFilter, AuditReposito
 use driehoek_domain::auth::Role;
 use driehoek_domain::bookings::BookingStatus;
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
     ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, RouteMapId,
@@ -416,7 +417,7 @@ impl StudentRepository for SeaOrmStudentRepository {
 
     async fn erase(&self, student: &Student, audit: &AuditEvent) -> DomainResult<bool> {
         let (tenant, id) = (student.tenant_id.as_uuid(), student.id.as_uuid());
-        let now = driehoek_domain::clock::now();
+        let now = audit.at;
         let audience = student.feed_audience();
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
@@ -642,11 +643,13 @@ impl ConsentRepository for SeaOrmConsentRepository {
 pub struct SeaOrmPortfolioRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmPortfolioRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -850,9 +853,9 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         if !versioned::delete_in::<portfolio_entries::Entity>(
             &txn,
             entry.tenant_id.as_uuid(),
-            entry.id.as_uuid(),
-            entry.version,
+            (entry.id.as_uuid(), entry.version),
             audience,
+            self.clock.now(),
         )
         .await?
         {

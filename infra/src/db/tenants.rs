@@ -94,7 +94,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 id: tenant.id.as_uuid(),
                 op: ChangeOp::Created,
                 version: tenant.version,
-                at: driehoek_domain::clock::now(),
+                at: tenant.created_at,
                 audience: Audience::Admins,
                 status: None,
             },

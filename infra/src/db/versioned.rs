@@ -167,14 +167,14 @@ where
     Ok(true)
 }
 
-/// Deletes the row at `version` inside `txn` and records the deletion (as version + 1)
-/// for `audience`. `false` when the row is gone or at another version.
+/// Deletes the row at `version` inside `txn` and records the deletion (as version + 1,
+/// at `at`) for `audience`. `false` when the row is gone or at another version.
 pub(crate) async fn delete_in<E: TenantTable>(
     txn: &DatabaseTransaction,
     tenant: Uuid,
-    id: Uuid,
-    version: i64,
+    (id, version): (Uuid, i64),
     audience: Audience,
+    at: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let deleted = E::delete_many()
         .filter(E::tenant_column().eq(tenant))
@@ -192,7 +192,7 @@ pub(crate) async fn delete_in<E: TenantTable>(
         id,
         op: ChangeOp::Deleted,
         version: version + 1,
-        at: driehoek_domain::clock::now(),
+        at,
         audience,
         status: None,
     };
@@ -204,12 +204,12 @@ pub(crate) async fn delete_in<E: TenantTable>(
 pub(crate) async fn delete<E: TenantTable>(
     db: &DatabaseConnection,
     tenant: Uuid,
-    id: Uuid,
-    version: i64,
+    (id, version): (Uuid, i64),
     audience: Audience,
+    at: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let txn = begin_write(db).await?;
-    if !delete_in::<E>(&txn, tenant, id, version, audience).await? {
+    if !delete_in::<E>(&txn, tenant, (id, version), audience, at).await? {
         return Ok(false);
     }
     txn.commit().await.map_err(db_error)?;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::changes::{Audience, Change, ChangeOp, resource};
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::{DomainError, DomainResult};
 use driehoek_domain::ids::{
     BusinessId, TenantId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
@@ -43,14 +44,17 @@ pub struct SeaOrmWebhookRepository {
     sealer: Sealer,
     /// Endpoints found unreadable, so each is logged once, not at every poll.
     unreadable: std::sync::Mutex<std::collections::HashSet<Uuid>>,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmWebhookRepository {
-    pub(crate) fn new(db: DatabaseConnection, sealer: Sealer) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, sealer: Sealer, clock: SharedClock) -> Self {
         Self {
             db,
             sealer,
             unreadable: std::sync::Mutex::default(),
+            clock,
         }
     }
 
@@ -416,6 +420,7 @@ async fn delete_endpoint_in(
     txn: &DatabaseTransaction,
     (tenant, id, version): (Uuid, Uuid, i64),
     audience: Audience,
+    at: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let deliveries = Query::select()
         .column(webhook_deliveries::Column::Id)
@@ -435,7 +440,8 @@ async fn delete_endpoint_in(
         .exec(txn)
         .await
         .map_err(db_error)?;
-    versioned::delete_in::<webhook_endpoints::Entity>(txn, tenant, id, version, audience).await
+    versioned::delete_in::<webhook_endpoints::Entity>(txn, tenant, (id, version), audience, at)
+        .await
 }
 
 /// Removes a business's endpoints inside `txn`, as the business is deleted: nothing
@@ -444,6 +450,7 @@ pub(crate) async fn remove_endpoints_of_business(
     txn: &DatabaseTransaction,
     tenant: Uuid,
     business: Uuid,
+    at: DateTime<Utc>,
 ) -> DomainResult<()> {
     let rows = webhook_endpoints::scoped(tenant)
         .filter(webhook_endpoints::Column::BusinessId.eq(business))
@@ -452,7 +459,7 @@ pub(crate) async fn remove_endpoints_of_business(
         .map_err(db_error)?;
     for row in rows {
         let audience = Endpoint::audience_of(row.business_id.map(BusinessId::from_uuid));
-        delete_endpoint_in(txn, (tenant, row.id, row.version), audience).await?;
+        delete_endpoint_in(txn, (tenant, row.id, row.version), audience, at).await?;
     }
     Ok(())
 }
@@ -461,9 +468,9 @@ pub(crate) async fn remove_endpoints_of_business(
 async fn disable_in(
     txn: &DatabaseTransaction,
     sealer: &Sealer,
-    tenant: Uuid,
-    id: Uuid,
+    (tenant, id): (Uuid, Uuid),
     reason: &str,
+    at: DateTime<Utc>,
 ) -> DomainResult<()> {
     let Some(stored) = webhook_endpoints::scoped(tenant)
         .filter(webhook_endpoints::Column::Id.eq(id))
@@ -481,7 +488,7 @@ async fn disable_in(
     endpoint.status = EndpointStatus::Disabled;
     endpoint.disabled_reason = Some(reason.to_owned());
     endpoint.version += 1;
-    endpoint.updated_at = driehoek_domain::clock::now();
+    endpoint.updated_at = at;
     versioned::update_in::<webhook_endpoints::Entity>(
         txn,
         row(&endpoint),
@@ -557,7 +564,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             endpoint.id.as_uuid(),
             endpoint.version,
         );
-        if !delete_endpoint_in(&txn, key, endpoint.feed_audience()).await? {
+        if !delete_endpoint_in(&txn, key, endpoint.feed_audience(), self.clock.now()).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -955,7 +962,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
             );
             if let Some(reason) = outcome.disable {
                 let (tenant, id) = (d.tenant_id.as_uuid(), d.endpoint_id.as_uuid());
-                disable_in(&txn, &self.sealer, tenant, id, reason).await?;
+                disable_in(&txn, &self.sealer, (tenant, id), reason, a.attempted_at).await?;
             }
         }
         for chunk in attempts.chunks(200) {

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::BookingStatus;
 use driehoek_domain::changes::Audience;
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
@@ -41,11 +42,13 @@ const DUPLICATE_SLOT: &str = "external_id is already used by another slot of thi
 pub struct SeaOrmWorkVisitRepository {
     db: DatabaseConnection,
     reads: Reads,
+    /// When deletions are recorded in the change log.
+    clock: SharedClock,
 }
 
 impl SeaOrmWorkVisitRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
-        Self { db, reads }
+    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+        Self { db, reads, clock }
     }
 }
 
@@ -466,11 +469,23 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             .map_err(db_error)?;
         let audience = visit_row(visit).audience;
         for slot in slot_rows {
-            versioned::delete_in::<slots::Entity>(&txn, tenant, slot.id, slot.version, audience)
-                .await?;
+            versioned::delete_in::<slots::Entity>(
+                &txn,
+                tenant,
+                (slot.id, slot.version),
+                audience,
+                self.clock.now(),
+            )
+            .await?;
         }
-        if !versioned::delete_in::<work_visits::Entity>(&txn, tenant, id, visit.version, audience)
-            .await?
+        if !versioned::delete_in::<work_visits::Entity>(
+            &txn,
+            tenant,
+            (id, visit.version),
+            audience,
+            self.clock.now(),
+        )
+        .await?
         {
             return Ok(false);
         }
@@ -550,7 +565,15 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         let txn = begin_write(&self.db).await?;
         let audience = slot_audience(&txn, slot.tenant_id, slot.work_visit_id).await?;
         let (tenant, id) = (slot.tenant_id.as_uuid(), slot.id.as_uuid());
-        if !versioned::delete_in::<slots::Entity>(&txn, tenant, id, slot.version, audience).await? {
+        if !versioned::delete_in::<slots::Entity>(
+            &txn,
+            tenant,
+            (id, slot.version),
+            audience,
+            self.clock.now(),
+        )
+        .await?
+        {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -795,7 +818,15 @@ async fn apply_in_place(txn: &DatabaseTransaction, write: &SyncWrite) -> DomainR
     let audience = visit_row(write.visit.visit()).audience;
     for slot in &write.delete_slots {
         let (tenant, id) = (slot.tenant_id.as_uuid(), slot.id.as_uuid());
-        if !versioned::delete_in::<slots::Entity>(txn, tenant, id, slot.version, audience).await? {
+        if !versioned::delete_in::<slots::Entity>(
+            txn,
+            tenant,
+            (id, slot.version),
+            audience,
+            write.at,
+        )
+        .await?
+        {
             return Ok(false);
         }
     }

@@ -236,3 +236,42 @@ async fn a_key_revoked_on_one_node_is_refused_by_every_node_at_its_next_request(
         );
     }
 }
+
+#[tokio::test]
+async fn a_key_is_refused_from_the_moment_it_expires() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let in_an_hour = (app.now() + chrono::Duration::hours(1)).to_rfc3339();
+    let made = app
+        .post(
+            "/v1/tenants/rotterdam/api-keys",
+            &w.city,
+            json!({"name": "for the open day", "role": "integrator", "expires_at": in_an_hour}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let key = Key(made.body["key"].as_str().unwrap().to_owned());
+    let schools = "/v1/tenants/rotterdam/schools";
+    assert_eq!(app.get(schools, &key).await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(59));
+    assert_eq!(
+        app.get(schools, &key).await.status,
+        StatusCode::OK,
+        "cached, and still valid"
+    );
+    app.clock.advance(chrono::Duration::minutes(2));
+    let expired = app.get(schools, &key).await;
+    assert_eq!(
+        expired.status,
+        StatusCode::UNAUTHORIZED,
+        "{:?}",
+        expired.body
+    );
+    assert!(
+        expired
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer")),
+        "{:?}",
+        expired.headers
+    );
+}

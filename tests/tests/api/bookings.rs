@@ -4,6 +4,9 @@ use driehoek_tests::{TestApp, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// How many days from the clock's today [`open_slot`]'s slot is (08:00-15:00 UTC).
+const SLOT_DAY: i64 = 160;
+
 /// A published offering for groups of 1-5 with one slot of `capacity` seats.
 async fn open_slot(app: &TestApp, w: &World, capacity: u32) -> (String, String) {
     let visit = app
@@ -19,7 +22,7 @@ async fn open_slot(app: &TestApp, w: &World, capacity: u32) -> (String, String) 
         .post(
             &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots"),
             &app.admin(),
-            json!({"starts_at": "2027-05-12T08:00:00Z", "ends_at": "2027-05-12T15:00:00Z", "capacity": capacity}),
+            json!({"starts_at": app.at(SLOT_DAY, 8, 0), "ends_at": app.at(SLOT_DAY, 15, 0), "capacity": capacity}),
         )
         .await
         .id();
@@ -234,7 +237,11 @@ async fn unbookable_slots_and_groups_that_do_not_fit_are_refused_with_their_code
     assert_eq!(too_big.body["errors"][0]["pointer"], "/seats");
     let draft = app.work_visit("rotterdam", &w.business, "draft").await;
     let draft_slot = app
-        .post(&format!("/v1/tenants/rotterdam/work-visits/{draft}/slots"), &app.admin(), json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 30}))
+        .post(
+            &format!("/v1/tenants/rotterdam/work-visits/{draft}/slots"),
+            &app.admin(),
+            json!({"starts_at": app.at(180, 8, 0), "ends_at": app.at(180, 12, 0), "capacity": 30}),
+        )
         .await
         .id();
     assert_eq!(
@@ -244,7 +251,11 @@ async fn unbookable_slots_and_groups_that_do_not_fit_are_refused_with_their_code
         "slot_unavailable"
     );
     let past = app
-        .post(&format!("/v1/tenants/rotterdam/work-visits/{visit}/slots"), &app.admin(), json!({"starts_at": "2020-06-01T08:00:00Z", "ends_at": "2020-06-01T12:00:00Z", "capacity": 5}))
+        .post(
+            &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots"),
+            &app.admin(),
+            json!({"starts_at": app.at(-1, 8, 0), "ends_at": app.at(-1, 12, 0), "capacity": 5}),
+        )
         .await
         .id();
     assert_eq!(
@@ -276,7 +287,11 @@ async fn unbookable_slots_and_groups_that_do_not_fit_are_refused_with_their_code
         .await
         .id();
     let level_slot = app
-        .post(&format!("/v1/tenants/rotterdam/work-visits/{levels}/slots"), &app.admin(), json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 5}))
+        .post(
+            &format!("/v1/tenants/rotterdam/work-visits/{levels}/slots"),
+            &app.admin(),
+            json!({"starts_at": app.at(180, 8, 0), "ends_at": app.at(180, 12, 0), "capacity": 5}),
+        )
         .await
         .id();
     let mismatch = app
@@ -358,7 +373,7 @@ async fn only_schools_and_the_city_book() {
 async fn attendance_completes_a_booking_once_the_visit_has_started() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
-    let (visit, slot) = open_slot(&app, &w, 10).await;
+    let (_, slot) = open_slot(&app, &w, 10).await;
     let booked = book(&app, &w.school_key, request(&slot, 4, false)).await;
     let attendance = format!("/v1/tenants/rotterdam/bookings/{}/attendance", booked.id());
     let put = |key, body: Value| {
@@ -381,15 +396,7 @@ async fn attendance_completes_a_booking_once_the_visit_has_started() {
         "not before the visit starts"
     );
 
-    let slot_path = format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}");
-    let moved = app
-        .patch(
-            &slot_path,
-            &app.admin(),
-            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    app.advance_days(SLOT_DAY + 1);
     assert_eq!(
         put(&w.integrator, json!({"present": 4})).await.status,
         StatusCode::FORBIDDEN
@@ -462,19 +469,12 @@ async fn a_cancelled_booking_gets_no_attendance() {
     assert_eq!(reply.code(), "state_conflict");
 }
 
-/// A booking of `seats` on a slot that then moved into the past, with `present` pupils
-/// recorded: a completed visit.
+/// A booking of `seats` on a slot, the clock moved on past the visit, with `present`
+/// pupils recorded: a completed visit.
 async fn completed_booking(app: &TestApp, w: &World, seats: u32, present: u32) -> String {
-    let (visit, slot) = open_slot(app, w, 10).await;
+    let (_, slot) = open_slot(app, w, 10).await;
     let booked = book(app, &w.school_key, request(&slot, seats, false)).await;
-    let moved = app
-        .patch(
-            &format!("/v1/tenants/rotterdam/work-visits/{visit}/slots/{slot}"),
-            &app.admin(),
-            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    app.advance_days(SLOT_DAY + 1);
     let recorded = app
         .send(
             reqwest::Method::PUT,
@@ -674,4 +674,45 @@ async fn feedback_is_refused_before_the_visit_from_strangers_and_when_invalid() 
         before,
         "nothing was written"
     );
+}
+
+#[tokio::test]
+async fn a_slot_takes_bookings_until_it_starts_on_the_clock() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let (_, slot) = open_slot(&app, &w, 10).await;
+    // The evening before (the slot starts at 08:00 UTC on SLOT_DAY).
+    app.clock.set(
+        app.now()
+            .date_naive()
+            .and_hms_opt(20, 0, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    app.advance_days(SLOT_DAY - 1);
+    let last_minute = book(&app, &w.school_key, request(&slot, 2, false)).await;
+    assert_eq!(
+        last_minute.status,
+        StatusCode::CREATED,
+        "{:?}",
+        last_minute.body
+    );
+    app.clock.advance(chrono::Duration::hours(12));
+    let late = book(&app, &w.school_key, request(&slot, 2, false)).await;
+    assert_eq!(
+        (late.status, late.code()),
+        (StatusCode::CONFLICT, "slot_unavailable"),
+        "{:?}",
+        late.body
+    );
+    assert!(
+        late.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("started"),
+        "{:?}",
+        late.body
+    );
+    let waitlisted = book(&app, &w.school_key, request(&slot, 1, true)).await;
+    assert_eq!(waitlisted.code(), "slot_unavailable", "no wait-list either");
 }

@@ -1,6 +1,6 @@
 //! Calendar feeds: RFC 5545 text with stable UIDs, by header or by a feed link's token.
 
-use driehoek_tests::{Key, TestApp, World};
+use driehoek_tests::{Key, TestApp, WORLD_SLOT_DAY, World};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -40,6 +40,11 @@ fn field<'a>(body: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// An RFC 3339 UTC time as iCalendar writes it (`20270303T083000Z`).
+fn ics_time(rfc3339: &str) -> String {
+    rfc3339.replace(['-', ':'], "")
+}
+
 #[tokio::test]
 async fn a_school_calendar_holds_its_bookings_with_stable_uids() {
     let app = TestApp::spawn().await;
@@ -56,7 +61,10 @@ async fn a_school_calendar_holds_its_bookings_with_stable_uids() {
     assert!(body.split("\r\n").all(|l| l.len() <= 75), "folded lines");
     let uid = format!("{}-0@driehoek", w.booking);
     assert_eq!(field(&body, "UID"), [uid.as_str()]);
-    assert_eq!(field(&body, "DTSTART"), ["20270303T083000Z"]);
+    assert_eq!(
+        field(&body, "DTSTART"),
+        [ics_time(&app.at(WORLD_SLOT_DAY, 8, 30))]
+    );
     assert_eq!(field(&body, "STATUS"), ["CONFIRMED"]);
     assert!(field(&body, "SUMMARY")[0].ends_with("– 2B"), "{body}");
     let sequence: i64 = field(&body, "SEQUENCE")[0].parse().unwrap();
@@ -84,9 +92,9 @@ async fn a_business_calendar_shows_each_session_of_its_slots() {
         .post(
             &format!("/v1/tenants/rotterdam/work-visits/{}/slots", w.work_visit),
             &w.business_key,
-            json!({"starts_at": "2027-03-10T12:00:00Z", "ends_at": "2027-03-17T15:00:00Z", "capacity": 2,
-                   "sessions": [{"starts_at": "2027-03-10T12:00:00Z", "ends_at": "2027-03-10T15:00:00Z"},
-                                {"starts_at": "2027-03-17T12:00:00Z", "ends_at": "2027-03-17T15:00:00Z"}]}),
+            json!({"starts_at": app.at(100, 12, 0), "ends_at": app.at(107, 15, 0), "capacity": 2,
+                   "sessions": [{"starts_at": app.at(100, 12, 0), "ends_at": app.at(100, 15, 0)},
+                                {"starts_at": app.at(107, 12, 0), "ends_at": app.at(107, 15, 0)}]}),
         )
         .await;
     assert_eq!(track.status, StatusCode::CREATED, "{:?}", track.body);
@@ -111,7 +119,7 @@ async fn a_business_calendar_shows_each_session_of_its_slots() {
         summaries[2].ends_with("(0/2 booked) (2/2)"),
         "{summaries:?}"
     );
-    assert_eq!(field(&body, "DTSTART")[2], "20270317T120000Z");
+    assert_eq!(field(&body, "DTSTART")[2], ics_time(&app.at(107, 12, 0)));
 }
 
 #[tokio::test]

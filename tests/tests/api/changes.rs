@@ -306,13 +306,19 @@ async fn each_role_reads_only_the_changes_it_may_read() {
         .work_visit("rotterdam", &w.other_business, "draft")
         .await;
     let draft_slot = app
-        .post(&format!("{t}/work-visits/{draft}/slots"), &app.admin(),
-              json!({"starts_at": "2027-05-01T08:00:00Z", "ends_at": "2027-05-01T12:00:00Z", "capacity": 5}))
+        .post(
+            &format!("{t}/work-visits/{draft}/slots"),
+            &app.admin(),
+            json!({"starts_at": app.at(150, 8, 0), "ends_at": app.at(150, 12, 0), "capacity": 5}),
+        )
         .await
         .id();
     let slot = app
-        .post(&format!("{t}/work-visits/{}/slots", w.work_visit), &app.admin(),
-              json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 5}))
+        .post(
+            &format!("{t}/work-visits/{}/slots", w.work_visit),
+            &app.admin(),
+            json!({"starts_at": app.at(180, 8, 0), "ends_at": app.at(180, 12, 0), "capacity": 5}),
+        )
         .await
         .id();
     let other_school = app
@@ -330,7 +336,7 @@ async fn each_role_reads_only_the_changes_it_may_read() {
     );
     let other_booking = other_booking.id();
     let other_pupil = app
-        .student("rotterdam", &other_school, "EM-1", "Lars", 2011)
+        .student("rotterdam", &other_school, "EM-1", "Lars", app.born(14))
         .await;
     let other_business = app
         .key(

@@ -45,11 +45,13 @@ async fn add(app: &TestApp, w: &World, which: &str, n: usize) {
             app.work_visit(t, &w.business, "draft").await;
             return;
         }
-        "slots" => (
-            format!("/v1/tenants/{t}/work-visits/{}/slots", w.work_visit),
-            json!({"starts_at": format!("2027-04-{:02}T08:00:00Z", n % 28 + 1),
-                   "ends_at": format!("2027-04-{:02}T12:00:00Z", n % 28 + 1), "capacity": 4}),
-        ),
+        "slots" => {
+            let day = 120 + i64::try_from(n % 28).unwrap_or(0);
+            (
+                format!("/v1/tenants/{t}/work-visits/{}/slots", w.work_visit),
+                json!({"starts_at": app.at(day, 8, 0), "ends_at": app.at(day, 12, 0), "capacity": 4}),
+            )
+        }
         other => panic!("unknown collection {other}"),
     };
     let reply = app.post(&path, &app.admin(), body).await;

@@ -117,7 +117,7 @@ async fn fifty_concurrent_retries_of_one_booking_book_once() {
         .post(
             &format!("/v1/tenants/rotterdam/work-visits/{}/slots", w.work_visit),
             &app.admin(),
-            json!({"starts_at": "2027-04-14T08:00:00Z", "ends_at": "2027-04-14T12:00:00Z", "capacity": 20}),
+            json!({"starts_at": app.at(134, 8, 0), "ends_at": app.at(134, 12, 0), "capacity": 20}),
         )
         .await
         .id();

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A body that would succeed if the request were allowed, so a hole would write.
-fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
+fn body_for(app: &TestApp, method: &Method, path: &str, victim: &World) -> Option<Value> {
     if *method == Method::PATCH {
         return Some(if path.ends_with("{coach_id}") {
             json!({"display_name": "pwned"})
@@ -48,14 +48,14 @@ fn body_for(method: &Method, path: &str, victim: &World) -> Option<Value> {
     } else if path.ends_with("/cancel") {
         json!({"reason": "pwned"})
     } else if path.ends_with("/slots") {
-        json!({"starts_at": "2027-05-01T08:00:00Z", "ends_at": "2027-05-01T12:00:00Z", "capacity": 5})
+        json!({"starts_at": app.at(150, 8, 0), "ends_at": app.at(150, 12, 0), "capacity": 5})
     } else if path.ends_with("/work-visits") {
         json!({"business_id": victim.business, "title": "pwned", "format": "workshop", "min_age": 12, "max_age": 14,
                "group_size_min": 1, "group_size_max": 5, "online": true})
     } else if path.ends_with("/students") {
-        json!({"external_ref": "pwned", "display_name": "pwned", "birth_year": 2011, "education_level": "nl_havo"})
+        json!({"external_ref": "pwned", "display_name": "pwned", "birth_year": app.born(14), "education_level": "nl_havo"})
     } else if path.ends_with("/import") {
-        json!({"rows": [{"external_ref": "LL-0001", "display_name": "pwned", "birth_year": 2011, "education_level": "nl_havo"}]})
+        json!({"rows": [{"external_ref": "LL-0001", "display_name": "pwned", "birth_year": app.born(14), "education_level": "nl_havo"}]})
     } else if path.ends_with("/consents") {
         json!({"purpose": "media", "status": "granted", "given_by": "guardian"})
     } else if path.ends_with("/entries") {
@@ -141,7 +141,7 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
                 method.clone(),
                 &path,
                 Some(attacker),
-                body_for(&method, &template, victim),
+                body_for(app, &method, &template, victim),
                 &[],
             )
             .await;
@@ -159,7 +159,7 @@ async fn sweep(app: &TestApp, attacker: &Key, home: &World, victim: &World) {
                 method.clone(),
                 &path,
                 Some(attacker),
-                body_for(&method, &template, victim),
+                body_for(app, &method, &template, victim),
                 &[],
             )
             .await;

@@ -6,6 +6,7 @@
 mod api_keys;
 mod bookings;
 mod businesses;
+mod calendar_dates;
 mod calendars;
 mod changes;
 mod collections;

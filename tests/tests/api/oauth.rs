@@ -239,3 +239,34 @@ async fn bad_token_requests_are_answered_as_oauth_errors() {
     .await;
     assert_eq!(bootstrap.code(), "invalid_client");
 }
+
+#[tokio::test]
+async fn a_token_stops_working_when_its_fifteen_minutes_are_up_on_the_clock() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let id = key_id(&app, &w, "integrator").await;
+    let issued = token_request(
+        &app,
+        Some((&id, &w.integrator.0)),
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(issued.status, StatusCode::OK, "{:?}", issued.body);
+    let token = Key(issued.body["access_token"].as_str().unwrap().to_owned());
+    let schools = "/v1/tenants/rotterdam/schools";
+    app.clock.advance(chrono::Duration::seconds(899));
+    assert_eq!(app.get(schools, &token).await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::seconds(2));
+    let expired = app.get(schools, &token).await;
+    assert_eq!(
+        expired.status,
+        StatusCode::UNAUTHORIZED,
+        "{:?}",
+        expired.body
+    );
+    assert_eq!(
+        app.get(schools, &w.integrator).await.status,
+        StatusCode::OK,
+        "the key itself goes on"
+    );
+}

@@ -758,7 +758,7 @@ async fn a_large_graph_is_stored_in_parts_and_reads_back_whole() {
 
     let tenant = app.get("/v1/tenants/rotterdam", &app.admin()).await;
     let tenant_id = uuid::Uuid::parse_str(tenant.body["id"].as_str().unwrap()).unwrap();
-    let graph = SeaOrmRouteMapRepository::new(db)
+    let graph = SeaOrmRouteMapRepository::new(db, app.clock.clone())
         .graph(
             TenantId::from_uuid(tenant_id),
             RouteMapId::from_uuid(map_id),
@@ -878,7 +878,7 @@ async fn a_graph_stored_before_parts_survives_the_migration() {
 
     driehoek_migration::Migrator::up(&db, None).await.unwrap();
 
-    let graph = SeaOrmRouteMapRepository::new(db.clone())
+    let graph = SeaOrmRouteMapRepository::new(db.clone(), app.clock.clone())
         .graph(
             TenantId::from_uuid(tenant_id),
             RouteMapId::from_uuid(map_id),

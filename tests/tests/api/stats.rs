@@ -6,15 +6,21 @@ use driehoek_tests::{Key, TestApp, World};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// From the visits' January 2026 to the day after tomorrow: the portfolio entries the
-/// world made today fall in it whenever the suite runs.
-fn period() -> String {
-    format!("from=2026-01-01&to={}", until())
+/// How many days before the clock's today the pupil's plan was agreed with a guardian.
+const AGREED: i64 = 270;
+
+/// How many days before the clock's today the visits took place.
+const VISITED: i64 = 330;
+
+/// From a few days before the visits to the day after tomorrow: the portfolio entries
+/// the world made today fall in it.
+fn period(app: &TestApp) -> String {
+    format!("from={}&to={}", app.day(-VISITED - 4), until(app))
 }
 
 /// The day after tomorrow: the end of every period the tests read.
-fn until() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive() + chrono::Days::new(2)
+fn until(app: &TestApp) -> String {
+    app.day(2)
 }
 
 /// Books `seats` on `slot` for `school` (by the city) and returns the booking's id.
@@ -56,8 +62,8 @@ async fn feedback(app: &TestApp, w: &World, key: &Key, booking: &str, body: Valu
     assert_eq!(given.status, StatusCode::CREATED, "{:?}", given.body);
 }
 
-/// Two schools' visits on one four-hour slot in January 2026, with attendance and
-/// feedback; the world's own booking (March 2027, confirmed) is not completed.
+/// Two schools' visits on one four-hour slot [`VISITED`] days ago, with attendance and
+/// feedback; the world's own booking (ahead, confirmed) is not completed.
 async fn visited(app: &TestApp, w: &World) {
     let slots = format!(
         "/v1/tenants/{}/work-visits/{}/slots",
@@ -67,7 +73,7 @@ async fn visited(app: &TestApp, w: &World) {
         .post(
             &slots,
             &app.admin(),
-            json!({"starts_at": "2027-04-01T08:00:00Z", "ends_at": "2027-04-01T12:00:00Z", "capacity": 20}),
+            json!({"starts_at": app.at(120, 8, 0), "ends_at": app.at(120, 12, 0), "capacity": 20}),
         )
         .await
         .id();
@@ -87,7 +93,7 @@ async fn visited(app: &TestApp, w: &World) {
         .patch(
             &format!("{slots}/{slot}"),
             &app.admin(),
-            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
+            json!({"starts_at": app.at(-VISITED, 8, 0), "ends_at": app.at(-VISITED, 12, 0)}),
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
@@ -117,7 +123,7 @@ async fn visited(app: &TestApp, w: &World) {
         json!({"author": "student", "rating": 3}),
     )
     .await;
-    // The pupil's route plan, agreed with a guardian in March 2026.
+    // The pupil's route plan, agreed with a guardian after the visit.
     let plan = app
         .send(
             Method::PUT,
@@ -125,7 +131,7 @@ async fn visited(app: &TestApp, w: &World) {
             Some(&w.school_key),
             Some(
                 json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"],
-                        "agreed_by": [{"party": "guardian", "on": "2026-03-01"}]}),
+                        "agreed_by": [{"party": "guardian", "on": app.day(-AGREED)}]}),
             ),
             &[],
         )
@@ -139,7 +145,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
     let w = World::build(&app, "rotterdam", "NL").await;
     visited(&app, &w).await;
     let stats = format!("/v1/tenants/{}/stats", w.tenant);
-    let reply = app.get(&format!("{stats}?{}", period()), &w.city).await;
+    let reply = app.get(&format!("{stats}?{}", period(&app)), &w.city).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let s = reply.body;
     let echoed = format!(
@@ -147,7 +153,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
         s["from"].as_str().unwrap_or_default(),
         s["to"].as_str().unwrap_or_default()
     );
-    assert_eq!(echoed, period());
+    assert_eq!(echoed, period(&app));
     assert_eq!(s["timezone"], "Europe/Amsterdam");
     assert_eq!(s["small_cell_threshold"], 5);
     assert_eq!(
@@ -199,18 +205,20 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
 
     // The default period is this calendar year in the tenant's time zone (an hour
     // ahead of UTC in Rotterdam, so on New Year's Eve it may be UTC's next).
-    use chrono::Datelike;
-    let year = chrono::Utc::now().year();
+    let year = app.year();
     let default = app.get(&stats, &w.city).await;
     let from = default.body["from"].as_str().unwrap_or_default().to_owned();
     let starts = [year, year + 1].map(|y| format!("{y}-01-01"));
     assert!(starts.contains(&from), "{:?}", default.body);
     let next: i32 = from[..4].parse().unwrap_or_default();
     assert_eq!(default.body["to"], json!(format!("{}-01-01", next + 1)));
-    // 2025 holds nothing.
-    let empty = app
-        .get(&format!("{stats}?from=2025-01-01&to=2026-01-01"), &w.city)
-        .await;
+    // The year before the visits holds nothing.
+    let before = format!(
+        "from={}&to={}",
+        app.day(-VISITED - 370),
+        app.day(-VISITED - 4)
+    );
+    let empty = app.get(&format!("{stats}?{before}"), &w.city).await;
     assert_eq!(empty.body["reach"]["visits"], 0, "{:?}", empty.body);
     assert_eq!(empty.body["attendance"]["no_show_rate"], Value::Null);
     // Zero is no small cell: only the school's one pupil stays hidden.
@@ -219,7 +227,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
     assert_eq!(
         empty.body["route_plans"],
         json!({"pupils_with_plan": 0, "agreed_with_guardian": 0}),
-        "the plan was made after 2025"
+        "the plan was made after that year"
     );
     assert_eq!(
         empty.body["suppressed"],
@@ -228,7 +236,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
     // A programme the visits were not offered under counts none of them.
     let programme = app
         .get(
-            &format!("{stats}?{}&programme_id={}", period(), w.programme),
+            &format!("{stats}?{}&programme_id={}", period(&app), w.programme),
             &w.city,
         )
         .await;
@@ -244,7 +252,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
         .await;
     assert_eq!(lowered.status, StatusCode::OK, "{:?}", lowered.body);
     let all = app
-        .get(&format!("{stats}?{}", period()), &app.admin())
+        .get(&format!("{stats}?{}", period(&app)), &app.admin())
         .await;
     assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
     assert_eq!(all.body["attendance"]["absent"], 1);
@@ -270,7 +278,7 @@ async fn the_city_sees_its_year_with_small_counts_of_pupils_suppressed() {
     // Agreed before the period: the plan counts, the agreement does not.
     let later = app
         .get(
-            &format!("{stats}?from=2026-06-01&to={}", until()),
+            &format!("{stats}?from={}&to={}", app.day(-AGREED + 90), until(&app)),
             &app.admin(),
         )
         .await;
@@ -330,7 +338,7 @@ async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
     visited(&app, &rotterdam).await;
     let theirs = app
         .get(
-            &format!("/v1/tenants/rotterdam/stats?{}", period()),
+            &format!("/v1/tenants/rotterdam/stats?{}", period(&app)),
             &leuven.city,
         )
         .await;
@@ -338,7 +346,7 @@ async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
     assert_eq!(theirs.code(), "tenant_forbidden");
     let own = app
         .get(
-            &format!("/v1/tenants/leuven/stats?{}", period()),
+            &format!("/v1/tenants/leuven/stats?{}", period(&app)),
             &leuven.city,
         )
         .await;

@@ -11,10 +11,16 @@ fn offering(external_id: &str, title: &str, slots: Value) -> Value {
            "slots": slots})
 }
 
-fn slot(external_id: &str, day: u32, capacity: u32) -> Value {
-    json!({"external_id": external_id, "starts_at": format!("2027-04-{day:02}T08:00:00Z"),
-           "ends_at": format!("2027-04-{day:02}T12:00:00Z"), "capacity": capacity})
+/// A slot from 08:00 to 12:00 UTC on day `day` of the partner's season, which opens
+/// [`SEASON`] days after the clock's today.
+fn slot(app: &TestApp, external_id: &str, day: u32, capacity: u32) -> Value {
+    let day = SEASON + i64::from(day);
+    json!({"external_id": external_id, "starts_at": app.at(day, 8, 0),
+           "ends_at": app.at(day, 12, 0), "capacity": capacity})
 }
+
+/// How many days after the clock's today the partner's season opens.
+const SEASON: i64 = 120;
 
 fn one(w: &World, external_id: &str) -> String {
     format!(
@@ -42,7 +48,7 @@ async fn a_partner_creates_replaces_and_resends_one_offering_by_its_own_id() {
     let body = offering(
         "HR-7",
         "Een dag heftrucks",
-        json!([slot("HR-7-a", 6, 4), slot("HR-7-b", 13, 4)]),
+        json!([slot(&app, "HR-7-a", 6, 4), slot(&app, "HR-7-b", 13, 4)]),
     );
     let created = app
         .put(&one(&w, "HR-7"), &w.business_key, body.clone())
@@ -83,7 +89,7 @@ async fn a_partner_creates_replaces_and_resends_one_offering_by_its_own_id() {
     let renamed = offering(
         "HR-7",
         "Een dag heftruck rijden",
-        json!([slot("HR-7-a", 6, 5)]),
+        json!([slot(&app, "HR-7-a", 6, 5)]),
     );
     let replaced = app.put(&one(&w, "HR-7"), &w.city, renamed).await;
     assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
@@ -113,7 +119,7 @@ async fn a_partner_creates_replaces_and_resends_one_offering_by_its_own_id() {
     let mut described = offering(
         "HR-7",
         "Een dag heftruck rijden",
-        json!([slot("HR-7-a", 6, 5)]),
+        json!([slot(&app, "HR-7-a", 6, 5)]),
     );
     described["description"] = json!("Met veiligheidsinstructie");
     let with = app.put(&one(&w, "HR-7"), &w.business_key, described).await;
@@ -121,7 +127,7 @@ async fn a_partner_creates_replaces_and_resends_one_offering_by_its_own_id() {
     let without = offering(
         "HR-7",
         "Een dag heftruck rijden",
-        json!([slot("HR-7-a", 6, 5)]),
+        json!([slot(&app, "HR-7-a", 6, 5)]),
     );
     let cleared = app.put(&one(&w, "HR-7"), &w.business_key, without).await;
     assert_eq!(cleared.status, StatusCode::OK);
@@ -139,8 +145,8 @@ async fn a_full_sync_twice_is_a_no_op_the_second_time_and_withdraws_what_is_left
                 &format!("V{i}"),
                 &format!("Proefdag {i}"),
                 json!([
-                    slot(&format!("V{i}-1"), 6 + i, 3),
-                    slot(&format!("V{i}-2"), 20 + i, 3)
+                    slot(&app, &format!("V{i}-1"), 6 + i, 3),
+                    slot(&app, &format!("V{i}-2"), 20 + i, 3)
                 ]),
             )
         })
@@ -220,16 +226,16 @@ async fn one_bad_item_fails_alone_with_its_problem() {
     let w = World::build(&app, "rotterdam", "NL").await;
     let mut unknown = offering("B2", "Onbekend veld", json!([]));
     unknown["colour"] = json!("red");
-    let mut bad_slot = offering("B4", "Slot omgekeerd", json!([slot("S", 6, 3)]));
-    bad_slot["slots"][0]["ends_at"] = json!("2027-04-06T07:00:00Z");
+    let mut bad_slot = offering("B4", "Slot omgekeerd", json!([slot(&app, "S", 6, 3)]));
+    bad_slot["slots"][0]["ends_at"] = json!(app.at(SEASON + 6, 7, 0));
     let payload = json!({"mode": "partial", "work_visits": [
-        offering("B0", "Goed", json!([slot("S", 6, 3)])),
+        offering("B0", "Goed", json!([slot(&app, "S", 6, 3)])),
         offering("B1", "", json!([])),
         unknown,
         offering("B0", "Tweemaal", json!([])),
         bad_slot,
-        offering("B5", "Onbekende coach", json!([{"external_id": "S", "starts_at": "2027-04-06T08:00:00Z",
-            "ends_at": "2027-04-06T12:00:00Z", "capacity": 3, "coach_id": w.programme}])),
+        offering("B5", "Onbekende coach", json!([{"external_id": "S", "starts_at": app.at(SEASON + 6, 8, 0),
+            "ends_at": app.at(SEASON + 6, 12, 0), "capacity": 3, "coach_id": w.programme}])),
         offering("B6", "Ook goed", json!([])),
     ]});
     let changes = change_count(&app, "rotterdam").await;
@@ -305,7 +311,7 @@ async fn a_slot_with_bookings_is_never_dropped_silently() {
             offering(
                 "HR-9",
                 "Havendag",
-                json!([slot("A", 6, 4), slot("B", 7, 4)]),
+                json!([slot(&app, "A", 6, 4), slot(&app, "B", 7, 4)]),
             ),
         )
         .await;
@@ -325,7 +331,7 @@ async fn a_slot_with_bookings_is_never_dropped_silently() {
         .put(
             &path,
             &w.business_key,
-            offering("HR-9", "Havendag", json!([slot("B", 7, 4)])),
+            offering("HR-9", "Havendag", json!([slot(&app, "B", 7, 4)])),
         )
         .await;
     assert_eq!(dropped.status, StatusCode::CONFLICT, "{:?}", dropped.body);
@@ -347,7 +353,7 @@ async fn a_slot_with_bookings_is_never_dropped_silently() {
             offering(
                 "HR-9",
                 "Havendag",
-                json!([slot("A", 6, 1), slot("B", 7, 4)]),
+                json!([slot(&app, "A", 6, 1), slot(&app, "B", 7, 4)]),
             ),
         )
         .await;
@@ -371,13 +377,13 @@ async fn a_slot_with_bookings_is_never_dropped_silently() {
         "slot_has_bookings"
     );
 
-    let mut cancel = slot("A", 6, 4);
+    let mut cancel = slot(&app, "A", 6, 4);
     cancel["status"] = json!("cancelled");
     let cancelled = app
         .put(
             &path,
             &w.business_key,
-            offering("HR-9", "Havendag", json!([cancel, slot("B", 7, 4)])),
+            offering("HR-9", "Havendag", json!([cancel, slot(&app, "B", 7, 4)])),
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
@@ -394,7 +400,7 @@ async fn a_slot_with_bookings_is_never_dropped_silently() {
         .put(
             &path,
             &w.business_key,
-            offering("HR-9", "Havendag", json!([slot("B", 7, 4)])),
+            offering("HR-9", "Havendag", json!([slot(&app, "B", 7, 4)])),
         )
         .await;
     assert_eq!(left_out.status, StatusCode::OK, "{:?}", left_out.body);
@@ -542,7 +548,7 @@ async fn a_coach_without_screening_fails_its_item_under_required() {
         json!({"settings": {"coach_screening": "required"}}),
     )
     .await;
-    let mut coached = slot("C", 6, 3);
+    let mut coached = slot(&app, "C", 6, 3);
     coached["coach_id"] = json!(w.coach);
     let reply = app
         .post(&batch(&w), &w.business_key, json!({"mode": "partial", "work_visits": [offering("C1", "Met coach", json!([coached]))]}))
@@ -568,7 +574,7 @@ async fn concurrent_syncs_of_one_payload_create_each_offering_once() {
             offering(
                 &format!("C{i}"),
                 "Gelijktijdig",
-                json!([slot(&format!("C{i}-s"), 9, 2)]),
+                json!([slot(&app, &format!("C{i}-s"), 9, 2)]),
             )
         })
         .collect();

@@ -373,7 +373,7 @@ async fn events_arrive_signed_complete_and_in_order_per_resource_across_an_outag
         .post(
             &format!("/v1/tenants/{t}/work-visits/{visit}/slots"),
             &w.business_key,
-            json!({"starts_at": "2027-04-01T08:00:00Z", "ends_at": "2027-04-01T12:00:00Z", "capacity": 10}),
+            json!({"starts_at": app.at(120, 8, 0), "ends_at": app.at(120, 12, 0), "capacity": 10}),
         )
         .await
         .id();
@@ -402,7 +402,7 @@ async fn events_arrive_signed_complete_and_in_order_per_resource_across_an_outag
         .patch(
             &format!("/v1/tenants/{t}/work-visits/{visit}/slots/{slot}"),
             &app.admin(),
-            json!({"starts_at": "2026-01-05T08:00:00Z", "ends_at": "2026-01-05T12:00:00Z"}),
+            json!({"starts_at": app.at(-30, 8, 0), "ends_at": app.at(-30, 12, 0)}),
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
@@ -420,7 +420,7 @@ async fn events_arrive_signed_complete_and_in_order_per_resource_across_an_outag
         .post(
             &format!("/v1/tenants/{t}/work-visits/{elsewhere}/slots"),
             &app.admin(),
-            json!({"starts_at": "2027-04-02T08:00:00Z", "ends_at": "2027-04-02T12:00:00Z", "capacity": 10}),
+            json!({"starts_at": app.at(121, 8, 0), "ends_at": app.at(121, 12, 0), "capacity": 10}),
         )
         .await
         .id();
@@ -449,7 +449,7 @@ async fn events_arrive_signed_complete_and_in_order_per_resource_across_an_outag
     let accepted = city_receiver.accepted();
 
     // Every request carried a valid signature and a fresh timestamp.
-    let now = chrono::Utc::now().timestamp();
+    let now = app.now().timestamp();
     for request in &received {
         assert!(
             verifies(&city_secret, request),
@@ -816,7 +816,7 @@ async fn the_delivery_log_keeps_thirty_days() {
     );
     // One was delivered 31 days ago.
     let db = app.database().await;
-    let aged = chrono::Utc::now() - chrono::TimeDelta::days(31);
+    let aged = app.now() - chrono::TimeDelta::days(31);
     use driehoek_infra::db::entities::webhook_deliveries as d;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     d::Entity::update_many()
@@ -1052,4 +1052,101 @@ async fn signing_secrets_are_sealed_at_rest_and_sealed_again_under_a_new_key() {
         2,
         "nothing sent to the sealed one"
     );
+}
+
+/// The endpoint's only delivery, once it has had `attempts` attempts.
+async fn delivery_after(
+    app: &TestApp,
+    tenant: &str,
+    key: &Key,
+    webhook: &str,
+    attempts: usize,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let log = app
+            .get(
+                &format!("/v1/tenants/{tenant}/webhooks/{webhook}/deliveries"),
+                key,
+            )
+            .await;
+        let delivery = log.body["data"][0].clone();
+        if delivery["attempts"].as_array().map_or(0, Vec::len) >= attempts {
+            return delivery;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no attempt {attempts}: {delivery:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_when_its_wait_has_passed_and_given_up_after_three_days() {
+    // Retries an hour apart, doubling: nothing happens until the clock moves.
+    let app = TestApp::spawn_with(driehoek_api::startup::WebhookSettings {
+        first_retry: Duration::from_secs(3600),
+        ..test_webhooks()
+    })
+    .await;
+    let tenant = app.tenant("rotterdam", "NL").await;
+    let city = app.key(&tenant, "city_admin", None).await;
+    let receiver = Receiver::start(500).await;
+    let (hook, _) = endpoint(
+        &app,
+        &tenant,
+        &city,
+        &receiver.url,
+        json!(["school.created"]),
+    )
+    .await;
+    app.school(&tenant, "Zadkine").await;
+    let first = delivery_after(&app, &tenant, &city, &hook, 1).await;
+    assert_eq!(first["status"], "pending", "{first:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 1, "not due for an hour");
+
+    // An hour and a quarter later (the wait has up to 20 % jitter) it is tried again.
+    receiver.answer(200);
+    app.clock.advance(chrono::Duration::minutes(75));
+    let retried = delivery_after(&app, &tenant, &city, &hook, 2).await;
+    assert_eq!(retried["status"], "succeeded", "{retried:?}");
+    assert_eq!(receiver.accepted().len(), 1);
+
+    // A receiver that stays down: the attempt due after three days is the last.
+    receiver.answer(503);
+    app.school(&tenant, "Lentiz").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while receiver.received().len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "never sent");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    app.advance_days(4);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let given_up = loop {
+        let log = app
+            .get(
+                &format!("/v1/tenants/{tenant}/webhooks/{hook}/deliveries"),
+                &city,
+            )
+            .await;
+        let failed = log.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["status"] == "failed")
+            .cloned();
+        if let Some(failed) = failed {
+            break failed;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{:?}", log.body);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(
+        given_up["attempts"].as_array().unwrap().len(),
+        2,
+        "{given_up:?}"
+    );
+    assert_eq!(receiver.received().len(), 4);
 }

@@ -1,4 +1,4 @@
-use driehoek_tests::{TestApp, World};
+use driehoek_tests::{TestApp, WORLD_SLOT_DAY, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -124,7 +124,8 @@ async fn a_business_key_cannot_touch_another_business_visit() {
         app.delete(&path, &w.business_key).await.status,
         StatusCode::FORBIDDEN
     );
-    let slot = json!({"starts_at": "2027-03-10T08:00:00Z", "ends_at": "2027-03-10T12:00:00Z", "capacity": 4});
+    let slot =
+        json!({"starts_at": app.at(100, 8, 0), "ends_at": app.at(100, 12, 0), "capacity": 4});
     assert_eq!(
         app.post(&format!("{path}/slots"), &w.business_key, slot)
             .await
@@ -277,10 +278,14 @@ async fn search_filters_select_the_right_offerings() {
         .id();
     let slots = format!("/v1/tenants/leuven/work-visits/{track}/slots");
     let slot = app
-        .post(&slots, &w.city, json!({"starts_at": "2027-04-07T12:00:00Z", "ends_at": "2027-04-21T15:00:00Z", "capacity": 3,
-            "sessions": [{"starts_at": "2027-04-07T12:00:00Z", "ends_at": "2027-04-07T15:00:00Z"},
-                         {"starts_at": "2027-04-14T12:00:00Z", "ends_at": "2027-04-14T15:00:00Z"},
-                         {"starts_at": "2027-04-21T12:00:00Z", "ends_at": "2027-04-21T15:00:00Z"}]}))
+        .post(
+            &slots,
+            &w.city,
+            json!({"starts_at": app.at(127, 12, 0), "ends_at": app.at(141, 15, 0), "capacity": 3,
+            "sessions": [{"starts_at": app.at(127, 12, 0), "ends_at": app.at(127, 15, 0)},
+                         {"starts_at": app.at(134, 12, 0), "ends_at": app.at(134, 15, 0)},
+                         {"starts_at": app.at(141, 12, 0), "ends_at": app.at(141, 15, 0)}]}),
+        )
         .await;
     assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
     assert_eq!(slot.body["seats_left"], 3);
@@ -302,12 +307,21 @@ async fn search_filters_select_the_right_offerings() {
         2
     );
     assert_eq!(
-        search("from=2027-04-01T00:00:00Z&to=2027-05-01T00:00:00Z").await,
+        search(&format!(
+            "from={}&to={}",
+            app.at(121, 0, 0),
+            app.at(151, 0, 0)
+        ))
+        .await,
         only
     );
-    assert!(search("from=2028-01-01T00:00:00Z").await.is_empty());
+    assert!(
+        search(&format!("from={}", app.at(400, 0, 0)))
+            .await
+            .is_empty()
+    );
     assert_eq!(
-        search("available=true&from=2027-04-01T00:00:00Z").await,
+        search(&format!("available=true&from={}", app.at(121, 0, 0))).await,
         only
     );
     let cancelled = app
@@ -319,16 +333,17 @@ async fn search_filters_select_the_right_offerings() {
         .await;
     assert_eq!(cancelled.body["seats_left"], 0);
     assert!(
-        search("available=true&from=2027-04-01T00:00:00Z")
+        search(&format!("available=true&from={}", app.at(121, 0, 0)))
             .await
             .is_empty(),
         "a cancelled slot offers nothing"
     );
+    let backwards = format!("from={}&to={}", app.at(151, 0, 0), app.at(121, 0, 0));
     for bad in [
         "format=trip",
         "age=x",
         "from=soon",
-        "from=2027-05-01T00:00:00Z&to=2027-04-01T00:00:00Z",
+        backwards.as_str(),
         "available=maybe",
         "status=gone",
     ] {
@@ -351,19 +366,20 @@ async fn slots_keep_their_schedule_capacity_and_cancellation_rules() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "leuven", "BE").await;
     let slots = format!("/v1/tenants/leuven/work-visits/{}/slots", w.work_visit);
+    let (day, week_later) = (WORLD_SLOT_DAY, WORLD_SLOT_DAY + 7);
     let cases = [
         (
-            json!({"starts_at": "2027-03-03T12:00:00Z", "ends_at": "2027-03-03T09:00:00Z", "capacity": 3}),
+            json!({"starts_at": app.at(day, 12, 0), "ends_at": app.at(day, 9, 0), "capacity": 3}),
             "/ends_at",
         ),
         (
-            json!({"starts_at": "2027-03-03T09:00:00Z", "ends_at": "2027-03-03T12:00:00Z", "capacity": 0}),
+            json!({"starts_at": app.at(day, 9, 0), "ends_at": app.at(day, 12, 0), "capacity": 0}),
             "/capacity",
         ),
         (
-            json!({"starts_at": "2027-03-03T09:00:00Z", "ends_at": "2027-03-10T12:00:00Z", "capacity": 3,
-                "sessions": [{"starts_at": "2027-03-10T09:00:00Z", "ends_at": "2027-03-10T12:00:00Z"},
-                             {"starts_at": "2027-03-03T09:00:00Z", "ends_at": "2027-03-03T12:00:00Z"}]}),
+            json!({"starts_at": app.at(day, 9, 0), "ends_at": app.at(week_later, 12, 0), "capacity": 3,
+                "sessions": [{"starts_at": app.at(week_later, 9, 0), "ends_at": app.at(week_later, 12, 0)},
+                             {"starts_at": app.at(day, 9, 0), "ends_at": app.at(day, 12, 0)}]}),
             "/sessions/1/starts_at",
         ),
     ];
@@ -377,12 +393,13 @@ async fn slots_keep_their_schedule_capacity_and_cancellation_rules() {
         .patch(
             &path,
             &w.business_key,
-            json!({"starts_at": "2027-03-03T09:00:00Z"}),
+            json!({"starts_at": app.at(day, 9, 0)}),
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
     assert_eq!(
-        moved.body["ends_at"], "2027-03-03T12:00:00Z",
+        moved.body["ends_at"],
+        app.at(day, 12, 0),
         "a partial move keeps the rest"
     );
     let cancelled = app
@@ -429,7 +446,11 @@ async fn slots_keep_their_schedule_capacity_and_cancellation_rules() {
         "its bookings keep it"
     );
     let fresh = app
-        .post(&slots, &w.business_key, json!({"starts_at": "2027-06-01T08:00:00Z", "ends_at": "2027-06-01T12:00:00Z", "capacity": 3}))
+        .post(
+            &slots,
+            &w.business_key,
+            json!({"starts_at": app.at(180, 8, 0), "ends_at": app.at(180, 12, 0), "capacity": 3}),
+        )
         .await;
     assert_eq!(
         app.delete(&format!("{slots}/{}", fresh.id()), &w.business_key)
@@ -452,19 +473,21 @@ async fn a_coach_without_valid_screening_cannot_be_assigned_under_required() {
     .await;
     let coaches = format!("/v1/tenants/leuven/businesses/{}/coaches", w.business);
     let unscreened = w.coach.clone();
+    // Valid on the track's first day (WORLD_SLOT_DAY), not on its last a fortnight later.
     let expiring = app
-        .post(&coaches, &w.business_key, json!({"display_name": "Marc", "screening": {"kind": "be_596_2", "verified_on": "2026-01-10", "valid_until": "2027-03-05"}}))
+        .post(&coaches, &w.business_key, json!({"display_name": "Marc", "screening": {"kind": "be_596_2", "verified_on": app.day(-325), "valid_until": app.day(WORLD_SLOT_DAY + 2)}}))
         .await
         .id();
     let screened = app
-        .post(&coaches, &w.business_key, json!({"display_name": "An", "screening": {"kind": "be_596_2", "verified_on": "2026-01-10", "valid_until": "2029-01-10"}}))
+        .post(&coaches, &w.business_key, json!({"display_name": "An", "screening": {"kind": "be_596_2", "verified_on": app.day(-325), "valid_until": app.day(1100)}}))
         .await
         .id();
     let slots = format!("/v1/tenants/leuven/work-visits/{}/slots", w.work_visit);
+    let (first, last) = (WORLD_SLOT_DAY, WORLD_SLOT_DAY + 14);
     let track = |coach: &str, teacher: bool| {
-        json!({"starts_at": "2027-03-03T12:00:00Z", "ends_at": "2027-03-17T15:00:00Z", "capacity": 3, "coach_id": coach, "teacher_present": teacher,
-               "sessions": [{"starts_at": "2027-03-03T12:00:00Z", "ends_at": "2027-03-03T15:00:00Z"},
-                            {"starts_at": "2027-03-17T12:00:00Z", "ends_at": "2027-03-17T15:00:00Z"}]})
+        json!({"starts_at": app.at(first, 12, 0), "ends_at": app.at(last, 15, 0), "capacity": 3, "coach_id": coach, "teacher_present": teacher,
+               "sessions": [{"starts_at": app.at(first, 12, 0), "ends_at": app.at(first, 15, 0)},
+                            {"starts_at": app.at(last, 12, 0), "ends_at": app.at(last, 15, 0)}]})
     };
     for coach in [&unscreened, &expiring] {
         let refused = app.post(&slots, &w.business_key, track(coach, true)).await;

@@ -4,7 +4,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use driehoek_domain::calendars::Calendar;
-use driehoek_domain::clock;
 use driehoek_domain::ids::{BusinessId, SchoolId};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,7 +41,7 @@ fn ics_response(calendar: &Calendar) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
-        .body(ics::render(calendar, clock::now()))
+        .body(ics::render(calendar))
 }
 
 /// The link to `feed_path` with a token bound to the caller's key.

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use driehoek_domain::ids::ProgrammeId;
-use driehoek_domain::stats::{StatsQuery, this_year};
+use driehoek_domain::stats::StatsQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -70,7 +70,7 @@ pub async fn get_stats(
     state: web::Data<AppState>,
     params: web::Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (this_year, next_year) = this_year(&ctx.tenant)?;
+    let (this_year, next_year) = state.stats.this_year(&ctx.tenant)?;
     let query = StatsQuery {
         from: day("from", params.from.as_deref(), this_year)?,
         to: day("to", params.to.as_deref(), next_year)?,
