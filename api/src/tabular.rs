@@ -1,8 +1,12 @@
-//! Spreadsheet input: CSV documents with a header row, read into one JSON object per
-//! row so that CSV rows are judged by the same rules (and pointers) as JSON items; and
-//! the parts of a `multipart/form-data` body, for requests made of several files.
+//! Spreadsheet input: CSV documents with a header row (the `csv` crate), read into one
+//! JSON object per row so that CSV rows are judged by the same rules (and pointers) as
+//! JSON items; and the named parts of a `multipart/form-data` body (`actix-multipart`),
+//! for requests made of several files.
 
+use actix_web::http::header::HeaderMap;
+use actix_web::web::{Bytes, BytesMut};
 use driehoek_domain::ValidationErrors;
+use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -84,63 +88,58 @@ pub fn csv_objects(
     Ok(rows)
 }
 
-/// The named parts of a `multipart/form-data` body whose `Content-Type` carries
-/// `boundary`; `None` for a body that is not well formed.
-pub fn multipart_parts<'b>(content_type: &str, body: &'b [u8]) -> Option<Vec<(String, &'b [u8])>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
+/// The named parts of a `multipart/form-data` body (already read whole, within the
+/// operation's size limit) sent with `headers`; `None` for a body that is not well
+/// formed or a request without a boundary.
+pub async fn multipart_parts(headers: &HeaderMap, body: Bytes) -> Option<Vec<(String, Bytes)>> {
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut multipart = actix_multipart::Multipart::new(headers, stream);
     let mut parts = Vec::new();
-    let mut rest = body;
-    // Skip the preamble up to the first delimiter.
-    let start = find(rest, delimiter.as_bytes())?;
-    rest = &rest[start + delimiter.len()..];
-    loop {
-        if rest.starts_with(b"--") {
-            return Some(parts);
+    while let Some(field) = multipart.next().await {
+        let mut field = field.ok()?;
+        let name = field.name()?.to_owned();
+        let mut content = BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            content.extend_from_slice(&chunk.ok()?);
         }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let end = find(rest, format!("\r\n{delimiter}").as_bytes())?;
-        let part = &rest[..end];
-        rest = &rest[end + 2 + delimiter.len()..];
-        let split = find(part, b"\r\n\r\n")?;
-        let headers = std::str::from_utf8(&part[..split]).ok()?;
-        let content = &part[split + 4..];
-        let name = headers.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            if !key.trim().eq_ignore_ascii_case("content-disposition") {
-                return None;
-            }
-            value.split(';').map(str::trim).find_map(|p| {
-                p.strip_prefix("name=")
-                    .map(|n| n.trim_matches('"').to_owned())
-            })
-        })?;
-        parts.push((name, content));
+        parts.push((name, content.freeze()));
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    Some(parts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_multipart_body_gives_its_named_parts() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"nodes\"; filename=\"n.csv\"\r\nContent-Type: text/csv\r\n\r\ncode,kind\r\na,education\r\n--XyZ\r\nContent-Disposition: form-data; name=\"edges\"\r\n\r\nfrom,to\r\n--XyZ--\r\n";
-        let parts = multipart_parts("multipart/form-data; boundary=XyZ", body).unwrap();
+    fn form(boundary: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::HeaderValue::from_str(&format!(
+                "multipart/form-data; boundary={boundary}"
+            ))
+            .unwrap(),
+        );
+        headers
+    }
+
+    #[actix_web::test]
+    async fn a_multipart_body_gives_its_named_parts() {
+        let body = Bytes::from_static(b"--XyZ\r\nContent-Disposition: form-data; name=\"nodes\"; filename=\"n.csv\"\r\nContent-Type: text/csv\r\n\r\ncode,kind\r\na,education\r\n--XyZ\r\nContent-Disposition: form-data; name=\"edges\"\r\n\r\nfrom,to\r\n--XyZ--\r\n");
+        let parts = multipart_parts(&form("XyZ"), body.clone()).await.unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].0, "nodes");
-        assert_eq!(parts[0].1, b"code,kind\r\na,education");
-        assert_eq!(parts[1], ("edges".to_owned(), &b"from,to"[..]));
-        assert!(multipart_parts("multipart/form-data", body).is_none());
-        assert!(multipart_parts("multipart/form-data; boundary=Other", body).is_none());
+        assert_eq!(parts[0].1, &b"code,kind\r\na,education"[..]);
+        assert_eq!(
+            parts[1],
+            ("edges".to_owned(), Bytes::from_static(b"from,to"))
+        );
+        assert!(
+            multipart_parts(&HeaderMap::new(), body.clone())
+                .await
+                .is_none()
+        );
+        assert!(multipart_parts(&form("Other"), body).await.is_none());
     }
 
     #[test]

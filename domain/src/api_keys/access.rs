@@ -1,13 +1,14 @@
 //! OAuth 2.0 client credentials (RFC 6749 §4.4) for integrators who expect them: a key's
 //! id and secret buy a short-lived bearer token that acts exactly as the key does. The
-//! token is a JWT (RFC 7519, HS256) naming the key, its tenant and role, signed with a
-//! key derived from the API key's stored digest — so no server-wide secret is needed,
-//! every node can verify it, and revoking the key ends its tokens at the next request.
+//! token is a JWT (RFC 7519, HS256, made and checked by `jsonwebtoken`) naming the key,
+//! its tenant and role, signed with a key derived from the API key's stored digest — so
+//! no server-wide secret is needed, every node can verify it, and revoking the key ends
+//! its tokens at the next request. Expiry is checked against the caller's clock, not
+//! the system's, so it follows the clock port like every other rule.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
@@ -18,7 +19,6 @@ use crate::ids::{ApiKeyId, TenantId};
 /// How long an access token lives.
 pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
 
-const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 const ISSUER: &str = "driehoek";
 
 /// What a token says; verified before anything in it is believed but the key id.
@@ -40,14 +40,15 @@ pub struct AccessToken {
     pub expires_in: i64,
 }
 
-fn signer(key: &ApiKey) -> Option<Hmac<Sha256>> {
-    // A key of its own for tokens, derived from the digest, apart from feed tokens'.
+/// The token-signing secret of `key`: derived from its digest, apart from the feed
+/// tokens' (and from the digest itself, which never signs anything).
+fn signing_secret(key: &ApiKey) -> Option<Vec<u8>> {
     let derived = <Hmac<Sha256> as KeyInit>::new_from_slice(key.digest.as_bytes())
         .ok()?
         .chain_update(b"driehoek access token v1")
         .finalize()
         .into_bytes();
-    <Hmac<Sha256> as KeyInit>::new_from_slice(&derived).ok()
+    Some(derived.to_vec())
 }
 
 /// A token for `key` (a tenant's key), valid from `now` for [`ACCESS_TOKEN_SECS`].
@@ -62,17 +63,10 @@ pub fn issue(key: &ApiKey, now: DateTime<Utc>) -> Option<AccessToken> {
         iat: now.timestamp(),
         exp: now.timestamp() + ACCESS_TOKEN_SECS,
     };
-    let body = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(HEADER),
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).ok()?)
-    );
-    let mac = signer(key)?
-        .chain_update(body.as_bytes())
-        .finalize()
-        .into_bytes();
+    let secret = EncodingKey::from_secret(&signing_secret(key)?).ok()?;
+    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret).ok()?;
     Some(AccessToken {
-        token: format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac)),
+        token,
         expires_in: ACCESS_TOKEN_SECS,
     })
 }
@@ -84,33 +78,28 @@ pub fn looks_like_token(credential: &str) -> bool {
 
 /// The key and tenant a token names, unverified: only to find the key to verify with.
 pub fn named_key(token: &str) -> Option<(TenantId, ApiKeyId)> {
-    let claims = token.split('.').nth(1)?;
-    let claims: AccessClaims =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).ok()?).ok()?;
+    let claims: AccessClaims = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
     Some((
         TenantId::from_uuid(claims.tenant),
         ApiKeyId::from_uuid(claims.sub),
     ))
 }
 
-/// The token's claims if `key` signed it, it names that key and it has not expired.
+/// The token's claims if `key` signed it (HS256 only), it names that key, its tenant
+/// and our issuer, and it has not expired at `now`.
 pub fn verify(key: &ApiKey, token: &str, now: DateTime<Utc>) -> Option<AccessClaims> {
-    let (body, mac) = token.rsplit_once('.')?;
-    let (header, claims) = body.split_once('.')?;
-    if URL_SAFE_NO_PAD.decode(header).ok()? != HEADER.as_bytes() {
-        return None;
-    }
-    let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
-    signer(key)?
-        .chain_update(body.as_bytes())
-        .verify_slice(&mac)
-        .ok()?;
-    let claims: AccessClaims =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).ok()?).ok()?;
-    let valid = claims.iss == ISSUER
-        && claims.sub == key.id.as_uuid()
-        && Some(TenantId::from_uuid(claims.tenant)) == key.tenant_id
-        && claims.exp > now.timestamp();
+    let mut rules = Validation::new(Algorithm::HS256);
+    rules.set_issuer(&[ISSUER]);
+    rules.set_required_spec_claims(&["iss", "sub", "exp"]);
+    rules.sub = Some(key.id.as_uuid().to_string());
+    // `exp` is compared with the caller's clock below, not with the system time.
+    rules.validate_exp = false;
+    let secret = DecodingKey::from_secret(&signing_secret(key)?).ok()?;
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, &secret, &rules)
+        .ok()?
+        .claims;
+    let valid =
+        Some(TenantId::from_uuid(claims.tenant)) == key.tenant_id && claims.exp > now.timestamp();
     valid.then_some(claims)
 }
 
@@ -120,6 +109,8 @@ mod tests {
     use crate::api_keys::{digest_secret, mint_secret};
     use crate::auth::{Binding, Role};
     use crate::values::Name;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn key() -> ApiKey {
         let minted = mint_secret().unwrap();
@@ -177,5 +168,37 @@ mod tests {
         assert!(verify(&key, &forged, now).is_none());
         let unsigned = format!("{}.{}.", parts[0], parts[1]);
         assert!(verify(&key, &unsigned, now).is_none());
+    }
+
+    #[test]
+    fn only_hs256_is_believed() {
+        let (key, now) = (key(), Utc::now());
+        let token = issue(&key, now).unwrap().token;
+        let claims = token.split('.').nth(1).unwrap();
+        let none = format!(
+            "{}.{claims}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)
+        );
+        assert!(verify(&key, &none, now).is_none(), "alg none");
+        let secret = EncodingKey::from_secret(&signing_secret(&key).unwrap()).unwrap();
+        let claims = verify(&key, &token, now).unwrap();
+        let other = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &secret).unwrap();
+        assert!(verify(&key, &other, now).is_none(), "another algorithm");
+    }
+
+    #[test]
+    fn a_token_naming_another_key_or_issuer_is_refused() {
+        let (key, now) = (key(), Utc::now());
+        let secret = EncodingKey::from_secret(&signing_secret(&key).unwrap()).unwrap();
+        let mut claims = verify(&key, &issue(&key, now).unwrap().token, now).unwrap();
+        claims.sub = Uuid::now_v7();
+        let other_key =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret).unwrap();
+        assert!(verify(&key, &other_key, now).is_none());
+        claims.sub = key.id.as_uuid();
+        claims.iss = "someone".to_owned();
+        let other_issuer =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret).unwrap();
+        assert!(verify(&key, &other_issuer, now).is_none());
     }
 }

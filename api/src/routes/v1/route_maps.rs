@@ -504,18 +504,18 @@ const EDGE_COLUMNS: Columns<'static> = Columns {
 /// The nodes and edges of a graph sent as two CSV files (`multipart/form-data` parts
 /// `nodes` and `edges`), each row shaped as the JSON item it stands for: a node's
 /// `name_en`/`name_nl` become its `name`, its `prospect_*` columns one prospect.
-fn graph_from_csv(
-    content_type: &str,
-    body: &[u8],
+async fn graph_from_csv(
+    req: &HttpRequest,
+    body: actix_web::web::Bytes,
 ) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), ApiError> {
-    let parts = multipart_parts(content_type, body).ok_or_else(|| {
+    let parts = multipart_parts(req.headers(), body).await.ok_or_else(|| {
         ApiError::invalid_query("the multipart body cannot be read (or has no boundary)")
     })?;
     let part = |name: &str| {
         parts
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, content)| *content)
+            .map(|(_, content)| content.as_ref())
             .ok_or_else(|| {
                 ApiError::validation(ValidationErrors::single(
                     format!("/{name}"),
@@ -590,10 +590,10 @@ pub async fn put_graph(
 ) -> Result<HttpResponse, ApiError> {
     let id = RouteMapId::from_uuid(path.1);
     ctx.actor.require_admin()?;
-    let (content_type, essence) = media_type(&req);
+    let (_, essence) = media_type(&req);
     if essence == "multipart/form-data" {
-        let body = body.into_inner()?;
-        let (nodes, edges) = graph_from_csv(&content_type, &body)?;
+        let body = body.into_inner()?.freeze();
+        let (nodes, edges) = graph_from_csv(&req, body).await?;
         let mut problems = Vec::new();
         let nodes = parse_items("nodes", nodes, NodeDto::parse, &mut problems);
         let edges = parse_items("edges", edges, EdgeDto::parse, &mut problems);
