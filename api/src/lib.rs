@@ -8,7 +8,6 @@ pub mod ics;
 pub mod idempotency;
 pub mod json;
 pub mod json_log;
-pub mod log_output;
 pub mod middleware;
 pub mod outage;
 pub mod problems;

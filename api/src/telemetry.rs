@@ -1,14 +1,19 @@
 //! Logs and metrics. Logs are human-readable lines or JSON lines; every line of a
-//! request carries its `request_id` and, once known, its `tenant` and `key_id`.
+//! request carries its `request_id` and, once known, its `tenant` and `key_id`. They
+//! go to standard output through `tracing-appender`'s non-blocking writer: a worker
+//! hands a line to the log thread and goes on, so no request waits for a `write` or
+//! stalls behind a slow reader of the output; when the log thread falls behind by
+//! more lines than its queue holds, writers wait rather than lines being dropped.
 //! Metrics live in one process-wide Prometheus recorder.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
+use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
+
 use crate::json_log::{JsonFields, JsonLines};
-use crate::log_output::LogOutput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -25,7 +30,16 @@ pub fn init_logging(format: LogFormat, level: &str) {
             "{level},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn"
         ))
     });
-    let output = OUTPUT.get_or_init(LogOutput::start).clone();
+    let output = OUTPUT
+        .get_or_init(|| {
+            let (writer, guard) = NonBlockingBuilder::default()
+                .lossy(false)
+                .thread_name("driehoek-log")
+                .finish(std::io::stdout());
+            *GUARD.lock().unwrap_or_else(PoisonError::into_inner) = Some(guard);
+            writer
+        })
+        .clone();
     let result = match format {
         LogFormat::Json => tracing_subscriber::fmt()
             .with_env_filter(filter)
@@ -42,14 +56,14 @@ pub fn init_logging(format: LogFormat, level: &str) {
     drop(result);
 }
 
-static OUTPUT: OnceLock<LogOutput> = OnceLock::new();
+static OUTPUT: OnceLock<NonBlocking> = OnceLock::new();
 
-/// Writes the log lines still buffered (see [`LogOutput`]); call before the process
-/// ends.
+/// Ends the log thread once it has written every line queued; dropping it flushes.
+static GUARD: Mutex<Option<WorkerGuard>> = Mutex::new(None);
+
+/// Writes the log lines still queued; call before the process ends.
 pub fn flush_logs() {
-    if let Some(output) = OUTPUT.get() {
-        output.flush();
-    }
+    drop(GUARD.lock().unwrap_or_else(PoisonError::into_inner).take());
 }
 
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
