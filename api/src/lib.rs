@@ -6,7 +6,6 @@ pub mod error;
 pub mod extract;
 pub mod ics;
 pub mod idempotency;
-pub mod json;
 pub mod json_log;
 pub mod middleware;
 pub mod outage;

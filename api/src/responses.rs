@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::extract::{encode_cursor, not_modified};
-use crate::json;
 use crate::wire::ListOf;
 
 pub fn etag(version: i64) -> String {
@@ -60,15 +59,16 @@ pub fn list<D, T: ToSchema + Serialize>(
     with_json(response, &ListOf { data, next_cursor }, capacity)
 }
 
-/// The response with `body` as its JSON, written by [`json::to_vec`] into a buffer
-/// that starts with `capacity` bytes.
+/// The response with `body` as its JSON, written by serde_json into a buffer that
+/// starts with `capacity` bytes.
 fn with_json(
     mut response: HttpResponseBuilder,
     body: &impl Serialize,
     capacity: usize,
 ) -> HttpResponse {
-    match json::to_vec(body, capacity) {
-        Ok(bytes) => response.insert_header(ContentType::json()).body(bytes),
+    let mut bytes = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => response.insert_header(ContentType::json()).body(bytes),
         Err(e) => ApiError::from(DomainError::Internal(format!(
             "serialising a response: {e}"
         )))

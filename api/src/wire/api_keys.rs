@@ -64,14 +64,10 @@ pub struct ApiKeyOut {
     /// The first characters of the secret, to recognise the key.
     #[schema(example = "dhk_3fQ9aZ1x")]
     pub prefix: String,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Refreshed at most once a minute.
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub last_used_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

@@ -124,7 +124,6 @@ pub struct NamedPupilOut {
 pub struct AttendanceOut {
     pub present: u32,
     pub absent: u32,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -149,7 +148,6 @@ pub struct BookingOut {
     pub notes: Option<String>,
     pub status: BookingStatusCode,
     pub cancellation_reason: Option<String>,
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Set once attendance is recorded (the booking is then `completed`).
     pub attendance: Option<AttendanceOut>,
@@ -163,9 +161,7 @@ pub struct BookingOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_pupils: Option<Vec<String>>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -275,7 +271,6 @@ pub struct FeedbackOut {
     pub competences_practised: Vec<CompetenceCode>,
     pub would_host_again: Option<bool>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

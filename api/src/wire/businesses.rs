@@ -180,9 +180,7 @@ pub struct BusinessOut {
     pub website: Option<String>,
     pub status: ParticipationStatusCode,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -355,9 +353,7 @@ pub struct CoachOut {
     pub screening: Option<ScreeningDto>,
     pub status: ParticipationStatusCode,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

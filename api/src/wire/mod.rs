@@ -6,7 +6,6 @@ pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
 pub mod programmes;
-pub mod rfc3339;
 pub mod route_maps;
 pub mod schools;
 pub mod stats;

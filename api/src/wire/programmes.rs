@@ -175,9 +175,7 @@ pub struct ProgrammeOut {
     pub target_participants_per_year: Option<u32>,
     pub competences: Vec<CompetenceCode>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -274,9 +272,7 @@ pub struct ProgrammeMemberOut {
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

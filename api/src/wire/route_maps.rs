@@ -101,9 +101,7 @@ pub struct RouteMapOut {
     pub node_count: u32,
     pub edge_count: u32,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -147,9 +147,7 @@ pub struct SchoolOut {
     pub contact_email: Option<String>,
     pub website: Option<String>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

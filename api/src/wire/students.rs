@@ -124,12 +124,9 @@ pub struct StudentOut {
     pub status: StudentStatusCode,
     /// Set when the pupil moved school without `portfolio_transfer` consent: entries
     /// made before this moment stay sealed.
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub portfolio_sealed_before: Option<DateTime<Utc>>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -290,7 +287,6 @@ pub struct ConsentOut {
     pub purpose: ConsentPurposeCode,
     pub status: ConsentStatusCode,
     pub given_by: ConsentGiverCode,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub recorded_at: DateTime<Utc>,
     /// The key that recorded it (`null` for the operator's bootstrap key).
     pub recorded_by_key_id: Option<Uuid>,
@@ -320,7 +316,6 @@ pub struct CurrentConsentOut {
     /// consent).
     pub status: Option<ConsentStatusCode>,
     pub given_by: Option<ConsentGiverCode>,
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
@@ -486,9 +481,7 @@ pub struct EntryOut {
     pub shared_with_business: bool,
     pub author_role: EntryAuthorCode,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -532,7 +525,6 @@ pub struct SharedEntryOut {
     pub sectors: Vec<NaceSectionCode>,
     pub occupations: Vec<String>,
     pub evidence_url: Option<String>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -634,7 +626,6 @@ pub struct StudentBookingOut {
 /// Everything held on one pupil.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StudentExportOut {
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub exported_at: DateTime<Utc>,
     pub student: StudentOut,
     pub consents: Vec<ConsentOut>,
@@ -678,7 +669,6 @@ impl From<StudentExport> for StudentExportOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventOut {
     pub id: Uuid,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub at: DateTime<Utc>,
     /// `null` for the operator's bootstrap key.
     pub key_id: Option<Uuid>,
@@ -818,7 +808,6 @@ pub struct RoutePlanOut {
     pub agreed_by: Vec<AgreementDto>,
     /// The plan's version: 1 for the first, +1 for each change.
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// Checked against the map as it is now, when the plan is read.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -165,9 +165,7 @@ pub struct TenantOut {
     pub status: TenantStatusCode,
     pub settings: TenantSettingsOut,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

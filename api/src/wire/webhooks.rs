@@ -98,12 +98,9 @@ pub struct WebhookOut {
     /// The business whose endpoint it is; `null` for the city's.
     pub business_id: Option<Uuid>,
     /// Until when the secret before the last rotation still signs deliveries too.
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -148,7 +145,6 @@ pub struct RotateIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttemptOut {
     pub id: Uuid,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub attempted_at: DateTime<Utc>,
     /// The receiver's HTTP status; `null` when none came (refused, timed out).
     pub status_code: Option<u16>,
@@ -184,12 +180,9 @@ pub struct DeliveryOut {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// When it is tried next, while pending.
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_status_code: Option<u16>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::option::serialize")]
     pub completed_at: Option<DateTime<Utc>>,
     /// Oldest first.
     pub attempts: Vec<AttemptOut>,
@@ -247,7 +240,6 @@ pub struct WebhookEvent {
     #[schema(example = "booking.cancelled")]
     pub r#type: String,
     /// When the change happened.
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub timestamp: DateTime<Utc>,
     pub data: WebhookEventData,
 }

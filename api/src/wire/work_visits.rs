@@ -288,9 +288,7 @@ pub struct WorkVisitOut {
     pub requirements: Option<String>,
     pub status: WorkVisitStatusCode,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -329,9 +327,7 @@ impl From<WorkVisit> for WorkVisitOut {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionDto {
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub starts_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub ends_at: DateTime<Utc>,
 }
 
@@ -478,9 +474,7 @@ pub struct SlotOut {
     pub id: Uuid,
     pub work_visit_id: Uuid,
     pub external_id: Option<String>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub starts_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub ends_at: DateTime<Utc>,
     pub sessions: Vec<SessionDto>,
     pub capacity: u32,
@@ -492,9 +486,7 @@ pub struct SlotOut {
     pub teacher_present: bool,
     pub status: SlotStatusCode,
     pub version: i64,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::wire::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
