@@ -22,20 +22,20 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{bookings, portfolio_entries, slots};
-use super::reads::Reads;
+use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, one_by_key};
 use super::students::{audit_in, entry_model, entry_row, mark_present, name_pupils, named_pupils};
 use super::versioned::{self, RowChange};
 use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
 pub struct SeaOrmBookingRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmBookingRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -127,7 +127,7 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
 
 /// Bookings as stored, with the pupils named on them.
 pub(crate) async fn with_pupils(
-    reads: &Reads,
+    reads: &ReadPool,
     tenant: TenantId,
     rows: Vec<bookings::Model>,
 ) -> DomainResult<Vec<Booking>> {
@@ -393,7 +393,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             .filter(Expr::exists(slot_is_recent))
             .order_by_asc(bookings::Column::Id)
             .limit(limit)
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -427,7 +427,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         if let Some(since) = filter.updated_since {
             query = query.filter(C::UpdatedAt.gte(since));
         }
-        let rows = query.all_by_position(&self.reads).await.map_err(db_error)?;
+        let rows = query.all_on(&self.reads).await.map_err(db_error)?;
         with_pupils(&self.reads, tenant, rows).await
     }
 
@@ -471,27 +471,3 @@ impl BookingRepository for SeaOrmBookingRepository {
         Ok(Some(cancelled))
     }
 }
-
-by_position!(bookings::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    slot_id,
-    work_visit_id,
-    business_id,
-    school_id,
-    group_name,
-    seats,
-    contact_name,
-    contact_email,
-    contact_phone,
-    notes,
-    status,
-    cancellation_reason,
-    cancelled_at,
-    attended_count,
-    absent_count,
-    attendance_recorded_at,
-});

@@ -15,9 +15,9 @@ use driehoek_domain::vocabularies::{BusinessKind, NaceSection, ScreeningKind, Vo
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 
-use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{api_keys, businesses, coaches, programme_members};
-use super::reads::Reads;
+use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, one_by_key};
 use super::schools::{address_columns, address_from_columns, release_keys, remove_memberships};
 use super::versioned::{self, RowChange};
 use super::{
@@ -28,13 +28,13 @@ const DUPLICATE: &str = "registration_code is already used by another business i
 
 pub struct SeaOrmBusinessRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmBusinessRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -164,7 +164,7 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             query = query.filter(businesses::Column::UpdatedAt.gte(since));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -229,13 +229,13 @@ impl BusinessRepository for SeaOrmBusinessRepository {
 
 pub struct SeaOrmCoachRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmCoachRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -321,7 +321,7 @@ impl CoachRepository for SeaOrmCoachRepository {
         coaches::scoped(tenant.as_uuid())
             .filter(coaches::Column::BusinessId.eq(business.as_uuid()))
             .filter(coaches::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.reads)
+            .one_on(&self.reads)
             .await
             .map_err(db_error)?
             .map(coach_from_model)
@@ -353,7 +353,7 @@ impl CoachRepository for SeaOrmCoachRepository {
             query = query.filter(coaches::Column::UpdatedAt.gte(since));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -384,39 +384,3 @@ impl CoachRepository for SeaOrmCoachRepository {
         .await
     }
 }
-
-by_position!(businesses::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    name,
-    kind,
-    registration_code,
-    sectors,
-    description,
-    address_street,
-    address_postal_code,
-    address_city,
-    contact_email,
-    website,
-    status,
-});
-
-by_position!(coaches::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    business_id,
-    display_name,
-    bio,
-    occupations,
-    languages,
-    screening_kind,
-    screening_verified_on,
-    screening_valid_until,
-    status,
-});

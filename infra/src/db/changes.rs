@@ -11,9 +11,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use uuid::Uuid;
 
-use super::by_position::{SelectByPosition, by_position};
 use super::entities::changes;
-use super::reads::Reads;
+use super::read_pool::OnReadPool;
+use super::read_pool::ReadPool;
 use super::{corrupt, db_error};
 
 /// The stored form of an audience: its scope and the school and business it names.
@@ -152,11 +152,11 @@ pub(crate) async fn record_changes(
 
 pub struct SeaOrmChangeRepository {
     db: sea_orm::DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmChangeRepository {
-    pub(crate) fn new(db: sea_orm::DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: sea_orm::DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -210,7 +210,7 @@ impl ChangeRepository for SeaOrmChangeRepository {
             ),
         };
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -228,17 +228,3 @@ impl ChangeRepository for SeaOrmChangeRepository {
             .collect()
     }
 }
-
-by_position!(changes::Model {
-    tenant_id,
-    seq,
-    resource,
-    resource_id,
-    op,
-    version,
-    at,
-    scope,
-    school_id,
-    business_id,
-    status,
-});

@@ -5,12 +5,11 @@
 mod api_keys;
 mod bookings;
 mod businesses;
-mod by_position;
 mod changes;
 pub mod entities;
 mod feedback;
 mod programmes;
-mod reads;
+mod read_pool;
 pub(crate) mod route_maps;
 mod schools;
 mod stats;
@@ -36,7 +35,8 @@ use driehoek_domain::schools::SchoolRepository;
 use driehoek_domain::tenants::TenantRepository;
 use driehoek_domain::work_visits::WorkVisitRepository;
 use driehoek_migration::{Migrator, MigratorTrait};
-use reads::Reads;
+use read_pool::{OnReadPool, ReadPool};
+use uuid::Uuid;
 
 use crate::sealing::Sealer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
@@ -83,7 +83,7 @@ impl DatabaseKind {
 }
 
 /// How long a pool waits and how long its connections live, for both of a
-/// database's pools (sea-orm's and [`reads::Reads`]).
+/// database's pools (sea-orm's and [`read_pool::ReadPool`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PoolSettings {
     pub(crate) connect_timeout: Duration,
@@ -107,8 +107,8 @@ const POOL_SETTINGS: PoolSettings = PoolSettings {
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
-    /// The connections the hot reads run on (see [`reads`]).
-    reads: Reads,
+    /// The connections the hot reads run on (see [`read_pool`]).
+    reads: ReadPool,
     kind: DatabaseKind,
     /// Seals the secrets the server reads back (see [`crate::sealing`]).
     sealer: Sealer,
@@ -158,7 +158,7 @@ impl Database {
         let conn = sea_orm::Database::connect(options)
             .await
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
-        let reads = Reads::beside(&conn, None, settings)
+        let reads = ReadPool::beside(&conn, None, settings)
             .map_err(|e| format!("cannot open the database: {}", one_line(&e.to_string())))?;
         Ok(Self {
             conn,
@@ -227,7 +227,7 @@ impl Database {
     }
 
     #[cfg(test)]
-    pub(crate) fn reads(&self) -> &Reads {
+    pub(crate) fn reads(&self) -> &ReadPool {
         &self.reads
     }
 
@@ -490,27 +490,54 @@ where
     Ok(found)
 }
 
-/// [`in_chunks`] on the read pool (see [`reads`]), for rows read by position.
-pub(crate) async fn in_chunks_by_position<E, K, M, T>(
-    reads: &Reads,
+/// [`in_chunks`] on the read pool (see [`read_pool`]).
+pub(crate) async fn in_chunks_on_read_pool<E, K, T>(
+    reads: &ReadPool,
     keys: &[K],
     query: impl Fn(&[K]) -> Select<E>,
-    map: impl Fn(M) -> Result<T, DomainError>,
+    map: impl Fn(E::Model) -> Result<T, DomainError>,
 ) -> Result<Vec<T>, DomainError>
 where
     E: EntityTrait,
-    M: by_position::FromColumns + Send + Sync,
+    E::Model: Send + Sync,
 {
     let mut found = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(IN_LIST_CHUNK) {
-        let rows = by_position::SelectByPosition::all_by_position(query(chunk), reads)
-            .await
-            .map_err(db_error)?;
-        for row in rows {
-            found.push(map(row)?);
-        }
+        found.extend(all_on_read_pool(reads, query(chunk), &map).await?);
     }
     Ok(found)
+}
+
+/// The rows `query` finds, on the read pool, each mapped by `map`.
+pub(crate) async fn all_on_read_pool<E, T>(
+    reads: &ReadPool,
+    query: Select<E>,
+    map: impl Fn(E::Model) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
+    let rows: Vec<E::Model> = query.all_on(reads).await.map_err(db_error)?;
+    rows.into_iter().map(map).collect()
+}
+
+/// The row of a tenant table with the key `(tenant, id)`, on the read pool, mapped by
+/// `map`.
+pub(crate) async fn by_key_on_read_pool<E, T>(
+    reads: &ReadPool,
+    (tenant, id): (Uuid, Uuid),
+    map: impl Fn(E::Model) -> Result<T, DomainError>,
+) -> Result<Option<T>, DomainError>
+where
+    E: versioned::TenantTable,
+    E::Model: Send + Sync,
+{
+    read_pool::one_by_key::<E, E::Model>(reads, tenant, id)
+        .await
+        .map_err(db_error)?
+        .map(map)
+        .transpose()
 }
 
 /// One page of a keyset-paged query: ordered by `id` (UUIDv7, so by creation), after
@@ -547,24 +574,7 @@ pub(crate) fn parse_codes<T>(
 }
 
 fn decode_codes(stored: &str) -> impl Iterator<Item = &str> {
-    StoredCodes(stored)
-}
-
-/// The codes of a `|a|b|` list, found byte by byte: codes are a few ASCII bytes, and
-/// `str::split` set up a searcher for each list (callgrind: 230 instructions a list,
-/// five lists a work visit).
-struct StoredCodes<'a>(&'a str);
-
-impl<'a> Iterator for StoredCodes<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let rest = self.0.trim_start_matches('|');
-        let end = rest.bytes().position(|b| b == b'|').unwrap_or(rest.len());
-        let (code, after) = rest.split_at(end);
-        self.0 = after;
-        (!code.is_empty()).then_some(code)
-    }
+    stored.split('|').filter(|code| !code.is_empty())
 }
 
 /// `LIKE` pattern for "the coded list holds `code`".

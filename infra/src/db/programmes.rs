@@ -14,9 +14,9 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
 
-use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::entities::{programme_members, programmes};
-use super::reads::Reads;
+use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, one_by_key};
 use super::versioned::{self, RowChange};
 use super::{
     begin_write, contains_text, corrupt, db_error, encode_codes, holds_code, keyset, parse_codes,
@@ -24,13 +24,13 @@ use super::{
 
 pub struct SeaOrmProgrammeRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmProgrammeRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -238,7 +238,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             query = query.filter(programmes::Column::UpdatedAt.gte(since));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -311,7 +311,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         programme_members::scoped(tenant.as_uuid())
             .filter(programme_members::Column::ProgrammeId.eq(programme.as_uuid()))
             .filter(programme_members::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.reads)
+            .one_on(&self.reads)
             .await
             .map_err(db_error)?
             .map(member_from_model)
@@ -331,7 +331,7 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
             page,
         );
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -366,34 +366,3 @@ impl ProgrammeRepository for SeaOrmProgrammeRepository {
         .await
     }
 }
-
-by_position!(programmes::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    name,
-    description,
-    owner,
-    starts_on,
-    ends_on,
-    status,
-    funding,
-    target_participants_per_year,
-    competences,
-});
-
-by_position!(programme_members::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    programme_id,
-    school_id,
-    business_id,
-    role,
-    joined_on,
-    left_on,
-});

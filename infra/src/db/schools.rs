@@ -10,31 +10,30 @@ use driehoek_domain::values::{Address, Email, Name, RegistrationCode, ShortText,
 use driehoek_domain::vocabularies::{EducationLevel, SchoolKind, Vocabulary};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
-use super::by_position::{Columns, FromColumns, SelectByPosition, one_by_key};
 use super::entities::{api_keys, programme_members, schools};
-use super::reads::Reads;
+use super::read_pool::ReadPool;
 use super::versioned::{self, RowChange};
 use super::{
-    NewChange, begin_write, contains_text, db_error, encode_codes, holds_code, keyset, parse_codes,
-    record_change,
+    NewChange, all_on_read_pool, begin_write, by_key_on_read_pool, contains_text, corrupt,
+    db_error, encode_codes, holds_code, keyset, parse_codes, record_change,
 };
 
 const DUPLICATE: &str = "registration_code is already used by another school in this tenant";
 
 pub struct SeaOrmSchoolRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmSchoolRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -99,57 +98,39 @@ pub(crate) fn to_model(s: &School) -> schools::Model {
     }
 }
 
-/// A stored school, read straight from the columns of `schools` (in the entity's
-/// order, see `by_position`). Its text is checked as it is borrowed from the driver's
-/// row, so each value the school keeps is copied once, and codes not at all.
-impl FromColumns for School {
-    fn from_columns(c: &mut Columns<'_>) -> Result<Self, DbErr> {
-        let bad = |e: String| DbErr::Type(format!("stored school is invalid: {e}"));
-        let tenant_id = TenantId::from_uuid(c.next("tenant_id")?);
-        let id = SchoolId::from_uuid(c.next("id")?);
-        let version = c.next("version")?;
-        let created_at = c.next("created_at")?;
-        let updated_at = c.next("updated_at")?;
-        let name = Name::parse(c.next_str("name")?).map_err(bad)?;
-        let kind = SchoolKind::parse(c.next_str("kind")?).map_err(bad)?;
-        let registration_code = c
-            .next_optional_str("registration_code")?
+/// A stored school as the domain holds it.
+pub(crate) fn school_from_model(m: schools::Model) -> DomainResult<School> {
+    let bad = |e: String| corrupt("school", e);
+    Ok(School {
+        id: SchoolId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        name: Name::parse_owned(m.name).map_err(bad)?,
+        kind: SchoolKind::parse(&m.kind).map_err(bad)?,
+        registration_code: m
+            .registration_code
+            .as_deref()
             .map(RegistrationCode::parse)
             .transpose()
-            .map_err(bad)?;
-        let education_levels =
-            parse_codes(c.next_str("education_levels")?, EducationLevel::parse).map_err(bad)?;
-        let address = address_from_columns(
-            c.next("address_street")?,
-            c.next("address_postal_code")?,
-            c.next("address_city")?,
-        )
-        .map_err(bad)?;
-        let contact_email = c
-            .next_optional_str("contact_email")?
+            .map_err(bad)?,
+        education_levels: parse_codes(&m.education_levels, EducationLevel::parse).map_err(bad)?,
+        address: address_from_columns(m.address_street, m.address_postal_code, m.address_city)
+            .map_err(bad)?,
+        contact_email: m
+            .contact_email
+            .as_deref()
             .map(Email::parse)
             .transpose()
-            .map_err(bad)?;
-        let website = c
-            .next_optional_str("website")?
+            .map_err(bad)?,
+        website: m
+            .website
+            .as_deref()
             .map(WebUrl::parse)
             .transpose()
-            .map_err(bad)?;
-        Ok(School {
-            id,
-            tenant_id,
-            name,
-            kind,
-            registration_code,
-            education_levels,
-            address,
-            contact_email,
-            website,
-            version,
-            created_at,
-            updated_at,
-        })
-    }
+            .map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
 }
 
 /// Refuses to remove an organisation while an unrevoked key acts for it, and clears
@@ -222,9 +203,12 @@ impl SchoolRepository for SeaOrmSchoolRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
-        one_by_key::<schools::Entity, School>(&self.reads, tenant.as_uuid(), id.as_uuid())
-            .await
-            .map_err(db_error)
+        by_key_on_read_pool::<schools::Entity, _>(
+            &self.reads,
+            (tenant.as_uuid(), id.as_uuid()),
+            school_from_model,
+        )
+        .await
     }
 
     async fn list(
@@ -253,7 +237,7 @@ impl SchoolRepository for SeaOrmSchoolRepository {
         if let Some(since) = filter.updated_since {
             query = query.filter(schools::Column::UpdatedAt.gte(since));
         }
-        query.all_by_position(&self.reads).await.map_err(db_error)
+        all_on_read_pool(&self.reads, query, school_from_model).await
     }
 
     async fn update(&self, school: &School, expected_version: i64) -> DomainResult<bool> {

@@ -1,8 +1,8 @@
 //! The facts the city's figures are made of: completed visits with their slot and
 //! offering, the feedback on them, active pupils counted by school, the period's
 //! portfolio entries (counted here: a city's year holds tens of thousands) and each
-//! pupil's latest route plan. Read on the read pool where rows are read by position;
-//! the rest of the summing is the domain's.
+//! pupil's latest route plan, read on the read pool; the rest of the summing is the
+//! domain's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,20 +20,20 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::by_position::SelectByPosition;
 use super::entities::{
     booking_feedback, bookings, portfolio_entries, route_plans, slots, students, work_visits,
 };
-use super::reads::Reads;
-use super::{IN_LIST_CHUNK, corrupt, db_error, in_chunks_by_position};
+use super::read_pool::OnReadPool;
+use super::read_pool::ReadPool;
+use super::{IN_LIST_CHUNK, corrupt, db_error, in_chunks_on_read_pool};
 
 pub struct SeaOrmStatsRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmStatsRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -50,7 +50,7 @@ impl StatsRepository for SeaOrmStatsRepository {
         let slot_rows: Vec<slots::Model> = slots::scoped(t)
             .filter(slots::Column::StartsAt.gte(from))
             .filter(slots::Column::StartsAt.lt(to))
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?;
         let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
@@ -58,7 +58,7 @@ impl StatsRepository for SeaOrmStatsRepository {
         for row in slot_rows {
             slots.insert(row.id, Arc::new(super::work_visits::slot_from_model(row)?));
         }
-        let rows: Vec<bookings::Model> = in_chunks_by_position(
+        let rows: Vec<bookings::Model> = in_chunks_on_read_pool(
             &self.reads,
             &slot_ids,
             |chunk| {
@@ -73,13 +73,16 @@ impl StatsRepository for SeaOrmStatsRepository {
         let mut visit_ids: Vec<Uuid> = bookings.iter().map(|b| b.work_visit_id.as_uuid()).collect();
         visit_ids.sort_unstable();
         visit_ids.dedup();
-        let visits: HashMap<Uuid, Arc<WorkVisit>> = in_chunks_by_position(
+        let visits: HashMap<Uuid, Arc<WorkVisit>> = in_chunks_on_read_pool(
             &self.reads,
             &visit_ids,
             |chunk| {
                 work_visits::scoped(t).filter(work_visits::Column::Id.is_in(chunk.iter().copied()))
             },
-            |v: WorkVisit| Ok((v.id.as_uuid(), Arc::new(v))),
+            |m| {
+                let visit = super::work_visits::visit_from_model(m)?;
+                Ok((visit.id.as_uuid(), Arc::new(visit)))
+            },
         )
         .await?
         .into_iter()

@@ -30,16 +30,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::by_position::{SelectByPosition, by_position, one_by_key};
 use super::changes::{NewChange, record_changes};
 use super::entities::{
     audit_events, booking_students, bookings, consents, portfolio_entries, route_plans, students,
 };
-use super::reads::Reads;
+use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, one_by_key};
 use super::versioned::{self, RowChange};
 use super::{
     IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes,
-    in_chunks_by_position, keyset, parse_codes,
+    in_chunks_on_read_pool, keyset, parse_codes,
 };
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
@@ -85,11 +85,11 @@ async fn insert_audit<C: sea_orm::ConnectionTrait>(
 
 pub struct SeaOrmAuditRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmAuditRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -149,7 +149,7 @@ impl AuditRepository for SeaOrmAuditRepository {
             query = query.filter(C::At.lt(to));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -162,11 +162,11 @@ impl AuditRepository for SeaOrmAuditRepository {
 
 pub struct SeaOrmStudentRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmStudentRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -277,7 +277,7 @@ impl StudentRepository for SeaOrmStudentRepository {
         let query = |chunk: &[StudentId]| {
             students::scoped(tenant.as_uuid()).filter(students::Column::Id.is_in(uuids(chunk)))
         };
-        in_chunks_by_position(&self.reads, ids, query, student_from_model).await
+        in_chunks_on_read_pool(&self.reads, ids, query, student_from_model).await
     }
 
     async fn list(
@@ -311,7 +311,7 @@ impl StudentRepository for SeaOrmStudentRepository {
             query = query.filter(C::Status.eq(status.code()));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -330,7 +330,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 .filter(students::Column::SchoolId.eq(school.as_uuid()))
                 .filter(students::Column::ExternalRef.is_in(chunk.iter().cloned()))
         };
-        in_chunks_by_position(&self.reads, refs, query, student_from_model).await
+        in_chunks_on_read_pool(&self.reads, refs, query, student_from_model).await
     }
 
     async fn update(
@@ -390,14 +390,14 @@ impl StudentRepository for SeaOrmStudentRepository {
     async fn bookings(&self, tenant: TenantId, id: StudentId) -> DomainResult<Vec<StudentBooking>> {
         let named: Vec<booking_students::Model> = booking_students::scoped(tenant.as_uuid())
             .filter(booking_students::Column::StudentId.eq(id.as_uuid()))
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?;
         let query = |chunk: &[booking_students::Model]| {
             bookings::scoped(tenant.as_uuid())
                 .filter(bookings::Column::Id.is_in(chunk.iter().map(|n| n.booking_id)))
         };
-        let mut found = in_chunks_by_position(&self.reads, &named, query, |b: bookings::Model| {
+        let mut found = in_chunks_on_read_pool(&self.reads, &named, query, |b: bookings::Model| {
             Ok(StudentBooking {
                 booking_id: BookingId::from_uuid(b.id),
                 work_visit_id: WorkVisitId::from_uuid(b.work_visit_id),
@@ -544,11 +544,11 @@ async fn delete_of_pupil<E: EntityTrait>(
 
 pub struct SeaOrmConsentRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmConsentRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -604,7 +604,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
         consents::scoped(tenant.as_uuid())
             .filter(consents::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(consents::Column::Id)
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -627,7 +627,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
                 .order_by_desc(consents::Column::Id)
         };
         let lines: Vec<consents::Model> =
-            in_chunks_by_position(&self.reads, students, query, Ok).await?;
+            in_chunks_on_read_pool(&self.reads, students, query, Ok).await?;
         let mut decided = std::collections::HashSet::new();
         Ok(lines
             .into_iter()
@@ -642,13 +642,13 @@ impl ConsentRepository for SeaOrmConsentRepository {
 
 pub struct SeaOrmPortfolioRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmPortfolioRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -786,7 +786,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
             query = query.filter(C::BookingId.eq(booking.as_uuid()));
         }
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -798,7 +798,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         portfolio_entries::scoped(tenant.as_uuid())
             .filter(portfolio_entries::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(portfolio_entries::Column::Id)
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -814,7 +814,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         portfolio_entries::scoped(tenant.as_uuid())
             .filter(portfolio_entries::Column::BookingId.eq(booking.as_uuid()))
             .order_by_asc(portfolio_entries::Column::Id)
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -868,7 +868,7 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
 
 /// The pupils named on bookings, by booking.
 pub(crate) async fn named_pupils(
-    reads: &Reads,
+    reads: &ReadPool,
     tenant: Uuid,
     bookings: &[Uuid],
 ) -> DomainResult<Vec<booking_students::Model>> {
@@ -877,7 +877,7 @@ pub(crate) async fn named_pupils(
             .filter(booking_students::Column::BookingId.is_in(chunk.iter().copied()))
             .order_by_asc(booking_students::Column::StudentId)
     };
-    in_chunks_by_position(reads, bookings, query, Ok).await
+    in_chunks_on_read_pool(reads, bookings, query, Ok).await
 }
 
 /// Names pupils on a new booking inside `txn`.
@@ -932,11 +932,11 @@ pub(crate) async fn mark_present(
 
 pub struct SeaOrmRoutePlanRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
 }
 
 impl SeaOrmRoutePlanRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
         Self { db, reads }
     }
 }
@@ -1065,7 +1065,7 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
         route_plans::scoped(tenant.as_uuid())
             .filter(route_plans::Column::StudentId.eq(student.as_uuid()))
             .order_by_asc(route_plans::Column::Version)
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -1073,88 +1073,3 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
             .collect()
     }
 }
-
-by_position!(students::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    school_id,
-    external_ref,
-    display_name,
-    birth_year,
-    grade,
-    education_level,
-    status,
-    portfolio_open_from,
-});
-
-by_position!(consents::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    student_id,
-    purpose,
-    status,
-    given_by,
-    recorded_by_key_id,
-    recorded_by_role,
-});
-
-by_position!(route_plans::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    student_id,
-    route_map_id,
-    steps,
-    target_occupation,
-    plan_b,
-    helpers,
-    notes,
-    agreed_by,
-});
-
-by_position!(audit_events::Model {
-    tenant_id,
-    id,
-    at,
-    key_id,
-    role,
-    action,
-    student_id,
-    school_id,
-    request_id,
-});
-
-by_position!(booking_students::Model {
-    tenant_id,
-    booking_id,
-    student_id,
-    present,
-});
-
-by_position!(portfolio_entries::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    student_id,
-    school_id,
-    competence,
-    kind,
-    title,
-    body,
-    sectors,
-    occupations,
-    evidence_url,
-    booking_id,
-    shared_with_business,
-    author_role,
-});

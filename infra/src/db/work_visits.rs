@@ -19,21 +19,20 @@ use driehoek_domain::work_visits::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
-    TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::by_position::{Columns, FromColumns, SelectByPosition, by_position, one_by_key};
 use super::entities::{bookings, slots, work_visits};
-use super::reads::Reads;
+use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, one_by_key};
 use super::schools::{address_columns, address_from_columns};
 use super::versioned::{self, RowChange};
 use super::{
-    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes, holds_code,
-    in_chunks_by_position, keyset, parse_codes,
+    IN_LIST_CHUNK, all_on_read_pool, begin_write, by_key_on_read_pool, contains_text, corrupt,
+    db_error, encode_codes, holds_code, in_chunks_on_read_pool, keyset, parse_codes,
 };
 
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
@@ -41,13 +40,13 @@ const DUPLICATE_SLOT: &str = "external_id is already used by another slot of thi
 
 pub struct SeaOrmWorkVisitRepository {
     db: DatabaseConnection,
-    reads: Reads,
+    reads: ReadPool,
     /// When deletions are recorded in the change log.
     clock: SharedClock,
 }
 
 impl SeaOrmWorkVisitRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: Reads, clock: SharedClock) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
         Self { db, reads, clock }
     }
 }
@@ -178,92 +177,54 @@ pub fn search_query(
     query
 }
 
-/// A stored work visit, read straight from the columns of `work_visits` (in the
-/// entity's order, see `by_position`). Its seven code columns are parsed from text
-/// borrowed from the driver's row: as a model's `String`s they were allocated, copied
-/// and freed for nothing, 357 times a page.
-impl FromColumns for WorkVisit {
-    fn from_columns(c: &mut Columns<'_>) -> Result<Self, DbErr> {
-        let bad = |e: String| DbErr::Type(format!("stored work visit is invalid: {e}"));
-        let age = |v: i32| u8::try_from(v).map_err(|e| bad(e.to_string()));
-        let size = |v: i32| u16::try_from(v).map_err(|e| bad(e.to_string()));
-        let tenant_id = TenantId::from_uuid(c.next("tenant_id")?);
-        let id = WorkVisitId::from_uuid(c.next("id")?);
-        let version = c.next("version")?;
-        let created_at = c.next("created_at")?;
-        let updated_at = c.next("updated_at")?;
-        let business_id = BusinessId::from_uuid(c.next("business_id")?);
-        let programme_id = c
-            .next::<Option<Uuid>>("programme_id")?
-            .map(ProgrammeId::from_uuid);
-        let external_id = c
-            .next::<Option<String>>("external_id")?
+/// A stored work visit as the domain holds it.
+pub(crate) fn visit_from_model(m: work_visits::Model) -> DomainResult<WorkVisit> {
+    let bad = |e: String| corrupt("work visit", e);
+    let age = |v: i32| u8::try_from(v).map_err(|e| bad(e.to_string()));
+    let size = |v: i32| u16::try_from(v).map_err(|e| bad(e.to_string()));
+    Ok(WorkVisit {
+        id: WorkVisitId::from_uuid(m.id),
+        tenant_id: TenantId::from_uuid(m.tenant_id),
+        business_id: BusinessId::from_uuid(m.business_id),
+        programme_id: m.programme_id.map(ProgrammeId::from_uuid),
+        external_id: m
+            .external_id
             .map(ExternalId::parse_owned)
             .transpose()
-            .map_err(bad)?;
-        let title = Name::parse_owned(c.next("title")?).map_err(bad)?;
-        let description = c
-            .next::<Option<String>>("description")?
+            .map_err(bad)?,
+        title: Name::parse_owned(m.title).map_err(bad)?,
+        description: m
+            .description
             .map(Description::parse_owned)
             .transpose()
-            .map_err(bad)?;
-        let format = WorkVisitFormat::parse(c.next_str("format")?).map_err(bad)?;
-        let sectors = parse_codes(c.next_str("sectors")?, NaceSection::parse).map_err(bad)?;
-        let occupations = parse_codes(c.next_str("occupations")?, IscoCode::parse).map_err(bad)?;
-        let competences =
-            parse_codes(c.next_str("competences")?, Competence::parse).map_err(bad)?;
-        let min_age = age(c.next("min_age")?)?;
-        let ages = AgeRange::new(min_age, age(c.next("max_age")?)?).map_err(bad)?;
-        let education_levels =
-            parse_codes(c.next_str("education_levels")?, EducationLevel::parse).map_err(bad)?;
-        let group_min = size(c.next("group_size_min")?)?;
-        let group_size =
-            GroupSize::new(group_min, size(c.next("group_size_max")?)?).map_err(bad)?;
-        let languages = parse_codes(c.next_str("languages")?, LanguageCode::parse).map_err(bad)?;
-        let location = address_from_columns(
-            c.next("address_street")?,
-            c.next("address_postal_code")?,
-            c.next("address_city")?,
-        )
-        .map_err(bad)?;
-        let online = c.next("online")?;
-        let accessibility = c
-            .next::<Option<String>>("accessibility")?
+            .map_err(bad)?,
+        format: WorkVisitFormat::parse(&m.format).map_err(bad)?,
+        sectors: parse_codes(&m.sectors, NaceSection::parse).map_err(bad)?,
+        occupations: parse_codes(&m.occupations, IscoCode::parse).map_err(bad)?,
+        competences: parse_codes(&m.competences, Competence::parse).map_err(bad)?,
+        ages: AgeRange::new(age(m.min_age)?, age(m.max_age)?).map_err(bad)?,
+        education_levels: parse_codes(&m.education_levels, EducationLevel::parse).map_err(bad)?,
+        group_size: GroupSize::new(size(m.group_size_min)?, size(m.group_size_max)?)
+            .map_err(bad)?,
+        languages: parse_codes(&m.languages, LanguageCode::parse).map_err(bad)?,
+        location: address_from_columns(m.address_street, m.address_postal_code, m.address_city)
+            .map_err(bad)?,
+        online: m.online,
+        accessibility: m
+            .accessibility
             .map(Description::parse_owned)
             .transpose()
-            .map_err(bad)?;
-        let requirements = c
-            .next::<Option<String>>("requirements")?
+            .map_err(bad)?,
+        requirements: m
+            .requirements
             .map(Description::parse_owned)
             .transpose()
-            .map_err(bad)?;
-        let status = WorkVisitStatus::parse(c.next_str("status")?).map_err(bad)?;
-        Ok(WorkVisit {
-            id,
-            tenant_id,
-            business_id,
-            programme_id,
-            external_id,
-            title,
-            description,
-            format,
-            sectors,
-            occupations,
-            competences,
-            ages,
-            education_levels,
-            group_size,
-            languages,
-            location,
-            online,
-            accessibility,
-            requirements,
-            status,
-            version,
-            created_at,
-            updated_at,
-        })
-    }
+            .map_err(bad)?,
+        status: WorkVisitStatus::parse(&m.status).map_err(bad)?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
 }
 
 /// The stored shape of one session.
@@ -430,9 +391,12 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
     }
 
     async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
-        one_by_key::<work_visits::Entity, WorkVisit>(&self.reads, tenant.as_uuid(), id.as_uuid())
-            .await
-            .map_err(db_error)
+        by_key_on_read_pool::<work_visits::Entity, _>(
+            &self.reads,
+            (tenant.as_uuid(), id.as_uuid()),
+            visit_from_model,
+        )
+        .await
     }
 
     async fn list(
@@ -441,10 +405,8 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         filter: &WorkVisitFilter,
         page: &PageRequest,
     ) -> DomainResult<Vec<WorkVisit>> {
-        search_query(self.db.get_database_backend(), tenant, filter, page)
-            .all_by_position(&self.reads)
-            .await
-            .map_err(db_error)
+        let query = search_query(self.db.get_database_backend(), tenant, filter, page);
+        all_on_read_pool(&self.reads, query, visit_from_model).await
     }
 
     async fn update(&self, visit: &WorkVisit, expected_version: i64) -> DomainResult<bool> {
@@ -524,7 +486,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         slots::scoped(tenant.as_uuid())
             .filter(slots::Column::WorkVisitId.eq(visit.as_uuid()))
             .filter(slots::Column::Id.eq(id.as_uuid()))
-            .one_by_position(&self.reads)
+            .one_on(&self.reads)
             .await
             .map_err(db_error)?
             .map(slot_from_model)
@@ -543,7 +505,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             page,
         );
         query
-            .all_by_position(&self.reads)
+            .all_on(&self.reads)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -585,7 +547,7 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
             slots::scoped(tenant.as_uuid())
                 .filter(slots::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
         };
-        in_chunks_by_position(&self.reads, ids, query, slot_from_model).await
+        in_chunks_on_read_pool(&self.reads, ids, query, slot_from_model).await
     }
 
     async fn visits_by_ids(
@@ -593,16 +555,11 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         tenant: TenantId,
         ids: &[WorkVisitId],
     ) -> DomainResult<Vec<WorkVisit>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_LIST_CHUNK) {
-            let visits: Vec<WorkVisit> = work_visits::scoped(tenant.as_uuid())
+        let query = |chunk: &[WorkVisitId]| {
+            work_visits::scoped(tenant.as_uuid())
                 .filter(work_visits::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
-                .all_by_position(&self.reads)
-                .await
-                .map_err(db_error)?;
-            found.extend(visits);
-        }
-        Ok(found)
+        };
+        in_chunks_on_read_pool(&self.reads, ids, query, visit_from_model).await
     }
 
     async fn business_slots_since(
@@ -649,13 +606,13 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
                 work_visits::Column::ExternalId.is_in(only.iter().map(|e| e.as_str().to_owned())),
             );
         }
-        let visits: Vec<WorkVisit> = query.all_by_position(&self.reads).await.map_err(db_error)?;
+        let visits = all_on_read_pool(&self.reads, query, visit_from_model).await?;
         let visit_ids: Vec<Uuid> = visits.iter().map(|v| v.id.as_uuid()).collect();
         let query = |chunk: &[Uuid]| {
             slots::scoped(tenant).filter(slots::Column::WorkVisitId.is_in(chunk.iter().copied()))
         };
         let slot_rows: Vec<slots::Model> =
-            in_chunks_by_position(&self.reads, &visit_ids, query, Ok).await?;
+            in_chunks_on_read_pool(&self.reads, &visit_ids, query, Ok).await?;
         let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
         let mut tallies: HashMap<Uuid, (u32, bool)> = HashMap::new();
         for chunk in slot_ids.chunks(IN_LIST_CHUNK) {
@@ -881,21 +838,3 @@ async fn write_slot(
         _ => Ok(true),
     }
 }
-
-by_position!(slots::Model {
-    tenant_id,
-    id,
-    version,
-    created_at,
-    updated_at,
-    work_visit_id,
-    external_id,
-    starts_at,
-    ends_at,
-    sessions,
-    capacity,
-    seats_booked,
-    coach_id,
-    teacher_present,
-    status,
-});

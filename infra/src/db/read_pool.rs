@@ -1,5 +1,7 @@
-//! The connections the hot reads of [`by_position`](super::by_position) run on: a
-//! pool of its own, which lends a connection and takes it back without a round trip.
+//! The read pool: connections of their own for the hot reads, lent one query at a
+//! time and taken back without the round trip sqlx's pool spends on each return. A
+//! `Select` runs on it with [`OnReadPool`]; its rows are read by name into sea-orm
+//! models (`FromQueryResult`), as on sea-orm's own connection.
 //!
 //! sqlx's pool tests every connection as it comes back, whatever happened to it: on
 //! PostgreSQL a `Sync` and its `ReadyForQuery`, one more round trip (and, over TLS,
@@ -24,20 +26,27 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, RuntimeErr};
+use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_orm::{
+    ColumnTrait, ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
+};
+use sea_query_sqlx::SqlxBinder;
 use sqlx::{AssertSqlSafe, Connection, Database, Postgres, SqlSafeStr, SqlStr, Sqlite};
 use tokio::sync::{Semaphore, SemaphorePermit};
+use uuid::Uuid;
 
 use super::PoolSettings;
+use super::versioned::TenantTable;
 
 /// The read pool of one database, for its backend.
 #[derive(Clone)]
-pub(crate) enum Reads {
-    Postgres(Arc<ReadPool<Postgres>>),
-    Sqlite(Arc<ReadPool<Sqlite>>),
+pub(crate) enum ReadPool {
+    Postgres(Arc<Pool<Postgres>>),
+    Sqlite(Arc<Pool<Sqlite>>),
 }
 
-impl Reads {
+impl ReadPool {
     /// A read pool beside `db`'s own, connecting as it does, with at most
     /// `max_connections` (by default as many as `db`'s pool).
     pub(crate) fn beside(
@@ -48,7 +57,7 @@ impl Reads {
         match &db.inner {
             DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
                 let pool = db.get_postgres_connection_pool();
-                Ok(Self::Postgres(ReadPool::start(
+                Ok(Self::Postgres(Pool::start(
                     pool.connect_options(),
                     max_connections.unwrap_or(pool.options().get_max_connections()),
                     settings,
@@ -56,7 +65,7 @@ impl Reads {
             }
             DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
                 let pool = db.get_sqlite_connection_pool();
-                Ok(Self::Sqlite(ReadPool::start(
+                Ok(Self::Sqlite(Pool::start(
                     pool.connect_options(),
                     max_connections.unwrap_or(pool.options().get_max_connections()),
                     settings,
@@ -77,8 +86,66 @@ impl Reads {
     }
 }
 
+/// `one` and `all` of a query, run on the read pool and read into `M` by name (an
+/// entity's model, usually).
+pub(crate) trait OnReadPool<M> {
+    fn one_on(self, pool: &ReadPool) -> impl Future<Output = Result<Option<M>, DbErr>> + Send;
+    fn all_on(self, pool: &ReadPool) -> impl Future<Output = Result<Vec<M>, DbErr>> + Send;
+}
+
+impl<E, M> OnReadPool<M> for Select<E>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Send + Sync,
+{
+    async fn one_on(self, pool: &ReadPool) -> Result<Option<M>, DbErr> {
+        Ok(self.limit(1).all_on(pool).await?.into_iter().next())
+    }
+
+    async fn all_on(self, pool: &ReadPool) -> Result<Vec<M>, DbErr> {
+        let query = self.into_query();
+        match pool {
+            ReadPool::Postgres(pool) => {
+                let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
+                read_models(pool.fetch_all(sql, values).await?)
+            }
+            ReadPool::Sqlite(pool) => {
+                let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
+                read_models(pool.fetch_all(sql, values).await?)
+            }
+        }
+    }
+}
+
+/// The driver's rows as `M`s, each read by column name as sea-orm reads its own.
+fn read_models<R, M>(rows: Vec<R>) -> Result<Vec<M>, DbErr>
+where
+    QueryResult: From<R>,
+    M: FromQueryResult,
+{
+    rows.into_iter()
+        .map(|row| M::from_query_result(&QueryResult::from(row), ""))
+        .collect()
+}
+
+/// The row of a tenant table with the key `(tenant, id)`, on the read pool.
+pub(crate) async fn one_by_key<E, M>(
+    pool: &ReadPool,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Option<M>, DbErr>
+where
+    E: TenantTable,
+    M: FromQueryResult + Send + Sync,
+{
+    E::scoped(tenant)
+        .filter(E::id_column().eq(id))
+        .one_on(pool)
+        .await
+}
+
 /// Connections to one database, lent one at a time to a query.
-pub(crate) struct ReadPool<DB: Database> {
+pub(crate) struct Pool<DB: Database> {
     connect: Arc<<DB::Connection as Connection>::Options>,
     settings: PoolSettings,
     /// Idle connections, the most recently used last (lent first, so the least used
@@ -95,7 +162,7 @@ struct Idle<C> {
     since: Instant,
 }
 
-impl<DB: Database> ReadPool<DB> {
+impl<DB: Database> Pool<DB> {
     /// A pool with no connection yet, and a task that closes connections idle or old
     /// beyond the settings' limits until the pool is dropped.
     fn start(
@@ -271,7 +338,7 @@ fn read_error(error: sqlx::Error) -> DbErr {
 }
 
 /// Every `every`, closes the pool's expired idle connections; ends with the pool.
-async fn reap<DB: Database>(pool: Weak<ReadPool<DB>>, every: Duration) {
+async fn reap<DB: Database>(pool: Weak<Pool<DB>>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.tick().await;
     loop {
@@ -297,7 +364,7 @@ async fn reap<DB: Database>(pool: Weak<ReadPool<DB>>, every: Duration) {
 /// query has finished; dropped without that (the query's future cancelled half-way),
 /// it is closed.
 struct Lent<'p, DB: Database> {
-    pool: &'p ReadPool<DB>,
+    pool: &'p Pool<DB>,
     connection: Option<DB::Connection>,
     opened: Instant,
     /// Whether the connection had been used and idle before (rather than new).
@@ -366,18 +433,18 @@ mod tests {
     use crate::db::{Database, POOL_SETTINGS};
 
     /// A read pool of at most `max` connections beside `database`'s.
-    fn pool(database: &Database, max: u32, settings: PoolSettings) -> Reads {
-        Reads::beside(database.connection(), Some(max), settings).expect("a read pool")
+    fn pool(database: &Database, max: u32, settings: PoolSettings) -> ReadPool {
+        ReadPool::beside(database.connection(), Some(max), settings).expect("a read pool")
     }
 
     /// The number of rows `sql` returns, on a connection of `reads`.
-    async fn rows(reads: &Reads, sql: &str) -> Result<usize, DbErr> {
+    async fn rows(reads: &ReadPool, sql: &str) -> Result<usize, DbErr> {
         match reads {
-            Reads::Postgres(pool) => pool
+            ReadPool::Postgres(pool) => pool
                 .fetch_all(sql.to_owned(), PgArguments::default())
                 .await
                 .map(|rows| rows.len()),
-            Reads::Sqlite(pool) => pool
+            ReadPool::Sqlite(pool) => pool
                 .fetch_all(sql.to_owned(), SqliteArguments::default())
                 .await
                 .map(|rows| rows.len()),
@@ -385,13 +452,90 @@ mod tests {
     }
 
     /// A query that runs for seconds on either backend.
-    fn slow(reads: &Reads) -> &'static str {
+    fn slow(reads: &ReadPool) -> &'static str {
         match reads {
-            Reads::Postgres(_) => "SELECT pg_sleep(5)",
-            Reads::Sqlite(_) => {
+            ReadPool::Postgres(_) => "SELECT pg_sleep(5)",
+            ReadPool::Sqlite(_) => {
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT count(*) FROM c"
             }
         }
+    }
+
+    /// Models read on the read pool are what sea-orm reads on its own connection,
+    /// NULLs and timestamps to the microsecond included; a key of another tenant finds
+    /// nothing.
+    #[tokio::test]
+    async fn models_read_on_the_read_pool_are_the_models_sea_orm_reads() {
+        use crate::db::entities::{schools, tenants};
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, QueryOrder};
+
+        let (database, place) = fresh_database().await;
+        database.migrate().await.expect("migrate");
+        let db = database.connection();
+        let tenant = Uuid::now_v7();
+        let at: chrono::DateTime<chrono::Utc> =
+            "1999-12-31T23:59:59.999999Z".parse().expect("a time");
+        tenants::Model {
+            id: tenant,
+            slug: "rotterdam".to_owned(),
+            name: "Rotterdam".to_owned(),
+            country: "NL".to_owned(),
+            locale: "nl-NL".to_owned(),
+            timezone: "Europe/Amsterdam".to_owned(),
+            status: "active".to_owned(),
+            rate_limit_per_minute: None,
+            small_cell_threshold: 5,
+            coach_screening: "required".to_owned(),
+            consent_age: 16,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+        .into_active_model()
+        .insert(db)
+        .await
+        .expect("a tenant");
+        for (name, filled) in [("Empty", false), ("Full", true)] {
+            let text = |v: &str| filled.then(|| v.to_owned());
+            schools::Model {
+                tenant_id: tenant,
+                id: Uuid::now_v7(),
+                version: 3,
+                created_at: at,
+                updated_at: at,
+                name: name.to_owned(),
+                kind: "secondary".to_owned(),
+                registration_code: text("01AB"),
+                education_levels: "|nl_vmbo_kb|".to_owned(),
+                address_street: text("Coolsingel 40"),
+                address_postal_code: text("3011 AD"),
+                address_city: text("Rotterdam"),
+                contact_email: text("info@example.org"),
+                website: text("https://example.org/"),
+            }
+            .into_active_model()
+            .insert(db)
+            .await
+            .expect("a school");
+        }
+        let reads = database.reads().clone();
+        let query = schools::Entity::find().order_by_asc(schools::Column::Id);
+        let by_sea_orm = query.clone().all(db).await.expect("on sea-orm's pool");
+        let on_read_pool: Vec<schools::Model> = query.all_on(&reads).await.expect("read pool");
+        assert_eq!(on_read_pool, by_sea_orm);
+        assert_eq!(on_read_pool[0].website, None);
+        assert_eq!(on_read_pool[1].created_at, at);
+        let full = by_sea_orm[1].id;
+        let mine: Option<schools::Model> = one_by_key::<schools::Entity, _>(&reads, tenant, full)
+            .await
+            .expect("by key");
+        assert_eq!(mine.as_ref(), by_sea_orm.get(1));
+        let theirs: Option<schools::Model> =
+            one_by_key::<schools::Entity, _>(&reads, Uuid::now_v7(), full)
+                .await
+                .expect("by key");
+        assert_eq!(theirs, None);
+        remove(database, place).await;
     }
 
     #[tokio::test]
@@ -448,7 +592,7 @@ mod tests {
         let (database, place) = fresh_database().await;
         let reads = pool(&database, 4, POOL_SETTINGS);
         // A SQLite connection is a file handle: nothing between can cut it off.
-        if let Reads::Postgres(_) = reads {
+        if let ReadPool::Postgres(_) = reads {
             rows(&reads, "SELECT 1").await.expect("a row");
             assert_eq!(reads.stats(), (1, 1));
             database
@@ -480,11 +624,11 @@ mod tests {
         };
         let reads = pool(&database, 1, settings);
         let (held, waited) = match &reads {
-            Reads::Postgres(pool) => {
+            ReadPool::Postgres(pool) => {
                 let held = pool.lend().await.expect("the one connection");
                 (held.opened, pool.lend().await.err())
             }
-            Reads::Sqlite(pool) => {
+            ReadPool::Sqlite(pool) => {
                 let held = pool.lend().await.expect("the one connection");
                 (held.opened, pool.lend().await.err())
             }
