@@ -2,11 +2,11 @@
 //! mapping over the domain services, plus the composition root used by the
 //! `driehoek` binary and the black-box tests.
 
+pub mod authz;
 pub mod error;
 pub mod extract;
 pub mod ics;
 pub mod idempotency;
-pub mod json_log;
 pub mod middleware;
 pub mod outage;
 pub mod problems;

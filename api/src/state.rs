@@ -14,7 +14,7 @@ use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
 use driehoek_domain::stats::StatsService;
-use driehoek_domain::students::{Plans, Pupils, StudentService};
+use driehoek_domain::students::{Plans, StudentRecords, StudentService};
 use driehoek_domain::tenants::{TenantRepository, TenantService};
 use driehoek_domain::webhooks::{RetryPolicy, WebhookService, WebhookTransport};
 use driehoek_domain::work_visits::WorkVisitService;
@@ -107,7 +107,7 @@ impl AppState {
                     )),
                 ),
             };
-        let pupils = Pupils {
+        let pupils = StudentRecords {
             students: database.students(),
             consents: database.consents(),
             portfolio: database.portfolio(),

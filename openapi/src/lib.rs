@@ -24,7 +24,7 @@ impl Modify for BearerKeys {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("dhk_…")
                     .description(Some(
-                        "An API key: `Authorization: Bearer dhk_…`. Each key belongs to one tenant (or the platform) and has one role.",
+                        "An API key: `Authorization: Bearer dhk_…`. Each key belongs to one tenant (or the platform) and has one role. Each operation's requirement lists, as its scopes, the roles whose keys may call it; any other role is refused with 403 `forbidden` before the request body is read.",
                     ))
                     .build(),
             ),

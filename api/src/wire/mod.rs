@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
+pub mod portfolios;
 pub mod programmes;
 pub mod route_maps;
 pub mod schools;

@@ -14,6 +14,7 @@ mod contract;
 mod idempotency;
 mod isolation;
 mod oauth;
+mod permissions;
 mod programmes;
 mod rate_limits;
 mod route_maps;

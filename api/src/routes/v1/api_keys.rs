@@ -1,14 +1,16 @@
 //! `/v1/tenants/{tenant}/api-keys`: the tenant's keys, managed by city administrators.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::ApiKeyId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::authz::{Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, TenantCtx, page_request};
+use crate::extract::{JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{list, no_content};
 use crate::state::AppState;
@@ -16,10 +18,10 @@ use crate::wire::ListOf;
 use crate::wire::api_keys::{ApiKeyCreated, ApiKeyIn, ApiKeyOut};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_api_keys)
-        .service(create_api_key)
-        .service(get_api_key)
-        .service(revoke_api_key);
+    cfg.service(guarded(list_api_keys))
+        .service(guarded(create_api_key))
+        .service(guarded(get_api_key))
+        .service(guarded(revoke_api_key));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -31,6 +33,7 @@ pub struct ApiKeyQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List API keys
 ///
 /// City administrators. Secrets are never listed: only their display `prefix`.
@@ -43,7 +46,7 @@ pub struct ApiKeyQuery {
 #[get("")]
 pub async fn list_api_keys(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     query: web::Query<ApiKeyQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -52,6 +55,7 @@ pub async fn list_api_keys(
     Ok(list(&req, keys, ApiKeyOut::from))
 }
 
+#[guarded]
 /// Create an API key
 ///
 /// City administrators. The secret `key` is in this response only; the server keeps
@@ -66,7 +70,7 @@ pub async fn list_api_keys(
 #[post("")]
 pub async fn create_api_key(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<ApiKeyIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,6 +88,7 @@ pub async fn create_api_key(
         }))
 }
 
+#[guarded]
 /// Read an API key
 #[utoipa::path(
     operation_id = "api_keys.get", tag = "api-keys",
@@ -93,7 +98,7 @@ pub async fn create_api_key(
 )]
 #[get("/{key_id}")]
 pub async fn get_api_key(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -104,6 +109,7 @@ pub async fn get_api_key(
     Ok(HttpResponse::Ok().json(ApiKeyOut::from(key)))
 }
 
+#[guarded]
 /// Revoke an API key
 ///
 /// Takes effect on the next request made with the key. Revoking twice is harmless.
@@ -115,7 +121,7 @@ pub async fn get_api_key(
 )]
 #[delete("/{key_id}")]
 pub async fn revoke_api_key(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,6 +1,7 @@
 //! `/v1/tenants/{tenant}/bookings`: schools booking seats on slots.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::bookings::{AttendanceReport, Booking};
 use driehoek_domain::bookings::{BookingFilter, BookingScope};
 use driehoek_domain::ids::{BookingId, FeedbackId, SlotId, StudentId, WorkVisitId};
@@ -11,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, timestamp_filter};
+use crate::authz::{Authorized, BookingParties, Host, SchoolOrCity, guarded};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
 use crate::problems::{ReadErrors, WriteErrors};
@@ -20,18 +22,18 @@ use crate::wire::ListOf;
 use crate::wire::bookings::{
     AttendanceIn, BookingIn, BookingOut, CancelIn, FeedbackIn, FeedbackOut,
 };
-use crate::wire::students::SharedEntryOut;
+use crate::wire::portfolios::SharedEntryOut;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_bookings)
-        .service(create_booking)
-        .service(get_booking)
-        .service(cancel_booking)
-        .service(record_attendance)
-        .service(give_feedback)
-        .service(list_feedback)
-        .service(get_feedback)
-        .service(shared_entries);
+    cfg.service(guarded(list_bookings))
+        .service(guarded(create_booking))
+        .service(guarded(get_booking))
+        .service(guarded(cancel_booking))
+        .service(guarded(record_attendance))
+        .service(guarded(give_feedback))
+        .service(guarded(list_feedback))
+        .service(guarded(get_feedback))
+        .service(guarded(shared_entries));
 }
 
 /// One booking as the caller may see it (pupils' names only where consent allows).
@@ -47,6 +49,7 @@ async fn shown(
     Ok(BookingOut::seen_by(booking, &ctx.actor, &names))
 }
 
+#[guarded]
 /// Read the portfolio entries pupils share with the host
 ///
 /// For the host business of the booking: the entries linked to this booking that the
@@ -61,7 +64,7 @@ async fn shown(
 )]
 #[get("/{booking_id}/portfolio-entries")]
 pub async fn shared_entries(
-    ctx: TenantCtx,
+    ctx: Authorized<Host>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -90,6 +93,7 @@ pub struct BookingQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List bookings
 ///
 /// A school sees its own, a business those on its work visits, the city all.
@@ -103,7 +107,7 @@ pub struct BookingQuery {
 #[get("")]
 pub async fn list_bookings(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     query: web::Query<BookingQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -128,6 +132,7 @@ pub async fn list_bookings(
     }))
 }
 
+#[guarded]
 /// Book a slot
 ///
 /// A school key books seats for its own school (a city administrator names the
@@ -144,11 +149,10 @@ pub async fn list_bookings(
 #[post("")]
 pub async fn create_booking(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<SchoolOrCity>,
     state: web::Data<AppState>,
     body: JsonBody<BookingIn>,
 ) -> Result<HttpResponse, ApiError> {
-    driehoek_domain::bookings::require_booker(&ctx.actor)?;
     let booking = state
         .bookings
         .book(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
@@ -160,6 +164,7 @@ pub async fn create_booking(
     ))
 }
 
+#[guarded]
 /// Read a booking
 #[utoipa::path(
     operation_id = "bookings.get", tag = "bookings",
@@ -170,7 +175,7 @@ pub async fn create_booking(
 #[get("/{booking_id}")]
 pub async fn get_booking(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -185,6 +190,7 @@ pub async fn get_booking(
     ))
 }
 
+#[guarded]
 /// Cancel a booking
 ///
 /// By the booking school, the host business or the city. The seats go back to the
@@ -199,7 +205,7 @@ pub async fn get_booking(
 )]
 #[post("/{booking_id}/cancel")]
 pub async fn cancel_booking(
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -226,6 +232,7 @@ pub async fn cancel_booking(
         .json(shown(&state, &ctx, booking).await?))
 }
 
+#[guarded]
 /// Record attendance
 ///
 /// By the booking school, the host business or the city, once the visit has started
@@ -242,7 +249,7 @@ pub async fn cancel_booking(
 #[put("/{booking_id}/attendance")]
 pub async fn record_attendance(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -285,6 +292,7 @@ pub struct FeedbackQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// Give feedback on a completed visit
 ///
 /// The school (its own, once, and its pupils' — anonymous, at most one per pupil
@@ -301,7 +309,7 @@ pub struct FeedbackQuery {
 #[post("/{booking_id}/feedback")]
 pub async fn give_feedback(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     body: JsonBody<FeedbackIn>,
@@ -324,6 +332,7 @@ pub async fn give_feedback(
     ))
 }
 
+#[guarded]
 /// List a booking's feedback
 ///
 /// For whoever may see the booking: its school, the host business, the city.
@@ -337,7 +346,7 @@ pub async fn give_feedback(
 #[get("/{booking_id}/feedback")]
 pub async fn list_feedback(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     query: web::Query<FeedbackQuery>,
@@ -355,6 +364,7 @@ pub async fn list_feedback(
     Ok(list(&req, feedback, FeedbackOut::from))
 }
 
+#[guarded]
 /// Read one feedback
 #[utoipa::path(
     operation_id = "bookings.feedback.get", tag = "bookings",
@@ -366,7 +376,7 @@ pub async fn list_feedback(
 #[get("/{booking_id}/feedback/{feedback_id}")]
 pub async fn get_feedback(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {

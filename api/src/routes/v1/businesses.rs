@@ -1,6 +1,7 @@
 //! `/v1/tenants/{tenant}/businesses`: partners offering work visits, and their coaches.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::businesses::BusinessFilter;
 use driehoek_domain::businesses::CoachFilter;
 use driehoek_domain::ids::{BusinessId, CoachId};
@@ -11,8 +12,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
+use crate::authz::{Anyone, Authorized, BusinessOrCity, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -22,16 +24,16 @@ use crate::wire::businesses::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_businesses)
-        .service(create_business)
-        .service(get_business)
-        .service(update_business)
-        .service(delete_business)
-        .service(list_coaches)
-        .service(create_coach)
-        .service(get_coach)
-        .service(update_coach)
-        .service(delete_coach);
+    cfg.service(guarded(list_businesses))
+        .service(guarded(create_business))
+        .service(guarded(get_business))
+        .service(guarded(update_business))
+        .service(guarded(delete_business))
+        .service(guarded(list_coaches))
+        .service(guarded(create_coach))
+        .service(guarded(get_coach))
+        .service(guarded(update_coach))
+        .service(guarded(delete_coach));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,6 +55,7 @@ pub struct BusinessQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List businesses
 ///
 /// The public catalogue of partners; every role of the tenant may read it.
@@ -65,7 +68,7 @@ pub struct BusinessQuery {
 #[get("")]
 pub async fn list_businesses(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<BusinessQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,6 +87,7 @@ pub async fn list_businesses(
     Ok(list(&req, businesses, BusinessOut::from))
 }
 
+#[guarded]
 /// Create a business
 ///
 /// City administrators register the partners.
@@ -97,7 +101,7 @@ pub async fn list_businesses(
 #[post("")]
 pub async fn create_business(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<BusinessIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -112,6 +116,7 @@ pub async fn create_business(
     ))
 }
 
+#[guarded]
 /// Read a business
 #[utoipa::path(
     operation_id = "businesses.get", tag = "businesses",
@@ -122,7 +127,7 @@ pub async fn create_business(
 #[get("/{business_id}")]
 pub async fn get_business(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -137,6 +142,7 @@ pub async fn get_business(
     ))
 }
 
+#[guarded]
 /// Update a business
 ///
 /// JSON merge patch. City administrators, or the business's own key.
@@ -151,7 +157,7 @@ pub async fn get_business(
 #[patch("/{business_id}")]
 pub async fn update_business(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -175,6 +181,7 @@ pub async fn update_business(
     ))
 }
 
+#[guarded]
 /// Delete a business
 ///
 /// City administrators. Removes its coaches and memberships; refused (409) while an unrevoked key acts for it.
@@ -187,7 +194,7 @@ pub async fn update_business(
 )]
 #[delete("/{business_id}")]
 pub async fn delete_business(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -219,6 +226,7 @@ pub struct CoachQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List a business's coaches
 #[utoipa::path(
     operation_id = "coaches.list", tag = "businesses",
@@ -229,7 +237,7 @@ pub struct CoachQuery {
 #[get("/{business_id}/coaches")]
 pub async fn list_coaches(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     query: web::Query<CoachQuery>,
@@ -259,6 +267,7 @@ pub async fn list_coaches(
     Ok(list(&req, coaches, CoachOut::from))
 }
 
+#[guarded]
 /// Add a coach
 ///
 /// City administrators, or the business's own key.
@@ -272,7 +281,7 @@ pub async fn list_coaches(
 #[post("/{business_id}/coaches")]
 pub async fn create_coach(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     body: JsonBody<CoachIn>,
@@ -293,6 +302,7 @@ pub async fn create_coach(
     ))
 }
 
+#[guarded]
 /// Read a coach
 #[utoipa::path(
     operation_id = "coaches.get", tag = "businesses",
@@ -303,7 +313,7 @@ pub async fn create_coach(
 #[get("/{business_id}/coaches/{coach_id}")]
 pub async fn get_coach(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -319,6 +329,7 @@ pub async fn get_coach(
     Ok(resource(&req, coach.version, CoachOut::from(coach)))
 }
 
+#[guarded]
 /// Update a coach
 ///
 /// JSON merge patch. City administrators, or the business's own key.
@@ -333,7 +344,7 @@ pub async fn get_coach(
 #[patch("/{business_id}/coaches/{coach_id}")]
 pub async fn update_coach(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,
@@ -354,6 +365,7 @@ pub async fn update_coach(
     Ok(resource(&req, coach.version, CoachOut::from(coach)))
 }
 
+#[guarded]
 /// Remove a coach
 #[utoipa::path(
     operation_id = "coaches.delete", tag = "businesses",
@@ -364,7 +376,7 @@ pub async fn update_coach(
 )]
 #[delete("/{business_id}/coaches/{coach_id}")]
 pub async fn delete_coach(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,

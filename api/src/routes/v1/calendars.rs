@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::calendars::Calendar;
 use driehoek_domain::ids::{BusinessId, SchoolId};
 use serde::Serialize;
@@ -10,21 +11,23 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::authz::{Authorized, AuthorizedFeed, BusinessOrCity, SchoolOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{FeedCtx, TenantCtx};
+use crate::extract::TenantCtx;
 use crate::ics;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 
 /// The school calendar's routes, under `/schools`.
 pub fn configure_schools(cfg: &mut ServiceConfig) {
-    cfg.service(school_calendar).service(school_calendar_link);
+    cfg.service(guarded(school_calendar))
+        .service(guarded(school_calendar_link));
 }
 
 /// The business calendar's routes, under `/businesses`.
 pub fn configure_businesses(cfg: &mut ServiceConfig) {
-    cfg.service(business_calendar)
-        .service(business_calendar_link);
+    cfg.service(guarded(business_calendar))
+        .service(guarded(business_calendar_link));
 }
 
 /// Where an agenda subscribes to a calendar.
@@ -67,6 +70,7 @@ async fn link(
     }))
 }
 
+#[guarded]
 /// A school's calendar
 ///
 /// The school's booked work visits of the last 180 days and ahead, one event per
@@ -81,11 +85,11 @@ async fn link(
 )]
 #[get("/{school_id}/calendar.ics")]
 pub async fn school_calendar(
-    ctx: FeedCtx,
+    ctx: AuthorizedFeed<SchoolOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = ctx.0;
+    let ctx = ctx.into_inner();
     let calendar = state
         .calendars
         .school(&ctx.actor, ctx.tenant.id, SchoolId::from_uuid(path.1))
@@ -93,6 +97,7 @@ pub async fn school_calendar(
     Ok(ics_response(&calendar))
 }
 
+#[guarded]
 /// A link to subscribe to a school's calendar
 ///
 /// A URL with a read-only token for this one calendar, bound to the calling key.
@@ -105,7 +110,7 @@ pub async fn school_calendar(
 #[get("/{school_id}/calendar-link")]
 pub async fn school_calendar_link(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<SchoolOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -120,6 +125,7 @@ pub async fn school_calendar_link(
     link(&req, &ctx, &state, &feed).await
 }
 
+#[guarded]
 /// A business's calendar
 ///
 /// The slots of the business's work visits of the last 180 days and ahead, with seats
@@ -134,11 +140,11 @@ pub async fn school_calendar_link(
 )]
 #[get("/{business_id}/calendar.ics")]
 pub async fn business_calendar(
-    ctx: FeedCtx,
+    ctx: AuthorizedFeed<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = ctx.0;
+    let ctx = ctx.into_inner();
     let calendar = state
         .calendars
         .business(&ctx.actor, ctx.tenant.id, BusinessId::from_uuid(path.1))
@@ -146,6 +152,7 @@ pub async fn business_calendar(
     Ok(ics_response(&calendar))
 }
 
+#[guarded]
 /// A link to subscribe to a business's calendar
 #[utoipa::path(
     operation_id = "businesses.calendar_link", tag = "businesses",
@@ -156,7 +163,7 @@ pub async fn business_calendar(
 #[get("/{business_id}/calendar-link")]
 pub async fn business_calendar_link(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {

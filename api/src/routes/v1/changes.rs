@@ -2,19 +2,20 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use driehoek_api_macros::guarded;
 use driehoek_domain::changes::{Change, MAX_PAGE, resource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::authz::{Anyone, Authorized, guarded};
 use crate::error::ApiError;
-use crate::extract::TenantCtx;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_changes);
+    cfg.service(guarded(list_changes));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,6 +68,7 @@ pub struct ChangePage {
     pub next_after: i64,
 }
 
+#[guarded]
 /// Read the change feed
 ///
 /// Every write to the tenant's resources in commit order, as far as the key may read
@@ -91,7 +93,7 @@ pub struct ChangePage {
 )]
 #[get("")]
 pub async fn list_changes(
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<ChangeQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -6,6 +6,7 @@ pub mod businesses;
 pub mod calendars;
 pub mod changes;
 pub mod oauth;
+pub mod portfolios;
 pub mod programmes;
 pub mod route_maps;
 pub mod schools;
@@ -48,7 +49,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
             .service(scope("/work-visits").configure(work_visits::configure))
             .service(scope("/bookings").configure(bookings::configure))
-            .service(scope("/students").configure(students::configure))
+            .service(
+                scope("/students")
+                    .configure(students::configure)
+                    .configure(portfolios::configure),
+            )
             .service(
                 scope("/businesses")
                     .configure(businesses::configure)

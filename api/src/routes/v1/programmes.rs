@@ -1,6 +1,7 @@
 //! `/v1/tenants/{tenant}/programmes`: the programmes the city runs, and their members.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{ProgrammeId, ProgrammeMemberId};
 use driehoek_domain::programmes::ProgrammeFilter;
 use serde::Deserialize;
@@ -9,8 +10,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
+use crate::authz::{Anyone, Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -21,16 +23,16 @@ use crate::wire::programmes::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_programmes)
-        .service(create_programme)
-        .service(get_programme)
-        .service(update_programme)
-        .service(delete_programme)
-        .service(list_members)
-        .service(add_member)
-        .service(get_member)
-        .service(update_member)
-        .service(remove_member);
+    cfg.service(guarded(list_programmes))
+        .service(guarded(create_programme))
+        .service(guarded(get_programme))
+        .service(guarded(update_programme))
+        .service(guarded(delete_programme))
+        .service(guarded(list_members))
+        .service(guarded(add_member))
+        .service(guarded(get_member))
+        .service(guarded(update_member))
+        .service(guarded(remove_member));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -50,6 +52,7 @@ pub struct ProgrammeQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List programmes
 ///
 /// Every role of the tenant may read them.
@@ -62,7 +65,7 @@ pub struct ProgrammeQuery {
 #[get("")]
 pub async fn list_programmes(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<ProgrammeQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -80,6 +83,7 @@ pub async fn list_programmes(
     Ok(list(&req, programmes, ProgrammeOut::from))
 }
 
+#[guarded]
 /// Create a programme
 ///
 /// City administrators.
@@ -93,7 +97,7 @@ pub async fn list_programmes(
 #[post("")]
 pub async fn create_programme(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<ProgrammeIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -108,6 +112,7 @@ pub async fn create_programme(
     ))
 }
 
+#[guarded]
 /// Read a programme
 #[utoipa::path(
     operation_id = "programmes.get", tag = "programmes",
@@ -118,7 +123,7 @@ pub async fn create_programme(
 #[get("/{programme_id}")]
 pub async fn get_programme(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -133,6 +138,7 @@ pub async fn get_programme(
     ))
 }
 
+#[guarded]
 /// Update a programme
 ///
 /// JSON merge patch. City administrators.
@@ -147,7 +153,7 @@ pub async fn get_programme(
 #[patch("/{programme_id}")]
 pub async fn update_programme(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -171,6 +177,7 @@ pub async fn update_programme(
     ))
 }
 
+#[guarded]
 /// Delete a programme
 ///
 /// City administrators. Removes its memberships.
@@ -183,7 +190,7 @@ pub async fn update_programme(
 )]
 #[delete("/{programme_id}")]
 pub async fn delete_programme(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -209,6 +216,7 @@ pub struct MemberQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List a programme's members
 #[utoipa::path(
     operation_id = "programme_members.list", tag = "programmes",
@@ -219,7 +227,7 @@ pub struct MemberQuery {
 #[get("/{programme_id}/members")]
 pub async fn list_members(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     query: web::Query<MemberQuery>,
@@ -237,6 +245,7 @@ pub async fn list_members(
     Ok(list(&req, members, ProgrammeMemberOut::from))
 }
 
+#[guarded]
 /// Add a member
 ///
 /// City administrators add a school or business of the tenant to the programme.
@@ -250,7 +259,7 @@ pub async fn list_members(
 #[post("/{programme_id}/members")]
 pub async fn add_member(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     body: JsonBody<ProgrammeMemberIn>,
@@ -271,6 +280,7 @@ pub async fn add_member(
     ))
 }
 
+#[guarded]
 /// Read a member
 #[utoipa::path(
     operation_id = "programme_members.get", tag = "programmes",
@@ -281,7 +291,7 @@ pub async fn add_member(
 #[get("/{programme_id}/members/{member_id}")]
 pub async fn get_member(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -301,6 +311,7 @@ pub async fn get_member(
     ))
 }
 
+#[guarded]
 /// Update a member
 #[utoipa::path(
     operation_id = "programme_members.update", tag = "programmes",
@@ -313,7 +324,7 @@ pub async fn get_member(
 #[patch("/{programme_id}/members/{member_id}")]
 pub async fn update_member(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,
@@ -337,6 +348,7 @@ pub async fn update_member(
     ))
 }
 
+#[guarded]
 /// Remove a member
 #[utoipa::path(
     operation_id = "programme_members.delete", tag = "programmes",
@@ -347,7 +359,7 @@ pub async fn update_member(
 )]
 #[delete("/{programme_id}/members/{member_id}")]
 pub async fn remove_member(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,

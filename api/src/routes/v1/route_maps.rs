@@ -5,6 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::RouteMapId;
 use driehoek_domain::route_maps::{
@@ -21,10 +22,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::code_filter;
+use crate::authz::{Anyone, Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
 use crate::extract::{
-    IfMatch, JsonBody, RawBody, TenantCtx, check_content_type, media_type, page_request,
-    parse_json, parse_value,
+    IfMatch, JsonBody, RawBody, check_content_type, media_type, page_request, parse_json,
+    parse_value,
 };
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
@@ -37,15 +39,15 @@ use crate::wire::route_maps::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_route_maps)
-        .service(create_route_map)
-        .service(get_route_map)
-        .service(update_route_map)
-        .service(delete_route_map)
-        .service(put_graph)
-        .service(get_graph)
-        .service(next_steps)
-        .service(search_routes);
+    cfg.service(guarded(list_route_maps))
+        .service(guarded(create_route_map))
+        .service(guarded(get_route_map))
+        .service(guarded(update_route_map))
+        .service(guarded(delete_route_map))
+        .service(guarded(put_graph))
+        .service(guarded(get_graph))
+        .service(guarded(next_steps))
+        .service(guarded(search_routes));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -65,6 +67,7 @@ pub struct RouteSearchQuery {
     limit: Option<u8>,
 }
 
+#[guarded]
 /// Search routes
 ///
 /// Ranked routes from a node to another node or to an occupation (ISCO code): each
@@ -79,7 +82,7 @@ pub struct RouteSearchQuery {
 )]
 #[get("/{route_map_id}/routes")]
 pub async fn search_routes(
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: MapPath,
     query: web::Query<RouteSearchQuery>,
@@ -160,6 +163,7 @@ pub struct RouteMapQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List route maps
 ///
 /// Everyone in the tenant reads published maps; drafts and archived maps are the
@@ -173,7 +177,7 @@ pub struct RouteMapQuery {
 #[get("")]
 pub async fn list_route_maps(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<RouteMapQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -189,6 +193,7 @@ pub async fn list_route_maps(
     Ok(list(&req, maps, RouteMapOut::from))
 }
 
+#[guarded]
 /// Create a route map
 ///
 /// City administrators. The graph follows with `PUT …/graph`.
@@ -202,11 +207,10 @@ pub async fn list_route_maps(
 #[post("")]
 pub async fn create_route_map(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<RouteMapIn>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.actor.require_admin()?;
     let map = state
         .route_maps
         .create(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
@@ -218,6 +222,7 @@ pub async fn create_route_map(
     ))
 }
 
+#[guarded]
 /// Read a route map
 #[utoipa::path(
     operation_id = "route_maps.get", tag = "route-maps",
@@ -228,7 +233,7 @@ pub async fn create_route_map(
 #[get("/{route_map_id}")]
 pub async fn get_route_map(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: MapPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,6 +244,7 @@ pub async fn get_route_map(
     Ok(resource(&req, map.version, RouteMapOut::from(map)))
 }
 
+#[guarded]
 /// Update a route map
 ///
 /// JSON merge patch, by city administrators. Publishing makes the map everyone's; a
@@ -254,13 +260,12 @@ pub async fn get_route_map(
 #[patch("/{route_map_id}")]
 pub async fn update_route_map(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: MapPath,
     if_match: IfMatch,
     body: JsonBody<RouteMapPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.actor.require_admin()?;
     let changes = body.into_inner()?.try_into()?;
     let map = state
         .route_maps
@@ -275,6 +280,7 @@ pub async fn update_route_map(
     Ok(resource(&req, map.version, RouteMapOut::from(map)))
 }
 
+#[guarded]
 /// Delete a draft route map
 ///
 /// City administrators; only drafts (409 `state_conflict` otherwise: archive instead).
@@ -287,12 +293,11 @@ pub async fn update_route_map(
 )]
 #[delete("/{route_map_id}")]
 pub async fn delete_route_map(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: MapPath,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.actor.require_admin()?;
     state
         .route_maps
         .delete(
@@ -552,6 +557,7 @@ async fn graph_from_csv(
     Ok((nodes, edges))
 }
 
+#[guarded]
 /// Replace a route map's whole graph
 ///
 /// City administrators. The document replaces every node and edge at once (up to 20 000
@@ -582,14 +588,13 @@ async fn graph_from_csv(
 #[put("/{route_map_id}/graph")]
 pub async fn put_graph(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: MapPath,
     if_match: IfMatch,
     body: RawBody<GRAPH_BODY_BYTES>,
 ) -> Result<HttpResponse, ApiError> {
     let id = RouteMapId::from_uuid(path.1);
-    ctx.actor.require_admin()?;
     let (_, essence) = media_type(&req);
     if essence == "multipart/form-data" {
         let body = body.into_inner()?.freeze();
@@ -649,6 +654,7 @@ pub async fn put_graph(
     Ok(resource(&req, map.version, RouteMapOut::from(map)))
 }
 
+#[guarded]
 /// Read a route map's whole graph
 #[utoipa::path(
     operation_id = "route_maps.graph.get", tag = "route-maps",
@@ -658,7 +664,7 @@ pub async fn put_graph(
 )]
 #[get("/{route_map_id}/graph")]
 pub async fn get_graph(
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: MapPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -674,6 +680,7 @@ pub async fn get_graph(
     }))
 }
 
+#[guarded]
 /// Read a node's direct next steps
 ///
 /// The edges leaving the node, each with the node it leads to and that node's
@@ -687,7 +694,7 @@ pub async fn get_graph(
 )]
 #[get("/{route_map_id}/nodes/{code}/next")]
 pub async fn next_steps(
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {

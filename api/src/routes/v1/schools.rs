@@ -1,6 +1,7 @@
 //! `/v1/tenants/{tenant}/schools`: the schools and organisations taking part.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::SchoolId;
 use driehoek_domain::schools::SchoolFilter;
 use serde::Deserialize;
@@ -9,8 +10,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
+use crate::authz::{Anyone, Authorized, CityAdmin, SchoolOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -18,11 +20,11 @@ use crate::wire::ListOf;
 use crate::wire::schools::{SchoolIn, SchoolOut, SchoolPatch};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_schools)
-        .service(create_school)
-        .service(get_school)
-        .service(update_school)
-        .service(delete_school);
+    cfg.service(guarded(list_schools))
+        .service(guarded(create_school))
+        .service(guarded(get_school))
+        .service(guarded(update_school))
+        .service(guarded(delete_school));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,6 +44,7 @@ pub struct SchoolQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List schools
 ///
 /// The public catalogue of the tenant's schools; every role of the tenant may read it.
@@ -54,7 +57,7 @@ pub struct SchoolQuery {
 #[get("")]
 pub async fn list_schools(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<SchoolQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -72,6 +75,7 @@ pub async fn list_schools(
     Ok(list(&req, schools, SchoolOut::from))
 }
 
+#[guarded]
 /// Create a school
 ///
 /// City administrators register the schools and organisations taking part.
@@ -85,7 +89,7 @@ pub async fn list_schools(
 #[post("")]
 pub async fn create_school(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<SchoolIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -100,6 +104,7 @@ pub async fn create_school(
     ))
 }
 
+#[guarded]
 /// Read a school
 #[utoipa::path(
     operation_id = "schools.get", tag = "schools",
@@ -110,7 +115,7 @@ pub async fn create_school(
 #[get("/{school_id}")]
 pub async fn get_school(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -121,6 +126,7 @@ pub async fn get_school(
     Ok(resource(&req, school.version, SchoolOut::from(school)))
 }
 
+#[guarded]
 /// Update a school
 ///
 /// JSON merge patch. City administrators, or the school's own key.
@@ -135,7 +141,7 @@ pub async fn get_school(
 #[patch("/{school_id}")]
 pub async fn update_school(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<SchoolOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -155,6 +161,7 @@ pub async fn update_school(
     Ok(resource(&req, school.version, SchoolOut::from(school)))
 }
 
+#[guarded]
 /// Delete a school
 ///
 /// City administrators. Refused (409) while an unrevoked key acts for the school.
@@ -167,7 +174,7 @@ pub async fn update_school(
 )]
 #[delete("/{school_id}")]
 pub async fn delete_school(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::ProgrammeId;
 use driehoek_domain::stats::StatsQuery;
 use serde::Deserialize;
@@ -11,14 +12,14 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::authz::{Authorized, CityAdmin, guarded};
 use crate::error::{ApiError, Problem};
-use crate::extract::TenantCtx;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 use crate::wire::stats::StatsOut;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_stats);
+    cfg.service(guarded(get_stats));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,6 +46,7 @@ fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, A
     })
 }
 
+#[guarded]
 /// The city's figures
 ///
 /// What the partnership reached in a period — completed visits by their slot's start,
@@ -66,7 +68,7 @@ fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, A
 )]
 #[get("")]
 pub async fn get_stats(
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     params: web::Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {

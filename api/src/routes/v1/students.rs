@@ -1,23 +1,24 @@
-//! `/v1/tenants/{tenant}/students`: pupils, their consents and talent portfolios, the
-//! pupil's data rights (export, erasure), and `/audit-events`, the log of every access.
+//! `/v1/tenants/{tenant}/students`: pupils and their consents, the pupil's data rights
+//! (export, erasure), and `/audit-events`, the log of every access. The portfolio and
+//! the route plan are in [`super::portfolios`].
 //!
 //! Only the pupil's own school (its `school` key) and platform administrators reach a
 //! pupil; every other role gets 403 before anything is looked up.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditFilter;
-use driehoek_domain::ids::{ApiKeyId, BookingId, PortfolioEntryId, SchoolId, StudentId};
-use driehoek_domain::students::{
-    EntryFilter, MAX_IMPORT_ROWS, RosterRow, RowOutcome, StudentFilter, require_pupil_role,
-};
+use driehoek_domain::ids::{ApiKeyId, SchoolId, StudentId};
+use driehoek_domain::students::{MAX_IMPORT_ROWS, RosterRow, RowOutcome, StudentFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
+use crate::authz::{Authorized, CityAdmin, StudentsSchool, guarded};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
     IfMatch, JsonBody, RawBody, TenantCtx, media_type, page_request, parse_json, parse_value,
@@ -28,44 +29,34 @@ use crate::state::AppState;
 use crate::tabular::{Columns, csv_objects};
 use crate::wire::ListOf;
 use crate::wire::students::{
-    AuditEventOut, ConsentIn, ConsentOut, ConsentsOut, EntryIn, EntryOut, EntryPatch, ImportIn,
-    ImportOut, ImportResultCode, ImportRowOut, PortfolioOut, RosterRowIn, RoutePlanIn,
-    RoutePlanOut, StudentExportOut, StudentIn, StudentOut, StudentPatch, TransferIn,
+    AuditEventOut, ConsentIn, ConsentOut, ConsentsOut, ImportIn, ImportOut, ImportResultCode,
+    ImportRowOut, RosterRowIn, StudentExportOut, StudentIn, StudentOut, StudentPatch, TransferIn,
 };
 
 /// The pupils' routes, under `/students`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_students)
-        .service(create_student)
-        .service(import_students)
-        .service(get_student)
-        .service(update_student)
-        .service(erase_student)
-        .service(export_student)
-        .service(transfer_student)
-        .service(list_consents)
-        .service(record_consent)
-        .service(get_portfolio)
-        .service(list_entries)
-        .service(add_entry)
-        .service(get_entry)
-        .service(update_entry)
-        .service(delete_entry)
-        .service(get_route_plan)
-        .service(put_route_plan)
-        .service(route_plan_versions);
+    cfg.service(guarded(list_students))
+        .service(guarded(create_student))
+        .service(guarded(import_students))
+        .service(guarded(get_student))
+        .service(guarded(update_student))
+        .service(guarded(erase_student))
+        .service(guarded(export_student))
+        .service(guarded(transfer_student))
+        .service(guarded(list_consents))
+        .service(guarded(record_consent));
 }
 
 /// The access log of pupils' data, under `/audit-events`.
 pub fn configure_audit_events(cfg: &mut ServiceConfig) {
-    cfg.service(list_audit_events);
+    cfg.service(guarded(list_audit_events));
 }
 
 /// The body limit of a roster import (5 000 rows).
 const IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-type StudentPath = web::Path<(String, Uuid)>;
-type EntryPath = web::Path<(String, Uuid, Uuid)>;
+pub(super) type StudentPath = web::Path<(String, Uuid)>;
+pub(super) type EntryPath = web::Path<(String, Uuid, Uuid)>;
 
 /// A platform administrator acts for no school of its own: it names one.
 fn school_named(ctx: &TenantCtx, school: Option<Uuid>) -> Result<(), ApiError> {
@@ -96,6 +87,7 @@ pub struct StudentQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List a school's pupils
 ///
 /// A school key lists its own pupils (a platform administrator names `school_id`).
@@ -109,11 +101,10 @@ pub struct StudentQuery {
 #[get("")]
 pub async fn list_students(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     query: web::Query<StudentQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     school_named(&ctx, query.school_id)?;
     let grade = match query.grade.as_deref().map(str::trim) {
         Some(g) if g.is_empty() || g.chars().count() > 200 => {
@@ -141,6 +132,7 @@ pub async fn list_students(
     Ok(list(&req, students, StudentOut::from))
 }
 
+#[guarded]
 /// Add a pupil
 ///
 /// A school key adds a pupil to its own school. Keep the minimum: a display name
@@ -155,11 +147,10 @@ pub async fn list_students(
 #[post("")]
 pub async fn create_student(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     body: JsonBody<StudentIn>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     let student = state
         .students
         .create(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
@@ -197,6 +188,7 @@ const ROSTER_COLUMNS: Columns<'static> = Columns {
     numeric: &["birth_year"],
 };
 
+#[guarded]
 /// Import a school's roster
 ///
 /// Upserts pupils by `external_ref`, from JSON (`{"rows": [...]}`) or CSV
@@ -219,12 +211,11 @@ const ROSTER_COLUMNS: Columns<'static> = Columns {
 #[post("/import")]
 pub async fn import_students(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     query: web::Query<ImportQuery>,
     body: RawBody<IMPORT_BODY_BYTES>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     school_named(&ctx, query.school_id)?;
     let (_, content_type) = media_type(&req);
     if content_type != "application/json" && content_type != "text/csv" {
@@ -311,6 +302,7 @@ pub async fn import_students(
     Ok(HttpResponse::Ok().json(ImportOut::new(results)))
 }
 
+#[guarded]
 /// Read a pupil
 #[utoipa::path(
     operation_id = "students.get", tag = "students",
@@ -321,7 +313,7 @@ pub async fn import_students(
 #[get("/{student_id}")]
 pub async fn get_student(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -332,6 +324,7 @@ pub async fn get_student(
     Ok(resource(&req, student.version, StudentOut::from(student)))
 }
 
+#[guarded]
 /// Update a pupil
 ///
 /// JSON merge patch, by the pupil's school.
@@ -346,13 +339,12 @@ pub async fn get_student(
 #[patch("/{student_id}")]
 pub async fn update_student(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     if_match: IfMatch,
     body: JsonBody<StudentPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     let changes = body.into_inner()?.try_into()?;
     let student = state
         .students
@@ -367,6 +359,7 @@ pub async fn update_student(
     Ok(resource(&req, student.version, StudentOut::from(student)))
 }
 
+#[guarded]
 /// Erase a pupil
 ///
 /// The right to erasure: the pupil's record, consents, portfolio and the naming on
@@ -381,7 +374,7 @@ pub async fn update_student(
 )]
 #[delete("/{student_id}")]
 pub async fn erase_student(
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     if_match: IfMatch,
@@ -398,6 +391,7 @@ pub async fn erase_student(
     Ok(no_content())
 }
 
+#[guarded]
 /// Export everything held on a pupil
 ///
 /// The right of access: the record, the consent ledger, the portfolio entries, the
@@ -411,7 +405,7 @@ pub async fn erase_student(
 )]
 #[get("/{student_id}/export")]
 pub async fn export_student(
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -424,6 +418,7 @@ pub async fn export_student(
         .json(StudentExportOut::from(export)))
 }
 
+#[guarded]
 /// Move a pupil to another school
 ///
 /// The pupil moves to `to_school_id` (a school of this city); the old school loses
@@ -440,13 +435,12 @@ pub async fn export_student(
 )]
 #[post("/{student_id}/transfer")]
 pub async fn transfer_student(
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     if_match: IfMatch,
     body: JsonBody<TransferIn>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     let input = body.into_inner()?;
     let student = state
         .students
@@ -463,6 +457,7 @@ pub async fn transfer_student(
         .json(StudentOut::from(student)))
 }
 
+#[guarded]
 /// Read a pupil's consents
 ///
 /// The current state of every purpose and the whole ledger it derives from.
@@ -474,7 +469,7 @@ pub async fn transfer_student(
 )]
 #[get("/{student_id}/consents")]
 pub async fn list_consents(
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -485,6 +480,7 @@ pub async fn list_consents(
     Ok(HttpResponse::Ok().json(ConsentsOut::new(&ledger)))
 }
 
+#[guarded]
 /// Record a consent decision
 ///
 /// Appends to the ledger (nothing is ever changed in it). A pupil decides alone
@@ -501,12 +497,11 @@ pub async fn list_consents(
 #[post("/{student_id}/consents")]
 pub async fn record_consent(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     body: JsonBody<ConsentIn>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
     let consent = state
         .students
         .record_consent(
@@ -522,293 +517,6 @@ pub async fn record_consent(
         1,
         ConsentOut::from(&consent),
     ))
-}
-
-/// Read a pupil's portfolio at a glance
-///
-/// Entries per career competence, talents, interests by sector and occupation, and
-/// the latest entries.
-#[utoipa::path(
-    operation_id = "students.portfolio", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
-    responses((status = 200, description = "The summary", body = PortfolioOut), ReadErrors),
-    security(("api_key" = []))
-)]
-#[get("/{student_id}/portfolio")]
-pub async fn get_portfolio(
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-) -> Result<HttpResponse, ApiError> {
-    let summary = state
-        .students
-        .summary(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
-        .await?;
-    Ok(HttpResponse::Ok().json(PortfolioOut::new(path.1, summary)))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EntryQuery {
-    /// A career competence (vocabulary `competences`).
-    competence: Option<String>,
-    /// An entry kind (vocabulary `portfolio_entry_kinds`).
-    kind: Option<String>,
-    booking_id: Option<Uuid>,
-    /// Page size, 1-200 (default 50).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-/// List portfolio entries
-///
-/// Oldest first. Entries sealed at a transfer without `portfolio_transfer` consent are
-/// not listed.
-#[utoipa::path(
-    operation_id = "students.entries.list", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"), EntryQuery),
-    responses((status = 200, description = "One page of entries", body = ListOf<EntryOut>), ReadErrors),
-    security(("api_key" = []))
-)]
-#[get("/{student_id}/portfolio/entries")]
-pub async fn list_entries(
-    req: HttpRequest,
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-    query: web::Query<EntryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
-    let filter = EntryFilter {
-        competence: code_filter("competence", query.competence.as_deref())?,
-        kind: code_filter("kind", query.kind.as_deref())?,
-        booking_id: query.booking_id.map(BookingId::from_uuid),
-    };
-    let page = page_request(query.limit, query.cursor.as_deref())?;
-    let entries = state
-        .students
-        .list_entries(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            filter,
-            page,
-        )
-        .await?;
-    Ok(list(&req, entries, EntryOut::from))
-}
-
-/// Add a portfolio entry
-#[utoipa::path(
-    operation_id = "students.entries.create", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
-    request_body = EntryIn,
-    responses((status = 201, description = "Added", body = EntryOut), WriteErrors),
-    security(("api_key" = []))
-)]
-#[post("/{student_id}/portfolio/entries")]
-pub async fn add_entry(
-    req: HttpRequest,
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-    body: JsonBody<EntryIn>,
-) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
-    let entry = state
-        .students
-        .add_entry(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            body.into_inner()?.try_into()?,
-        )
-        .await?;
-    Ok(created(
-        format!("{}/{}", req.path(), entry.id),
-        entry.version,
-        EntryOut::from(entry),
-    ))
-}
-
-/// Read a portfolio entry
-#[utoipa::path(
-    operation_id = "students.entries.get", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
-           ("entry_id" = Uuid, Path, description = "Entry id")),
-    responses((status = 200, description = "The entry", body = EntryOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
-    security(("api_key" = []))
-)]
-#[get("/{student_id}/portfolio/entries/{entry_id}")]
-pub async fn get_entry(
-    req: HttpRequest,
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: EntryPath,
-) -> Result<HttpResponse, ApiError> {
-    let entry = state
-        .students
-        .get_entry(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            PortfolioEntryId::from_uuid(path.2),
-        )
-        .await?;
-    Ok(resource(&req, entry.version, EntryOut::from(entry)))
-}
-
-/// Update a portfolio entry
-#[utoipa::path(
-    operation_id = "students.entries.update", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
-           ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
-    request_body(content = EntryPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "Updated", body = EntryOut), WriteErrors),
-    security(("api_key" = []))
-)]
-#[patch("/{student_id}/portfolio/entries/{entry_id}")]
-pub async fn update_entry(
-    req: HttpRequest,
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: EntryPath,
-    if_match: IfMatch,
-    body: JsonBody<EntryPatch>,
-) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
-    let entry = state
-        .students
-        .update_entry(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            PortfolioEntryId::from_uuid(path.2),
-            body.into_inner()?.try_into()?,
-            if_match.0,
-        )
-        .await?;
-    Ok(resource(&req, entry.version, EntryOut::from(entry)))
-}
-
-/// Remove a portfolio entry
-#[utoipa::path(
-    operation_id = "students.entries.delete", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
-           ("entry_id" = Uuid, Path, description = "Entry id"),
-           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
-    responses((status = 204, description = "Removed"), DeleteErrors),
-    security(("api_key" = []))
-)]
-#[delete("/{student_id}/portfolio/entries/{entry_id}")]
-pub async fn delete_entry(
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: EntryPath,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    state
-        .students
-        .delete_entry(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            PortfolioEntryId::from_uuid(path.2),
-            if_match.0,
-        )
-        .await?;
-    Ok(no_content())
-}
-
-/// Read a pupil's route plan
-///
-/// The current version, checked against the map as it is now: `route_status` is
-/// `valid`, `broken` (the map changed; `route_problem` points at the first step that no
-/// longer follows an edge) or `map_unavailable` (the map is no longer published).
-#[utoipa::path(
-    operation_id = "students.route_plan.get", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
-    responses((status = 200, description = "The current plan", body = RoutePlanOut), ReadErrors),
-    security(("api_key" = []))
-)]
-#[get("/{student_id}/route-plan")]
-pub async fn get_route_plan(
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .students
-        .route_plan(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, crate::responses::etag(view.plan.version)))
-        .json(RoutePlanOut::from(view)))
-}
-
-/// Set a pupil's route plan
-///
-/// By the pupil's school. Each call makes a new version and keeps the earlier ones.
-/// The steps (and `plan_b`) must follow edges of a published route map, else 422
-/// `route_not_in_map` pointing at the first step that does not. Send `If-Match` with
-/// the version read to refuse a change made in between (412).
-#[utoipa::path(
-    operation_id = "students.route_plan.put", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
-           ("If-Match" = Option<String>, Header, description = "The plan version last read; refused with 412 when stale")),
-    request_body = RoutePlanIn,
-    responses((status = 200, description = "The new version", body = RoutePlanOut), WriteErrors),
-    security(("api_key" = []))
-)]
-#[put("/{student_id}/route-plan")]
-pub async fn put_route_plan(
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-    if_match: IfMatch,
-    body: JsonBody<RoutePlanIn>,
-) -> Result<HttpResponse, ApiError> {
-    require_pupil_role(&ctx.actor)?;
-    let view = state
-        .students
-        .set_route_plan(
-            &ctx.actor,
-            ctx.tenant.id,
-            StudentId::from_uuid(path.1),
-            body.into_inner()?.try_into()?,
-            if_match.0,
-        )
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, crate::responses::etag(view.plan.version)))
-        .json(RoutePlanOut::from(view)))
-}
-
-/// List a route plan's versions
-///
-/// Every version of the pupil's plan, newest first.
-#[utoipa::path(
-    operation_id = "students.route_plan.versions", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
-    responses((status = 200, description = "Every version, newest first (one page: `next_cursor` is always null)", body = ListOf<RoutePlanOut>), ReadErrors),
-    security(("api_key" = []))
-)]
-#[get("/{student_id}/route-plan/versions")]
-pub async fn route_plan_versions(
-    ctx: TenantCtx,
-    state: web::Data<AppState>,
-    path: StudentPath,
-) -> Result<HttpResponse, ApiError> {
-    let versions = state
-        .students
-        .route_plan_versions(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
-        .await?;
-    Ok(HttpResponse::Ok().json(ListOf {
-        data: versions.iter().map(RoutePlanOut::from).collect(),
-        next_cursor: None,
-    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -830,6 +538,7 @@ pub struct AuditQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// Read the audit log of pupils' data
 ///
 /// Every read or write of a pupil's data, every export and erasure: who (key and
@@ -844,11 +553,10 @@ pub struct AuditQuery {
 #[get("")]
 pub async fn list_audit_events(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.actor.require_admin()?;
     let filter = AuditFilter {
         student_id: query.student_id.map(StudentId::from_uuid),
         key_id: query.key_id.map(ApiKeyId::from_uuid),

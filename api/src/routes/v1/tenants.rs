@@ -2,12 +2,14 @@
 //! tenant's own keys may read their tenant's record.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::authz::{Anyone, Authorized, AuthorizedCaller, PlatformAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{Caller, IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{ReadErrors, WriteErrors};
 use crate::responses::{created, list, resource};
 use crate::state::AppState;
@@ -16,12 +18,14 @@ use crate::wire::tenants::{TenantIn, TenantOut, TenantPatch};
 
 /// `/tenants`: the collection.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_tenants).service(create_tenant);
+    cfg.service(guarded(list_tenants))
+        .service(guarded(create_tenant));
 }
 
 /// `/tenants/{tenant}` itself, inside the tenant's scope (see [`super::configure`]).
 pub fn configure_tenant(cfg: &mut ServiceConfig) {
-    cfg.service(get_tenant).service(update_tenant);
+    cfg.service(guarded(get_tenant))
+        .service(guarded(update_tenant));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,6 +37,7 @@ pub struct TenantQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List tenants
 ///
 /// Platform administrators.
@@ -45,15 +50,16 @@ pub struct TenantQuery {
 #[get("/tenants")]
 pub async fn list_tenants(
     req: HttpRequest,
-    caller: Caller,
+    caller: AuthorizedCaller<PlatformAdmin>,
     state: web::Data<AppState>,
     query: web::Query<TenantQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.limit, query.cursor.as_deref())?;
-    let tenants = state.tenants.list(&caller.0, page).await?;
+    let tenants = state.tenants.list(&caller.actor, page).await?;
     Ok(list(&req, tenants, TenantOut::from))
 }
 
+#[guarded]
 /// Create a tenant
 ///
 /// Platform administrators onboard a city. Settings default by country (consent age
@@ -67,13 +73,13 @@ pub async fn list_tenants(
 #[post("/tenants")]
 pub async fn create_tenant(
     req: HttpRequest,
-    caller: Caller,
+    caller: AuthorizedCaller<PlatformAdmin>,
     state: web::Data<AppState>,
     body: JsonBody<TenantIn>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = state
         .tenants
-        .create(&caller.0, body.into_inner()?.try_into()?)
+        .create(&caller.actor, body.into_inner()?.try_into()?)
         .await?;
     Ok(created(
         format!("{}/{}", req.path(), tenant.slug),
@@ -82,6 +88,7 @@ pub async fn create_tenant(
     ))
 }
 
+#[guarded]
 /// Read a tenant
 ///
 /// Platform administrators, and every key of the tenant itself.
@@ -94,13 +101,15 @@ pub async fn create_tenant(
 #[get("")]
 pub async fn get_tenant(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let ctx = ctx.into_inner();
     let tenant = state.tenants.read(&ctx.actor, ctx.tenant)?;
     Ok(resource(&req, tenant.version, TenantOut::from(tenant)))
 }
 
+#[guarded]
 /// Update or suspend a tenant
 ///
 /// Platform administrators. `{"status": "suspended"}` stops every key of the tenant
@@ -116,12 +125,13 @@ pub async fn get_tenant(
 #[patch("")]
 pub async fn update_tenant(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<PlatformAdmin>,
     state: web::Data<AppState>,
     if_match: IfMatch,
     body: JsonBody<TenantPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.into_inner()?.try_into()?;
+    let ctx = ctx.into_inner();
     let tenant = state
         .tenants
         .update(&ctx.actor, ctx.tenant, changes, if_match.0)

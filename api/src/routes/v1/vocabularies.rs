@@ -1,18 +1,20 @@
 //! `/v1/vocabularies`: the closed code lists shared by all tenants.
 
 use actix_web::{HttpResponse, get, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::vocabularies;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::authz::{Anyone, AuthorizedCaller, guarded};
 use crate::error::ApiError;
-use crate::extract::Caller;
 use crate::problems::ReadErrors;
 use crate::wire::vocabularies::VocabularyOut;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_vocabularies).service(get_vocabulary);
+    cfg.service(guarded(list_vocabularies))
+        .service(guarded(get_vocabulary));
 }
 
 #[derive(Serialize, ToSchema)]
@@ -20,6 +22,7 @@ pub struct VocabularyList {
     pub data: Vec<VocabularyOut>,
 }
 
+#[guarded]
 /// List vocabularies
 ///
 /// Every vocabulary with all its codes and English and Dutch labels. Any valid key.
@@ -29,7 +32,9 @@ pub struct VocabularyList {
     security(("api_key" = []))
 )]
 #[get("/vocabularies")]
-pub async fn list_vocabularies(_caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list_vocabularies(
+    _caller: AuthorizedCaller<Anyone>,
+) -> Result<HttpResponse, ApiError> {
     let data = vocabularies::catalogue()
         .into_iter()
         .map(VocabularyOut::from)
@@ -39,6 +44,7 @@ pub async fn list_vocabularies(_caller: Caller) -> Result<HttpResponse, ApiError
         .json(VocabularyList { data }))
 }
 
+#[guarded]
 /// Read a vocabulary
 #[utoipa::path(
     operation_id = "vocabularies.get", tag = "vocabularies",
@@ -48,7 +54,7 @@ pub async fn list_vocabularies(_caller: Caller) -> Result<HttpResponse, ApiError
 )]
 #[get("/vocabularies/{name}")]
 pub async fn get_vocabulary(
-    _caller: Caller,
+    _caller: AuthorizedCaller<Anyone>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vocabulary = vocabularies::find(&name).ok_or_else(|| ApiError::not_found("vocabulary"))?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{WebhookDeliveryId, WebhookEndpointId};
 use driehoek_domain::webhooks::{DeliveryFilter, DeliveryStatus, catalogue};
 use serde::Deserialize;
@@ -15,8 +16,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::code_filter;
+use crate::authz::{Anyone, Authorized, AuthorizedCaller, BusinessOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{Caller, IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{list, no_content, resource};
 use crate::state::AppState;
@@ -28,21 +30,21 @@ use crate::wire::webhooks::{
 
 /// The event types, outside any tenant.
 pub fn configure_event_types(cfg: &mut ServiceConfig) {
-    cfg.service(list_event_types);
+    cfg.service(guarded(list_event_types));
 }
 
 /// A tenant's endpoints and deliveries, under `/webhooks`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_webhooks)
-        .service(create_webhook)
-        .service(get_webhook)
-        .service(update_webhook)
-        .service(delete_webhook)
-        .service(rotate_secret)
-        .service(send_test)
-        .service(list_deliveries)
-        .service(get_delivery)
-        .service(replay_delivery);
+    cfg.service(guarded(list_webhooks))
+        .service(guarded(create_webhook))
+        .service(guarded(get_webhook))
+        .service(guarded(update_webhook))
+        .service(guarded(delete_webhook))
+        .service(guarded(rotate_secret))
+        .service(guarded(send_test))
+        .service(guarded(list_deliveries))
+        .service(guarded(get_delivery))
+        .service(guarded(replay_delivery));
 }
 
 type WebhookPath = web::Path<(String, Uuid)>;
@@ -76,6 +78,7 @@ fn with_secret(status: actix_web::http::StatusCode, body: WebhookWithSecret) -> 
         .json(body)
 }
 
+#[guarded]
 /// List webhook event types
 ///
 /// Every event type an endpoint may subscribe to. One event is sent per change: a
@@ -88,13 +91,14 @@ fn with_secret(status: actix_web::http::StatusCode, body: WebhookWithSecret) -> 
     security(("api_key" = []))
 )]
 #[get("/webhook-event-types")]
-pub async fn list_event_types(_caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list_event_types(_caller: AuthorizedCaller<Anyone>) -> Result<HttpResponse, ApiError> {
     let data = catalogue().into_iter().map(EventTypeOut::from).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .json(EventTypeList { data }))
 }
 
+#[guarded]
 /// List webhook endpoints
 ///
 /// City administrators see all of the tenant's endpoints; a business its own.
@@ -107,7 +111,7 @@ pub async fn list_event_types(_caller: Caller) -> Result<HttpResponse, ApiError>
 #[get("")]
 pub async fn list_webhooks(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -116,6 +120,7 @@ pub async fn list_webhooks(
     Ok(list(&req, endpoints, WebhookOut::from))
 }
 
+#[guarded]
 /// Create a webhook endpoint
 ///
 /// City administrators, or a business for its own events (it receives only changes
@@ -133,7 +138,7 @@ pub async fn list_webhooks(
 #[post("")]
 pub async fn create_webhook(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     body: JsonBody<WebhookIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -156,6 +161,7 @@ pub async fn create_webhook(
     Ok(response)
 }
 
+#[guarded]
 /// Read a webhook endpoint
 #[utoipa::path(
     operation_id = "webhooks.get", tag = "webhooks",
@@ -166,7 +172,7 @@ pub async fn create_webhook(
 #[get("/{webhook_id}")]
 pub async fn get_webhook(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -181,6 +187,7 @@ pub async fn get_webhook(
     Ok(resource(&req, endpoint.version, WebhookOut::from(endpoint)))
 }
 
+#[guarded]
 /// Update a webhook endpoint
 ///
 /// JSON merge patch. `"status": "enabled"` re-enables an endpoint Driehoek disabled;
@@ -196,7 +203,7 @@ pub async fn get_webhook(
 #[patch("/{webhook_id}")]
 pub async fn update_webhook(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
     if_match: IfMatch,
@@ -216,6 +223,7 @@ pub async fn update_webhook(
     Ok(resource(&req, endpoint.version, WebhookOut::from(endpoint)))
 }
 
+#[guarded]
 /// Delete a webhook endpoint
 ///
 /// With its delivery log; nothing more is sent to it.
@@ -228,7 +236,7 @@ pub async fn update_webhook(
 )]
 #[delete("/{webhook_id}")]
 pub async fn delete_webhook(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
     if_match: IfMatch,
@@ -245,6 +253,7 @@ pub async fn delete_webhook(
     Ok(no_content())
 }
 
+#[guarded]
 /// Rotate an endpoint's secret
 ///
 /// A new secret, shown in this response only. During the grace period every delivery
@@ -259,7 +268,7 @@ pub async fn delete_webhook(
 )]
 #[post("/{webhook_id}/rotate-secret")]
 pub async fn rotate_secret(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
     body: JsonBody<RotateIn>,
@@ -286,6 +295,7 @@ pub async fn rotate_secret(
     ))
 }
 
+#[guarded]
 /// Send a test event
 ///
 /// Queues a `webhook.test` event for the endpoint, whatever it subscribed to; it is
@@ -299,7 +309,7 @@ pub async fn rotate_secret(
 #[post("/{webhook_id}/test")]
 pub async fn send_test(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -324,6 +334,7 @@ fn accepted(req: &HttpRequest, id: WebhookDeliveryId, body: DeliveryOut) -> Http
         .json(body)
 }
 
+#[guarded]
 /// List an endpoint's deliveries
 ///
 /// Newest first, each with every attempt (time, status, error, duration).
@@ -336,7 +347,7 @@ fn accepted(req: &HttpRequest, id: WebhookDeliveryId, body: DeliveryOut) -> Http
 #[get("/{webhook_id}/deliveries")]
 pub async fn list_deliveries(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
     query: web::Query<DeliveryQuery>,
@@ -358,6 +369,7 @@ pub async fn list_deliveries(
     Ok(list(&req, deliveries, DeliveryOut::from))
 }
 
+#[guarded]
 /// Read a delivery
 #[utoipa::path(
     operation_id = "webhooks.delivery", tag = "webhooks",
@@ -367,7 +379,7 @@ pub async fn list_deliveries(
 )]
 #[get("/{webhook_id}/deliveries/{delivery_id}")]
 pub async fn get_delivery(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: DeliveryPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -383,6 +395,7 @@ pub async fn get_delivery(
     Ok(HttpResponse::Ok().json(DeliveryOut::from(log)))
 }
 
+#[guarded]
 /// Replay a delivery
 ///
 /// Sends the delivery again — same `webhook-id`, same body, fresh signature — as soon
@@ -396,7 +409,7 @@ pub async fn get_delivery(
 #[post("/{webhook_id}/deliveries/{delivery_id}/replay")]
 pub async fn replay_delivery(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: DeliveryPath,
 ) -> Result<HttpResponse, ApiError> {

@@ -3,14 +3,16 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, put, web};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::BusinessId;
 use driehoek_domain::work_visits::{ExternalId, MAX_SYNC_ITEMS, SyncMode, SyncOutcome};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::authz::{Authorized, BusinessOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, SYNC_BODY_BYTES, TenantCtx, parse_value};
+use crate::extract::{JsonBody, SYNC_BODY_BYTES, parse_value};
 use crate::problems::WriteErrors;
 use crate::responses::{created, etag};
 use crate::state::AppState;
@@ -19,9 +21,11 @@ use crate::wire::sync::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(put_synced_work_visit).service(sync_work_visits);
+    cfg.service(guarded(put_synced_work_visit))
+        .service(guarded(sync_work_visits));
 }
 
+#[guarded]
 /// Create or replace a work visit by the partner's id
 ///
 /// The body is the whole offering with the slots the partner manages; what is left out
@@ -39,7 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[put("/{business_id}/work-visits/{external_id}")]
 pub async fn put_synced_work_visit(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, String)>,
     body: JsonBody<SyncWorkVisitIn>,
@@ -95,6 +99,7 @@ pub async fn put_synced_work_visit(
     }
 }
 
+#[guarded]
 /// Sync many work visits of a business
 ///
 /// Up to 1 000 work visits (body up to 8 MiB), each judged and applied on its own:
@@ -112,7 +117,7 @@ pub async fn put_synced_work_visit(
 )]
 #[post("/{business_id}/work-visit-sync")]
 pub async fn sync_work_visits(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     body: JsonBody<SyncIn, SYNC_BODY_BYTES>,

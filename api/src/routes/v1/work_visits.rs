@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{BusinessId, ProgrammeId, SlotId, WorkVisitId};
 use driehoek_domain::values::IscoCode;
 use driehoek_domain::work_visits::{Visibility, WorkVisitFilter};
@@ -11,8 +12,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
+use crate::authz::{Anyone, Authorized, BusinessOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -22,16 +24,16 @@ use crate::wire::work_visits::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_work_visits)
-        .service(create_work_visit)
-        .service(get_work_visit)
-        .service(update_work_visit)
-        .service(delete_work_visit)
-        .service(list_slots)
-        .service(create_slot)
-        .service(get_slot)
-        .service(update_slot)
-        .service(delete_slot);
+    cfg.service(guarded(list_work_visits))
+        .service(guarded(create_work_visit))
+        .service(guarded(get_work_visit))
+        .service(guarded(update_work_visit))
+        .service(guarded(delete_work_visit))
+        .service(guarded(list_slots))
+        .service(guarded(create_slot))
+        .service(guarded(get_slot))
+        .service(guarded(update_slot))
+        .service(guarded(delete_slot));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,6 +78,7 @@ fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), 
     }
 }
 
+#[guarded]
 /// Search work visits
 ///
 /// Schools and integrators see published offerings; a business also its own drafts;
@@ -89,7 +92,7 @@ fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), 
 #[get("")]
 pub async fn list_work_visits(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     query: web::Query<WorkVisitQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -124,6 +127,7 @@ pub async fn list_work_visits(
     Ok(list(&req, visits, WorkVisitOut::from))
 }
 
+#[guarded]
 /// Create a work visit
 ///
 /// A business key for its own business, or a city administrator for any.
@@ -137,7 +141,7 @@ pub async fn list_work_visits(
 #[post("")]
 pub async fn create_work_visit(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     body: JsonBody<WorkVisitIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -152,6 +156,7 @@ pub async fn create_work_visit(
     ))
 }
 
+#[guarded]
 /// Read a work visit
 #[utoipa::path(
     operation_id = "work_visits.get", tag = "work-visits",
@@ -162,7 +167,7 @@ pub async fn create_work_visit(
 #[get("/{work_visit_id}")]
 pub async fn get_work_visit(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -173,6 +178,7 @@ pub async fn get_work_visit(
     Ok(resource(&req, visit.version, WorkVisitOut::from(visit)))
 }
 
+#[guarded]
 /// Update, publish or withdraw a work visit
 ///
 /// JSON merge patch by its business or the city. `status` moves `draft` → `published`
@@ -188,7 +194,7 @@ pub async fn get_work_visit(
 #[patch("/{work_visit_id}")]
 pub async fn update_work_visit(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -207,6 +213,7 @@ pub async fn update_work_visit(
     Ok(resource(&req, visit.version, WorkVisitOut::from(visit)))
 }
 
+#[guarded]
 /// Delete a draft work visit
 ///
 /// Only drafts are deleted (409 `state_conflict` otherwise: withdraw instead).
@@ -219,7 +226,7 @@ pub async fn update_work_visit(
 )]
 #[delete("/{work_visit_id}")]
 pub async fn delete_work_visit(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     if_match: IfMatch,
@@ -245,6 +252,7 @@ pub struct SlotQuery {
     cursor: Option<String>,
 }
 
+#[guarded]
 /// List a work visit's slots
 #[utoipa::path(
     operation_id = "slots.list", tag = "work-visits",
@@ -255,7 +263,7 @@ pub struct SlotQuery {
 #[get("/{work_visit_id}/slots")]
 pub async fn list_slots(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     query: web::Query<SlotQuery>,
@@ -273,6 +281,7 @@ pub async fn list_slots(
     Ok(list(&req, slots, SlotOut::from))
 }
 
+#[guarded]
 /// Add a slot
 ///
 /// By the visit's business or the city. A coach must belong to that business and,
@@ -288,7 +297,7 @@ pub async fn list_slots(
 #[post("/{work_visit_id}/slots")]
 pub async fn create_slot(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
     body: JsonBody<SlotIn>,
@@ -310,6 +319,7 @@ pub async fn create_slot(
     ))
 }
 
+#[guarded]
 /// Read a slot
 #[utoipa::path(
     operation_id = "slots.get", tag = "work-visits",
@@ -320,7 +330,7 @@ pub async fn create_slot(
 #[get("/{work_visit_id}/slots/{slot_id}")]
 pub async fn get_slot(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -336,6 +346,7 @@ pub async fn get_slot(
     Ok(resource(&req, slot.version, SlotOut::from(slot)))
 }
 
+#[guarded]
 /// Update, move or cancel a slot
 ///
 /// JSON merge patch by the visit's business or the city. Capacity never goes below the
@@ -351,7 +362,7 @@ pub async fn get_slot(
 #[patch("/{work_visit_id}/slots/{slot_id}")]
 pub async fn update_slot(
     req: HttpRequest,
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,
@@ -377,6 +388,7 @@ pub async fn update_slot(
     Ok(resource(&req, slot.version, SlotOut::from(slot)))
 }
 
+#[guarded]
 /// Delete a slot without bookings
 ///
 /// A slot with booked seats is cancelled instead (409 `resource_in_use`).
@@ -389,7 +401,7 @@ pub async fn update_slot(
 )]
 #[delete("/{work_visit_id}/slots/{slot_id}")]
 pub async fn delete_slot(
-    ctx: TenantCtx,
+    ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid, Uuid)>,
     if_match: IfMatch,
