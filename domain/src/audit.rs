@@ -30,8 +30,8 @@ vocabulary! {
         EntryCreate => "portfolio_entry.create", "Portfolio entry added", "Portfolio-item toegevoegd";
         EntryUpdate => "portfolio_entry.update", "Portfolio entry changed", "Portfolio-item gewijzigd";
         EntryDelete => "portfolio_entry.delete", "Portfolio entry removed", "Portfolio-item verwijderd";
-        BookingNamePupils => "booking.name_pupils", "Pupil named on a booking", "Leerling op een boeking gezet";
-        BookingPupilsRead => "booking.read_pupils", "Pupil's name read on a booking", "Naam van een leerling op een boeking ingezien";
+        BookingNameStudents => "booking.name_pupils", "Pupil named on a booking", "Leerling op een boeking gezet";
+        BookingStudentsRead => "booking.read_pupils", "Pupil's name read on a booking", "Naam van een leerling op een boeking ingezien";
         AttendanceRecord => "booking.attendance", "Pupil's attendance recorded", "Aanwezigheid van een leerling vastgelegd";
         RoutePlanRead => "route_plan.read", "Route plan read", "Routeplan ingezien";
         RoutePlanWrite => "route_plan.write", "Route plan changed", "Routeplan gewijzigd";

@@ -152,6 +152,14 @@ pub enum DomainError {
     VersionMismatch { current: i64 },
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
+    /// The store failed: the driver's error, with the chain of its sources, for the
+    /// log (never for a response). `unavailable` when the store could not be reached.
+    #[error("the store failed: {source}")]
+    Store {
+        unavailable: bool,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }

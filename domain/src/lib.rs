@@ -25,6 +25,8 @@ pub mod schools;
 pub mod stats;
 pub mod students;
 pub mod tenants;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod values;
 pub mod versioning;
 pub mod webhooks;

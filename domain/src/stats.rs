@@ -50,7 +50,7 @@ pub trait StatsRepository: Send + Sync {
     ) -> DomainResult<Vec<FeedbackCounts>>;
 
     /// Active pupils, counted by school, as of now.
-    async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>>;
+    async fn students_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>>;
 
     /// Each pupil's route plan as it stood just before `at`: its agreements.
     async fn plans_before(
@@ -287,7 +287,7 @@ impl StatsService {
         let ids: Vec<BookingId> = visits.iter().map(|v| v.booking.id).collect();
         let facts = Facts {
             feedback: self.repo.feedback(tenant.id, &ids).await?,
-            pupils: self.repo.pupils_by_school(tenant.id).await?,
+            pupils: self.repo.students_by_school(tenant.id).await?,
             entries: self.repo.entries_made(tenant.id, from, to).await?,
             plans: self.repo.plans_before(tenant.id, to).await?,
             visits,

@@ -51,7 +51,7 @@ pub struct Booking {
     pub attendance: Option<Attendance>,
     /// The pupils named on the booking (by id only), with their attendance once
     /// recorded; empty for a booking by head count.
-    pub students: Vec<NamedPupil>,
+    pub students: Vec<NamedStudent>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -68,7 +68,7 @@ pub struct AttendanceReport {
 
 /// A pupil named on a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NamedPupil {
+pub struct NamedStudent {
     pub student_id: StudentId,
     /// `None` until attendance is recorded.
     pub present: Option<bool>,

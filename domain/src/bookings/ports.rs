@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::policy::WhenFull;
 use super::{Booking, BookingFilter, Feedback, FeedbackAuthor};
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
@@ -12,14 +13,14 @@ use crate::values::Description;
 #[async_trait]
 pub trait BookingRepository: Send + Sync {
     /// Takes `booking.seats` on its slot in one atomic step and stores the booking as
-    /// confirmed. When the seats are not there: stores it wait-listed if `waitlist`,
-    /// else fails with a `SlotFull` conflict and stores nothing. Never lets the seats
-    /// booked exceed the slot's capacity, whatever runs concurrently. The pupils named
-    /// on the booking and the `audit` events of naming them are stored with it.
+    /// confirmed. When the seats are not there, stores it in the state `when_full`
+    /// gives, or stores nothing and fails as it says. Never lets the seats booked
+    /// exceed the slot's capacity, whatever runs concurrently. The pupils named on the
+    /// booking and the `audit` events of naming them are stored with it.
     async fn book(
         &self,
         booking: &Booking,
-        waitlist: bool,
+        when_full: WhenFull,
         audit: &[AuditEvent],
     ) -> DomainResult<Booking>;
     /// Writes the booking's attendance (the booking already at its new version, its
@@ -51,8 +52,9 @@ pub trait BookingRepository: Send + Sync {
         limit: u64,
     ) -> DomainResult<Vec<Booking>>;
     /// Cancels the booking (at its current version), frees its seats if it held any,
-    /// and confirms the oldest wait-listed bookings of the slot that now fit, all in
-    /// one transaction. Returns the cancelled booking, or `None` if its version moved.
+    /// and confirms the slot's wait-listed bookings that [`promotions`](super::policy::promotions) picks for the
+    /// seats then free, in its order, all in one transaction. Returns the cancelled
+    /// booking, or `None` if its version moved.
     async fn cancel(
         &self,
         booking: &Booking,

@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
+use super::policy::WhenFull;
 use super::{
     AttendanceReport, Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus,
-    Feedback, FeedbackAuthor, FeedbackRepository, NamedPupil, NewBooking, NewFeedback,
+    Feedback, FeedbackAuthor, FeedbackRepository, NamedStudent, NewBooking, NewFeedback,
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
@@ -12,7 +13,7 @@ use crate::ids::{BookingId, FeedbackId, TenantId};
 use crate::ids::{PortfolioEntryId, StudentId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
-use crate::students::{EntryAuthor, PortfolioEntry, Pupils, StudentStatus};
+use crate::students::{EntryAuthor, PortfolioEntry, StudentRecords, StudentStatus};
 use crate::values::{Description, EntryBody};
 use crate::versioning::{check_if_match, written};
 use crate::vocabularies::{Competence, ConsentPurpose, PortfolioEntryKind};
@@ -24,7 +25,7 @@ pub struct BookingService {
     feedback: Arc<dyn FeedbackRepository>,
     work_visits: Arc<dyn WorkVisitRepository>,
     schools: Arc<dyn SchoolRepository>,
-    pupils: Pupils,
+    pupils: StudentRecords,
     clock: SharedClock,
 }
 
@@ -67,7 +68,7 @@ impl BookingService {
         feedback: Arc<dyn FeedbackRepository>,
         work_visits: Arc<dyn WorkVisitRepository>,
         schools: Arc<dyn SchoolRepository>,
-        pupils: Pupils,
+        pupils: StudentRecords,
         clock: SharedClock,
     ) -> Self {
         Self {
@@ -83,7 +84,7 @@ impl BookingService {
     /// Checks the pupils a booking names: pupils of the booking school, active, at most
     /// one per seat, each with `participation` consent (else 422 `consent_missing`
     /// naming every pupil without it). Returns the audit events of naming them.
-    async fn check_named_pupils(
+    async fn check_named_students(
         &self,
         actor: &Actor,
         tenant: TenantId,
@@ -150,7 +151,7 @@ impl BookingService {
                 AuditEvent::new(
                     actor,
                     tenant,
-                    AuditAction::BookingNamePupils,
+                    AuditAction::BookingNameStudents,
                     (s.id, s.school_id),
                     now,
                 )
@@ -245,7 +246,7 @@ impl BookingService {
         }
         let student_ids = crate::values::dedup_keep_order(new.student_ids);
         let audit = self
-            .check_named_pupils(actor, tenant, school_id, new.seats, &student_ids)
+            .check_named_students(actor, tenant, school_id, new.seats, &student_ids)
             .await?;
         let booking = Booking {
             id: BookingId::new(),
@@ -264,7 +265,7 @@ impl BookingService {
             attendance: None,
             students: student_ids
                 .into_iter()
-                .map(|student_id| NamedPupil {
+                .map(|student_id| NamedStudent {
                     student_id,
                     present: None,
                 })
@@ -273,7 +274,9 @@ impl BookingService {
             created_at: now,
             updated_at: now,
         };
-        self.repo.book(&booking, new.waitlist, &audit).await
+        self.repo
+            .book(&booking, WhenFull::from_request(new.waitlist), &audit)
+            .await
     }
 
     pub async fn list(
@@ -383,7 +386,7 @@ impl BookingService {
             ));
         }
         let (entries, audit) = self
-            .mark_pupils(actor, tenant, &mut booking, present, absent, &pupils)
+            .mark_students(actor, tenant, &mut booking, present, absent, &pupils)
             .await?;
         let expected = booking.version;
         booking.attendance = Some(super::Attendance {
@@ -406,7 +409,7 @@ impl BookingService {
     /// Applies named pupils' presence to the booking; returns the experience entries
     /// it makes (for pupils present without one for this booking yet) and the audit
     /// events.
-    async fn mark_pupils(
+    async fn mark_students(
         &self,
         actor: &Actor,
         tenant: TenantId,
@@ -587,5 +590,173 @@ impl BookingService {
             .get(tenant, booking, id)
             .await?
             .ok_or(DomainError::NotFound("feedback"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::schools::School;
+    use crate::testing::{Fixture, admin};
+    use crate::vocabularies::EducationLevel::{NlHavo, NlVmboBb};
+
+    const NOW: &str = "2027-06-01T09:00:00Z";
+    const SLOT: (&str, &str) = ("2027-06-09T08:30:00Z", "2027-06-09T12:00:00Z");
+
+    /// A havo school, and a published offering for groups of 2-6 havo pupils with one
+    /// slot of `capacity` seats next week.
+    async fn open_slot(f: &Fixture, capacity: u32) -> (School, crate::work_visits::Slot) {
+        let school = f.school(&[NlHavo]).await;
+        let (business, _) = f.business_with_coach("2030-01-01").await;
+        let visit = f.offering(&business, (2, 6), &[NlHavo]).await;
+        let slot = f.slot(&visit, SLOT, capacity, None).await.unwrap();
+        (school, slot)
+    }
+
+    fn conflict(result: DomainResult<Booking>) -> ConflictKind {
+        match result {
+            Err(DomainError::Conflict { kind, .. }) => kind,
+            other => panic!("a conflict, not {other:?}"),
+        }
+    }
+
+    fn broken_rule(result: DomainResult<Booking>) -> (Rule, String) {
+        match result {
+            Err(DomainError::RuleBroken { rule, pointer, .. }) => (rule, pointer),
+            other => panic!("a broken rule, not {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn seats_are_taken_until_the_slot_is_full_then_wait_listed_or_refused() {
+        let f = Fixture::at(NOW);
+        let (school, slot) = open_slot(&f, 6).await;
+        let first = f.book(&school, &slot, 4, false).await.unwrap();
+        assert_eq!(first.status, BookingStatus::Confirmed);
+        assert_eq!(
+            conflict(f.book(&school, &slot, 3, false).await),
+            ConflictKind::SlotFull
+        );
+        let waiting = f.book(&school, &slot, 3, true).await.unwrap();
+        assert_eq!(waiting.status, BookingStatus::Waitlisted);
+        let seats = f.memory.rows().slots[0].seats_booked;
+        assert_eq!(seats, 4, "the wait-listed booking holds no seats");
+    }
+
+    #[tokio::test]
+    async fn a_group_outside_the_offering_is_refused_for_its_size_or_level() {
+        let f = Fixture::at(NOW);
+        let (school, slot) = open_slot(&f, 5).await;
+        for seats in [1, 6] {
+            let (rule, pointer) = broken_rule(f.book(&school, &slot, seats, false).await);
+            assert_eq!(
+                (rule, pointer.as_str()),
+                (Rule::OutsideTargetGroup, "/seats"),
+                "{seats}"
+            );
+        }
+        let (business, _) = f.business_with_coach("2030-01-01").await;
+        let vmbo = f.offering(&business, (2, 6), &[NlVmboBb]).await;
+        let vmbo_slot = f.slot(&vmbo, SLOT, 6, None).await.unwrap();
+        let (rule, pointer) = broken_rule(f.book(&school, &vmbo_slot, 3, false).await);
+        assert_eq!(
+            (rule, pointer.as_str()),
+            (Rule::OutsideTargetGroup, "/slot_id")
+        );
+        assert!(f.memory.rows().bookings.is_empty(), "nothing was booked");
+    }
+
+    #[tokio::test]
+    async fn a_slot_takes_no_booking_from_the_moment_it_starts() {
+        let f = Fixture::at(NOW);
+        let (school, slot) = open_slot(&f, 6).await;
+        f.clock
+            .set(Fixture::instant(SLOT.0) - TimeDelta::seconds(1));
+        assert!(
+            f.book(&school, &slot, 2, false).await.is_ok(),
+            "a second before"
+        );
+        f.clock.set(Fixture::instant(SLOT.0));
+        assert_eq!(
+            conflict(f.book(&school, &slot, 2, false).await),
+            ConflictKind::SlotUnavailable
+        );
+        assert_eq!(
+            conflict(f.book(&school, &slot, 2, true).await),
+            ConflictKind::SlotUnavailable,
+            "not wait-listed either"
+        );
+    }
+
+    #[tokio::test]
+    async fn attendance_is_recorded_only_once_the_visit_has_started() {
+        let f = Fixture::at(NOW);
+        let (school, slot) = open_slot(&f, 6).await;
+        let booking = f.book(&school, &slot, 4, false).await.unwrap();
+        let report = || AttendanceReport {
+            present: 3,
+            absent: 1,
+            pupils: Vec::new(),
+        };
+        let key = f.school_key(school.id);
+        let early = f
+            .bookings
+            .record_attendance(&key, f.tenant.id, booking.id, report(), None)
+            .await;
+        assert!(
+            matches!(
+                early,
+                Err(DomainError::Conflict {
+                    kind: ConflictKind::InvalidState,
+                    ..
+                })
+            ),
+            "{early:?}"
+        );
+        f.clock
+            .set(Fixture::instant(SLOT.0) + TimeDelta::minutes(5));
+        let recorded = f
+            .bookings
+            .record_attendance(&key, f.tenant.id, booking.id, report(), None)
+            .await
+            .unwrap();
+        assert_eq!(recorded.status, BookingStatus::Completed);
+        assert_eq!(
+            recorded.attendance.map(|a| a.recorded_at),
+            Some(f.clock.now())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancellation_confirms_the_oldest_waiting_bookings_that_fit() {
+        let f = Fixture::at(NOW);
+        let (school, slot) = open_slot(&f, 6).await;
+        let held = f.book(&school, &slot, 5, false).await.unwrap();
+        let large = f.book(&school, &slot, 6, true).await.unwrap();
+        f.clock.advance(TimeDelta::minutes(1));
+        let small = f.book(&school, &slot, 2, true).await.unwrap();
+        f.clock.advance(TimeDelta::minutes(1));
+        let cancelled = f
+            .bookings
+            .cancel(&admin(), f.tenant.id, held.id, None, None)
+            .await
+            .unwrap();
+        assert_eq!(cancelled.status, BookingStatus::Cancelled);
+        assert_eq!(cancelled.cancelled_at, Some(f.clock.now()));
+        let status = |id| {
+            f.memory
+                .rows()
+                .bookings
+                .iter()
+                .find(|b| b.id == id)
+                .map(|b| b.status)
+        };
+        // Six seats free: the older 6-seat group first; the 2-seat one still waits.
+        assert_eq!(status(large.id), Some(BookingStatus::Confirmed));
+        assert_eq!(status(small.id), Some(BookingStatus::Waitlisted));
+        assert_eq!(f.memory.rows().slots[0].seats_booked, 6);
     }
 }

@@ -501,3 +501,69 @@ fn apply(v: &mut WorkVisit, c: WorkVisitChanges) {
         v.status = x;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::{DomainError, Rule};
+    use crate::tenants::CoachScreeningPolicy;
+    use crate::testing::Fixture;
+    use crate::vocabularies::EducationLevel::NlHavo;
+
+    const NOW: &str = "2027-06-01T09:00:00Z";
+    /// A track of two sessions: 9 and 23 June.
+    const TRACK: (&str, &str) = ("2027-06-09T08:30:00Z", "2027-06-23T12:00:00Z");
+
+    fn screening_refused<T: std::fmt::Debug>(result: crate::error::DomainResult<T>) -> bool {
+        matches!(
+            result,
+            Err(DomainError::RuleBroken {
+                rule: Rule::CoachScreeningInvalid,
+                ..
+            })
+        )
+    }
+
+    #[tokio::test]
+    async fn a_coach_must_be_screened_through_the_last_day_of_the_slot() {
+        let mut f = Fixture::at(NOW);
+        f.tenant.settings.coach_screening = CoachScreeningPolicy::Required;
+        let (business, expiring) = f.business_with_coach("2027-06-15").await;
+        let visit = f.offering(&business, (1, 6), &[NlHavo]).await;
+        let refused = f.slot(&visit, TRACK, 4, Some((expiring.id, true))).await;
+        assert!(screening_refused(refused), "ends before the track does");
+        let (_, screened) = f.business_with_coach("2027-06-23").await;
+        let other = f.offering(&business, (1, 6), &[NlHavo]).await;
+        assert!(
+            f.slot(&other, TRACK, 4, Some((screened.id, false)))
+                .await
+                .is_err(),
+            "another business's coach is not this offering's"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_teacher_present_stands_in_for_screening_only_where_the_city_allows_it() {
+        let mut f = Fixture::at(NOW);
+        let (business, expired) = f.business_with_coach("2027-01-01").await;
+        let visit = f.offering(&business, (1, 6), &[NlHavo]).await;
+        f.tenant.settings.coach_screening = CoachScreeningPolicy::RequiredUnlessTeacherPresent;
+        assert!(
+            f.slot(&visit, TRACK, 4, Some((expired.id, true)))
+                .await
+                .is_ok()
+        );
+        assert!(screening_refused(
+            f.slot(&visit, TRACK, 4, Some((expired.id, false))).await
+        ));
+        f.tenant.settings.coach_screening = CoachScreeningPolicy::Required;
+        assert!(screening_refused(
+            f.slot(&visit, TRACK, 4, Some((expired.id, true))).await
+        ));
+        f.tenant.settings.coach_screening = CoachScreeningPolicy::NotRequired;
+        assert!(
+            f.slot(&visit, TRACK, 4, Some((expired.id, false)))
+                .await
+                .is_ok()
+        );
+    }
+}

@@ -1,12 +1,15 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::audit::AuditEvent;
+use driehoek_domain::bookings::policy::{Waiting, WhenFull, promotions};
 use driehoek_domain::bookings::{
     Attendance, Booking, BookingContact, BookingFilter, BookingRepository, BookingScope,
-    BookingStatus, NamedPupil,
+    BookingStatus, NamedStudent,
 };
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
-use driehoek_domain::error::{ConflictKind, DomainError, DomainResult};
+use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
     BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
@@ -22,10 +25,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::audit::audit_in;
 use super::entities::{bookings, portfolio_entries, slots};
+use super::portfolio::{entry_model, entry_row};
 use super::read_pool::ReadPool;
 use super::read_pool::{OnReadPool, one_by_key};
-use super::students::{audit_in, entry_model, entry_row, mark_present, name_pupils, named_pupils};
+use super::students::{mark_present, name_students, named_students};
 use super::versioned::{self, RowChange};
 use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
 
@@ -126,20 +131,20 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
 }
 
 /// Bookings as stored, with the pupils named on them.
-pub(crate) async fn with_pupils(
+pub(crate) async fn with_students(
     reads: &ReadPool,
     tenant: TenantId,
     rows: Vec<bookings::Model>,
 ) -> DomainResult<Vec<Booking>> {
     let ids: Vec<Uuid> = rows.iter().map(|b| b.id).collect();
-    let named = named_pupils(reads, tenant.as_uuid(), &ids).await?;
+    let named = named_students(reads, tenant.as_uuid(), &ids).await?;
     rows.into_iter()
         .map(|row| {
             let mut booking = from_model(row)?;
             booking.students = named
                 .iter()
                 .filter(|n| n.booking_id == booking.id.as_uuid())
-                .map(|n| NamedPupil {
+                .map(|n| NamedStudent {
                     student_id: StudentId::from_uuid(n.student_id),
                     present: n.present,
                 })
@@ -261,12 +266,57 @@ pub(crate) async fn transition_in(
     Ok(())
 }
 
+/// Confirms the wait-listed bookings of `slot` that the domain's [`promotions`] picks
+/// for the seats free now, taking their seats one atomic step each.
+async fn promote_waiting(
+    txn: &DatabaseTransaction,
+    tenant: Uuid,
+    slot: Uuid,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    let Some(seats) = slots::scoped(tenant)
+        .filter(slots::Column::Id.eq(slot))
+        .filter(slots::Column::Status.eq(SlotStatus::Scheduled.code()))
+        .one(txn)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(());
+    };
+    let free = u32::try_from(seats.capacity - seats.seats_booked).unwrap_or(0);
+    let mut waiting: HashMap<BookingId, bookings::Model> = bookings::scoped(tenant)
+        .filter(bookings::Column::SlotId.eq(slot))
+        .filter(bookings::Column::Status.eq(BookingStatus::Waitlisted.code()))
+        .all(txn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|b| (BookingId::from_uuid(b.id), b))
+        .collect();
+    let queue: Vec<Waiting> = waiting
+        .values()
+        .map(|b| Waiting {
+            id: BookingId::from_uuid(b.id),
+            seats: u32::try_from(b.seats).unwrap_or(u32::MAX),
+            created_at: b.created_at,
+        })
+        .collect();
+    for id in promotions(&queue, free) {
+        if let Some(waiter) = waiting.remove(&id)
+            && move_seats(txn, tenant, slot, waiter.seats, at).await?
+        {
+            transition_in(txn, waiter, BookingStatus::Confirmed, None, at).await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl BookingRepository for SeaOrmBookingRepository {
     async fn book(
         &self,
         booking: &Booking,
-        waitlist: bool,
+        when_full: WhenFull,
         audit: &[AuditEvent],
     ) -> DomainResult<Booking> {
         let tenant = booking.tenant_id.as_uuid();
@@ -282,20 +332,14 @@ impl BookingRepository for SeaOrmBookingRepository {
         )
         .await?
         {
-            if !waitlist {
-                return Err(DomainError::conflict(
-                    ConflictKind::SlotFull,
-                    "not enough seats left on this slot",
-                ));
-            }
-            stored.status = BookingStatus::Waitlisted;
+            stored.status = when_full.outcome()?;
         }
         bookings::Entity::insert(to_model(&stored).into_active_model().reset_all())
             .exec(&txn)
             .await
             .map_err(|e| write_error(e, "this booking exists"))?;
         let named: Vec<StudentId> = stored.students.iter().map(|p| p.student_id).collect();
-        name_pupils(&txn, tenant, stored.id.as_uuid(), &named).await?;
+        name_students(&txn, tenant, stored.id.as_uuid(), &named).await?;
         audit_in(&txn, audit).await?;
         let change = NewChange {
             resource: resource::BOOKING,
@@ -319,9 +363,11 @@ impl BookingRepository for SeaOrmBookingRepository {
         )
         .await
         .map_err(db_error)?;
-        Ok(with_pupils(&self.reads, tenant, row.into_iter().collect())
-            .await?
-            .pop())
+        Ok(
+            with_students(&self.reads, tenant, row.into_iter().collect())
+                .await?
+                .pop(),
+        )
     }
 
     async fn record_attendance(
@@ -428,7 +474,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             query = query.filter(C::UpdatedAt.gte(since));
         }
         let rows = query.all_on(&self.reads).await.map_err(db_error)?;
-        with_pupils(&self.reads, tenant, rows).await
+        with_students(&self.reads, tenant, rows).await
     }
 
     async fn cancel(
@@ -452,20 +498,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         if booking.status == BookingStatus::Confirmed {
             let seats = i32::try_from(booking.seats).unwrap_or(i32::MAX);
             move_seats(&txn, tenant, slot, -seats, at).await?;
-            // Promote the oldest wait-listed bookings that fit now, in order.
-            let waiting = bookings::scoped(tenant)
-                .filter(bookings::Column::SlotId.eq(slot))
-                .filter(bookings::Column::Status.eq(BookingStatus::Waitlisted.code()))
-                .order_by_asc(bookings::Column::CreatedAt)
-                .order_by_asc(bookings::Column::Id)
-                .all(&txn)
-                .await
-                .map_err(db_error)?;
-            for waiter in waiting {
-                if move_seats(&txn, tenant, slot, waiter.seats, at).await? {
-                    transition_in(&txn, waiter, BookingStatus::Confirmed, None, at).await?;
-                }
-            }
+            promote_waiting(&txn, tenant, slot, at).await?;
         }
         txn.commit().await.map_err(db_error)?;
         Ok(Some(cancelled))

@@ -78,7 +78,7 @@ pub struct PlanView {
 /// Pupils' data is for the pupil's own school and the platform: every other role is
 /// refused before anything is looked up, so it learns nothing, not even whether a
 /// pupil exists.
-pub fn require_pupil_role(actor: &Actor) -> DomainResult<()> {
+pub fn require_student_role(actor: &Actor) -> DomainResult<()> {
     match actor.role {
         Role::PlatformAdmin => Ok(()),
         Role::School if actor.school().is_some() => Ok(()),
@@ -91,7 +91,7 @@ pub fn require_pupil_role(actor: &Actor) -> DomainResult<()> {
 /// The records of pupils themselves: who they are, what they consented to, their
 /// portfolios. Bookings name pupils and attendance adds to their portfolios.
 #[derive(Clone)]
-pub struct Pupils {
+pub struct StudentRecords {
     pub students: Arc<dyn StudentRepository>,
     pub consents: Arc<dyn ConsentRepository>,
     pub portfolio: Arc<dyn PortfolioRepository>,
@@ -99,7 +99,7 @@ pub struct Pupils {
 
 impl StudentService {
     pub fn new(
-        pupils: Pupils,
+        pupils: StudentRecords,
         audit: Arc<dyn AuditRepository>,
         schools: Arc<dyn SchoolRepository>,
         bookings: Arc<dyn BookingRepository>,
@@ -126,7 +126,7 @@ impl StudentService {
         tenant: TenantId,
         named: Option<SchoolId>,
     ) -> DomainResult<SchoolId> {
-        require_pupil_role(actor)?;
+        require_student_role(actor)?;
         match (actor.school(), named) {
             (Some(own), None) => Ok(own),
             (Some(own), Some(named)) if named == own => Ok(own),
@@ -154,7 +154,7 @@ impl StudentService {
         tenant: TenantId,
         id: StudentId,
     ) -> DomainResult<Student> {
-        require_pupil_role(actor)?;
+        require_student_role(actor)?;
         self.students
             .get(tenant, id)
             .await?
@@ -683,240 +683,9 @@ impl StudentService {
             entry.version + 1,
         )
     }
-
-    // The route plan.
-
-    /// The pupil's current plan and whether its route still exists on its map.
-    pub async fn route_plan(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        id: StudentId,
-    ) -> DomainResult<PlanView> {
-        let student = self.visible(actor, tenant, id).await?;
-        let plan = self
-            .plans
-            .repo
-            .versions(tenant, id)
-            .await?
-            .pop()
-            .ok_or(DomainError::NotFound("route plan"))?;
-        self.audited_read(actor, tenant, AuditAction::RoutePlanRead, &[&student])
-            .await?;
-        let status = self.check_plan(tenant, &plan).await?;
-        Ok(PlanView { plan, status })
-    }
-
-    async fn check_plan(&self, tenant: TenantId, plan: &RoutePlan) -> DomainResult<RouteStatus> {
-        Ok(
-            match self
-                .plans
-                .maps
-                .published_graph(tenant, plan.route_map_id)
-                .await?
-            {
-                None => RouteStatus::MapUnavailable,
-                Some(graph) => route_status(&graph, plan),
-            },
-        )
-    }
-
-    /// Every version of the pupil's plan, newest first.
-    pub async fn route_plan_versions(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        id: StudentId,
-    ) -> DomainResult<Vec<RoutePlan>> {
-        let student = self.visible(actor, tenant, id).await?;
-        let mut versions = self.plans.repo.versions(tenant, id).await?;
-        self.audited_read(actor, tenant, AuditAction::RoutePlanRead, &[&student])
-            .await?;
-        versions.reverse();
-        Ok(versions)
-    }
-
-    /// Sets the pupil's plan as a new version (the previous ones are kept). Its steps
-    /// must follow edges of a published map (422 `route_not_in_map` at the first step
-    /// that does not).
-    pub async fn set_route_plan(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        id: StudentId,
-        new: NewRoutePlan,
-        if_match: Option<i64>,
-    ) -> DomainResult<PlanView> {
-        let student = self.visible(actor, tenant, id).await?;
-        let current = self.plans.repo.versions(tenant, id).await?.pop();
-        let version = current.as_ref().map_or(0, |p| p.version);
-        check_if_match(version, if_match)?;
-        let graph = self
-            .plans
-            .maps
-            .published_graph(tenant, new.route_map_id)
-            .await?
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "/route_map_id",
-                    "no such published route map in this tenant",
-                )
-            })?;
-        if new.steps.is_empty() {
-            return Err(DomainError::invalid(
-                "/steps",
-                "a plan has at least one step",
-            ));
-        }
-        for (pointer, list) in [("/steps", &new.steps), ("/plan_b", &new.plan_b)] {
-            if let Some((at, why)) = first_break(&graph, pointer, list) {
-                return Err(DomainError::rule(
-                    crate::error::Rule::RouteNotInMap,
-                    at,
-                    why,
-                ));
-            }
-        }
-        let plan = RoutePlan {
-            id: RoutePlanId::new(),
-            tenant_id: tenant,
-            student_id: id,
-            route_map_id: new.route_map_id,
-            steps: new.steps,
-            target_occupation: new.target_occupation,
-            plan_b: new.plan_b,
-            helpers: new.helpers,
-            notes: new.notes,
-            agreed_by: new.agreed_by,
-            version: version + 1,
-            created_at: self.clock.now(),
-        };
-        let event = self.event(actor, tenant, AuditAction::RoutePlanWrite, &student);
-        match self.plans.repo.insert(&plan, &event).await {
-            Ok(()) => Ok(PlanView {
-                plan,
-                status: RouteStatus::Valid,
-            }),
-            Err(DomainError::Conflict {
-                kind: ConflictKind::Duplicate,
-                ..
-            }) => Err(DomainError::VersionMismatch {
-                current: version + 1,
-            }),
-            Err(other) => Err(other),
-        }
-    }
-
-    // What a booking's host may see of its pupils.
-
-    /// The display names of the pupils named on `bookings` who consent to sharing with
-    /// the host, for a business key (the host of each booking); nothing for anyone else.
-    /// Every name shown is audited.
-    pub async fn names_for_host(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        bookings: &[Booking],
-    ) -> DomainResult<HashMap<BookingId, Vec<Name>>> {
-        let Some(host) = actor.business() else {
-            return Ok(HashMap::new());
-        };
-        let named: Vec<crate::ids::StudentId> = bookings
-            .iter()
-            .filter(|b| b.business_id == host)
-            .flat_map(|b| b.students.iter().map(|p| p.student_id))
-            .collect();
-        if named.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let sharing: HashSet<StudentId> = self
-            .consents
-            .granted(tenant, &named, ConsentPurpose::ShareWithBusiness)
-            .await?
-            .into_iter()
-            .collect();
-        let ids: Vec<StudentId> = sharing.iter().copied().collect();
-        let students: HashMap<StudentId, Student> = self
-            .students
-            .get_many(tenant, &ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let mut names = HashMap::new();
-        let mut events = Vec::new();
-        for booking in bookings.iter().filter(|b| b.business_id == host) {
-            let shown: Vec<Name> = booking
-                .students
-                .iter()
-                .filter_map(|p| students.get(&p.student_id))
-                .map(|s| {
-                    events.push(self.event(actor, tenant, AuditAction::BookingPupilsRead, s));
-                    s.display_name.clone()
-                })
-                .collect();
-            names.insert(booking.id, shown);
-        }
-        self.audit.record(&events).await?;
-        Ok(names)
-    }
-
-    /// The portfolio entries pupils chose to share with the host of a booking, for the
-    /// host: only entries linked to that booking, marked
-    /// shared, of pupils who consent to sharing with the host.
-    pub async fn shared_with_host(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        booking: BookingId,
-    ) -> DomainResult<Vec<SharedEntry>> {
-        if !matches!(actor.role, Role::Business | Role::PlatformAdmin) {
-            return Err(DomainError::forbidden(
-                "shared entries are for the host; the school reads its pupils' portfolios",
-            ));
-        }
-        let scope = booking_scope(actor)?;
-        let booking = self
-            .bookings
-            .get(tenant, booking)
-            .await?
-            .filter(|b| scope.allows(b))
-            .ok_or(DomainError::NotFound("booking"))?;
-        let entries: Vec<PortfolioEntry> = self
-            .portfolio
-            .on_booking(tenant, booking.id)
-            .await?
-            .into_iter()
-            .filter(|e| e.shared_with_business)
-            .collect();
-        let authors: Vec<StudentId> =
-            dedup_keep_order(entries.iter().map(|e| e.student_id).collect());
-        let sharing: HashSet<StudentId> = self
-            .consents
-            .granted(tenant, &authors, ConsentPurpose::ShareWithBusiness)
-            .await?
-            .into_iter()
-            .collect();
-        let ids: Vec<StudentId> = sharing.iter().copied().collect();
-        let students: HashMap<StudentId, Student> = self
-            .students
-            .get_many(tenant, &ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let mut shown = Vec::new();
-        let mut events = Vec::new();
-        for entry in entries {
-            if let Some(student) = students.get(&entry.student_id) {
-                events.push(self.event(actor, tenant, AuditAction::SharedEntriesRead, student));
-                shown.push(SharedEntry {
-                    display_name: student.display_name.clone(),
-                    entry,
-                });
-            }
-        }
-        self.audit.record(&events).await?;
-        Ok(shown)
-    }
 }
+
+mod host;
+mod plans;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! What the host of a booking may see of its pupils: names and shared entries, only
+//! with `share_with_business` consent, every name shown audited.
+
+use super::*;
+
+impl StudentService {
+    /// The pupils among `ids` a host may see by name: those whose `share_with_business`
+    /// consent is granted now. Every answer that shows a host a pupil's name (the
+    /// names on its bookings, the entries shared with it) goes through here.
+    async fn visible_to_host(
+        &self,
+        tenant: TenantId,
+        ids: &[StudentId],
+    ) -> DomainResult<HashMap<StudentId, Student>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sharing: Vec<StudentId> = self
+            .consents
+            .granted(tenant, ids, ConsentPurpose::ShareWithBusiness)
+            .await?
+            .into_iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        Ok(self
+            .students
+            .get_many(tenant, &sharing)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect())
+    }
+
+    /// The display names of the pupils named on `bookings` who consent to sharing with
+    /// the host, for a business key (the host of each booking); nothing for anyone else.
+    /// Every name shown is audited.
+    pub async fn names_for_host(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        bookings: &[Booking],
+    ) -> DomainResult<HashMap<BookingId, Vec<Name>>> {
+        let Some(host) = actor.business() else {
+            return Ok(HashMap::new());
+        };
+        let named: Vec<crate::ids::StudentId> = bookings
+            .iter()
+            .filter(|b| b.business_id == host)
+            .flat_map(|b| b.students.iter().map(|p| p.student_id))
+            .collect();
+        if named.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let students = self.visible_to_host(tenant, &named).await?;
+        let mut names = HashMap::new();
+        let mut events = Vec::new();
+        for booking in bookings.iter().filter(|b| b.business_id == host) {
+            let shown: Vec<Name> = booking
+                .students
+                .iter()
+                .filter_map(|p| students.get(&p.student_id))
+                .map(|s| {
+                    events.push(self.event(actor, tenant, AuditAction::BookingStudentsRead, s));
+                    s.display_name.clone()
+                })
+                .collect();
+            names.insert(booking.id, shown);
+        }
+        self.audit.record(&events).await?;
+        Ok(names)
+    }
+
+    /// The portfolio entries pupils chose to share with the host of a booking, for the
+    /// host: only entries linked to that booking, marked
+    /// shared, of pupils who consent to sharing with the host.
+    pub async fn shared_with_host(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: BookingId,
+    ) -> DomainResult<Vec<SharedEntry>> {
+        if !matches!(actor.role, Role::Business | Role::PlatformAdmin) {
+            return Err(DomainError::forbidden(
+                "shared entries are for the host; the school reads its pupils' portfolios",
+            ));
+        }
+        let scope = booking_scope(actor)?;
+        let booking = self
+            .bookings
+            .get(tenant, booking)
+            .await?
+            .filter(|b| scope.allows(b))
+            .ok_or(DomainError::NotFound("booking"))?;
+        let entries: Vec<PortfolioEntry> = self
+            .portfolio
+            .on_booking(tenant, booking.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.shared_with_business)
+            .collect();
+        let authors: Vec<StudentId> =
+            dedup_keep_order(entries.iter().map(|e| e.student_id).collect());
+        let students = self.visible_to_host(tenant, &authors).await?;
+        let mut shown = Vec::new();
+        let mut events = Vec::new();
+        for entry in entries {
+            if let Some(student) = students.get(&entry.student_id) {
+                events.push(self.event(actor, tenant, AuditAction::SharedEntriesRead, student));
+                shown.push(SharedEntry {
+                    display_name: student.display_name.clone(),
+                    entry,
+                });
+            }
+        }
+        self.audit.record(&events).await?;
+        Ok(shown)
+    }
+}
