@@ -254,6 +254,39 @@ impl ResponseError for ApiError {
     }
 }
 
+/// `error` and every error it came from, outermost first: `a: b: c`.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Drivers often repeat their source in their own message.
+        if !chain.contains(&cause_text) {
+            chain.push_str(": ");
+            chain.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    chain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl ApiError {
+    fn internal() -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            "an internal error occurred; quote the request_id when reporting it",
+        )
+    }
+
+    fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "a dependency does not answer; retry shortly",
+        )
+        .with_header(header::RETRY_AFTER, "5")
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         match error {
@@ -293,18 +326,24 @@ impl From<DomainError> for ApiError {
             ),
             DomainError::Unavailable(internal) => {
                 tracing::error!(error = %internal, "dependency unavailable");
-                Self::new(
-                    ErrorCode::Unavailable,
-                    "a dependency does not answer; retry shortly",
-                )
-                .with_header(header::RETRY_AFTER, "5")
+                Self::unavailable()
             }
             DomainError::Internal(internal) => {
                 tracing::error!(error = %internal, "internal error");
-                Self::new(
-                    ErrorCode::Internal,
-                    "an internal error occurred; quote the request_id when reporting it",
-                )
+                Self::internal()
+            }
+            DomainError::Store {
+                unavailable,
+                source,
+            } => {
+                let chain = error_chain(source.as_ref());
+                if unavailable {
+                    tracing::error!(error = %chain, "the database is unavailable");
+                    Self::unavailable()
+                } else {
+                    tracing::error!(error = %chain, "the database failed");
+                    Self::internal()
+                }
             }
         }
     }
@@ -333,6 +372,31 @@ mod tests {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
             assert!(code.status().is_client_error() || code.status().is_server_error());
         }
+    }
+
+    #[test]
+    fn a_store_failure_is_logged_with_its_sources_and_never_shown() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("relation \"schools\" does not exist")]
+        struct Driver;
+        #[derive(Debug, thiserror::Error)]
+        #[error("query failed")]
+        struct Wrapper(#[source] Driver);
+        assert_eq!(
+            error_chain(&Wrapper(Driver)),
+            "query failed: relation \"schools\" does not exist"
+        );
+        let internal = ApiError::from(DomainError::Store {
+            unavailable: false,
+            source: Box::new(Wrapper(Driver)),
+        });
+        assert_eq!(internal.code, ErrorCode::Internal);
+        assert!(!internal.problem().detail.contains("schools"));
+        let down = ApiError::from(DomainError::Store {
+            unavailable: true,
+            source: Box::new(Driver),
+        });
+        assert_eq!(down.code, ErrorCode::Unavailable);
     }
 
     #[test]

@@ -3,14 +3,18 @@
 //! errors. Repositories for each bounded context live in the sibling modules.
 
 mod api_keys;
+mod audit;
 mod bookings;
 mod businesses;
 mod changes;
+mod consents;
 pub mod entities;
 mod feedback;
+mod portfolio;
 mod programmes;
 mod read_pool;
 pub(crate) mod route_maps;
+mod route_plans;
 mod schools;
 mod stats;
 mod students;
@@ -47,18 +51,19 @@ use sea_orm::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 pub use api_keys::SeaOrmApiKeyRepository;
+pub use audit::SeaOrmAuditRepository;
 pub use bookings::SeaOrmBookingRepository;
 pub use businesses::{SeaOrmBusinessRepository, SeaOrmCoachRepository};
 pub use changes::SeaOrmChangeRepository;
 pub(crate) use changes::{NewChange, record_change};
+pub use consents::SeaOrmConsentRepository;
 pub use feedback::SeaOrmFeedbackRepository;
+pub use portfolio::SeaOrmPortfolioRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use route_maps::SeaOrmRouteMapRepository;
+pub use route_plans::SeaOrmRoutePlanRepository;
 pub use schools::SeaOrmSchoolRepository;
-pub use students::{
-    SeaOrmAuditRepository, SeaOrmConsentRepository, SeaOrmPortfolioRepository,
-    SeaOrmRoutePlanRepository, SeaOrmStudentRepository,
-};
+pub use students::SeaOrmStudentRepository;
 pub use tenants::SeaOrmTenantRepository;
 pub use webhooks::Resealed;
 pub use work_visits::{SeaOrmWorkVisitRepository, search_query as work_visit_search_query};
@@ -427,14 +432,12 @@ pub(crate) async fn begin_snapshot(
         .map_err(db_error)
 }
 
-/// Translates a driver error: connection trouble is `Unavailable`, anything else is
-/// `Internal` (logged by the API, never shown).
+/// Translates a driver error into a store failure that keeps the driver's error (and
+/// its sources) for the log; connection trouble marks the store unavailable.
 pub fn db_error(error: DbErr) -> DomainError {
-    match &error {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => {
-            DomainError::Unavailable(format!("database: {}", one_line(&error.to_string())))
-        }
-        _ => DomainError::Internal(one_line(&error.to_string())),
+    DomainError::Store {
+        unavailable: matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)),
+        source: Box::new(error),
     }
 }
 
@@ -499,7 +502,7 @@ pub(crate) async fn in_chunks_on_read_pool<E, K, T>(
 ) -> Result<Vec<T>, DomainError>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
+    E::Model: read_pool::ReadRow,
 {
     let mut found = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(IN_LIST_CHUNK) {
@@ -516,7 +519,7 @@ pub(crate) async fn all_on_read_pool<E, T>(
 ) -> Result<Vec<T>, DomainError>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
+    E::Model: read_pool::ReadRow,
 {
     let rows: Vec<E::Model> = query.all_on(reads).await.map_err(db_error)?;
     rows.into_iter().map(map).collect()
@@ -531,7 +534,7 @@ pub(crate) async fn by_key_on_read_pool<E, T>(
 ) -> Result<Option<T>, DomainError>
 where
     E: versioned::TenantTable,
-    E::Model: Send + Sync,
+    E::Model: read_pool::ReadRow,
 {
     read_pool::one_by_key::<E, E::Model>(reads, tenant, id)
         .await
