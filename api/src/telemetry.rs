@@ -1,5 +1,7 @@
-//! Logs and metrics. Logs are human-readable lines or JSON lines; every line of a
-//! request carries its `request_id` and, once known, its `tenant` and `key_id`. They
+//! Logs and metrics. Logs are human-readable lines or JSON lines (tracing-subscriber's
+//! JSON format: `timestamp`, `level`, the event's fields, `target`, and the request's
+//! span under `span`); every line of a request carries its `request_id` and, once
+//! known, its `tenant` and `key_id`. They
 //! go to standard output through `tracing-appender`'s non-blocking writer: a worker
 //! hands a line to the log thread and goes on, so no request waits for a `write` or
 //! stalls behind a slow reader of the output; when the log thread falls behind by
@@ -12,8 +14,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
-
-use crate::json_log::{JsonFields, JsonLines};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -44,8 +44,10 @@ pub fn init_logging(format: LogFormat, level: &str) {
         LogFormat::Json => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(output)
-            .fmt_fields(JsonFields)
-            .event_format(JsonLines)
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
             .try_init(),
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)
@@ -93,4 +95,87 @@ pub fn init_metrics() {
 
 pub fn render_metrics() -> String {
     handle().map(|h| h.render()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::Value;
+    use tracing::field::Empty;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every line is one JSON object carrying the event's fields, its target and the
+    /// request span's fields (those recorded later too), strings escaped.
+    #[test]
+    fn lines_are_json_objects_with_the_span_fields() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(port = 8080, "starting \"up\"");
+            let span = tracing::info_span!(
+                "request",
+                request_id = "r-1",
+                method = "GET",
+                tenant = Empty,
+                key_id = Empty
+            );
+            span.record("tenant", "sint-niklaas-é\u{7f}€\"");
+            span.record("key_id", "k\u{1b}[31m\n2");
+            span.in_scope(|| {
+                tracing::warn!(status = 404u16, ok = false, ratio = 0.5, detail = ?"a \\ b", "request");
+            });
+        });
+        let text = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf-8");
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON object a line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+
+        assert_eq!(lines[0]["level"], "INFO");
+        assert_eq!(lines[0]["message"], "starting \"up\"");
+        assert_eq!(lines[0]["port"], 8080);
+        assert!(lines[0].get("span").is_none());
+        let at = lines[0]["timestamp"].as_str().expect("a timestamp");
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+
+        let line = &lines[1];
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "request");
+        assert_eq!(line["status"], 404);
+        assert_eq!(line["ok"], false);
+        assert_eq!(line["ratio"], 0.5);
+        assert_eq!(line["detail"], "\"a \\\\ b\"");
+        assert_eq!(line["target"], module_path!());
+        assert_eq!(
+            line["span"],
+            serde_json::json!({"request_id": "r-1", "method": "GET", "tenant": "sint-niklaas-é\u{7f}€\"",
+                               "key_id": "k\u{1b}[31m\n2", "name": "request"})
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities: the stored shape of each table, private to the adapters. Each
 //! tenant-owned entity has one query starter, `scoped(tenant)`, and no query of a
-//! tenant table is built without it.
+//! tenant table is built without it. Each model is also `sqlx::FromRow`: the read pool
+//! reads its rows by column name with sqlx's own reader (see `read_pool`).
 
 /// A tenant-owned, versioned table: its one query starter, and what the generic
 /// writers in [`super::versioned`] need to know about it.
@@ -43,7 +44,14 @@ pub mod tenants {
 
     /// Serialisable for the shared cache (`redis_cache`).
     #[derive(
-        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        DeriveEntityModel,
+        sqlx::FromRow,
+        serde::Serialize,
+        serde::Deserialize,
     )]
     #[sea_orm(table_name = "tenants")]
     pub struct Model {
@@ -73,7 +81,7 @@ pub mod tenants {
 pub mod tenant_change_counters {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "tenant_change_counters")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -90,7 +98,7 @@ pub mod tenant_change_counters {
 pub mod changes {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "changes")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -124,7 +132,7 @@ pub mod changes {
 pub mod api_keys {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "api_keys")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -156,7 +164,7 @@ pub mod api_keys {
 pub mod schools {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "schools")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -188,7 +196,7 @@ pub mod schools {
 pub mod businesses {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "businesses")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -222,7 +230,7 @@ pub mod businesses {
 pub mod coaches {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "coaches")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -254,7 +262,7 @@ pub mod coaches {
 pub mod programmes {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "programmes")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -287,7 +295,7 @@ pub mod programmes {
 pub mod programme_members {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "programme_members")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -316,7 +324,7 @@ pub mod programme_members {
 pub mod work_visits {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "work_visits")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -361,7 +369,7 @@ pub mod work_visits {
 pub mod slots {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "slots")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -395,7 +403,7 @@ pub mod slots {
 pub mod bookings {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "bookings")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -434,7 +442,7 @@ pub mod bookings {
 pub mod booking_feedback {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "booking_feedback")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -464,7 +472,7 @@ pub mod booking_feedback {
 pub mod students {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "students")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -495,7 +503,7 @@ pub mod students {
 pub mod consents {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "consents")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -524,7 +532,7 @@ pub mod consents {
 pub mod portfolio_entries {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "portfolio_entries")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -560,7 +568,7 @@ pub mod portfolio_entries {
 pub mod booking_students {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "booking_students")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -586,7 +594,7 @@ pub mod booking_students {
 pub mod audit_events {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "audit_events")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -615,7 +623,7 @@ pub mod audit_events {
 pub mod route_maps {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "route_maps")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -647,7 +655,7 @@ pub mod route_maps {
 pub mod route_map_graph_parts {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "route_map_graph_parts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -674,7 +682,7 @@ pub mod route_map_graph_parts {
 pub mod route_plans {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "route_plans")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -706,7 +714,7 @@ pub mod route_plans {
 pub mod webhook_endpoints {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "webhook_endpoints")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -740,7 +748,7 @@ pub mod webhook_endpoints {
 pub mod webhook_deliveries {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "webhook_deliveries")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -773,7 +781,7 @@ pub mod webhook_deliveries {
 pub mod webhook_attempts {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
     #[sea_orm(table_name = "webhook_attempts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

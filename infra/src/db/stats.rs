@@ -69,7 +69,7 @@ impl StatsRepository for SeaOrmStatsRepository {
             Ok,
         )
         .await?;
-        let bookings = super::bookings::with_pupils(&self.reads, tenant, rows).await?;
+        let bookings = super::bookings::with_students(&self.reads, tenant, rows).await?;
         let mut visit_ids: Vec<Uuid> = bookings.iter().map(|b| b.work_visit_id.as_uuid()).collect();
         visit_ids.sort_unstable();
         visit_ids.dedup();
@@ -147,7 +147,7 @@ impl StatsRepository for SeaOrmStatsRepository {
         Ok(counts)
     }
 
-    async fn pupils_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>> {
+    async fn students_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>> {
         use students::Column as C;
         let rows: Vec<(Uuid, i64)> = students::scoped(tenant.as_uuid())
             .filter(C::Status.eq(StudentStatus::Active.code()))
@@ -194,7 +194,7 @@ impl StatsRepository for SeaOrmStatsRepository {
             .map(|(student, (_, agreed))| {
                 Ok((
                     StudentId::from_uuid(student),
-                    super::students::agreements_from(&agreed)?,
+                    super::route_plans::agreements_from(&agreed)?,
                 ))
             })
             .collect()

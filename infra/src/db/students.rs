@@ -1,28 +1,20 @@
-//! Pupils' data: records, consent ledgers, portfolios, and the audit log of every
-//! access. Each write stores its audit events in its own transaction.
+//! Pupils' records, and the pupils named on bookings. Each write stores its audit
+//! events in its own transaction ([`super::audit`]).
 
 use async_trait::async_trait;
-use driehoek_domain::audit::{AuditAction, AuditEvent, AuditFilter, AuditRepository};
-use driehoek_domain::auth::Role;
+use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::bookings::BookingStatus;
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
-use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
-    ApiKeyId, AuditEventId, BookingId, BusinessId, ConsentId, PortfolioEntryId, RouteMapId,
-    RoutePlanId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+    BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
 use driehoek_domain::paging::PageRequest;
-use driehoek_domain::route_maps::NodeCode;
 use driehoek_domain::students::{
-    AgreedParty, Agreement, Consent, ConsentGiver, ConsentRepository, ConsentStatus, EntryAuthor,
-    EntryFilter, PortfolioEntry, PortfolioRepository, RoutePlan, RoutePlanRepository, Student,
-    StudentBooking, StudentFilter, StudentRepository, StudentStatus,
+    Student, StudentBooking, StudentFilter, StudentRepository, StudentStatus,
 };
-use driehoek_domain::values::{EntryBody, ExternalRef, IscoCode, Name, ShortText, WebUrl};
-use driehoek_domain::vocabularies::{
-    Competence, ConsentPurpose, EducationLevel, NaceSection, PortfolioEntryKind, Vocabulary,
-};
+use driehoek_domain::values::{ExternalRef, Name, ShortText};
+use driehoek_domain::vocabularies::{EducationLevel, Vocabulary};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -30,135 +22,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::audit::audit_in;
 use super::changes::{NewChange, record_changes};
 use super::entities::{
-    audit_events, booking_students, bookings, consents, portfolio_entries, route_plans, students,
+    booking_students, bookings, consents, portfolio_entries, route_plans, students,
 };
 use super::read_pool::ReadPool;
 use super::read_pool::{OnReadPool, one_by_key};
 use super::versioned::{self, RowChange};
-use super::{
-    IN_LIST_CHUNK, begin_write, contains_text, corrupt, db_error, encode_codes,
-    in_chunks_on_read_pool, keyset, parse_codes,
-};
+use super::{begin_write, contains_text, corrupt, db_error, in_chunks_on_read_pool, keyset};
 
 const DUPLICATE_REF: &str = "external_ref is already used by another pupil of this school";
-
-// The audit log.
-
-/// Appends audit events inside `txn`.
-pub(crate) async fn audit_in(txn: &DatabaseTransaction, events: &[AuditEvent]) -> DomainResult<()> {
-    for chunk in events.chunks(IN_LIST_CHUNK) {
-        insert_audit(txn, chunk).await?;
-    }
-    Ok(())
-}
-
-/// One multi-row insert of audit events.
-async fn insert_audit<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    events: &[AuditEvent],
-) -> DomainResult<()> {
-    let rows: Vec<audit_events::ActiveModel> = events
-        .iter()
-        .map(|e| {
-            audit_events::Model {
-                tenant_id: e.tenant_id.as_uuid(),
-                id: e.id.as_uuid(),
-                at: e.at,
-                key_id: e.key_id.map(|k| k.as_uuid()),
-                role: e.role.code().to_owned(),
-                action: e.action.code().to_owned(),
-                student_id: e.student_id.map(|s| s.as_uuid()),
-                school_id: e.school_id.map(|s| s.as_uuid()),
-                request_id: e.request_id.clone(),
-            }
-            .into_active_model()
-        })
-        .collect();
-    audit_events::Entity::insert_many(rows)
-        .exec(conn)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
-
-pub struct SeaOrmAuditRepository {
-    db: DatabaseConnection,
-    reads: ReadPool,
-}
-
-impl SeaOrmAuditRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
-        Self { db, reads }
-    }
-}
-
-fn audit_from_model(m: audit_events::Model) -> DomainResult<AuditEvent> {
-    let bad = |e: String| corrupt("audit event", e);
-    Ok(AuditEvent {
-        id: AuditEventId::from_uuid(m.id),
-        tenant_id: TenantId::from_uuid(m.tenant_id),
-        at: m.at,
-        key_id: m.key_id.map(ApiKeyId::from_uuid),
-        role: Role::parse(&m.role).map_err(bad)?,
-        action: AuditAction::parse(&m.action).map_err(bad)?,
-        student_id: m.student_id.map(StudentId::from_uuid),
-        school_id: m.school_id.map(SchoolId::from_uuid),
-        request_id: m.request_id,
-    })
-}
-
-#[async_trait]
-impl AuditRepository for SeaOrmAuditRepository {
-    async fn record(&self, events: &[AuditEvent]) -> DomainResult<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        // One statement is atomic on its own: no transaction round trips for a read's
-        // events (a page holds at most 200).
-        if events.len() <= IN_LIST_CHUNK {
-            return insert_audit(&self.db, events).await;
-        }
-        let txn = begin_write(&self.db).await?;
-        audit_in(&txn, events).await?;
-        txn.commit().await.map_err(db_error)
-    }
-
-    async fn list(
-        &self,
-        tenant: TenantId,
-        filter: &AuditFilter,
-        page: &PageRequest,
-    ) -> DomainResult<Vec<AuditEvent>> {
-        use audit_events::Column as C;
-        let mut query = keyset(audit_events::scoped(tenant.as_uuid()), C::Id, page);
-        if let Some(student) = filter.student_id {
-            query = query.filter(C::StudentId.eq(student.as_uuid()));
-        }
-        if let Some(key) = filter.key_id {
-            query = query.filter(C::KeyId.eq(key.as_uuid()));
-        }
-        if let Some(action) = filter.action {
-            query = query.filter(C::Action.eq(action.code()));
-        }
-        if let Some(from) = filter.from {
-            query = query.filter(C::At.gte(from));
-        }
-        if let Some(to) = filter.to {
-            query = query.filter(C::At.lt(to));
-        }
-        query
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(audit_from_model)
-            .collect()
-    }
-}
-
-// Pupils.
 
 pub struct SeaOrmStudentRepository {
     db: DatabaseConnection,
@@ -183,7 +57,7 @@ fn student_row(s: &Student) -> RowChange {
 }
 
 /// Changes to a pupil's consents and portfolio are for the pupil's current school.
-async fn pupil_audience<C: sea_orm::ConnectionTrait>(
+pub(super) async fn pupil_audience<C: sea_orm::ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     student: StudentId,
@@ -246,7 +120,7 @@ fn student_from_model(m: students::Model) -> DomainResult<Student> {
     })
 }
 
-fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {
+pub(super) fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {
     ids.iter().map(|id| (*id).into()).collect()
 }
 
@@ -540,334 +414,8 @@ async fn delete_of_pupil<E: EntityTrait>(
     Ok(())
 }
 
-// Consents.
-
-pub struct SeaOrmConsentRepository {
-    db: DatabaseConnection,
-    reads: ReadPool,
-}
-
-impl SeaOrmConsentRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
-        Self { db, reads }
-    }
-}
-
-fn consent_from_model(m: consents::Model) -> DomainResult<Consent> {
-    let bad = |e: String| corrupt("consent", e);
-    Ok(Consent {
-        id: ConsentId::from_uuid(m.id),
-        tenant_id: TenantId::from_uuid(m.tenant_id),
-        student_id: StudentId::from_uuid(m.student_id),
-        purpose: ConsentPurpose::parse(&m.purpose).map_err(bad)?,
-        status: ConsentStatus::parse(&m.status).map_err(bad)?,
-        given_by: ConsentGiver::parse(&m.given_by).map_err(bad)?,
-        recorded_at: m.created_at,
-        recorded_by_key_id: m.recorded_by_key_id.map(ApiKeyId::from_uuid),
-        recorded_by_role: Role::parse(&m.recorded_by_role).map_err(bad)?,
-    })
-}
-
-#[async_trait]
-impl ConsentRepository for SeaOrmConsentRepository {
-    async fn insert(&self, c: &Consent, audit: &AuditEvent) -> DomainResult<()> {
-        let model = consents::Model {
-            tenant_id: c.tenant_id.as_uuid(),
-            id: c.id.as_uuid(),
-            version: 1,
-            created_at: c.recorded_at,
-            updated_at: c.recorded_at,
-            student_id: c.student_id.as_uuid(),
-            purpose: c.purpose.code().to_owned(),
-            status: c.status.code().to_owned(),
-            given_by: c.given_by.code().to_owned(),
-            recorded_by_key_id: c.recorded_by_key_id.map(|k| k.as_uuid()),
-            recorded_by_role: c.recorded_by_role.code().to_owned(),
-        }
-        .into_active_model()
-        .reset_all();
-        let txn = begin_write(&self.db).await?;
-        let row = RowChange {
-            tenant: c.tenant_id.as_uuid(),
-            id: c.id.as_uuid(),
-            version: 1,
-            at: c.recorded_at,
-            audience: pupil_audience(&txn, c.tenant_id, c.student_id).await?,
-            status: None,
-        };
-        audit_in(&txn, std::slice::from_ref(audit)).await?;
-        versioned::insert_in::<consents::Entity>(&txn, row, model, "this consent exists").await?;
-        txn.commit().await.map_err(db_error)
-    }
-
-    async fn ledger(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<Consent>> {
-        consents::scoped(tenant.as_uuid())
-            .filter(consents::Column::StudentId.eq(student.as_uuid()))
-            .order_by_asc(consents::Column::Id)
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(consent_from_model)
-            .collect()
-    }
-
-    async fn granted(
-        &self,
-        tenant: TenantId,
-        students: &[StudentId],
-        purpose: ConsentPurpose,
-    ) -> DomainResult<Vec<StudentId>> {
-        // The ledger of these pupils for this purpose, newest first per chunk (a pupil's
-        // lines are all in its chunk): the first line seen per pupil is the current one.
-        let query = |chunk: &[StudentId]| {
-            consents::scoped(tenant.as_uuid())
-                .filter(consents::Column::StudentId.is_in(uuids(chunk)))
-                .filter(consents::Column::Purpose.eq(purpose.code()))
-                .order_by_desc(consents::Column::Id)
-        };
-        let lines: Vec<consents::Model> =
-            in_chunks_on_read_pool(&self.reads, students, query, Ok).await?;
-        let mut decided = std::collections::HashSet::new();
-        Ok(lines
-            .into_iter()
-            .filter(|line| decided.insert(line.student_id))
-            .filter(|line| line.status == ConsentStatus::Granted.code())
-            .map(|line| StudentId::from_uuid(line.student_id))
-            .collect())
-    }
-}
-
-// The portfolio.
-
-pub struct SeaOrmPortfolioRepository {
-    db: DatabaseConnection,
-    reads: ReadPool,
-    /// When deletions are recorded in the change log.
-    clock: SharedClock,
-}
-
-impl SeaOrmPortfolioRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool, clock: SharedClock) -> Self {
-        Self { db, reads, clock }
-    }
-}
-
-/// The change of an entry for `audience`: a new entry's school is the pupil's
-/// current one (`entry_row`); a later write asks [`pupil_audience`].
-pub(crate) fn entry_row_for(e: &PortfolioEntry, audience: Audience) -> RowChange {
-    RowChange {
-        tenant: e.tenant_id.as_uuid(),
-        id: e.id.as_uuid(),
-        version: e.version,
-        at: e.updated_at,
-        audience,
-        status: None,
-    }
-}
-
-/// The change of a new entry: for the school the pupil is at now.
-pub(crate) fn entry_row(e: &PortfolioEntry) -> RowChange {
-    entry_row_for(
-        e,
-        Audience::Pupil {
-            school: e.school_id,
-        },
-    )
-}
-
-pub(crate) fn entry_model(e: &PortfolioEntry) -> portfolio_entries::ActiveModel {
-    portfolio_entries::Model {
-        tenant_id: e.tenant_id.as_uuid(),
-        id: e.id.as_uuid(),
-        version: e.version,
-        created_at: e.created_at,
-        updated_at: e.updated_at,
-        student_id: e.student_id.as_uuid(),
-        school_id: e.school_id.as_uuid(),
-        competence: e.competence.code().to_owned(),
-        kind: e.kind.code().to_owned(),
-        title: e.title.to_string(),
-        body: e.body.to_string(),
-        sectors: encode_codes(e.sectors.iter().map(|s| s.code())),
-        occupations: encode_codes(e.occupations.iter().map(|o| o.as_str())),
-        evidence_url: e.evidence_url.as_ref().map(|u| u.as_str().to_owned()),
-        booking_id: e.booking_id.map(|b| b.as_uuid()),
-        shared_with_business: e.shared_with_business,
-        author_role: e.author_role.code().to_owned(),
-    }
-    .into_active_model()
-    .reset_all()
-}
-
-fn entry_from_model(m: portfolio_entries::Model) -> DomainResult<PortfolioEntry> {
-    let bad = |e: String| corrupt("portfolio entry", e);
-    Ok(PortfolioEntry {
-        id: PortfolioEntryId::from_uuid(m.id),
-        tenant_id: TenantId::from_uuid(m.tenant_id),
-        student_id: StudentId::from_uuid(m.student_id),
-        school_id: SchoolId::from_uuid(m.school_id),
-        competence: Competence::parse(&m.competence).map_err(bad)?,
-        kind: PortfolioEntryKind::parse(&m.kind).map_err(bad)?,
-        title: Name::parse(&m.title).map_err(bad)?,
-        body: EntryBody::parse(&m.body).map_err(bad)?,
-        sectors: parse_codes(&m.sectors, NaceSection::parse).map_err(bad)?,
-        occupations: parse_codes(&m.occupations, IscoCode::parse).map_err(bad)?,
-        evidence_url: m
-            .evidence_url
-            .as_deref()
-            .map(WebUrl::parse)
-            .transpose()
-            .map_err(bad)?,
-        booking_id: m.booking_id.map(BookingId::from_uuid),
-        shared_with_business: m.shared_with_business,
-        author_role: EntryAuthor::parse(&m.author_role).map_err(bad)?,
-        version: m.version,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    })
-}
-
-#[async_trait]
-impl PortfolioRepository for SeaOrmPortfolioRepository {
-    async fn insert(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        audit_in(&txn, std::slice::from_ref(audit)).await?;
-        versioned::insert_in::<portfolio_entries::Entity>(
-            &txn,
-            entry_row(entry),
-            entry_model(entry),
-            "this entry exists",
-        )
-        .await?;
-        txn.commit().await.map_err(db_error)
-    }
-
-    async fn get(
-        &self,
-        tenant: TenantId,
-        id: PortfolioEntryId,
-    ) -> DomainResult<Option<PortfolioEntry>> {
-        one_by_key::<portfolio_entries::Entity, portfolio_entries::Model>(
-            &self.reads,
-            tenant.as_uuid(),
-            id.as_uuid(),
-        )
-        .await
-        .map_err(db_error)?
-        .map(entry_from_model)
-        .transpose()
-    }
-
-    async fn list(
-        &self,
-        tenant: TenantId,
-        student: &Student,
-        filter: &EntryFilter,
-        page: &PageRequest,
-    ) -> DomainResult<Vec<PortfolioEntry>> {
-        use portfolio_entries::Column as C;
-        let mut query = keyset(
-            portfolio_entries::scoped(tenant.as_uuid())
-                .filter(C::StudentId.eq(student.id.as_uuid())),
-            C::Id,
-            page,
-        );
-        if let Some(from) = student.portfolio_open_from {
-            query = query.filter(C::CreatedAt.gte(from));
-        }
-        if let Some(competence) = filter.competence {
-            query = query.filter(C::Competence.eq(competence.code()));
-        }
-        if let Some(kind) = filter.kind {
-            query = query.filter(C::Kind.eq(kind.code()));
-        }
-        if let Some(booking) = filter.booking_id {
-            query = query.filter(C::BookingId.eq(booking.as_uuid()));
-        }
-        query
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(entry_from_model)
-            .collect()
-    }
-
-    async fn all(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<PortfolioEntry>> {
-        portfolio_entries::scoped(tenant.as_uuid())
-            .filter(portfolio_entries::Column::StudentId.eq(student.as_uuid()))
-            .order_by_asc(portfolio_entries::Column::Id)
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(entry_from_model)
-            .collect()
-    }
-
-    async fn on_booking(
-        &self,
-        tenant: TenantId,
-        booking: BookingId,
-    ) -> DomainResult<Vec<PortfolioEntry>> {
-        portfolio_entries::scoped(tenant.as_uuid())
-            .filter(portfolio_entries::Column::BookingId.eq(booking.as_uuid()))
-            .order_by_asc(portfolio_entries::Column::Id)
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(entry_from_model)
-            .collect()
-    }
-
-    async fn update(
-        &self,
-        entry: &PortfolioEntry,
-        expected_version: i64,
-        audit: &AuditEvent,
-    ) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        audit_in(&txn, std::slice::from_ref(audit)).await?;
-        let audience = pupil_audience(&txn, entry.tenant_id, entry.student_id).await?;
-        if !versioned::update_in::<portfolio_entries::Entity>(
-            &txn,
-            entry_row_for(entry, audience),
-            entry_model(entry),
-            expected_version,
-            "this entry exists",
-        )
-        .await?
-        {
-            return Ok(false);
-        }
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
-    }
-
-    async fn delete(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<bool> {
-        let txn = begin_write(&self.db).await?;
-        audit_in(&txn, std::slice::from_ref(audit)).await?;
-        let audience = pupil_audience(&txn, entry.tenant_id, entry.student_id).await?;
-        if !versioned::delete_in::<portfolio_entries::Entity>(
-            &txn,
-            entry.tenant_id.as_uuid(),
-            (entry.id.as_uuid(), entry.version),
-            audience,
-            self.clock.now(),
-        )
-        .await?
-        {
-            return Ok(false);
-        }
-        txn.commit().await.map_err(db_error)?;
-        Ok(true)
-    }
-}
-
 /// The pupils named on bookings, by booking.
-pub(crate) async fn named_pupils(
+pub(crate) async fn named_students(
     reads: &ReadPool,
     tenant: Uuid,
     bookings: &[Uuid],
@@ -881,7 +429,7 @@ pub(crate) async fn named_pupils(
 }
 
 /// Names pupils on a new booking inside `txn`.
-pub(crate) async fn name_pupils(
+pub(crate) async fn name_students(
     txn: &DatabaseTransaction,
     tenant: Uuid,
     booking: Uuid,
@@ -926,150 +474,4 @@ pub(crate) async fn mark_present(
         .await
         .map_err(db_error)?;
     Ok(())
-}
-
-// Route plans.
-
-pub struct SeaOrmRoutePlanRepository {
-    db: DatabaseConnection,
-    reads: ReadPool,
-}
-
-impl SeaOrmRoutePlanRepository {
-    pub(crate) fn new(db: DatabaseConnection, reads: ReadPool) -> Self {
-        Self { db, reads }
-    }
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredAgreement {
-    party: String,
-    on: chrono::NaiveDate,
-}
-
-fn codes_json(codes: &[NodeCode]) -> String {
-    serde_json::to_string(&codes.iter().map(NodeCode::as_str).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn plan_model(p: &RoutePlan) -> route_plans::ActiveModel {
-    let agreements: Vec<StoredAgreement> = p
-        .agreed_by
-        .iter()
-        .map(|a| StoredAgreement {
-            party: a.party.code().to_owned(),
-            on: a.on,
-        })
-        .collect();
-    route_plans::Model {
-        tenant_id: p.tenant_id.as_uuid(),
-        id: p.id.as_uuid(),
-        version: p.version,
-        created_at: p.created_at,
-        updated_at: p.created_at,
-        student_id: p.student_id.as_uuid(),
-        route_map_id: p.route_map_id.as_uuid(),
-        steps: codes_json(&p.steps),
-        target_occupation: p.target_occupation.as_ref().map(|c| c.as_str().to_owned()),
-        plan_b: codes_json(&p.plan_b),
-        helpers: serde_json::to_string(
-            &p.helpers
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".to_owned()),
-        notes: p.notes.as_ref().map(ToString::to_string),
-        agreed_by: serde_json::to_string(&agreements).unwrap_or_else(|_| "[]".to_owned()),
-    }
-    .into_active_model()
-    .reset_all()
-}
-
-fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
-    let bad = |e: String| corrupt("route plan", e);
-    let list = |raw: &str| -> Result<Vec<String>, String> {
-        serde_json::from_str(raw).map_err(|e| e.to_string())
-    };
-    let codes = |raw: &str| -> Result<Vec<NodeCode>, String> {
-        list(raw)?.iter().map(|c| NodeCode::parse(c)).collect()
-    };
-    Ok(RoutePlan {
-        id: RoutePlanId::from_uuid(m.id),
-        tenant_id: TenantId::from_uuid(m.tenant_id),
-        student_id: StudentId::from_uuid(m.student_id),
-        route_map_id: RouteMapId::from_uuid(m.route_map_id),
-        steps: codes(&m.steps).map_err(bad)?,
-        target_occupation: m
-            .target_occupation
-            .as_deref()
-            .map(IscoCode::parse)
-            .transpose()
-            .map_err(bad)?,
-        plan_b: codes(&m.plan_b).map_err(bad)?,
-        helpers: list(&m.helpers)
-            .and_then(|names| names.iter().map(|n| ShortText::parse(n)).collect())
-            .map_err(bad)?,
-        notes: m
-            .notes
-            .as_deref()
-            .map(driehoek_domain::values::Description::parse)
-            .transpose()
-            .map_err(bad)?,
-        agreed_by: agreements_from(&m.agreed_by)?,
-        version: m.version,
-        created_at: m.created_at,
-    })
-}
-
-/// A plan's agreements as stored.
-pub(crate) fn agreements_from(stored: &str) -> DomainResult<Vec<Agreement>> {
-    let agreements: Vec<StoredAgreement> =
-        serde_json::from_str(stored).map_err(|e| corrupt("route plan", e))?;
-    agreements
-        .into_iter()
-        .map(|a| {
-            Ok(Agreement {
-                party: AgreedParty::parse(&a.party)?,
-                on: a.on,
-            })
-        })
-        .collect::<Result<_, String>>()
-        .map_err(|e| corrupt("route plan", e))
-}
-
-#[async_trait]
-impl RoutePlanRepository for SeaOrmRoutePlanRepository {
-    async fn insert(&self, plan: &RoutePlan, audit: &AuditEvent) -> DomainResult<()> {
-        let txn = begin_write(&self.db).await?;
-        audit_in(&txn, std::slice::from_ref(audit)).await?;
-        let row = RowChange {
-            tenant: plan.tenant_id.as_uuid(),
-            id: plan.id.as_uuid(),
-            version: plan.version,
-            at: plan.created_at,
-            audience: pupil_audience(&txn, plan.tenant_id, plan.student_id).await?,
-            status: None,
-        };
-        versioned::insert_in::<route_plans::Entity>(
-            &txn,
-            row,
-            plan_model(plan),
-            "this version of the plan exists",
-        )
-        .await?;
-        txn.commit().await.map_err(db_error)
-    }
-
-    async fn versions(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<RoutePlan>> {
-        route_plans::scoped(tenant.as_uuid())
-            .filter(route_plans::Column::StudentId.eq(student.as_uuid()))
-            .order_by_asc(route_plans::Column::Version)
-            .all_on(&self.reads)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(plan_from_model)
-            .collect()
-    }
 }
