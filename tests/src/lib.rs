@@ -203,14 +203,28 @@ impl TestApp {
         .await
     }
 
-    /// A second node when the nodes can share state (`REDIS_URL` is set); without
-    /// Redis a deployment is one node by definition, so there is none.
-    pub async fn peer(&self) -> Option<Self> {
-        if std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
-            Some(self.spawn_node().await)
-        } else {
-            None
+    /// A second node for the claim `claim`, about nodes that share state through
+    /// Redis. Without `REDIS_URL` a deployment is one node by definition: there is no
+    /// second node, the claim is said on stderr to be untested here, and the test
+    /// checks what one node can. With it, the claim is appended to the file
+    /// `DRIEHOEK_REDIS_CLAIMS` names (when set), so `.ci/run` can tell that every
+    /// such claim ran on two nodes in its PostgreSQL + Redis pass.
+    pub async fn peer(&self, claim: &str) -> Option<Self> {
+        if !std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
+            eprintln!("SKIPPED on one node (no REDIS_URL): the two-node claim '{claim}'");
+            return None;
         }
+        let node = self.spawn_node().await;
+        if let Ok(report) = std::env::var("DRIEHOEK_REDIS_CLAIMS") {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(report)
+                .expect("the claims report");
+            writeln!(file, "{claim}").expect("a claim written");
+        }
+        Some(node)
     }
 
     async fn start(

@@ -200,7 +200,7 @@ async fn a_key_revoked_on_one_node_is_refused_by_every_node_at_its_next_request(
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     // Nodes share key lookups through Redis; without REDIS_URL there is one node.
-    let second = app.peer().await;
+    let second = app.peer("revocation_reaches_every_node").await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     let created = app
         .post(

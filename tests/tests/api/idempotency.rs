@@ -111,7 +111,7 @@ async fn fifty_concurrent_retries_of_one_booking_book_once() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     // Two nodes share the records only through Redis; without it, one node.
-    let second = app.peer().await;
+    let second = app.peer("idempotency_records_are_shared").await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     let slot = app
         .post(

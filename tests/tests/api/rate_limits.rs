@@ -110,7 +110,7 @@ async fn api_nodes_sharing_redis_share_one_count_per_key() {
     let app = TestApp::spawn().await;
     World::build(&app, "leuven", "BE").await;
     // Two nodes count in Redis together; without REDIS_URL there is one node.
-    let second = app.peer().await;
+    let second = app.peer("rate_limits_are_shared").await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     app.patch(
         "/v1/tenants/leuven",

@@ -696,7 +696,7 @@ async fn a_graph_imported_on_one_node_is_shared_through_redis() {
         .unwrap();
     assert_eq!(removed.rows_affected, 1);
 
-    let shared = app.peer().await.is_some();
+    let shared = app.peer("route_map_graphs_are_shared").await.is_some();
     let other = app.spawn_node().await;
     let there = other.get(&search, &other.admin()).await;
     if shared {

@@ -215,7 +215,7 @@ async fn a_tenant_suspended_through_one_node_is_suspended_on_every_node_at_once(
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     // Nodes share tenant lookups through Redis; without REDIS_URL there is one node.
-    let second = app.peer().await;
+    let second = app.peer("suspension_reaches_every_node").await;
     let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     for node in &nodes {
         // Warm every node's view of the tenant (and the shared cache).
