@@ -177,7 +177,7 @@ struct ProgrammeSeed<'a> {
 
 /// A pupil of the tenant's first school, with consent decisions and portfolio
 /// entries. Ages are the age certainly reached this year, so the demo stays true.
-struct PupilSeed<'a> {
+struct StudentSeed<'a> {
     external_ref: &'a str,
     name: &'a str,
     age: i32,
@@ -206,7 +206,7 @@ struct TenantSeed<'a> {
     schools: &'a [SchoolSeed<'a>],
     businesses: &'a [BusinessSeed<'a>],
     programmes: &'a [ProgrammeSeed<'a>],
-    pupils: &'a [PupilSeed<'a>],
+    pupils: &'a [StudentSeed<'a>],
 }
 
 use BusinessKind as B;
@@ -343,7 +343,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
         },
     ],
     pupils: &[
-        PupilSeed {
+        StudentSeed {
             external_ref: "CV-2031-0117",
             name: "Sara",
             age: 14,
@@ -372,7 +372,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 },
             ],
         },
-        PupilSeed {
+        StudentSeed {
             external_ref: "CV-2032-0042",
             name: "Daan",
             age: 13,
@@ -391,7 +391,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 author: A::Student,
             }],
         },
-        PupilSeed {
+        StudentSeed {
             external_ref: "CV-2029-0311",
             name: "Yasmina",
             age: 16,
@@ -537,7 +537,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
         competences: &[C::Qualities, C::Motives, C::WorkExploration],
     }],
     pupils: &[
-        PupilSeed {
+        StudentSeed {
             external_ref: "SPC-1A-07",
             name: "Lotte",
             age: 13,
@@ -566,7 +566,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 },
             ],
         },
-        PupilSeed {
+        StudentSeed {
             external_ref: "SPC-1B-12",
             name: "Ruben",
             age: 12,
@@ -766,11 +766,11 @@ async fn seed_past_visit(
 
 /// Adds the pupils with their consents and entries; returns those with
 /// `participation` consent.
-async fn seed_pupils(
+async fn seed_students(
     state: &AppState,
     tenant: &driehoek_domain::tenants::Tenant,
     school: SchoolId,
-    (pupils, dates): (&[PupilSeed<'_>], &DemoDates),
+    (pupils, dates): (&[StudentSeed<'_>], &DemoDates),
 ) -> Result<(Vec<StudentId>, Vec<(String, StudentId)>), DomainError> {
     let admin = Actor::bootstrap_admin();
     let this_year = dates.today.year();
@@ -972,7 +972,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
     let mut taking_part = Vec::new();
     if let Some(school) = schools.first() {
         let (may_take_part, all) =
-            seed_pupils(state, &tenant, school.id, (seed.pupils, &dates)).await?;
+            seed_students(state, &tenant, school.id, (seed.pupils, &dates)).await?;
         taking_part = may_take_part;
         let map = if seed.slug == "leuven" {
             &crate::seed_maps::LEUVEN

@@ -160,8 +160,8 @@ async fn seed(
             .as_str()
             .context("a school key")?
             .to_owned();
-        for start in (0..args.pupils_per_school).step_by(500) {
-            let rows: Vec<serde_json::Value> = (start..(start + 500).min(args.pupils_per_school))
+        for start in (0..args.students_per_school).step_by(500) {
+            let rows: Vec<serde_json::Value> = (start..(start + 500).min(args.students_per_school))
                 .map(|p| json!({"external_ref": format!("S{s}-P{p}"), "display_name": format!("Leerling {p}"),
                                 "birth_year": 2011 + (p % 3) as i32, "education_level": "nl_havo"}))
                 .collect();
@@ -449,7 +449,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             "# suite=stats backend={} schools={} pupils/school={} completed bookings={BOOKINGS} slots={SLOTS} concurrency={} duration={}s",
             if postgres { "postgresql" } else { "sqlite" },
             args.schools_per_tenant,
-            args.pupils_per_school,
+            args.students_per_school,
             args.concurrency,
             args.duration
         );

@@ -93,7 +93,7 @@ async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
                 },
             )
             .await?;
-        let rows: Vec<(usize, RosterRow)> = (0..args.pupils_per_school)
+        let rows: Vec<(usize, RosterRow)> = (0..args.students_per_school)
             .map(|p| {
                 Ok((
                     p,
@@ -161,7 +161,7 @@ async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
     eprintln!(
         "seeded {} schools x {} pupils and one pupil with 200 entries in {:.1} s",
         args.schools_per_tenant,
-        args.pupils_per_school,
+        args.students_per_school,
         started.elapsed().as_secs_f64()
     );
     Ok(Seeded {
@@ -620,7 +620,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             "# suite=pupils backend={} schools={} pupils/school={} concurrency={} duration={}s",
             if postgres { "postgresql" } else { "sqlite" },
             args.schools_per_tenant,
-            args.pupils_per_school,
+            args.students_per_school,
             args.concurrency,
             args.duration
         );
