@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use driehoek_api::startup::Settings;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
 
@@ -512,6 +513,21 @@ async fn main() -> Result<()> {
         return result;
     }
     schools::run(&args, &database_url, pg_name).await
+}
+
+/// The settings the suites seed through: the domain services on `database_url`, one
+/// node, no limits, the system clock.
+fn services_settings(database_url: &str) -> Settings {
+    Settings {
+        database_url: database_url.to_owned(),
+        redis_url: None,
+        admin_key: None,
+        workers: 1,
+        rate_limit_per_minute: 1_000_000,
+        secrets: Default::default(),
+        webhooks: driehoek_api::startup::WebhookSettings::default(),
+        clock: driehoek_domain::clock::SystemClock::shared(),
+    }
 }
 
 async fn drop_database(args: &Args, pg_name: Option<String>) -> Result<()> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use driehoek_api::startup::{self, Settings};
+use driehoek_api::startup;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::route_maps::{NewRouteMap, RouteMapAudience, RouteQuery, Target};
@@ -60,16 +60,7 @@ fn generated_graph(nodes: usize, edges: usize) -> Value {
 }
 
 pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> {
-    let settings = Settings {
-        database_url: database_url.to_owned(),
-        redis_url: None,
-        admin_key: None,
-        workers: 1,
-        rate_limit_per_minute: 1_000_000,
-        secrets: Default::default(),
-        webhooks: driehoek_api::startup::WebhookSettings::default(),
-        clock: driehoek_domain::clock::SystemClock::shared(),
-    };
+    let settings = crate::services_settings(database_url);
     let state = startup::connect(&settings)
         .await
         .map_err(anyhow::Error::msg)?;

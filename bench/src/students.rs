@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use driehoek_api::startup::{self, Settings};
+use driehoek_api::startup;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::schools::NewSchool;
@@ -47,16 +47,7 @@ fn err(e: String) -> anyhow::Error {
 }
 
 async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
-    let settings = Settings {
-        database_url: database_url.to_owned(),
-        redis_url: None,
-        admin_key: None,
-        workers: 1,
-        rate_limit_per_minute: 1_000_000,
-        secrets: Default::default(),
-        webhooks: driehoek_api::startup::WebhookSettings::default(),
-        clock: driehoek_domain::clock::SystemClock::shared(),
-    };
+    let settings = crate::services_settings(database_url);
     let state = startup::connect(&settings).await.map_err(err)?;
     let admin = Actor::bootstrap_admin();
     let started = Instant::now();

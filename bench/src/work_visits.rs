@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use driehoek_api::startup::{self, Settings};
+use driehoek_api::startup;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::businesses::NewBusiness;
@@ -93,18 +93,9 @@ fn parsed<T>(r: Result<T, String>) -> Result<T> {
 }
 
 async fn seed(database_url: &str, businesses: usize) -> Result<Seeded> {
-    let state = startup::connect(&Settings {
-        database_url: database_url.to_owned(),
-        redis_url: None,
-        admin_key: None,
-        workers: 1,
-        rate_limit_per_minute: 1_000_000,
-        secrets: Default::default(),
-        webhooks: driehoek_api::startup::WebhookSettings::default(),
-        clock: driehoek_domain::clock::SystemClock::shared(),
-    })
-    .await
-    .map_err(anyhow::Error::msg)?;
+    let state = startup::connect(&crate::services_settings(database_url))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let admin = Actor::bootstrap_admin();
     let tenant = state
         .tenants

@@ -77,6 +77,16 @@ impl Memory {
     }
 }
 
+/// The first row `keep` accepts, cloned.
+fn first<T: Clone>(rows: &[T], keep: impl Fn(&T) -> bool) -> Option<T> {
+    rows.iter().find(|r| keep(r)).cloned()
+}
+
+/// Every row `keep` accepts, cloned.
+fn picked<T: Clone>(rows: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
+    rows.iter().filter(|r| keep(r)).cloned().collect()
+}
+
 /// Replaces the row `matches` finds if it is at `expected`; the real adapters' rule.
 fn replace<T: Clone>(
     rows: &mut [T],
@@ -101,12 +111,9 @@ impl SchoolRepository for Memory {
         Ok(())
     }
     async fn get(&self, tenant: TenantId, id: SchoolId) -> DomainResult<Option<School>> {
-        Ok(self
-            .rows()
-            .schools
-            .iter()
-            .find(|s| s.tenant_id == tenant && s.id == id)
-            .cloned())
+        Ok(first(&self.rows().schools, |s| {
+            s.tenant_id == tenant && s.id == id
+        }))
     }
     async fn list(
         &self,
@@ -138,12 +145,9 @@ impl BusinessRepository for Memory {
         Ok(())
     }
     async fn get(&self, tenant: TenantId, id: BusinessId) -> DomainResult<Option<Business>> {
-        Ok(self
-            .rows()
-            .businesses
-            .iter()
-            .find(|b| b.tenant_id == tenant && b.id == id)
-            .cloned())
+        Ok(first(&self.rows().businesses, |b| {
+            b.tenant_id == tenant && b.id == id
+        }))
     }
     async fn list(
         &self,
@@ -173,12 +177,9 @@ impl CoachRepository for Memory {
         business: BusinessId,
         id: CoachId,
     ) -> DomainResult<Option<Coach>> {
-        Ok(self
-            .rows()
-            .coaches
-            .iter()
-            .find(|c| c.tenant_id == tenant && c.business_id == business && c.id == id)
-            .cloned())
+        Ok(first(&self.rows().coaches, |c| {
+            c.tenant_id == tenant && c.business_id == business && c.id == id
+        }))
     }
     async fn list(
         &self,
@@ -253,12 +254,9 @@ impl WorkVisitRepository for Memory {
         Ok(())
     }
     async fn get(&self, tenant: TenantId, id: WorkVisitId) -> DomainResult<Option<WorkVisit>> {
-        Ok(self
-            .rows()
-            .visits
-            .iter()
-            .find(|v| v.tenant_id == tenant && v.id == id)
-            .cloned())
+        Ok(first(&self.rows().visits, |v| {
+            v.tenant_id == tenant && v.id == id
+        }))
     }
     async fn list(
         &self,
@@ -286,12 +284,9 @@ impl WorkVisitRepository for Memory {
         Ok(())
     }
     async fn find_slot(&self, tenant: TenantId, id: SlotId) -> DomainResult<Option<Slot>> {
-        Ok(self
-            .rows()
-            .slots
-            .iter()
-            .find(|s| s.tenant_id == tenant && s.id == id)
-            .cloned())
+        Ok(first(&self.rows().slots, |s| {
+            s.tenant_id == tenant && s.id == id
+        }))
     }
     async fn get_slot(
         &self,
@@ -299,12 +294,9 @@ impl WorkVisitRepository for Memory {
         visit: WorkVisitId,
         id: SlotId,
     ) -> DomainResult<Option<Slot>> {
-        Ok(self
-            .rows()
-            .slots
-            .iter()
-            .find(|s| s.tenant_id == tenant && s.work_visit_id == visit && s.id == id)
-            .cloned())
+        Ok(first(&self.rows().slots, |s| {
+            s.tenant_id == tenant && s.work_visit_id == visit && s.id == id
+        }))
     }
     async fn list_slots(
         &self,
@@ -328,26 +320,18 @@ impl WorkVisitRepository for Memory {
         not_kept()
     }
     async fn slots_by_ids(&self, tenant: TenantId, ids: &[SlotId]) -> DomainResult<Vec<Slot>> {
-        Ok(self
-            .rows()
-            .slots
-            .iter()
-            .filter(|s| s.tenant_id == tenant && ids.contains(&s.id))
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().slots, |s| {
+            s.tenant_id == tenant && ids.contains(&s.id)
+        }))
     }
     async fn visits_by_ids(
         &self,
         tenant: TenantId,
         ids: &[WorkVisitId],
     ) -> DomainResult<Vec<WorkVisit>> {
-        Ok(self
-            .rows()
-            .visits
-            .iter()
-            .filter(|v| v.tenant_id == tenant && ids.contains(&v.id))
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().visits, |v| {
+            v.tenant_id == tenant && ids.contains(&v.id)
+        }))
     }
     async fn business_slots_since(
         &self,
@@ -420,12 +404,9 @@ impl BookingRepository for Memory {
         Ok(true)
     }
     async fn get(&self, tenant: TenantId, id: BookingId) -> DomainResult<Option<Booking>> {
-        Ok(self
-            .rows()
-            .bookings
-            .iter()
-            .find(|b| b.tenant_id == tenant && b.id == id)
-            .cloned())
+        Ok(first(&self.rows().bookings, |b| {
+            b.tenant_id == tenant && b.id == id
+        }))
     }
     async fn update(&self, booking: &Booking, expected: i64) -> DomainResult<bool> {
         let id = booking.id;
@@ -554,21 +535,14 @@ impl StudentRepository for Memory {
         Ok(())
     }
     async fn get(&self, tenant: TenantId, id: StudentId) -> DomainResult<Option<Student>> {
-        Ok(self
-            .rows()
-            .students
-            .iter()
-            .find(|s| s.tenant_id == tenant && s.id == id)
-            .cloned())
+        Ok(first(&self.rows().students, |s| {
+            s.tenant_id == tenant && s.id == id
+        }))
     }
     async fn get_many(&self, tenant: TenantId, ids: &[StudentId]) -> DomainResult<Vec<Student>> {
-        Ok(self
-            .rows()
-            .students
-            .iter()
-            .filter(|s| s.tenant_id == tenant && ids.contains(&s.id))
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().students, |s| {
+            s.tenant_id == tenant && ids.contains(&s.id)
+        }))
     }
     async fn list(
         &self,
@@ -627,13 +601,9 @@ impl ConsentRepository for Memory {
         Ok(())
     }
     async fn ledger(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<Consent>> {
-        Ok(self
-            .rows()
-            .consents
-            .iter()
-            .filter(|c| c.tenant_id == tenant && c.student_id == student)
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().consents, |c| {
+            c.tenant_id == tenant && c.student_id == student
+        }))
     }
     /// The latest decision per pupil and purpose counts.
     async fn granted(
@@ -672,12 +642,9 @@ impl PortfolioRepository for Memory {
         tenant: TenantId,
         id: PortfolioEntryId,
     ) -> DomainResult<Option<PortfolioEntry>> {
-        Ok(self
-            .rows()
-            .entries
-            .iter()
-            .find(|e| e.tenant_id == tenant && e.id == id)
-            .cloned())
+        Ok(first(&self.rows().entries, |e| {
+            e.tenant_id == tenant && e.id == id
+        }))
     }
     /// The pupil's entries the school may open, as the database adapter lists them.
     async fn list(
@@ -697,13 +664,9 @@ impl PortfolioRepository for Memory {
             .collect())
     }
     async fn all(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<PortfolioEntry>> {
-        Ok(self
-            .rows()
-            .entries
-            .iter()
-            .filter(|e| e.tenant_id == tenant && e.student_id == student)
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().entries, |e| {
+            e.tenant_id == tenant && e.student_id == student
+        }))
     }
     async fn on_booking(&self, _: TenantId, _: BookingId) -> DomainResult<Vec<PortfolioEntry>> {
         not_kept()
@@ -725,13 +688,9 @@ impl RoutePlanRepository for Memory {
         Ok(())
     }
     async fn versions(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<RoutePlan>> {
-        Ok(self
-            .rows()
-            .plans
-            .iter()
-            .filter(|p| p.tenant_id == tenant && p.student_id == student)
-            .cloned()
-            .collect())
+        Ok(picked(&self.rows().plans, |p| {
+            p.tenant_id == tenant && p.student_id == student
+        }))
     }
 }
 
