@@ -1,243 +1,108 @@
 //! The error responses each kind of operation can give, for the OpenAPI document.
 //! Every operation lists one of these sets; a test checks that none is missing.
 
-#![allow(dead_code)]
+use std::collections::BTreeMap;
 
 use utoipa::IntoResponses;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr};
 
-use crate::error::Problem;
+/// A set of problem responses: each status with what it means and its codes.
+macro_rules! problem_set {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $description:expr,)+ }) => {
+        $(#[$doc])*
+        pub struct $name;
 
-/// Errors of a read of one resource or a collection.
-#[derive(IntoResponses)]
-pub enum ReadErrors {
-    #[response(
-        status = 400,
-        description = "A query parameter is malformed (`invalid_query`, `invalid_cursor`)",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "No valid API key (`unauthorized`)",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "Role or tenant not allowed (`forbidden`, `tenant_forbidden`, `tenant_suspended`)",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource in this tenant (`not_found`)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 429,
-        description = "Rate limited (`rate_limited`)",
-        content_type = "application/problem+json"
-    )]
-    TooMany(Problem),
-    #[response(
-        status = 500,
-        description = "Internal error (`internal`)",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-    #[response(
-        status = 503,
-        description = "A dependency is down (`unavailable`)",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(($status.to_string(), problem($description))),+])
+            }
+        }
+    };
 }
 
-/// Errors of a create or update with a JSON body.
-#[derive(IntoResponses)]
-pub enum WriteErrors {
-    #[response(
-        status = 400,
-        description = "The body is not JSON or a header is malformed (`malformed_json`, `invalid_query`)",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "No valid API key (`unauthorized`)",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "Role or tenant not allowed (`forbidden`, `tenant_forbidden`, `tenant_suspended`)",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource in this tenant (`not_found`)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 409,
-        description = "Conflicts with the current state (`duplicate`, `resource_in_use`)",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 412,
-        description = "`If-Match` is stale (`version_mismatch`)",
-        content_type = "application/problem+json"
-    )]
-    PreconditionFailed(Problem),
-    #[response(
-        status = 413,
-        description = "The body is too large (`payload_too_large`)",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "Wrong content type (`unsupported_media_type`)",
-        content_type = "application/problem+json"
-    )]
-    MediaType(Problem),
-    #[response(
-        status = 422,
-        description = "Invalid fields (`validation_failed`, `unknown_field`)",
-        content_type = "application/problem+json"
-    )]
-    Unprocessable(Problem),
-    #[response(
-        status = 429,
-        description = "Rate limited (`rate_limited`)",
-        content_type = "application/problem+json"
-    )]
-    TooMany(Problem),
-    #[response(
-        status = 500,
-        description = "Internal error (`internal`)",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-    #[response(
-        status = 503,
-        description = "A dependency is down (`unavailable`)",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+/// A response with a problem document (RFC 9457) as its body.
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+        .into()
 }
 
-/// Errors of a delete.
-#[derive(IntoResponses)]
-pub enum DeleteErrors {
-    #[response(
-        status = 400,
-        description = "A header is malformed (`invalid_query`)",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "No valid API key (`unauthorized`)",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "Role or tenant not allowed (`forbidden`, `tenant_forbidden`, `tenant_suspended`)",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource in this tenant (`not_found`)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 409,
-        description = "Still referred to (`resource_in_use`)",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 412,
-        description = "`If-Match` is stale (`version_mismatch`)",
-        content_type = "application/problem+json"
-    )]
-    PreconditionFailed(Problem),
-    #[response(
-        status = 429,
-        description = "Rate limited (`rate_limited`)",
-        content_type = "application/problem+json"
-    )]
-    TooMany(Problem),
-    #[response(
-        status = 500,
-        description = "Internal error (`internal`)",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-    #[response(
-        status = 503,
-        description = "A dependency is down (`unavailable`)",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+const UNAUTHORIZED: &str = "No valid API key (`unauthorized`)";
+const FORBIDDEN: &str =
+    "Role or tenant not allowed (`forbidden`, `tenant_forbidden`, `tenant_suspended`)";
+const NOT_FOUND: &str = "No such resource in this tenant (`not_found`)";
+const STALE: &str = "`If-Match` is stale (`version_mismatch`)";
+const RATE_LIMITED: &str = "Rate limited (`rate_limited`)";
+const INTERNAL: &str = "Internal error (`internal`)";
+const UNAVAILABLE: &str = "A dependency is down (`unavailable`)";
+
+problem_set! {
+    /// Errors of a read of one resource or a collection.
+    ReadErrors {
+        400 => "A query parameter is malformed (`invalid_query`, `invalid_cursor`)",
+        401 => UNAUTHORIZED,
+        403 => FORBIDDEN,
+        404 => NOT_FOUND,
+        429 => RATE_LIMITED,
+        500 => INTERNAL,
+        503 => UNAVAILABLE,
+    }
 }
 
-/// Errors of the OAuth token endpoint (RFC 6749 §5.2, as problems with `error`).
-#[derive(IntoResponses)]
-pub enum TokenErrors {
-    #[response(
-        status = 400,
-        description = "Malformed request or another grant type (`invalid_request`, `unsupported_grant_type`)",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "Unknown or unusable client credentials (`invalid_client`)",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 413,
-        description = "Body too large (`payload_too_large`)",
-        content_type = "application/problem+json"
-    )]
-    PayloadTooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "Not form-encoded (`unsupported_media_type`)",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    #[response(
-        status = 500,
-        description = "Internal error (`internal`)",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
+problem_set! {
+    /// Errors of a create or update with a JSON body.
+    WriteErrors {
+        400 => "The body is not JSON or a header is malformed (`malformed_json`, `invalid_query`)",
+        401 => UNAUTHORIZED,
+        403 => FORBIDDEN,
+        404 => NOT_FOUND,
+        409 => "Conflicts with the current state (`duplicate`, `resource_in_use`)",
+        412 => STALE,
+        413 => "The body is too large (`payload_too_large`)",
+        415 => "Wrong content type (`unsupported_media_type`)",
+        422 => "Invalid fields (`validation_failed`, `unknown_field`)",
+        429 => RATE_LIMITED,
+        500 => INTERNAL,
+        503 => UNAVAILABLE,
+    }
 }
 
-/// Errors of an unauthenticated operational endpoint.
-#[derive(IntoResponses)]
-pub enum OpsErrors {
-    #[response(
-        status = 404,
-        description = "Unknown name (`not_found`)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 500,
-        description = "Internal error (`internal`)",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
+problem_set! {
+    /// Errors of a delete.
+    DeleteErrors {
+        400 => "A header is malformed (`invalid_query`)",
+        401 => UNAUTHORIZED,
+        403 => FORBIDDEN,
+        404 => NOT_FOUND,
+        409 => "Still referred to (`resource_in_use`)",
+        412 => STALE,
+        429 => RATE_LIMITED,
+        500 => INTERNAL,
+        503 => UNAVAILABLE,
+    }
+}
+
+problem_set! {
+    /// Errors of the OAuth token endpoint (RFC 6749 §5.2, as problems with `error`).
+    TokenErrors {
+        400 => "Malformed request or another grant type (`invalid_request`, `unsupported_grant_type`)",
+        401 => "Unknown or unusable client credentials (`invalid_client`)",
+        413 => "Body too large (`payload_too_large`)",
+        415 => "Not form-encoded (`unsupported_media_type`)",
+        500 => INTERNAL,
+    }
+}
+
+problem_set! {
+    /// Errors of an unauthenticated operational endpoint.
+    OpsErrors {
+        404 => "Unknown name (`not_found`)",
+        500 => INTERNAL,
+    }
 }
