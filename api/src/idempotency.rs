@@ -26,7 +26,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
     SYNC_BODY_BYTES, actor_for_secret, bearer_secret, enforce_rate_limit, read_body,
 };
-use crate::outage::Outage;
+use crate::outage::redis_fallback;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -52,7 +52,8 @@ struct StoredResponse {
     body: String,
 }
 
-/// Where records are shared by all nodes.
+/// Where records are shared by all nodes. Each call answers, or fails, within the
+/// store's deadline.
 #[async_trait]
 pub trait SharedRecords: Send + Sync {
     async fn claim(&self, key: &str, record: &str, ttl: u32) -> Result<Option<String>, String>;
@@ -115,29 +116,21 @@ impl LocalRecords {
 pub struct IdempotencyStore {
     shared: Option<Box<dyn SharedRecords>>,
     local: LocalRecords,
-    outage: Outage,
 }
-
-const SHARED_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl IdempotencyStore {
     pub fn new(shared: Option<Box<dyn SharedRecords>>) -> Self {
         Self {
             shared,
             local: LocalRecords::default(),
-            outage: Outage::new("idempotency"),
         }
     }
 
     async fn claim(&self, key: &str, record: &str, ttl: u32) -> Option<String> {
         if let Some(shared) = &self.shared {
-            match tokio::time::timeout(SHARED_TIMEOUT, shared.claim(key, record, ttl)).await {
-                Ok(Ok(existing)) => {
-                    self.outage.answered();
-                    return existing;
-                }
-                Ok(Err(error)) => self.outage.failed(&error),
-                Err(_) => self.outage.failed("no answer within 1 s"),
+            match shared.claim(key, record, ttl).await {
+                Ok(existing) => return existing,
+                Err(_) => redis_fallback("idempotency"),
             }
         }
         self.local.claim(key, record, ttl)
@@ -145,10 +138,9 @@ impl IdempotencyStore {
 
     async fn put(&self, key: &str, record: &str, ttl: u32) {
         if let Some(shared) = &self.shared {
-            match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, record, ttl)).await {
-                Ok(Ok(())) => return self.outage.answered(),
-                Ok(Err(error)) => self.outage.failed(&error),
-                Err(_) => self.outage.failed("no answer within 1 s"),
+            match shared.put(key, record, ttl).await {
+                Ok(()) => return,
+                Err(_) => redis_fallback("idempotency"),
             }
         }
         self.local.put(key, record, ttl);
@@ -156,12 +148,9 @@ impl IdempotencyStore {
 
     async fn remove(&self, key: &str) {
         if let Some(shared) = &self.shared
-            && !matches!(
-                tokio::time::timeout(SHARED_TIMEOUT, shared.remove(key)).await,
-                Ok(Ok(()))
-            )
+            && shared.remove(key).await.is_err()
         {
-            self.outage.failed("could not remove a record");
+            redis_fallback("idempotency");
         }
         self.local.remove(key);
     }

@@ -39,6 +39,14 @@ struct Cli {
     /// Redis for rate limits, idempotency keys and caches; in-process twins without it.
     #[arg(long, env = "REDIS_URL", global = true)]
     redis_url: Option<String>,
+    /// Milliseconds a Redis call may take before this node works without it.
+    #[arg(
+        long,
+        env = "DRIEHOEK_REDIS_TIMEOUT_MS",
+        default_value_t = 100,
+        global = true
+    )]
+    redis_timeout_ms: u64,
     /// Address to listen on.
     #[arg(
         long,
@@ -152,6 +160,9 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
     if !(1..=60).contains(&cli.webhook_timeout_secs) {
         return Err("DRIEHOEK_WEBHOOK_TIMEOUT_SECS must be 1 to 60".to_owned());
     }
+    if !(1..=10_000).contains(&cli.redis_timeout_ms) {
+        return Err("DRIEHOEK_REDIS_TIMEOUT_MS must be 1 to 10000".to_owned());
+    }
     if !(10..=60_000).contains(&cli.webhook_poll_ms) {
         return Err("DRIEHOEK_WEBHOOK_POLL_MS must be 10 to 60000".to_owned());
     }
@@ -164,6 +175,7 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         },
         database_url: cli.database_url.clone(),
         redis_url: cli.redis_url.clone().filter(|u| !u.is_empty()),
+        redis_timeout: Duration::from_millis(cli.redis_timeout_ms),
         admin_key: cli.admin_key.clone(),
         secrets: driehoek_infra::Sealer::from_config(cli.secrets_key.as_deref().unwrap_or(""))?,
         rate_limit_per_minute: cli.rate_limit_per_minute,

@@ -1,42 +1,8 @@
-//! Tracks whether Redis is failing for one service (rate limits, idempotency keys), so
-//! an outage is logged once when it starts and once when it ends, and every fallback is
-//! counted in `/metrics`.
+//! What a service does when Redis fails it: it works from the node's own state, and
+//! counts each such request in `/metrics`. The outage itself — its start, its end and
+//! the circuit that keeps requests from waiting on it — is `redis_store`'s to log.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-pub struct Outage {
-    service: &'static str,
-    failing: AtomicBool,
-}
-
-impl Outage {
-    pub const fn new(service: &'static str) -> Self {
-        Self {
-            service,
-            failing: AtomicBool::new(false),
-        }
-    }
-
-    /// Redis failed for this request: the node falls back to its own state.
-    pub fn failed(&self, why: &str) {
-        metrics::counter!("driehoek_redis_fallbacks_total", "service" => self.service).increment(1);
-        if !self.failing.swap(true, Ordering::Relaxed) {
-            tracing::error!(
-                service = self.service,
-                error = why,
-                "Redis fails; this node keeps its own state until it answers"
-            );
-        }
-    }
-
-    /// Redis answered.
-    pub fn answered(&self) {
-        if self.failing.swap(false, Ordering::Relaxed) {
-            tracing::warn!(service = self.service, "Redis answers again");
-        }
-    }
-
-    pub fn is_on(&self) -> bool {
-        self.failing.load(Ordering::Relaxed)
-    }
+/// One request served from this node's own state because Redis failed `service`.
+pub fn redis_fallback(service: &'static str) {
+    metrics::counter!("driehoek_redis_fallbacks_total", "service" => service).increment(1);
 }

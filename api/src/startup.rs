@@ -33,6 +33,8 @@ use crate::telemetry;
 pub struct Settings {
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// How long a Redis call may take (`DRIEHOEK_REDIS_TIMEOUT_MS`).
+    pub redis_timeout: Duration,
     pub admin_key: Option<String>,
     pub workers: usize,
     /// Requests a minute per key unless the tenant sets its own limit.
@@ -76,7 +78,10 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
     database.seal_secrets_with(settings.secrets.clone());
     report_sealing(&settings.secrets, database.reseal_secrets().await?);
     let redis = match &settings.redis_url {
-        Some(url) => Some(RedisStore::connect(url, database.deployment_id().await?).await?),
+        Some(url) => Some(
+            RedisStore::connect(url, database.deployment_id().await?, settings.redis_timeout)
+                .await?,
+        ),
         None => {
             tracing::info!(
                 "no REDIS_URL: running as a single node; key and tenant lookups are cached in process"

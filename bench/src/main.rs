@@ -521,6 +521,7 @@ fn services_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_owned(),
         redis_url: None,
+        redis_timeout: std::time::Duration::from_millis(100),
         admin_key: None,
         workers: 1,
         rate_limit_per_minute: 1_000_000,

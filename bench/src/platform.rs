@@ -127,8 +127,16 @@ async fn through_the_server(args: &Args, database_url: &str, redis: Option<&str>
 }
 
 pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> {
-    let redis = match RedisStore::connect(&args.redis, uuid::Uuid::now_v7()).await {
-        Ok(redis) => Some(redis),
+    let timeout = std::time::Duration::from_millis(100);
+    let redis = match RedisStore::connect(&args.redis, uuid::Uuid::now_v7(), timeout).await {
+        Ok(redis) if redis.ping().await.is_ok() => Some(redis),
+        Ok(_) => {
+            println!(
+                "# no answer from Redis at {}: the Redis rows are left out",
+                args.redis
+            );
+            None
+        }
         Err(e) => {
             println!(
                 "# no Redis at {} ({e}): the Redis rows are left out",

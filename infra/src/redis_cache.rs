@@ -191,15 +191,13 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
             k.last_used_at = ARGV[1] \
             redis.call('SET', KEYS[1], cjson.encode(k), 'KEEPTTL') \
             return 1";
-        let mut connection = self.redis.connection();
-        let touched: Result<i64, _> = redis::cmd("EVAL")
+        let mut command = redis::cmd("EVAL");
+        command
             .arg(SCRIPT)
             .arg(1)
             .arg(self.redis.key(&cache_key(&key.digest)))
-            .arg(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-            .query_async(&mut connection)
-            .await;
-        if let Err(error) = touched {
+            .arg(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        if let Err(error) = self.redis.query::<i64>(command).await {
             tracing::warn!(%error, "could not record a key's use in its cached entry");
             let _ = self.redis.remove(&cache_key(&key.digest)).await;
         }

@@ -21,6 +21,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub mod proxy;
 pub mod receiver;
 
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdefghijklmnop";
@@ -32,8 +33,8 @@ pub struct TestApp {
     /// The server's database, for tests that inspect what no endpoint shows yet.
     pub database_url: String,
     _dir: std::sync::Arc<tempfile::TempDir>,
-    /// The keys sealing webhook secrets on this node.
-    secrets: driehoek_infra::Sealer,
+    /// How this node was set up.
+    node: Node,
     /// The node's webhook worker, until a test stops it.
     worker: std::sync::Arc<std::sync::Mutex<Option<driehoek_api::webhook_worker::Worker>>>,
     /// The clock the server's services read, shared by every node of the app.
@@ -117,57 +118,104 @@ async fn database_url(dir: &tempfile::TempDir) -> String {
     }
 }
 
+/// How one node of a test app is set up.
+#[derive(Clone)]
+struct Node {
+    webhooks: driehoek_api::startup::WebhookSettings,
+    secrets: driehoek_infra::Sealer,
+    clock: Arc<TestClock>,
+    /// `REDIS_URL` unless a test puts a proxy in between.
+    redis_url: Option<String>,
+}
+
+impl Node {
+    fn new(webhooks: driehoek_api::startup::WebhookSettings, at: DateTime<Utc>) -> Self {
+        Self {
+            webhooks,
+            secrets: driehoek_infra::Sealer::default(),
+            clock: TestClock::running_from(at),
+            redis_url: redis_url(),
+        }
+    }
+
+    fn settings(&self, database_url: &str) -> Settings {
+        Settings {
+            database_url: database_url.to_owned(),
+            redis_url: self.redis_url.clone(),
+            redis_timeout: std::time::Duration::from_millis(100),
+            admin_key: Some(ADMIN_KEY.to_owned()),
+            workers: 1,
+            rate_limit_per_minute: 1_000_000,
+            webhooks: self.webhooks.clone(),
+            secrets: self.secrets.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+/// `REDIS_URL`, when set and not empty.
+pub fn redis_url() -> Option<String> {
+    std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// Whether a claim that needs Redis can be tested here: without `REDIS_URL` it is
+/// said on stderr to be skipped; with it, it is recorded ([`record_claim`]).
+pub fn redis_claim(claim: &str) -> bool {
+    if redis_url().is_none() {
+        eprintln!("SKIPPED without Redis (no REDIS_URL): the claim '{claim}'");
+        return false;
+    }
+    record_claim(claim);
+    true
+}
+
+/// Whether a claim that needs PostgreSQL can be tested here, as [`redis_claim`].
+pub fn postgres_claim(claim: &str) -> bool {
+    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("SKIPPED without PostgreSQL (DATABASE_URL): the claim '{claim}'");
+        return false;
+    }
+    record_claim(claim);
+    true
+}
+
+/// Appends `claim` to the file `DRIEHOEK_REDIS_CLAIMS` names (when set), so `.ci/run`
+/// can tell that every such claim ran in its PostgreSQL + Redis pass.
+fn record_claim(claim: &str) {
+    if let Ok(report) = std::env::var("DRIEHOEK_REDIS_CLAIMS") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(report)
+            .expect("the claims report");
+        writeln!(file, "{claim}").expect("a claim written");
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
-        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = database_url(&dir).await;
-        Self::start(
-            database_url,
-            std::sync::Arc::new(dir),
-            test_webhooks(),
-            (
-                driehoek_infra::Sealer::default(),
-                TestClock::running_from(starting_time()),
-            ),
-        )
-        .await
+        Self::spawn_node_of(Node::new(test_webhooks(), starting_time())).await
     }
 
     /// A server whose clock starts at `at` (and ticks on from there), whatever
     /// `DRIEHOEK_TEST_NOW` says.
     pub async fn spawn_at(at: DateTime<Utc>) -> Self {
-        driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = database_url(&dir).await;
-        Self::start(
-            database_url,
-            std::sync::Arc::new(dir),
-            test_webhooks(),
-            (
-                driehoek_infra::Sealer::default(),
-                TestClock::running_from(at),
-            ),
-        )
-        .await
+        Self::spawn_node_of(Node::new(test_webhooks(), at)).await
     }
 
     /// A server with its own webhook settings (say, private targets refused, as in
     /// production).
     pub async fn spawn_with(webhooks: driehoek_api::startup::WebhookSettings) -> Self {
+        Self::spawn_node_of(Node::new(webhooks, starting_time())).await
+    }
+
+    /// A server on a fresh database with `node`'s set-up.
+    async fn spawn_node_of(node: Node) -> Self {
         driehoek_api::telemetry::init_logging(driehoek_api::telemetry::LogFormat::Text, "info");
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = database_url(&dir).await;
-        Self::start(
-            database_url,
-            std::sync::Arc::new(dir),
-            webhooks,
-            (
-                driehoek_infra::Sealer::default(),
-                TestClock::running_from(starting_time()),
-            ),
-        )
-        .await
+        Self::start(database_url, std::sync::Arc::new(dir), node).await
     }
 
     /// Stops this node's webhook worker, as a shutdown does; the API keeps serving.
@@ -184,8 +232,7 @@ impl TestApp {
         Self::start(
             self.database_url.clone(),
             self._dir.clone(),
-            test_webhooks(),
-            (self.secrets.clone(), self.clock.clone()),
+            self.node.clone(),
         )
         .await
     }
@@ -193,56 +240,54 @@ impl TestApp {
     /// Another node on this one's database that seals webhook secrets with `keys`
     /// (`DRIEHOEK_SECRETS_KEY`'s form), as a restart with a new configuration does.
     pub async fn spawn_node_sealing_with(&self, keys: &str) -> Self {
-        let secrets = driehoek_infra::Sealer::from_config(keys).expect("sealing keys");
-        Self::start(
-            self.database_url.clone(),
-            self._dir.clone(),
-            test_webhooks(),
-            (secrets, self.clock.clone()),
-        )
-        .await
+        let node = Node {
+            secrets: driehoek_infra::Sealer::from_config(keys).expect("sealing keys"),
+            ..self.node.clone()
+        };
+        Self::start(self.database_url.clone(), self._dir.clone(), node).await
+    }
+
+    /// Another node on this one's database that reaches Redis through `proxy` (a
+    /// fault proxy's address).
+    pub async fn spawn_node_via_redis(&self, proxy: std::net::SocketAddr) -> Self {
+        let node = Node {
+            redis_url: Some(format!("redis://{proxy}")),
+            ..self.node.clone()
+        };
+        Self::start(self.database_url.clone(), self._dir.clone(), node).await
+    }
+
+    /// Another node on this one's PostgreSQL database that reaches the server through
+    /// `proxy` (a fault proxy's address).
+    pub async fn spawn_node_via_database(&self, proxy: std::net::SocketAddr) -> Self {
+        let url = url::Url::parse(&self.database_url).expect("a database URL");
+        let mut via = url.clone();
+        via.set_ip_host(proxy.ip()).expect("an IP host");
+        via.set_port(Some(proxy.port())).expect("a port");
+        let node = Self::start(via.to_string(), self._dir.clone(), self.node.clone()).await;
+        Self {
+            database_url: self.database_url.clone(),
+            ..node
+        }
     }
 
     /// A second node for the claim `claim`, about nodes that share state through
     /// Redis. Without `REDIS_URL` a deployment is one node by definition: there is no
-    /// second node, the claim is said on stderr to be untested here, and the test
-    /// checks what one node can. With it, the claim is appended to the file
-    /// `DRIEHOEK_REDIS_CLAIMS` names (when set), so `.ci/run` can tell that every
-    /// such claim ran on two nodes in its PostgreSQL + Redis pass.
+    /// second node, the claim is said to be untested here ([`redis_claim`]), and the
+    /// test checks what one node can.
     pub async fn peer(&self, claim: &str) -> Option<Self> {
-        if !std::env::var("REDIS_URL").is_ok_and(|u| !u.is_empty()) {
-            eprintln!("SKIPPED on one node (no REDIS_URL): the two-node claim '{claim}'");
+        if !redis_claim(claim) {
             return None;
         }
-        let node = self.spawn_node().await;
-        if let Ok(report) = std::env::var("DRIEHOEK_REDIS_CLAIMS") {
-            use std::io::Write;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(report)
-                .expect("the claims report");
-            writeln!(file, "{claim}").expect("a claim written");
-        }
-        Some(node)
+        Some(self.spawn_node().await)
     }
 
     async fn start(
         database_url: String,
         dir: std::sync::Arc<tempfile::TempDir>,
-        webhooks: driehoek_api::startup::WebhookSettings,
-        (secrets, clock): (driehoek_infra::Sealer, Arc<TestClock>),
+        node: Node,
     ) -> Self {
-        let settings = Settings {
-            database_url: database_url.clone(),
-            redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
-            admin_key: Some(ADMIN_KEY.to_owned()),
-            workers: 1,
-            rate_limit_per_minute: 1_000_000,
-            webhooks,
-            secrets: secrets.clone(),
-            clock: clock.clone(),
-        };
+        let settings = node.settings(&database_url);
         let poll = settings.webhooks.poll_interval;
         let state = startup::connect(&settings).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -255,9 +300,9 @@ impl TestApp {
             http: reqwest::Client::new(),
             database_url,
             _dir: dir,
-            secrets,
             worker: std::sync::Arc::new(std::sync::Mutex::new(Some(worker))),
-            clock,
+            clock: node.clock.clone(),
+            node,
         }
     }
 
@@ -275,17 +320,9 @@ impl TestApp {
     /// The server's services on a connection of the test's own, for what no endpoint
     /// does (loading the demo, housekeeping the worker runs on its own schedule).
     pub async fn services(&self) -> driehoek_api::state::AppState {
-        let settings = Settings {
-            database_url: self.database_url.clone(),
-            redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
-            admin_key: Some(ADMIN_KEY.to_owned()),
-            workers: 1,
-            rate_limit_per_minute: 1_000_000,
-            webhooks: test_webhooks(),
-            secrets: self.secrets.clone(),
-            clock: self.clock.clone(),
-        };
-        startup::connect(&settings).await.expect("connect")
+        startup::connect(&self.node.settings(&self.database_url))
+            .await
+            .expect("connect")
     }
 
     /// The time on the server's clock.

@@ -46,7 +46,8 @@ use crate::sealing::Sealer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 use sea_orm::{
     AccessMode, ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    IsolationLevel, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    IsolationLevel, RuntimeErr, SqlErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
@@ -100,9 +101,11 @@ pub(crate) struct PoolSettings {
     pub(crate) max_lifetime: Duration,
 }
 
+/// PostgreSQL's pools: a database that is down or out of connections is answered 503
+/// within 2 s, not after a long wait.
 const POOL_SETTINGS: PoolSettings = PoolSettings {
-    connect_timeout: Duration::from_secs(5),
-    acquire_timeout: Duration::from_secs(10),
+    connect_timeout: Duration::from_secs(2),
+    acquire_timeout: Duration::from_secs(2),
     ping_if_idle_for: Duration::from_secs(30),
     idle_timeout: Duration::from_secs(600),
     max_lifetime: Duration::from_secs(1800),
@@ -130,7 +133,15 @@ impl Database {
         // per query. Only a connection idle for a while is pinged; connections are
         // also retired by age. (sqlx also pings every connection it takes back, which
         // no option stops; the hot reads run on a pool of their own, see `reads`.)
-        let settings = POOL_SETTINGS;
+        let settings = match kind {
+            // SQLite is a file in this process: it is never "down", and a wait for one
+            // of its connections is the queue for its one writer.
+            DatabaseKind::Sqlite => PoolSettings {
+                acquire_timeout: Duration::from_secs(10),
+                ..POOL_SETTINGS
+            },
+            DatabaseKind::Postgres => POOL_SETTINGS,
+        };
         options
             .sqlx_logging(false)
             .test_before_acquire_if_idle_for(settings.ping_if_idle_for)
@@ -436,8 +447,20 @@ pub(crate) async fn begin_snapshot(
 /// its sources) for the log; connection trouble marks the store unavailable.
 pub fn db_error(error: DbErr) -> DomainError {
     DomainError::Store {
-        unavailable: matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)),
+        unavailable: unavailable(&error),
         source: Box::new(error),
+    }
+}
+
+/// Whether `error` says the database cannot be reached, rather than that a statement
+/// failed: no connection to be had, or one lost mid-request (a 503, not a 500).
+fn unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), sqlx::Error::PoolTimedOut) || read_pool::connection_lost(e)
+        }
+        _ => false,
     }
 }
 

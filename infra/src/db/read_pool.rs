@@ -327,7 +327,7 @@ fn reusable<T>(outcome: &Result<T, sqlx::Error>) -> bool {
 /// stopped, or PostgreSQL ended the session with an error of class 08 (connection
 /// exception) or 57 (operator intervention: the server shutting down, a backend
 /// terminated), which it sends before it closes the connection.
-fn connection_lost(error: &sqlx::Error) -> bool {
+pub(super) fn connection_lost(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)

@@ -11,6 +11,7 @@ mod calendars;
 mod changes;
 mod collections;
 mod contract;
+mod faults;
 mod idempotency;
 mod isolation;
 mod oauth;
