@@ -47,6 +47,7 @@ macro_rules! catalogue {
 catalogue! {
     MalformedJson => "malformed_json", 400, "Malformed JSON", "The request body is not valid JSON.";
     InvalidQuery => "invalid_query", 400, "Invalid query parameter", "A query parameter or header has a value that cannot be understood; filters are never silently ignored.";
+    InvalidPath => "invalid_path", 400, "Invalid path", "A path segment is not well-formed percent-encoded UTF-8, or holds a control character.";
     InvalidCursor => "invalid_cursor", 400, "Invalid cursor", "The paging cursor was not issued by this API or is damaged; start again without a cursor.";
     InvalidRequest => "invalid_request", 400, "Invalid token request", "The OAuth token request is malformed: send `grant_type=client_credentials` as `application/x-www-form-urlencoded`, with the client credentials once (HTTP Basic or `client_id`/`client_secret`). The body also carries RFC 6749's `error` member.";
     UnsupportedGrantType => "unsupported_grant_type", 400, "Unsupported grant type", "Only `grant_type=client_credentials` is supported.";
@@ -64,10 +65,12 @@ catalogue! {
     SlotHasBookings => "slot_has_bookings", 409, "Slot has bookings", "A sync left out a slot that still has confirmed or wait-listed bookings. Send the slot with `\"status\": \"cancelled\"` to cancel it and its bookings, or keep it in the payload.";
     IdempotencyInProgress => "idempotency_in_progress", 409, "Idempotency key in progress", "A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.";
     StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
+    RequestTimeout => "request_timeout", 408, "Request timeout", "The request body did not arrive within 30 seconds.";
     VersionMismatch => "version_mismatch", 412, "Version mismatch", "`If-Match` names a version other than the current one; read the resource again and retry.";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "The request body exceeds the limit (1 MiB unless the operation says otherwise).";
+    UriTooLong => "uri_too_long", 414, "URI too long", "The request target (path and query) is longer than 8 KiB.";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "Send `Content-Type: application/json` (PATCH also accepts `application/merge-patch+json`).";
-    ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid; `errors[]` points at each with a JSON Pointer.";
+    ValidationFailed => "validation_failed", 422, "Validation failed", "One or more fields are invalid (a string holding a control character other than tab, line feed and carriage return among them); `errors[]` points at each with a JSON Pointer.";
     IdempotencyKeyReused => "idempotency_key_reused", 422, "Idempotency key reused", "This `Idempotency-Key` was used with a different request (method, path or body) in the last 24 hours; send a new key.";
     UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
     OutsideTargetGroup => "outside_target_group", 422, "Outside the target group", "The group does not fit the offering: its size is outside the offering's group size or the slot's capacity, or the school teaches none of the offering's education levels.";
@@ -76,6 +79,7 @@ catalogue! {
     ConsentNotAllowed => "consent_not_allowed", 422, "Consent not allowed", "The decision cannot be recorded so: a pupil decides alone (`given_by: student`) only when certainly at or above the city's consent age (only the birth year is held), and `recruitment_contact` is granted only from 16.";
     CoachScreeningInvalid => "coach_screening_invalid", 422, "Coach screening invalid", "The tenant requires coaches to be screened (VOG, model 596.2, DBS) for this slot, and the coach's screening is missing, too recent or expires before the slot's last day.";
     RateLimited => "rate_limited", 429, "Rate limited", "Too many requests for this key; wait for `Retry-After` seconds.";
+    HeadersTooLarge => "headers_too_large", 431, "Request headers too large", "The request's headers are larger than 16 KiB together.";
     Internal => "internal", 500, "Internal error", "Something failed on our side. The log holds the details under the response's `request_id`.";
     Unavailable => "unavailable", 503, "Service unavailable", "A dependency (database, Redis) does not answer; retry after `Retry-After` seconds.";
 }

@@ -326,7 +326,8 @@ pub(crate) fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Reads the whole body, refusing it as soon as it passes `limit` bytes.
+/// Reads the whole body, refusing it as soon as it passes `limit` bytes, or when it
+/// has not arrived within the body deadline (`408`).
 pub async fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -346,20 +347,31 @@ pub async fn read_body(
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large());
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                ErrorCode::MalformedJson,
-                format!("the body could not be read: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::MalformedJson,
+                    format!("the body could not be read: {e}"),
+                )
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    tokio::time::timeout(crate::screen::BODY_DEADLINE, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                ErrorCode::RequestTimeout,
+                "the body did not arrive within 30 s",
+            )
+            .with_header(header::CONNECTION, "close"))
+        })
 }
 
 /// Turns JSON into `T`, locating the first problem with a JSON Pointer. An object
@@ -374,8 +386,56 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     parse_value(value)
 }
 
+/// The JSON Pointer of the first string (or key) in `value` holding a control
+/// character other than tab, line feed and carriage return — a NUL, escaped as
+/// `\u0000`, among them, which PostgreSQL cannot store.
+fn control_character_at(value: &serde_json::Value, at: &mut String) -> Option<String> {
+    use serde_json::Value;
+    let bad = |text: &str| {
+        text.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    match value {
+        Value::String(text) if bad(text) => Some(if at.is_empty() {
+            "/".to_owned()
+        } else {
+            at.clone()
+        }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = at.len();
+            at.push_str(&format!("/{i}"));
+            let found = control_character_at(item, at);
+            at.truncate(len);
+            found
+        }),
+        Value::Object(members) => members.iter().find_map(|(key, item)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            let found = if bad(key) {
+                Some(at.clone())
+            } else {
+                control_character_at(item, at)
+            };
+            at.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
 /// Turns a JSON value into `T`, locating the first problem with a JSON Pointer.
+/// A string holding a control character other than tab, line feed and carriage return
+/// is refused first.
 pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if let Some(pointer) = control_character_at(&value, &mut String::new()) {
+        let mut errors = driehoek_domain::ValidationErrors::new();
+        errors.add(
+            pointer,
+            "holds a control character (only tab, line feed and carriage return are allowed)",
+        );
+        return Err(ApiError::validation(errors));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
         let pointer = json_pointer(error.path());
         let message = error.inner().to_string();

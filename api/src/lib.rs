@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod request_meta;
 pub mod responses;
 pub mod routes;
+pub mod screen;
 pub mod seed;
 pub mod seed_maps;
 pub mod startup;

@@ -39,17 +39,22 @@ const FORBIDDEN: &str =
 const NOT_FOUND: &str = "No such resource in this tenant (`not_found`)";
 const STALE: &str = "`If-Match` is stale (`version_mismatch`)";
 const RATE_LIMITED: &str = "Rate limited (`rate_limited`)";
+const URI_TOO_LONG: &str = "The path and query are longer than 8 KiB (`uri_too_long`)";
+const HEADERS_TOO_LARGE: &str = "The headers are larger than 16 KiB (`headers_too_large`)";
 const INTERNAL: &str = "Internal error (`internal`)";
-const UNAVAILABLE: &str = "A dependency is down (`unavailable`)";
+const UNAVAILABLE: &str =
+    "A dependency is down, or the server is busy with large requests (`unavailable`)";
 
 problem_set! {
     /// Errors of a read of one resource or a collection.
     ReadErrors {
-        400 => "A query parameter is malformed (`invalid_query`, `invalid_cursor`)",
+        400 => "A query parameter or path segment is malformed (`invalid_query`, `invalid_cursor`, `invalid_path`)",
         401 => UNAUTHORIZED,
         403 => FORBIDDEN,
         404 => NOT_FOUND,
+        414 => URI_TOO_LONG,
         429 => RATE_LIMITED,
+        431 => HEADERS_TOO_LARGE,
         500 => INTERNAL,
         503 => UNAVAILABLE,
     }
@@ -58,16 +63,19 @@ problem_set! {
 problem_set! {
     /// Errors of a create or update with a JSON body.
     WriteErrors {
-        400 => "The body is not JSON or a header is malformed (`malformed_json`, `invalid_query`)",
+        400 => "The body is not JSON, or a header or path segment is malformed (`malformed_json`, `invalid_query`, `invalid_path`)",
         401 => UNAUTHORIZED,
         403 => FORBIDDEN,
         404 => NOT_FOUND,
         409 => "Conflicts with the current state (`duplicate`, `resource_in_use`)",
+        408 => "The body did not arrive within 30 s (`request_timeout`)",
         412 => STALE,
         413 => "The body is too large (`payload_too_large`)",
         415 => "Wrong content type (`unsupported_media_type`)",
         422 => "Invalid fields (`validation_failed`, `unknown_field`)",
+        414 => URI_TOO_LONG,
         429 => RATE_LIMITED,
+        431 => HEADERS_TOO_LARGE,
         500 => INTERNAL,
         503 => UNAVAILABLE,
     }
@@ -76,13 +84,15 @@ problem_set! {
 problem_set! {
     /// Errors of a delete.
     DeleteErrors {
-        400 => "A header is malformed (`invalid_query`)",
+        400 => "A header or path segment is malformed (`invalid_query`, `invalid_path`)",
         401 => UNAUTHORIZED,
         403 => FORBIDDEN,
         404 => NOT_FOUND,
         409 => "Still referred to (`resource_in_use`)",
         412 => STALE,
+        414 => URI_TOO_LONG,
         429 => RATE_LIMITED,
+        431 => HEADERS_TOO_LARGE,
         500 => INTERNAL,
         503 => UNAVAILABLE,
     }

@@ -25,6 +25,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::idempotency::idempotency;
 use crate::middleware::observe;
 use crate::routes;
+use crate::screen::screen;
 use crate::state::{AppState, Webhooks};
 use crate::telemetry;
 
@@ -274,6 +275,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
     let server = HttpServer::new(move || {
         let app = App::new()
             .wrap(from_fn(idempotency))
+            .wrap(from_fn(screen))
             .wrap(from_fn(observe))
             .app_data(state.clone())
             .app_data(known.clone())

@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod api_keys;
+mod bad_input;
 mod bookings;
 mod businesses;
 mod calendar_dates;
