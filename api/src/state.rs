@@ -20,7 +20,9 @@ use driehoek_domain::webhooks::{RetryPolicy, WebhookService, WebhookTransport};
 use driehoek_domain::work_visits::WorkVisitService;
 use driehoek_infra::Database;
 use driehoek_infra::memory_cache::{CachedApiKeyRepository, CachedTenantRepository};
-use driehoek_infra::redis_cache::{RedisCachedApiKeyRepository, RedisCachedTenantRepository};
+use driehoek_infra::redis_cache::{
+    RecentChanges, RedisCachedApiKeyRepository, RedisCachedTenantRepository, follow_changes,
+};
 use driehoek_infra::redis_graphs::RedisGraphs;
 use driehoek_infra::redis_store::RedisStore;
 
@@ -65,7 +67,8 @@ impl AppState {
     /// Assembles the services. Without Redis (one node by definition) key and tenant
     /// lookups are cached in process, invalidated by every write that touches them;
     /// with Redis, key and tenant lookups are cached in Redis, shared by all nodes, so a
-    /// revocation or suspension on one is seen by all at their next request.
+    /// revocation or suspension on one is seen by all at their next request — and,
+    /// when Redis could not be told, within a second, by following the database.
     pub fn new(
         database: Database,
         redis: Option<RedisStore>,
@@ -96,16 +99,26 @@ impl AppState {
                     Arc::new(CachedTenantRepository::new(database.tenants())),
                     Arc::new(CachedApiKeyRepository::new(database.api_keys())),
                 ),
-                Some(redis) => (
-                    Arc::new(RedisCachedTenantRepository::new(
-                        database.tenants(),
-                        redis.clone(),
-                    )),
-                    Arc::new(RedisCachedApiKeyRepository::new(
-                        database.api_keys(),
-                        redis.clone(),
-                    )),
-                ),
+                Some(redis) => {
+                    let recent = Arc::new(RecentChanges::default());
+                    tokio::spawn(follow_changes(
+                        database.clone(),
+                        recent.clone(),
+                        clock.clone(),
+                    ));
+                    (
+                        Arc::new(RedisCachedTenantRepository::new(
+                            database.tenants(),
+                            redis.clone(),
+                            recent.clone(),
+                        )),
+                        Arc::new(RedisCachedApiKeyRepository::new(
+                            database.api_keys(),
+                            redis.clone(),
+                            recent,
+                        )),
+                    )
+                }
             };
         let pupils = StudentRecords {
             students: database.students(),

@@ -8,13 +8,23 @@
 //! So a revocation or a suspension is seen by every node at its next request: a lookup
 //! that read the row just before the change cannot overwrite the changed entry. Entries live 60 s at most, which
 //! bounds anything that bypasses this repository (an operator's manual SQL).
+//!
+//! A node that cannot tell Redis (its circuit is open, or Redis refuses writes) leaves
+//! the old entries there for the other nodes. So every node also follows the database
+//! ([`follow_changes`]): every 250 ms it reads the keys revoked and the tenants changed
+//! since it last looked, and for a minute (the entries' lifetime) reads those from the
+//! database instead of from Redis. A revocation or a suspension is refused by every
+//! node within a second, whatever Redis does.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
 use driehoek_domain::auth::{Binding, Role};
+use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
 use driehoek_domain::paging::PageRequest;
@@ -24,11 +34,67 @@ use driehoek_domain::vocabularies::Vocabulary;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::Database;
 use crate::db::entities::tenants;
 use crate::db::tenants::{from_model as tenant_from_model, to_model as tenant_to_model};
 use crate::redis_store::RedisStore;
 
 const TTL_SECS: u32 = 60;
+/// How often a node reads what changed.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+/// How far each read looks back before the last one: writes commit a moment after
+/// the time they record, and nodes' clocks differ a little.
+const FOLLOW_OVERLAP_SECS: i64 = 5;
+
+/// The cache entries this node does not trust from Redis: those of keys revoked and
+/// tenants changed lately, as the database says, each until its Redis entry has
+/// expired for certain.
+#[derive(Default)]
+pub struct RecentChanges {
+    until: Mutex<HashMap<String, Instant>>,
+}
+
+impl RecentChanges {
+    fn note(&self, entry: String) {
+        let now = Instant::now();
+        let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.retain(|_, t| *t > now);
+        until.insert(entry, now + Duration::from_secs(u64::from(TTL_SECS)));
+    }
+
+    fn distrusts(&self, entry: &str) -> bool {
+        let until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.get(entry).is_some_and(|t| *t > Instant::now())
+    }
+}
+
+/// Follows the revocations and tenant changes in `database` into `recent`, for as
+/// long as the node runs. A failed read is tried again at the next tick, looking as
+/// far back as the last read that succeeded.
+pub async fn follow_changes(database: Database, recent: Arc<RecentChanges>, clock: SharedClock) {
+    let mut since = clock.now() - chrono::Duration::seconds(i64::from(TTL_SECS));
+    let mut tick = tokio::time::interval(FOLLOW_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let started = clock.now();
+        match database.credential_changes_since(since).await {
+            Ok((keys, tenants)) => {
+                for digest in keys {
+                    recent.note(cache_key(&digest));
+                }
+                for (id, slug) in tenants {
+                    recent.note(format!("tenant:id:{id}"));
+                    recent.note(format!("tenant:slug:{slug}"));
+                }
+                since = started - chrono::Duration::seconds(FOLLOW_OVERLAP_SECS);
+            }
+            Err(error) => {
+                tracing::debug!(%error, "could not read the latest revocations; trying again");
+            }
+        }
+    }
+}
 
 /// The stored form of a key (or of a digest that matches none).
 #[derive(Serialize, Deserialize)]
@@ -115,11 +181,20 @@ fn encode(key: Option<&ApiKey>) -> String {
 pub struct RedisCachedApiKeyRepository {
     inner: Arc<dyn ApiKeyRepository>,
     redis: RedisStore,
+    recent: Arc<RecentChanges>,
 }
 
 impl RedisCachedApiKeyRepository {
-    pub fn new(inner: Arc<dyn ApiKeyRepository>, redis: RedisStore) -> Self {
-        Self { inner, redis }
+    pub fn new(
+        inner: Arc<dyn ApiKeyRepository>,
+        redis: RedisStore,
+        recent: Arc<RecentChanges>,
+    ) -> Self {
+        Self {
+            inner,
+            redis,
+            recent,
+        }
     }
 
     /// Overwrites the entry for `key` (after a write to it).
@@ -146,6 +221,9 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
 
     async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<ApiKey>> {
         let cache = cache_key(digest);
+        if self.recent.distrusts(&cache) {
+            return self.inner.find_by_digest(digest).await;
+        }
         if let Ok(Some(stored)) = self.redis.get(&cache).await
             && let Some(cached) = decode(&stored)
         {
@@ -209,6 +287,7 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
 pub struct RedisCachedTenantRepository {
     inner: Arc<dyn TenantRepository>,
     redis: RedisStore,
+    recent: Arc<RecentChanges>,
 }
 
 fn tenant_keys(tenant: &Tenant) -> [String; 2] {
@@ -219,8 +298,16 @@ fn tenant_keys(tenant: &Tenant) -> [String; 2] {
 }
 
 impl RedisCachedTenantRepository {
-    pub fn new(inner: Arc<dyn TenantRepository>, redis: RedisStore) -> Self {
-        Self { inner, redis }
+    pub fn new(
+        inner: Arc<dyn TenantRepository>,
+        redis: RedisStore,
+        recent: Arc<RecentChanges>,
+    ) -> Self {
+        Self {
+            inner,
+            redis,
+            recent,
+        }
     }
 
     fn decode(stored: &str) -> Option<Tenant> {
@@ -235,6 +322,9 @@ impl RedisCachedTenantRepository {
         key: String,
         load: impl std::future::Future<Output = DomainResult<Option<Tenant>>>,
     ) -> DomainResult<Option<Tenant>> {
+        if self.recent.distrusts(&key) {
+            return load.await;
+        }
         if let Ok(Some(stored)) = self.redis.get(&key).await
             && let Some(tenant) = Self::decode(&stored)
         {

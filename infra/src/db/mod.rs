@@ -282,6 +282,33 @@ impl Database {
         }
     }
 
+    /// The digests of keys revoked, and the ids and slugs of tenants updated, after
+    /// `since`: the entries a shared cache may still hold from before
+    /// ([`crate::redis_cache::follow_changes`]).
+    pub async fn credential_changes_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Vec<String>, Vec<(Uuid, String)>), DomainError> {
+        let keys = entities::api_keys::Entity::find()
+            .select_only()
+            .column(entities::api_keys::Column::Digest)
+            .filter(entities::api_keys::Column::RevokedAt.gt(since))
+            .into_tuple::<String>()
+            .all(&self.conn)
+            .await
+            .map_err(db_error)?;
+        let tenants = entities::tenants::Entity::find()
+            .select_only()
+            .column(entities::tenants::Column::Id)
+            .column(entities::tenants::Column::Slug)
+            .filter(entities::tenants::Column::UpdatedAt.gt(since))
+            .into_tuple::<(Uuid, String)>()
+            .all(&self.conn)
+            .await
+            .map_err(db_error)?;
+        Ok((keys, tenants))
+    }
+
     pub fn tenants(&self) -> Arc<dyn TenantRepository> {
         Arc::new(SeaOrmTenantRepository::new(self.conn.clone()))
     }

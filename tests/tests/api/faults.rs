@@ -322,3 +322,75 @@ async fn a_database_that_stops_and_starts_under_load_answers_503_then_recovers()
         assert_eq!(read.status, StatusCode::OK, "school {id} lost");
     }
 }
+
+/// Polls `node` with `key` until the answer is `status`; how long that took (at most
+/// 3 s, else the test fails).
+async fn refused_after(node: &TestApp, key: &Key, status: StatusCode) -> Duration {
+    let started = Instant::now();
+    loop {
+        let reply = node.get(SCHOOLS, key).await;
+        if reply.status == status {
+            return started.elapsed();
+        }
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still {} after 3 s",
+            reply.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The node that revokes a key (or suspends a tenant) cannot reach Redis, so the
+/// shared cache keeps the old entry; the other node, whose Redis works, still refuses
+/// within a second.
+#[tokio::test]
+async fn a_revocation_the_cache_was_not_told_of_is_refused_on_every_node_within_a_second() {
+    if !redis_claim("revocation_without_redis") {
+        return;
+    }
+    let (app, node, proxy, _) = behind_proxy().await;
+    let w_city = app.key("leuven", "city_admin", None).await;
+    let created = app
+        .post(
+            "/v1/tenants/leuven/api-keys",
+            &w_city,
+            json!({"name": "Roostersysteem", "role": "integrator"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let key = Key(created.body["key"].as_str().unwrap().to_owned());
+    for server in [&app, &node] {
+        assert_eq!(server.get(SCHOOLS, &key).await.status, StatusCode::OK);
+    }
+
+    proxy.set(Fault::Blackhole);
+    let revoked = node
+        .delete(
+            &format!("/v1/tenants/leuven/api-keys/{}", created.id()),
+            &w_city,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{:?}", revoked.body);
+    for server in [&node, &app] {
+        let took = refused_after(server, &key, StatusCode::UNAUTHORIZED).await;
+        assert!(took < Duration::from_secs(1), "refused after {took:?}");
+    }
+
+    // A suspension likewise.
+    let other = app.key("leuven", "integrator", None).await;
+    assert_eq!(app.get(SCHOOLS, &other).await.status, StatusCode::OK);
+    let suspended = node
+        .patch(
+            "/v1/tenants/leuven",
+            &app.admin(),
+            json!({"status": "suspended"}),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{:?}", suspended.body);
+    for server in [&node, &app] {
+        let took = refused_after(server, &other, StatusCode::FORBIDDEN).await;
+        assert!(took < Duration::from_secs(1), "refused after {took:?}");
+    }
+}
