@@ -2,13 +2,16 @@
 //! `(API key, Idempotency-Key)` pair is kept for 24 h and replayed for retries with
 //! `Idempotent-Replayed: true`; the same pair with another request is `422
 //! idempotency_key_reused`, and a retry while the first is still running is `409
-//! idempotency_in_progress`. Records live in Redis when configured (so every node sees
-//! them; claiming a key is one atomic script) and in process otherwise; if Redis fails
-//! the node keeps records locally until it answers again.
+//! idempotency_in_progress`.
+//!
+//! The records live in the database, marked committed by the transaction of the very
+//! write they protect (`driehoek_infra::db::idempotency`), so a retry after any crash or
+//! outage replays the committed answer or runs once — never twice. A request holds
+//! its record for at most [`DEADLINE`]: a handler still running then is stopped (its
+//! uncommitted writes roll back) and answered `503`, so a lock that runs out always
+//! belongs to an attempt that can no longer commit.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -16,145 +19,27 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use async_trait::async_trait;
 use driehoek_domain::auth::Actor;
-use driehoek_infra::redis_store::RedisStore;
-use serde::{Deserialize, Serialize};
+use driehoek_domain::changes::resource;
+use driehoek_infra::db::idempotency::{self as records, Claim, IdempotencyRecord, StoredResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
     SYNC_BODY_BYTES, actor_for_secret, bearer_secret, enforce_rate_limit, read_body,
 };
-use crate::outage::redis_fallback;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-/// How long a finished request's response is kept.
-const KEEP_SECS: u32 = 24 * 60 * 60;
-/// How long a claim holds while its request runs (a node that dies mid-request
-/// releases its keys after this).
-const CLAIM_SECS: u32 = 5 * 60;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Record {
-    /// SHA-256 of the method, path and body: "the same request".
-    fingerprint: String,
-    response: Option<StoredResponse>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct StoredResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// Where records are shared by all nodes. Each call answers, or fails, within the
-/// store's deadline.
-#[async_trait]
-pub trait SharedRecords: Send + Sync {
-    async fn claim(&self, key: &str, record: &str, ttl: u32) -> Result<Option<String>, String>;
-    async fn put(&self, key: &str, record: &str, ttl: u32) -> Result<(), String>;
-    async fn remove(&self, key: &str) -> Result<(), String>;
-}
-
-#[async_trait]
-impl SharedRecords for RedisStore {
-    async fn claim(&self, key: &str, record: &str, ttl: u32) -> Result<Option<String>, String> {
-        RedisStore::claim(self, key, record, ttl).await
-    }
-    async fn put(&self, key: &str, record: &str, ttl: u32) -> Result<(), String> {
-        RedisStore::put(self, key, record, ttl).await
-    }
-    async fn remove(&self, key: &str) -> Result<(), String> {
-        RedisStore::remove(self, key).await
-    }
-}
-
-/// This node's records, with their expiry.
-#[derive(Default)]
-struct LocalRecords {
-    records: Mutex<HashMap<String, (String, Instant)>>,
-}
-
-impl LocalRecords {
-    fn claim(&self, key: &str, record: &str, ttl: u32) -> Option<String> {
-        let now = Instant::now();
-        let Ok(mut records) = self.records.lock() else {
-            return None;
-        };
-        if records.len() > 100_000 {
-            records.retain(|_, (_, expires)| *expires > now);
-        }
-        match records.get(key) {
-            Some((stored, expires)) if *expires > now => Some(stored.clone()),
-            _ => {
-                let expires = now + Duration::from_secs(u64::from(ttl));
-                records.insert(key.to_owned(), (record.to_owned(), expires));
-                None
-            }
-        }
-    }
-
-    fn put(&self, key: &str, record: &str, ttl: u32) {
-        if let Ok(mut records) = self.records.lock() {
-            let expires = Instant::now() + Duration::from_secs(u64::from(ttl));
-            records.insert(key.to_owned(), (record.to_owned(), expires));
-        }
-    }
-
-    fn remove(&self, key: &str) {
-        if let Ok(mut records) = self.records.lock() {
-            records.remove(key);
-        }
-    }
-}
-
-pub struct IdempotencyStore {
-    shared: Option<Box<dyn SharedRecords>>,
-    local: LocalRecords,
-}
-
-impl IdempotencyStore {
-    pub fn new(shared: Option<Box<dyn SharedRecords>>) -> Self {
-        Self {
-            shared,
-            local: LocalRecords::default(),
-        }
-    }
-
-    async fn claim(&self, key: &str, record: &str, ttl: u32) -> Option<String> {
-        if let Some(shared) = &self.shared {
-            match shared.claim(key, record, ttl).await {
-                Ok(existing) => return existing,
-                Err(_) => redis_fallback("idempotency"),
-            }
-        }
-        self.local.claim(key, record, ttl)
-    }
-
-    async fn put(&self, key: &str, record: &str, ttl: u32) {
-        if let Some(shared) = &self.shared {
-            match shared.put(key, record, ttl).await {
-                Ok(()) => return,
-                Err(_) => redis_fallback("idempotency"),
-            }
-        }
-        self.local.put(key, record, ttl);
-    }
-
-    async fn remove(&self, key: &str) {
-        if let Some(shared) = &self.shared
-            && shared.remove(key).await.is_err()
-        {
-            redis_fallback("idempotency");
-        }
-        self.local.remove(key);
-    }
-}
+/// How long a request may hold its record: its handler's deadline, and its lock's.
+pub const DEADLINE: Duration = Duration::from_secs(25);
+/// A lock outlives the deadline by this: the claim is made just before the handler
+/// starts.
+const LOCK_MARGIN: Duration = Duration::from_secs(5);
+/// How long records are kept.
+pub const KEEP: chrono::Duration = chrono::Duration::hours(24);
 
 /// 1-255 printable ASCII characters.
 fn valid_key(raw: &str) -> bool {
@@ -228,52 +113,51 @@ pub async fn idempotency(
     let identity = actor
         .key_id
         .map_or_else(|| "bootstrap".to_owned(), |id| id.to_string());
-    let key = format!("idem:{identity}:{raw}");
-    let claim = Record {
-        fingerprint: fingerprint.clone(),
-        response: None,
+    let records = state.database.idempotency_records();
+    let now = state.clock.now();
+    let lock_until = now + chrono::Duration::from_std(DEADLINE + LOCK_MARGIN).unwrap_or_default();
+    let claim = records
+        .claim(&identity, &raw, &fingerprint, now, lock_until)
+        .await;
+    let existing = match claim {
+        Ok(Claim::Ours) => None,
+        Ok(Claim::Theirs(record)) => Some(record),
+        Err(error) => return Ok(problem(req, error.into())),
     };
-    let claim_text = serde_json::to_string(&claim).unwrap_or_default();
-    let store = &state.idempotency;
-    if let Some(existing) = store.claim(&key, &claim_text, CLAIM_SECS).await {
+    if let Some(record) = existing {
         // Answered here, not by a handler: the request still counts against its quota.
         if let Err(error) = enforce_rate_limit(req.request(), &state, &actor).await {
             return Ok(problem(req, error));
         }
-        let existing: Option<Record> = serde_json::from_str(&existing).ok();
-        return Ok(match existing {
-            Some(record) if record.fingerprint != fingerprint => problem(
-                req,
-                ApiError::new(
-                    ErrorCode::IdempotencyKeyReused,
-                    "this Idempotency-Key was used for another request; use a new key",
-                ),
-            ),
-            Some(Record {
-                response: Some(stored),
-                ..
-            }) => req.into_response(replay(&stored)),
-            _ => problem(
-                req,
-                ApiError::new(
-                    ErrorCode::IdempotencyInProgress,
-                    "a request with this Idempotency-Key is still running; retry shortly",
-                )
-                .with_header(header::RETRY_AFTER, "1"),
-            ),
-        });
+        return Ok(answer_from(req, &record, &fingerprint, now));
     }
     req.set_payload(Payload::from(body));
-    let response = match next.call(req).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => {
-            store.remove(&key).await;
+    let run = records::current(&identity, &raw, next.call(req));
+    let response = match tokio::time::timeout(DEADLINE, run).await {
+        Ok(Ok(response)) => response.map_into_boxed_body(),
+        Ok(Err(error)) => {
+            release(&records, &identity, &raw).await;
             return Err(error);
+        }
+        Err(_) => {
+            // The handler is stopped: what it had not committed rolls back, and what
+            // it had is marked in the record for the retry.
+            release(&records, &identity, &raw).await;
+            return Err(ApiError::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "the request took over {} s; retry it with the same Idempotency-Key",
+                    DEADLINE.as_secs()
+                ),
+            )
+            .with_header(header::RETRY_AFTER, "1")
+            .into());
         }
     };
     if response.status().is_server_error() {
-        // Nothing was promised: the client may retry with the same key.
-        store.remove(&key).await;
+        // Nothing was promised: the client may retry with the same key (a write that
+        // committed before the failure stays marked, and is not run again).
+        release(&records, &identity, &raw).await;
         return Ok(response);
     }
     let (http, response) = response.into_parts();
@@ -281,50 +165,128 @@ pub async fn idempotency(
     let bytes = match actix_web::body::to_bytes(body).await {
         Ok(bytes) => bytes,
         Err(error) => {
-            store.remove(&key).await;
+            release(&records, &identity, &raw).await;
             return Err(actix_web::error::ErrorInternalServerError(
                 error.to_string(),
             ));
         }
     };
     // Pupils' data lives only in the pupil tables, and a secret (a new API key's or
-    // webhook's, sent `no-store`) only in the one answer: a replay of such a request
-    // repeats the status and headers (`Location`, `ETag`), never the body.
-    let bodiless = holds_pupil_data(http.path())
-        || head
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("no-store"));
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => {
-            let text = if bodiless { "" } else { text };
-            let headers = head
+    // webhook's, sent `no-store`) only in the one answer: a replay of such a success
+    // repeats the status and headers (`Location`, `ETag`), never the body. Error
+    // answers keep their problem body, which holds neither.
+    let bodiless = head.status().is_success()
+        && (holds_pupil_data(http.path())
+            || head
                 .headers()
-                .iter()
-                .filter(|(name, _)| KEPT_HEADERS.contains(*name))
-                .filter(|(name, _)| !(bodiless && *name == header::CONTENT_TYPE))
-                .filter_map(|(name, value)| {
-                    Some((name.to_string(), value.to_str().ok()?.to_owned()))
-                })
-                .collect();
-            let record = Record {
-                fingerprint,
-                response: Some(StoredResponse {
-                    status: head.status().as_u16(),
-                    headers,
-                    body: text.to_owned(),
-                }),
-            };
-            let record = serde_json::to_string(&record).unwrap_or_default();
-            store.put(&key, &record, KEEP_SECS).await;
-        }
-        Err(_) => store.remove(&key).await,
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("no-store")));
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) if !bodiless => text,
+        _ => "",
+    };
+    let headers = head
+        .headers()
+        .iter()
+        .filter(|(name, _)| KEPT_HEADERS.contains(*name))
+        .filter(|(name, _)| !(text.is_empty() && *name == header::CONTENT_TYPE))
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect();
+    let stored = StoredResponse {
+        status: head.status().as_u16(),
+        headers,
+        body: text.to_owned(),
+    };
+    if let Err(error) = records.complete(&identity, &raw, &stored).await {
+        // The write (if any) is marked committed: a retry is answered from the mark.
+        tracing::warn!(%error, "could not store an idempotent answer");
     }
     Ok(ServiceResponse::new(
         http,
         head.set_body(BoxBody::new(bytes)),
     ))
+}
+
+async fn release(records: &records::IdempotencyRecords, actor: &str, key: &str) {
+    if let Err(error) = records.release(actor, key).await {
+        tracing::warn!(%error, "could not release an idempotency record; it is freed when its lock runs out");
+    }
+}
+
+/// The answer to a retry that found the record of another attempt.
+fn answer_from(
+    req: ServiceRequest,
+    record: &IdempotencyRecord,
+    fingerprint: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResponse<BoxBody> {
+    if record.fingerprint != fingerprint {
+        return problem(
+            req,
+            ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used for another request; use a new key",
+            ),
+        );
+    }
+    if let Some(stored) = &record.response {
+        return req.into_response(replay(stored));
+    }
+    if record.committed && record.locked_until < now {
+        // The attempt that committed stopped before it stored its answer.
+        let response = replay_committed(req.path(), record.created.as_ref());
+        return req.into_response(response);
+    }
+    problem(
+        req,
+        ApiError::new(
+            ErrorCode::IdempotencyInProgress,
+            "a request with this Idempotency-Key is still running; retry shortly",
+        )
+        .with_header(header::RETRY_AFTER, "1"),
+    )
+}
+
+/// The answer to a retry of a request whose write committed but whose answer was never
+/// stored (its node stopped in between): `201` with the `Location` and `ETag` of what
+/// it created in the collection it was posted to, else `200`; no body either way.
+fn replay_committed(path: &str, created: Option<&(String, uuid::Uuid, i64)>) -> HttpResponse {
+    let posted_to = path.rsplit('/').next().unwrap_or("");
+    match created {
+        Some((kind, id, version)) if collection_of(kind) == Some(posted_to) => {
+            HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("{path}/{id}")))
+                .insert_header((header::ETAG, format!("\"{version}\"")))
+                .insert_header((REPLAYED, HeaderValue::from_static("true")))
+                .finish()
+        }
+        _ => HttpResponse::Ok()
+            .insert_header((REPLAYED, HeaderValue::from_static("true")))
+            .finish(),
+    }
+}
+
+/// The path segment of the collection a created resource of `kind` is posted to.
+fn collection_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        resource::TENANT => "tenants",
+        resource::API_KEY => "api-keys",
+        resource::SCHOOL => "schools",
+        resource::BUSINESS => "businesses",
+        resource::COACH => "coaches",
+        resource::PROGRAMME => "programmes",
+        resource::PROGRAMME_MEMBER => "members",
+        resource::WORK_VISIT => "work-visits",
+        resource::SLOT => "slots",
+        resource::BOOKING => "bookings",
+        resource::STUDENT => "students",
+        resource::CONSENT => "consents",
+        resource::PORTFOLIO_ENTRY => "entries",
+        resource::ROUTE_MAP => "route-maps",
+        resource::WEBHOOK_ENDPOINT => "webhooks",
+        _ => return None,
+    })
 }
 
 /// Whether the path is a pupil route (`/v1/tenants/{tenant}/students…`).
@@ -377,19 +339,5 @@ mod tests {
         assert!(!valid_key(&"k".repeat(256)));
         assert!(!valid_key("tab\there"));
         assert!(!valid_key("sleutel-é"));
-    }
-
-    #[test]
-    fn a_local_claim_answers_the_stored_record_until_it_expires() {
-        let local = LocalRecords::default();
-        assert_eq!(local.claim("k", "first", 60), None);
-        assert_eq!(local.claim("k", "second", 60).as_deref(), Some("first"));
-        local.remove("k");
-        assert_eq!(local.claim("k", "third", 0), None);
-        assert_eq!(
-            local.claim("k", "fourth", 60),
-            None,
-            "the zero-second claim expired"
-        );
     }
 }

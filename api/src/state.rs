@@ -26,7 +26,6 @@ use driehoek_infra::redis_cache::{
 use driehoek_infra::redis_graphs::RedisGraphs;
 use driehoek_infra::redis_store::RedisStore;
 
-use crate::idempotency::{IdempotencyStore, SharedRecords};
 use crate::rate_limit::{RateLimiter, SharedCounters};
 
 #[derive(Clone)]
@@ -49,7 +48,6 @@ pub struct AppState {
     /// SHA-256 of `DRIEHOEK_ADMIN_KEY`, compared digest to digest.
     pub admin_key_digest: Option<String>,
     pub rate_limiter: Arc<RateLimiter>,
-    pub idempotency: Arc<IdempotencyStore>,
     /// Requests a minute per key where the tenant sets no limit of its own.
     pub default_rate_limit: u32,
     pub webhooks: WebhookService,
@@ -82,9 +80,6 @@ impl AppState {
                 .clone()
                 .map(|r| Box::new(r) as Box<dyn SharedCounters>),
             clock.clone(),
-        ));
-        let idempotency = Arc::new(IdempotencyStore::new(
-            redis.clone().map(|r| Box::new(r) as Box<dyn SharedRecords>),
         ));
         let schools = database.schools();
         let businesses = database.businesses();
@@ -189,7 +184,6 @@ impl AppState {
             redis,
             admin_key_digest,
             rate_limiter,
-            idempotency,
             default_rate_limit,
             clock,
         }

@@ -38,6 +38,14 @@ impl Worker {
                         Ok(n) => tracing::info!(removed = n, "old webhook deliveries removed"),
                         Err(e) => tracing::warn!(error = %e, "old webhook deliveries not removed"),
                     }
+                    let before = state.clock.now() - crate::idempotency::KEEP;
+                    match state.database.idempotency_records().purge(before).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(removed = n, "idempotency records over 24 h old removed")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "old idempotency records not removed"),
+                    }
                 }
                 let pause = match round(&state, &node).await {
                     Ok(true) => Duration::ZERO,

@@ -22,7 +22,7 @@ mod m20261123_000009_route_maps;
 mod m20261123_000010_route_plans;
 mod m20261123_000011_webhooks;
 mod m20261124_000012_route_map_graph_parts;
-mod m20261202_000013_credential_changes;
+mod m20261202_000013_faults;
 
 pub struct Migrator;
 
@@ -42,7 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_route_plans::Migration),
             Box::new(m20261123_000011_webhooks::Migration),
             Box::new(m20261124_000012_route_map_graph_parts::Migration),
-            Box::new(m20261202_000013_credential_changes::Migration),
+            Box::new(m20261202_000013_faults::Migration),
         ]
     }
 }

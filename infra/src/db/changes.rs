@@ -90,6 +90,7 @@ pub(crate) async fn record_change(
         .insert(txn)
         .await
         .map_err(db_error)?;
+    super::idempotency::note_change(txn, &change).await?;
     Ok(seq)
 }
 
@@ -146,6 +147,9 @@ pub(crate) async fn record_changes(
             .exec(txn)
             .await
             .map_err(db_error)?;
+    }
+    if let Some(created) = new.iter().find(|c| c.op == ChangeOp::Created) {
+        super::idempotency::note_change(txn, created).await?;
     }
     Ok(())
 }

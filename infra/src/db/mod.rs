@@ -10,6 +10,7 @@ mod changes;
 mod consents;
 pub mod entities;
 mod feedback;
+pub mod idempotency;
 mod portfolio;
 mod programmes;
 mod read_pool;
@@ -309,6 +310,10 @@ impl Database {
         Ok((keys, tenants))
     }
 
+    pub fn idempotency_records(&self) -> idempotency::IdempotencyRecords {
+        idempotency::IdempotencyRecords::new(self.conn.clone())
+    }
+
     pub fn tenants(&self) -> Arc<dyn TenantRepository> {
         Arc::new(SeaOrmTenantRepository::new(self.conn.clone()))
     }
@@ -440,13 +445,19 @@ fn one_line(message: &str) -> String {
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so concurrent writers wait instead of failing on upgrade.
+///
+/// Within a request that holds an idempotency record, the transaction marks it
+/// committed first ([`idempotency`]): the mark commits or rolls back with the write.
 pub async fn begin_write(conn: &DatabaseConnection) -> Result<DatabaseTransaction, DomainError> {
-    conn.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-    .map_err(db_error)
+    let txn = conn
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .map_err(db_error)?;
+    idempotency::mark_committed(&txn).await?;
+    Ok(txn)
 }
 
 /// A read-only transaction whose statements all see the database as of one moment,

@@ -394,3 +394,35 @@ async fn a_revocation_the_cache_was_not_told_of_is_refused_on_every_node_within_
         assert!(took < Duration::from_secs(1), "refused after {took:?}");
     }
 }
+
+/// The records live in the database: a key used before Redis fails and retried while
+/// it is down is replayed, never run a second time.
+#[tokio::test]
+async fn an_idempotent_write_retried_while_redis_is_down_is_replayed() {
+    if !redis_claim("idempotency_across_redis_outage") {
+        return;
+    }
+    let (app, node, proxy, _) = behind_proxy().await;
+    let body = json!({"name": "Albeda", "kind": "vocational"});
+    let admin = app.admin();
+    let send = async |server: &TestApp| {
+        server
+            .send(
+                reqwest::Method::POST,
+                SCHOOLS,
+                Some(&admin),
+                Some(body.clone()),
+                &[("idempotency-key", "albeda-1")],
+            )
+            .await
+    };
+    let first = send(&node).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    proxy.stop();
+    for server in [&node, &app] {
+        let retry = send(server).await;
+        assert_eq!(retry.status, StatusCode::CREATED);
+        assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+        assert_eq!(retry.id(), first.id());
+    }
+}

@@ -1,6 +1,7 @@
-//! Idempotency keys on POST (DESIGN.md §3.5): replay, reuse with another body, keys
-//! per API key, and concurrent retries giving exactly one booking — on two API nodes
-//! sharing Redis when REDIS_URL is set.
+//! Idempotency keys on POST (DESIGN.md §3.5, §5): replay, reuse with another body,
+//! keys per API key, concurrent retries on two nodes giving exactly one booking, and
+//! the states a crash leaves a record in — answered from what committed, never run
+//! twice.
 
 use driehoek_tests::{Key, Reply, TestApp, World};
 use reqwest::{Method, StatusCode};
@@ -110,18 +111,11 @@ async fn malformed_keys_are_refused_and_requests_without_one_are_untouched() {
 async fn fifty_concurrent_retries_of_one_booking_book_once() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
-    // Two nodes share the records only through Redis; without it, one node.
-    let second = app.peer("idempotency_records_are_shared").await;
-    let nodes: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
-    let slot = app
-        .post(
-            &format!("/v1/tenants/rotterdam/work-visits/{}/slots", w.work_visit),
-            &app.admin(),
-            json!({"starts_at": app.at(134, 8, 0), "ends_at": app.at(134, 12, 0), "capacity": 20}),
-        )
-        .await
-        .id();
-    let body = json!({"slot_id": slot, "group_name": "3B", "seats": 2, "contact": {"name": "Mevr. Jansen"}});
+    // Two nodes share the records through the database.
+    let second = app.spawn_node().await;
+    let nodes = [&app, &second];
+    let slot = roomy_slot(&app, &w).await;
+    let body = booking(&slot, "3B");
     let replies = futures_util::future::join_all((0..50).map(|i| {
         let (node, key, body) = (nodes[i % nodes.len()], &w.school_key, body.clone());
         async move {
@@ -167,4 +161,180 @@ async fn fifty_concurrent_retries_of_one_booking_book_once() {
         )
         .await;
     assert_eq!(bookings.len(), 1);
+}
+
+async fn execute(app: &TestApp, sql: &str) -> u64 {
+    use sea_orm::ConnectionTrait;
+    app.database()
+        .await
+        .execute_unprepared(sql)
+        .await
+        .expect("SQL")
+        .rows_affected()
+}
+
+fn booking(slot: &str, group: &str) -> Value {
+    json!({"slot_id": slot, "group_name": group, "seats": 2, "contact": {"name": "Mevr. Jansen"}})
+}
+
+/// A slot of its own for a test's bookings, with room for many.
+async fn roomy_slot(app: &TestApp, w: &World) -> String {
+    app.post(
+        &format!("/v1/tenants/rotterdam/work-visits/{}/slots", w.work_visit),
+        &app.admin(),
+        json!({"starts_at": app.at(134, 8, 0), "ends_at": app.at(134, 12, 0), "capacity": 20}),
+    )
+    .await
+    .id()
+}
+
+async fn bookings_of(app: &TestApp, w: &World, slot: &str, group: &str) -> usize {
+    let all = app
+        .get(
+            &format!("/v1/tenants/rotterdam/bookings?slot_id={slot}&limit=200"),
+            &w.city,
+        )
+        .await;
+    all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["group_name"] == group && b["status"] != "cancelled")
+        .count()
+}
+
+/// The node stopped after the booking committed and before its answer was stored
+/// (the state `kill -9` leaves there): once the first attempt's lock has run out, the
+/// retry gets the booking's `Location` and `ETag`, and nothing is booked twice.
+#[tokio::test]
+async fn a_retry_after_the_answer_was_lost_is_answered_from_the_committed_write() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let path = "/v1/tenants/rotterdam/bookings";
+    let slot = roomy_slot(&app, &w).await;
+    let first = post_with(&app, path, &w.school_key, booking(&slot, "4A"), "book-4A").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let lost = execute(
+        &app,
+        "UPDATE idempotency_records SET status = NULL, headers = NULL, body = NULL \
+         WHERE idempotency_key = 'book-4A'",
+    )
+    .await;
+    assert_eq!(lost, 1, "the record was marked committed with the booking");
+
+    // While the first attempt's lock holds, it may still store its answer.
+    let early = post_with(&app, path, &w.school_key, booking(&slot, "4A"), "book-4A").await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
+    assert_eq!(early.code(), "idempotency_in_progress");
+    app.clock.advance(chrono::TimeDelta::seconds(31));
+    let retry = post_with(&app, path, &w.school_key, booking(&slot, "4A"), "book-4A").await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{:?}", retry.body);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.header("location"), first.header("location"));
+    assert_eq!(retry.header("etag"), first.header("etag"));
+    assert_eq!(bookings_of(&app, &w, &slot, "4A").await, 1, "booked once");
+}
+
+/// The node stopped before the write committed: the record stays locked for the
+/// request's deadline (a retry meanwhile is told it is in progress), then a retry
+/// runs — once.
+#[tokio::test]
+async fn a_retry_after_a_crash_before_commit_runs_once_when_the_lock_runs_out() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let path = "/v1/tenants/rotterdam/bookings";
+    let slot = roomy_slot(&app, &w).await;
+    let body = booking(&slot, "4B");
+    // A first attempt, undone, and its record put back to what a crash before the
+    // commit leaves: the claim with its fingerprint and lock, and nothing else.
+    let first = post_with(&app, path, &w.school_key, body.clone(), "book-4B").await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let cancelled = app
+        .post(
+            &format!("{path}/{}/cancel", first.id()),
+            &w.school_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    let reset = {
+        use sea_orm::ConnectionTrait;
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        let db = app.database().await;
+        let update = Query::update()
+            .table("idempotency_records")
+            .value("committed", false)
+            .value("status", Option::<i32>::None)
+            .value("headers", Option::<String>::None)
+            .value("body", Option::<String>::None)
+            .value("created_id", Option::<uuid::Uuid>::None)
+            .value("locked_until", app.now() + chrono::Duration::seconds(30))
+            .and_where(Expr::col("idempotency_key").eq("book-4B"))
+            .to_owned();
+        db.execute(&update).await.unwrap().rows_affected()
+    };
+    assert_eq!(reset, 1);
+    let before = bookings_of(&app, &w, &slot, "4B").await;
+
+    let early = post_with(&app, path, &w.school_key, body.clone(), "book-4B").await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
+    assert_eq!(early.code(), "idempotency_in_progress");
+    assert_eq!(bookings_of(&app, &w, &slot, "4B").await, before);
+
+    app.clock.advance(chrono::TimeDelta::seconds(31));
+    let late = post_with(&app, path, &w.school_key, body.clone(), "book-4B").await;
+    assert_eq!(late.status, StatusCode::CREATED, "{:?}", late.body);
+    assert!(late.header("idempotent-replayed").is_none(), "it ran");
+    let again = post_with(&app, path, &w.school_key, body, "book-4B").await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.id(), late.id());
+    assert_eq!(
+        bookings_of(&app, &w, &slot, "4B").await,
+        before + 1,
+        "run once"
+    );
+    assert_eq!(before, 0);
+}
+
+/// Refusals are replayed with their problem body, on pupil routes too (they hold no
+/// pupil data); records go after 24 h, and the key may then be used again.
+#[tokio::test]
+async fn refusals_replay_with_their_problem_and_records_expire_after_a_day() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let path = "/v1/tenants/rotterdam/students";
+    let bad = json!({"school_id": w.school, "display_name": "", "birth_year": app.born(13)});
+    let refused = post_with(&app, path, &w.school_key, bad.clone(), "pupil-1").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    let again = post_with(&app, path, &w.school_key, bad, "pupil-1").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.code(), refused.code(), "the problem body is kept");
+    assert_eq!(again.body["errors"], refused.body["errors"]);
+
+    let schools = "/v1/tenants/rotterdam/schools";
+    let body = json!({"name": "Zadkine", "kind": "vocational"});
+    let made = post_with(&app, schools, &w.city, body.clone(), "school-1").await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    app.clock.advance(chrono::TimeDelta::hours(25));
+    let services = app.services().await;
+    let purged = services
+        .database
+        .idempotency_records()
+        .purge(app.now() - chrono::Duration::hours(24))
+        .await
+        .unwrap();
+    assert!(purged >= 2, "{purged} records purged");
+    let fresh = post_with(&app, schools, &w.city, body, "school-1").await;
+    assert_eq!(fresh.status, StatusCode::CREATED);
+    assert!(
+        fresh.header("idempotent-replayed").is_none(),
+        "a new request"
+    );
+    assert_ne!(fresh.id(), made.id());
 }
