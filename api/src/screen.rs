@@ -33,7 +33,7 @@ pub const BODY_DEADLINE: Duration = Duration::from_secs(30);
 /// A body larger than this takes a share of the budget.
 pub const LARGE_BODY: usize = 1024 * 1024;
 /// The bytes of large bodies one node holds at once.
-pub const LARGE_BODY_BUDGET: usize = 24 * 1024 * 1024;
+pub const LARGE_BODY_BUDGET: usize = 12 * 1024 * 1024;
 /// The share a body of unknown length takes: the largest body any operation takes.
 const UNDECLARED_SHARE: usize = crate::extract::SYNC_BODY_BYTES;
 

@@ -23,6 +23,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
 
 mod direct;
+mod faults;
 mod http1;
 mod platform;
 mod route_maps;
@@ -59,7 +60,8 @@ struct Args {
     /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
     /// a 20 000-node map, search routes), `webhooks` (delivery throughput and lag),
     /// `platform` (the cost of rate limits and idempotency keys, in process and Redis)
-    /// or `stats` (the city's figures for a year).
+    /// `stats` (the city's figures for a year) or `faults` (large bodies at once, and
+    /// reads while Redis fails).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -498,6 +500,7 @@ async fn main() -> Result<()> {
         "webhooks",
         "platform",
         "stats",
+        "faults",
     ]
     .contains(&args.suite.as_str())
     {
@@ -506,6 +509,7 @@ async fn main() -> Result<()> {
             "webhooks" => webhooks::run(&args, &database_url, pg_name.is_some()).await,
             "students" => students::run(&args, &database_url, pg_name.is_some()).await,
             "stats" => stats::run(&args, &database_url, pg_name.is_some()).await,
+            "faults" => faults::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
             _ => work_visits::run(&args, &database_url, pg_name.is_some()).await,
         };

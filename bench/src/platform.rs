@@ -1,6 +1,6 @@
 //! The platform suite (`--suite platform`): what the rate limiter and the idempotency
-//! layer cost per request, with in-process counters and records (no `REDIS_URL`) and
-//! with Redis (`--redis`).
+//! layer cost per request, with in-process counters (no `REDIS_URL`) and with Redis
+//! (`--redis`); idempotency records are in the database either way.
 //!
 //! - The rate limiter counts every request with a key, so it cannot be left out of an
 //!   API request; its cost is measured alone, the limiter called as the middleware
@@ -114,7 +114,7 @@ async fn through_the_server(args: &Args, database_url: &str, redis: Option<&str>
                 write(warm.clone()).await;
                 let m = write(args.clone()).await;
                 let label = if with_key {
-                    format!("API, with Idempotency-Key, records {side}")
+                    format!("API, with Idempotency-Key, limits {side}")
                 } else {
                     format!("API, no Idempotency-Key, limits {side}")
                 };
