@@ -24,7 +24,7 @@ fn large_sync(round: usize) -> String {
     let description = "Een dag meelopen in de haven: ".repeat(166);
     let work_visits: Vec<Value> = (0..1000)
         .map(|i| {
-            let slots: Vec<Value> = (0..14)
+            let slots: Vec<Value> = (0..20)
                 .map(|s| {
                     json!({"external_id": format!("s{s}"), "starts_at": format!("2031-0{}-1{}T08:00:00Z", 1 + s % 9, s % 10),
                            "ends_at": format!("2031-0{}-1{}T12:00:00Z", 1 + s % 9, s % 10), "capacity": 20})
