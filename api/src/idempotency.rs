@@ -290,7 +290,7 @@ fn collection_of(kind: &str) -> Option<&'static str> {
 }
 
 /// Whether the path is a pupil route (`/v1/tenants/{tenant}/students…`).
-fn holds_pupil_data(path: &str) -> bool {
+pub fn holds_pupil_data(path: &str) -> bool {
     path.split('/').nth(4) == Some("students")
 }
 

@@ -1,6 +1,7 @@
 //! The request envelope: an `X-Request-Id` on every response (the client's when it
 //! sent a sane one), a tracing span that every log line of the request inherits,
-//! an access log line, and request metrics by route template and status.
+//! an access log line, and request metrics by route template and status; and the
+//! transport rules of DESIGN.md §3.11 ([`transport`]).
 
 use std::time::Instant;
 
@@ -97,6 +98,33 @@ pub async fn observe(
                 headers.insert(name, value);
             }
         }
+    }
+    Ok(response)
+}
+
+/// `HEAD` wherever `GET` is: the request is served as a `GET`, and the HTTP layer,
+/// which saw the `HEAD`, sends the headers (its `Content-Length` included) without the
+/// body. Every response says `X-Content-Type-Options: nosniff`, and a successful one on
+/// a pupil route (`…/students…`) `Cache-Control: no-store`.
+pub async fn transport(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    let pupils = crate::idempotency::holds_pupil_data(req.path());
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(
+        actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if pupils && response.status().is_success() {
+        response.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
     }
     Ok(response)
 }

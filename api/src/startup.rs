@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use driehoek_domain::clock::SharedClock;
 use driehoek_domain::webhooks::RetryPolicy;
@@ -23,7 +23,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::idempotency::idempotency;
-use crate::middleware::observe;
+use crate::middleware::{observe, transport};
 use crate::routes;
 use crate::screen::screen;
 use crate::state::{AppState, Webhooks};
@@ -207,20 +207,11 @@ async fn fallback(
     req: HttpRequest,
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed: Vec<&str> = known
-        .0
-        .iter()
-        .filter(|(pattern, _)| pattern.is_match(req.path()))
-        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
-        .collect();
+    let allowed = known.allowed(req.path());
     if allowed.is_empty() || allowed.iter().any(|m| *m == req.method().as_str()) {
         Err(ApiError::not_found("route"))
     } else {
-        Err(ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed here", req.method()),
-        )
-        .with_header(actix_web::http::header::ALLOW, allowed.join(", ")))
+        Err(method_not_allowed(&req, &allowed))
     }
 }
 
@@ -228,6 +219,36 @@ async fn fallback(
 struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<String>)>);
 
 impl KnownRoutes {
+    /// The methods of the most specific documented path that matches `path` (the one
+    /// with the fewest parameters: `/students/import` before `/students/{id}`), with
+    /// `HEAD` beside every `GET`; empty for an unknown path.
+    fn allowed(&self, path: &str) -> Vec<&str> {
+        let matching: Vec<&(actix_web::dev::ResourceDef, Vec<String>)> = self
+            .0
+            .iter()
+            .filter(|(pattern, _)| pattern.is_match(path))
+            .collect();
+        let dynamic = |pattern: &actix_web::dev::ResourceDef| {
+            pattern.pattern().map_or(0, |p| p.matches('{').count())
+        };
+        let Some(fewest) = matching.iter().map(|(pattern, _)| dynamic(pattern)).min() else {
+            return Vec::new();
+        };
+        let mut allowed = Vec::new();
+        for (_, methods) in matching
+            .iter()
+            .filter(|(pattern, _)| dynamic(pattern) == fewest)
+        {
+            for method in methods {
+                allowed.push(method.as_str());
+                if method == "GET" {
+                    allowed.push("HEAD");
+                }
+            }
+        }
+        allowed
+    }
+
     fn from_doc(doc: &OpenApi) -> Self {
         let routes = doc
             .paths
@@ -258,8 +279,27 @@ fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> a
     ApiError::invalid_query(format!("a query parameter is malformed: {error}")).into()
 }
 
-fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found("resource").into()
+/// A path segment that does not parse (`/students/import` read as a student id) is a
+/// resource that does not exist — unless a more specific route owns the path, which
+/// then answers 405 with its methods.
+fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let owned = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .map(|known| known.allowed(req.path()))
+        .unwrap_or_default();
+    if owned.is_empty() || owned.iter().any(|m| *m == req.method().as_str()) {
+        ApiError::not_found("resource").into()
+    } else {
+        method_not_allowed(req, &owned).into()
+    }
+}
+
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed here", req.method()),
+    )
+    .with_header(actix_web::http::header::ALLOW, allowed.join(", "))
 }
 
 /// Binds `listener` and returns the running server (not yet awaited).
@@ -276,7 +316,9 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
         let app = App::new()
             .wrap(from_fn(idempotency))
             .wrap(from_fn(screen))
+            .wrap(from_fn(transport))
             .wrap(from_fn(observe))
+            .wrap(Compress::default())
             .app_data(state.clone())
             .app_data(known.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))

@@ -79,7 +79,7 @@ async fn wrong_method_content_type_size_and_json_are_answered_as_problems() {
         .await;
     assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(put.code(), "method_not_allowed");
-    assert_eq!(put.header("allow"), Some("GET, POST"));
+    assert_eq!(put.header("allow"), Some("GET, HEAD, POST"));
     let unknown = app.get("/v1/nothing-here", &w.city).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -404,4 +404,89 @@ fn every_operation_is_fully_documented() {
         }
     }
     assert!(count >= 38, "expected every operation, found {count}");
+}
+
+/// DESIGN.md §3.11: compression when asked for, `HEAD` wherever `GET` is, `405` with
+/// the methods of the most specific path, `nosniff` everywhere and `no-store` on
+/// pupils' data.
+#[tokio::test]
+async fn transport_compresses_answers_head_and_names_the_right_methods() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let raw = |method: Method, path: &str, encoding: Option<&str>| {
+        let mut request = app
+            .http
+            .request(method, format!("{}{path}", app.base))
+            .bearer_auth(&w.city.0);
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.send()
+    };
+    for encoding in ["gzip", "br"] {
+        let reply = raw(Method::GET, "/openapi.json", Some(encoding))
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(
+            reply.headers()["content-encoding"].to_str().unwrap(),
+            encoding
+        );
+        let compressed = reply.bytes().await.unwrap().len();
+        let plain = raw(Method::GET, "/openapi.json", None)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .len();
+        assert!(
+            compressed * 4 < plain,
+            "{encoding}: {compressed} of {plain} bytes"
+        );
+        let list = raw(Method::GET, "/v1/tenants/rotterdam/schools", Some(encoding))
+            .await
+            .unwrap();
+        assert_eq!(
+            list.headers()["content-encoding"].to_str().unwrap(),
+            encoding
+        );
+    }
+
+    let school = format!("/v1/tenants/rotterdam/schools/{}", w.school);
+    let get = raw(Method::GET, &school, None).await.unwrap();
+    let head = raw(Method::HEAD, &school, None).await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    for name in ["etag", "content-type", "content-length", "ratelimit-policy"] {
+        assert_eq!(head.headers().get(name), get.headers().get(name), "{name}");
+    }
+    assert_eq!(head.headers()["x-content-type-options"], "nosniff");
+    assert!(head.bytes().await.unwrap().is_empty(), "no body");
+
+    // `/students/import` is its own path: not a student called "import".
+    for method in [Method::GET, Method::PATCH] {
+        let reply = app
+            .send(
+                method.clone(),
+                "/v1/tenants/rotterdam/students/import",
+                Some(&w.school_key),
+                Some(json!({})),
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(reply.header("allow"), Some("POST"), "{method}");
+    }
+
+    let pupil = app
+        .get(
+            &format!("/v1/tenants/rotterdam/students/{}", w.student),
+            &w.school_key,
+        )
+        .await;
+    assert_eq!(pupil.status, StatusCode::OK);
+    assert_eq!(pupil.header("cache-control"), Some("no-store"));
+    assert_eq!(pupil.header("x-content-type-options"), Some("nosniff"));
+    let problem = app.get("/v1/nothing-here", &w.city).await;
+    assert_eq!(problem.header("x-content-type-options"), Some("nosniff"));
 }
