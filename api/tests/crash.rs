@@ -53,6 +53,17 @@ async fn ready(http: &reqwest::Client, base: &str) {
     panic!("the server did not become ready");
 }
 
+async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> Value {
+    http.get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn book(http: &reqwest::Client, url: &str, key: &str, body: &Value, idem: &str) -> u16 {
     http.post(url)
         .bearer_auth(key)
@@ -82,29 +93,21 @@ async fn bookings_cut_off_by_kill_9_are_booked_at_most_once_when_retried() {
     let http = reqwest::Client::new();
     let mut server = serve(&database_url, port);
     ready(&http, &base).await;
-    let visits: Value = http
-        .get(format!("{api}/work-visits?available=true"))
-        .bearer_auth(&school_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let visits = get_json(
+        &http,
+        &format!("{api}/work-visits?available=true"),
+        &school_key,
+    )
+    .await;
     let visit = &visits["data"][0];
     let seats = visit["group_size_min"].as_u64().unwrap();
-    let slots: Value = http
-        .get(format!(
-            "{api}/work-visits/{}/slots",
-            visit["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&school_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let visit_id = visit["id"].as_str().unwrap();
+    let slots = get_json(
+        &http,
+        &format!("{api}/work-visits/{visit_id}/slots"),
+        &school_key,
+    )
+    .await;
     let slot = slots["data"]
         .as_array()
         .unwrap()
@@ -160,15 +163,12 @@ async fn bookings_cut_off_by_kill_9_are_booked_at_most_once_when_retried() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
-    let listed: Value = http
-        .get(format!("{bookings}?slot_id={slot}&limit=200"))
-        .bearer_auth(&school_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(
+        &http,
+        &format!("{bookings}?slot_id={slot}&limit=200"),
+        &school_key,
+    )
+    .await;
     server.kill().unwrap();
     server.wait().unwrap();
 
