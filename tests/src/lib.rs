@@ -845,6 +845,26 @@ impl World {
 
     /// The version of every resource of the world and the ids in every collection,
     /// read as the platform administrator: equal snapshots prove nothing was written.
+    /// A key of `other_school`: a school of this tenant that is not `school`.
+    pub async fn other_school_key(&self, app: &TestApp) -> Key {
+        app.key(
+            &self.tenant,
+            "school",
+            Some(("school_id", &self.other_school)),
+        )
+        .await
+    }
+
+    /// A key of `other_business`: a business of this tenant that is not `business`.
+    pub async fn other_business_key(&self, app: &TestApp) -> Key {
+        app.key(
+            &self.tenant,
+            "business",
+            Some(("business_id", &self.other_business)),
+        )
+        .await
+    }
+
     pub async fn versions(&self, app: &TestApp) -> Value {
         let t = &self.tenant;
         let mut snapshot = serde_json::Map::new();

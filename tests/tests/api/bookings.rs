@@ -70,16 +70,8 @@ async fn a_school_books_seats_and_only_it_the_host_and_the_city_see_the_booking(
     for key in [&w.school_key, &w.business_key, &w.city] {
         assert_eq!(app.get(&path, key).await.status, StatusCode::OK);
     }
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
-    let other_business = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other_school = w.other_school_key(&app).await;
+    let other_business = w.other_business_key(&app).await;
     for key in [&other_school, &other_business] {
         assert_eq!(
             app.get(&path, key).await.status,
@@ -401,9 +393,7 @@ async fn attendance_completes_a_booking_once_the_visit_has_started() {
         put(&w.integrator, json!({"present": 4})).await.status,
         StatusCode::FORBIDDEN
     );
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other_school = w.other_school_key(&app).await;
     assert_eq!(
         put(&other_school, json!({"present": 4})).await.status,
         StatusCode::NOT_FOUND
@@ -582,16 +572,8 @@ async fn feedback_is_refused_before_the_visit_from_strangers_and_when_invalid() 
 
     let booking = completed_booking(&app, &w, 2, 2).await;
     let feedback = format!("/v1/tenants/rotterdam/bookings/{booking}/feedback");
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
-    let other_business = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other_school = w.other_school_key(&app).await;
+    let other_business = w.other_business_key(&app).await;
     let db = app.database().await;
     let before = app.changes(&db, "rotterdam").await.len();
     let cases: Vec<(&driehoek_tests::Key, Value, StatusCode, &str)> = vec![

@@ -126,9 +126,7 @@ async fn a_business_calendar_shows_each_session_of_its_slots() {
 async fn only_the_school_the_business_or_the_city_read_their_calendars() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other_school = w.other_school_key(&app).await;
     let school = format!("/v1/tenants/rotterdam/schools/{}/calendar.ics", w.school);
     let business = format!(
         "/v1/tenants/rotterdam/businesses/{}/calendar.ics",

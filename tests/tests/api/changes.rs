@@ -321,9 +321,7 @@ async fn each_role_reads_only_the_changes_it_may_read() {
         )
         .await
         .id();
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other_school = w.other_school_key(&app).await;
     let other_booking = app
         .post(&format!("{t}/bookings"), &other_school,
               json!({"slot_id": slot, "group_name": "3C", "seats": 2, "contact": {"name": "Dhr. Bakker"}}))
@@ -338,13 +336,7 @@ async fn each_role_reads_only_the_changes_it_may_read() {
     let other_pupil = app
         .student("rotterdam", &other_school, "EM-1", "Lars", app.born(14))
         .await;
-    let other_business = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other_business = w.other_business_key(&app).await;
 
     let has = |feed: &[(String, String)], resource: &str, id: &str| {
         feed.iter().any(|(r, i)| r == resource && i == id)

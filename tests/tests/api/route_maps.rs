@@ -467,9 +467,7 @@ async fn a_pupils_route_plan_follows_the_map_keeps_its_versions_and_says_when_th
             StatusCode::FORBIDDEN
         );
     }
-    let other = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other = w.other_school_key(&app).await;
     assert_eq!(
         app.get(&plan_path, &other).await.status,
         StatusCode::NOT_FOUND

@@ -214,16 +214,8 @@ async fn every_pupil_route_answers_every_role_exactly_as_allowed() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
     let foreign = World::build(&app, "leuven", "BE").await;
-    let other_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
-    let other_business = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other_school = w.other_school_key(&app).await;
+    let other_business = w.other_business_key(&app).await;
     let key = |who: Who| -> Key {
         match who {
             Who::Admin => app.admin(),
@@ -444,9 +436,7 @@ async fn a_school_keeps_its_pupils_with_filters_and_clear_refusals() {
     );
 
     // Another school's key sees none of them and finds none by id.
-    let other = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other = w.other_school_key(&app).await;
     assert_eq!(ids(&app.get(base, &other).await), Vec::<String>::new());
     assert_eq!(
         app.get(&format!("{base}/{noor}"), &other).await.status,
@@ -1005,9 +995,7 @@ async fn naming_pupils_on_a_booking_needs_their_participation_consent() {
         "ids only, never names"
     );
 
-    let other = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let other = w.other_school_key(&app).await;
     let stranger = app
         .student("rotterdam", &other, "LL-0300", "Ravi", app.born(14))
         .await;
@@ -1253,13 +1241,7 @@ async fn a_host_sees_pupils_names_and_shared_entries_only_with_consent() {
         json!([])
     );
     // Another business learns nothing.
-    let other = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other = w.other_business_key(&app).await;
     assert_eq!(
         app.get(&shared_path, &other).await.status,
         StatusCode::NOT_FOUND
@@ -1273,9 +1255,7 @@ async fn a_host_sees_pupils_names_and_shared_entries_only_with_consent() {
 async fn a_transfer_moves_the_portfolio_only_with_consent_and_closes_the_old_school_at_once() {
     let app = TestApp::spawn().await;
     let w = World::build(&app, "rotterdam", "NL").await;
-    let new_school = app
-        .key("rotterdam", "school", Some(("school_id", &w.other_school)))
-        .await;
+    let new_school = w.other_school_key(&app).await;
     let with = app
         .student("rotterdam", &w.school_key, "LL-0500", "Iris", app.born(14))
         .await;

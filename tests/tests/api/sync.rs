@@ -413,13 +413,7 @@ async fn only_the_business_itself_or_the_city_syncs_its_offerings() {
     let w = World::build(&app, "rotterdam", "NL").await;
     let body = offering("X1", "Proefdag", json!([]));
     let payload = json!({"mode": "partial", "work_visits": [body.clone()]});
-    let other_business_key = app
-        .key(
-            "rotterdam",
-            "business",
-            Some(("business_id", &w.other_business)),
-        )
-        .await;
+    let other_business_key = w.other_business_key(&app).await;
     for key in [&w.school_key, &w.integrator, &other_business_key] {
         let put = app.put(&one(&w, "X1"), key, body.clone()).await;
         assert_eq!(put.status, StatusCode::FORBIDDEN, "{:?}", put.body);

@@ -34,6 +34,30 @@ async fn endpoint(
     (reply.id(), secret)
 }
 
+/// Rotterdam, its city administrator's key, and an endpoint for `events` at a
+/// receiver that answers 200.
+struct Hooked {
+    tenant: String,
+    city: Key,
+    receiver: Receiver,
+    hook: String,
+    secret: String,
+}
+
+async fn hooked(app: &TestApp, events: Value) -> Hooked {
+    let tenant = app.tenant("rotterdam", "NL").await;
+    let city = app.key(&tenant, "city_admin", None).await;
+    let receiver = Receiver::start(200).await;
+    let (hook, secret) = endpoint(app, &tenant, &city, &receiver.url, events).await;
+    Hooked {
+        tenant,
+        city,
+        receiver,
+        hook,
+        secret,
+    }
+}
+
 /// Every delivery of an endpoint, once none is pending any more.
 async fn settled_deliveries(app: &TestApp, tenant: &str, key: &Key, webhook: &str) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -639,17 +663,13 @@ async fn a_410_disables_the_endpoint_and_enabling_it_resumes_where_it_stopped() 
 #[tokio::test]
 async fn a_test_event_can_be_replayed_and_a_rotated_secret_signs_alongside_the_old_one() {
     let app = TestApp::spawn().await;
-    let tenant = app.tenant("rotterdam", "NL").await;
-    let city = app.key(&tenant, "city_admin", None).await;
-    let receiver = Receiver::start(200).await;
-    let (hook, secret) = endpoint(
-        &app,
-        &tenant,
-        &city,
-        &receiver.url,
-        json!(["school.created"]),
-    )
-    .await;
+    let Hooked {
+        tenant,
+        city,
+        receiver,
+        hook,
+        secret,
+    } = hooked(&app, json!(["school.created"])).await;
     let path = format!("/v1/tenants/{tenant}/webhooks/{hook}");
 
     let test = app.post(&format!("{path}/test"), &city, json!({})).await;
@@ -753,10 +773,13 @@ async fn a_test_event_can_be_replayed_and_a_rotated_secret_signs_alongside_the_o
 #[tokio::test]
 async fn deliveries_survive_a_restart_and_two_nodes_never_send_one_twice() {
     let app = TestApp::spawn().await;
-    let tenant = app.tenant("rotterdam", "NL").await;
-    let city = app.key(&tenant, "city_admin", None).await;
-    let receiver = Receiver::start(200).await;
-    let (hook, secret) = endpoint(&app, &tenant, &city, &receiver.url, json!(["school.*"])).await;
+    let Hooked {
+        tenant,
+        city,
+        receiver,
+        hook,
+        secret,
+    } = hooked(&app, json!(["school.*"])).await;
     // The only worker stops (a shutdown); the API keeps taking writes.
     app.stop_webhook_worker().await;
     let mut schools = Vec::new();
@@ -796,10 +819,13 @@ async fn deliveries_survive_a_restart_and_two_nodes_never_send_one_twice() {
 #[tokio::test]
 async fn the_delivery_log_keeps_thirty_days() {
     let app = TestApp::spawn().await;
-    let tenant = app.tenant("rotterdam", "NL").await;
-    let city = app.key(&tenant, "city_admin", None).await;
-    let receiver = Receiver::start(200).await;
-    let (hook, _) = endpoint(&app, &tenant, &city, &receiver.url, json!(["school.*"])).await;
+    let Hooked {
+        tenant,
+        city,
+        receiver,
+        hook,
+        secret: _,
+    } = hooked(&app, json!(["school.*"])).await;
     let path = format!("/v1/tenants/{tenant}/webhooks/{hook}");
     let old = app
         .post(&format!("{path}/test"), &city, json!({}))
@@ -961,17 +987,13 @@ async fn signing_secrets_are_sealed_at_rest_and_sealed_again_under_a_new_key() {
     let (first, second) = (key(7), key(8));
     // A server given no key stores the secret as it was given out.
     let app = TestApp::spawn().await;
-    let tenant = app.tenant("rotterdam", "NL").await;
-    let city = app.key(&tenant, "city_admin", None).await;
-    let receiver = Receiver::start(200).await;
-    let (hook, secret) = endpoint(
-        &app,
-        &tenant,
-        &city,
-        &receiver.url,
-        json!(["school.created"]),
-    )
-    .await;
+    let Hooked {
+        tenant,
+        city,
+        receiver,
+        hook,
+        secret,
+    } = hooked(&app, json!(["school.created"])).await;
     assert_eq!(stored_secrets(&app).await, vec![secret.clone()]);
     app.stop_webhook_worker().await;
 
