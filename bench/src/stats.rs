@@ -230,7 +230,7 @@ async fn history(
     } = catalogue;
     let (business, route_map) = (*business, *route_map);
     let t = Value::from(tenant);
-    let now = Utc::now();
+    let now = driehoek_domain::clock::SystemClock::shared().now();
     let year = Utc
         .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
         .single()

@@ -198,7 +198,7 @@ fn audit_insert(
     action: &str,
     pupils: &[Uuid],
 ) -> Statement {
-    let now = chrono::Utc::now();
+    let now = driehoek_domain::clock::SystemClock::shared().now();
     let mut values = Vec::new();
     let mut rows = Vec::new();
     for (i, pupil) in pupils.iter().enumerate() {
@@ -265,7 +265,7 @@ async fn add_entry_direct(db: &DatabaseConnection, seeded: &Seeded, random: u64)
     let backend = db.get_database_backend();
     let school = &seeded.schools[random as usize % seeded.schools.len()];
     let pupil = school.pupils[(random >> 20) as usize % school.pupils.len()];
-    let now = chrono::Utc::now();
+    let now = driehoek_domain::clock::SystemClock::shared().now();
     let id = Uuid::now_v7();
     let work = async {
         let txn = db.begin().await?;

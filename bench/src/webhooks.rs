@@ -73,7 +73,11 @@ async fn connection(mut stream: TcpStream, arrivals: Arc<Mutex<Arrivals>>) -> st
         let lag = body["timestamp"]
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .and_then(|t| (Utc::now() - t.with_timezone(&Utc)).to_std().ok());
+            .and_then(|t| {
+                (driehoek_domain::clock::SystemClock::shared().now() - t.with_timezone(&Utc))
+                    .to_std()
+                    .ok()
+            });
         {
             let mut arrivals = arrivals.lock().unwrap_or_else(|e| e.into_inner());
             arrivals.count += 1;
@@ -173,7 +177,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             per_second(total, done - started)
         );
         // The receiver's own ceiling: the same number of bodies POSTed straight to it.
-        let body = json!({"type": "school.created", "timestamp": Utc::now(), "data": {"resource": "school", "id": uuid::Uuid::now_v7(), "op": "created", "version": 1, "seq": 1, "tenant": "hooks", "url": "/v1/tenants/hooks/schools/x"}}).to_string();
+        let body = json!({"type": "school.created", "timestamp": driehoek_domain::clock::SystemClock::shared().now(), "data": {"resource": "school", "id": uuid::Uuid::now_v7(), "op": "created", "version": 1, "seq": 1, "tenant": "hooks", "url": "/v1/tenants/hooks/schools/x"}}).to_string();
         let before = arrivals.lock().unwrap_or_else(|e| e.into_inner()).count;
         let started = Instant::now();
         futures_util::stream::iter(0..total)

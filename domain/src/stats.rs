@@ -635,8 +635,8 @@ mod tests {
                 status: crate::tenants::TenantStatus::Active,
                 settings: crate::tenants::TenantSettings::defaults_for(country),
                 version: 1,
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
+                created_at: crate::testing::now(),
+                updated_at: crate::testing::now(),
             }
         };
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a day");

@@ -47,7 +47,7 @@ fn starting_time() -> DateTime<Utc> {
         Ok(text) if !text.is_empty() => DateTime::parse_from_rfc3339(&text)
             .expect("DRIEHOEK_TEST_NOW is an RFC 3339 instant")
             .with_timezone(&Utc),
-        _ => Utc::now(),
+        _ => driehoek_domain::clock::SystemClock::shared().now(),
     }
 }
 

@@ -122,7 +122,7 @@ mod tests {
             binding: Binding::None,
             prefix: minted.prefix,
             digest: digest_secret(&minted.secret),
-            created_at: Utc::now(),
+            created_at: crate::testing::now(),
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn a_token_verifies_with_its_own_key_until_it_expires() {
-        let (key, now) = (key(), Utc::now());
+        let (key, now) = (key(), crate::testing::now());
         let token = issue(&key, now).unwrap().token;
         assert!(looks_like_token(&token));
         assert_eq!(named_key(&token), Some((key.tenant_id.unwrap(), key.id)));
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_changed_claim_breaks_the_signature() {
-        let (key, now) = (key(), Utc::now());
+        let (key, now) = (key(), crate::testing::now());
         let token = issue(&key, now).unwrap().token;
         let parts: Vec<&str> = token.split('.').collect();
         let mut claims: AccessClaims =
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn only_hs256_is_believed() {
-        let (key, now) = (key(), Utc::now());
+        let (key, now) = (key(), crate::testing::now());
         let token = issue(&key, now).unwrap().token;
         let claims = token.split('.').nth(1).unwrap();
         let none = format!(
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_token_naming_another_key_or_issuer_is_refused() {
-        let (key, now) = (key(), Utc::now());
+        let (key, now) = (key(), crate::testing::now());
         let secret = EncodingKey::from_secret(&signing_secret(&key).unwrap()).unwrap();
         let mut claims = verify(&key, &issue(&key, now).unwrap().token, now).unwrap();
         claims.sub = Uuid::now_v7();

@@ -167,7 +167,7 @@ mod tests {
             binding: Binding::None,
             prefix: minted.prefix,
             digest: minted.digest,
-            created_at: Utc::now(),
+            created_at: crate::testing::now(),
             expires_at: None,
             last_used_at: None,
             revoked_at: None,

@@ -108,7 +108,7 @@ mod tests {
     use crate::vocabularies::EducationLevel;
 
     fn pupil(birth_year: i32) -> Student {
-        let now = Utc::now();
+        let now = crate::testing::now();
         Student {
             id: StudentId::new(),
             tenant_id: TenantId::new(),

@@ -27,6 +27,13 @@ pub fn clock_at(at: &str) -> (Arc<TestClock>, SharedClock) {
     (clock.clone(), clock)
 }
 
+/// The time on a test clock frozen at a fixed instant, for values a unit test builds
+/// without a service (the time comes from the clock port in tests too).
+pub fn now() -> DateTime<Utc> {
+    use crate::clock::Clock;
+    clock_at("2027-03-01T09:00:00Z").0.now()
+}
+
 /// One tenant's services over one in-memory store, on a frozen clock, with helpers to
 /// lay out what the tests need through the services themselves.
 pub struct Fixture {

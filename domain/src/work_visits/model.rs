@@ -487,8 +487,8 @@ mod tests {
             screening,
             status: ParticipationStatus::Active,
             version: 1,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            created_at: crate::testing::now(),
+            updated_at: crate::testing::now(),
         }
     }
 
@@ -538,8 +538,8 @@ mod tests {
             teacher_present: false,
             status: SlotStatus::Scheduled,
             version: 1,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            created_at: crate::testing::now(),
+            updated_at: crate::testing::now(),
         };
         assert_eq!(slot.seats_left(), 7);
         slot.status = SlotStatus::Cancelled;
