@@ -8,7 +8,6 @@ pub mod extract;
 pub mod ics;
 pub mod idempotency;
 pub mod middleware;
-pub mod outage;
 pub mod problems;
 pub mod rate_limit;
 pub mod request_meta;

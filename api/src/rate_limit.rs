@@ -12,8 +12,6 @@ use async_trait::async_trait;
 use driehoek_domain::clock::SharedClock;
 use driehoek_infra::redis_store::RedisStore;
 
-use crate::outage::redis_fallback;
-
 pub const WINDOW_SECS: u32 = 60;
 
 /// One request's standing against its key's quota.
@@ -123,7 +121,8 @@ impl RateLimiter {
             match shared.count_hit(&bucket, WINDOW_SECS).await {
                 Ok((count, reset)) => return Quota::from_count(limit, count, reset),
                 Err(_) => {
-                    redis_fallback("rate_limits");
+                    metrics::counter!("driehoek_redis_fallbacks_total", "service" => "rate_limits")
+                        .increment(1);
                     share = limit.div_ceil(shared.nodes().max(1));
                 }
             }

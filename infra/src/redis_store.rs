@@ -24,7 +24,7 @@ use redis::{ErrorKind, FromRedisValue, RedisError};
 use uuid::Uuid;
 
 /// What callers get while the circuit is open.
-pub const CIRCUIT_OPEN: &str = "Redis is failing; the circuit is open";
+const CIRCUIT_OPEN: &str = "Redis is failing; the circuit is open";
 
 const PROBE_MIN: Duration = Duration::from_millis(100);
 const PROBE_MAX: Duration = Duration::from_secs(2);
@@ -85,7 +85,7 @@ impl RedisStore {
     }
 
     /// Whether this node is working without Redis now.
-    pub fn circuit_open(&self) -> bool {
+    fn circuit_open(&self) -> bool {
         self.circuit.open.load(Ordering::Relaxed)
     }
 
