@@ -3,6 +3,7 @@
 //! `driehoek` binary and the black-box tests.
 
 pub mod authz;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod ics;

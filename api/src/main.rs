@@ -102,6 +102,16 @@ struct Cli {
         global = true
     )]
     webhook_allow_private: bool,
+    /// Let tenants list `http://localhost:<port>` and `http://127.0.0.1:<port>` among
+    /// their allowed origins (CORS). For development only: every page on the
+    /// developer's machine could then call the API with a key it holds.
+    #[arg(
+        long,
+        env = "DRIEHOEK_CORS_ALLOW_LOCALHOST",
+        default_value_t = false,
+        global = true
+    )]
+    cors_allow_localhost: bool,
     /// Seconds one webhook delivery attempt may take.
     #[arg(
         long,
@@ -180,6 +190,7 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         secrets: driehoek_infra::Sealer::from_config(cli.secrets_key.as_deref().unwrap_or(""))?,
         rate_limit_per_minute: cli.rate_limit_per_minute,
         clock: driehoek_domain::clock::SystemClock::shared(),
+        cors_allow_localhost: cli.cors_allow_localhost,
         workers: match cli.workers {
             Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
             Some(n) => n,

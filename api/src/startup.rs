@@ -21,6 +21,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::cors::cors;
 use crate::error::{ApiError, ErrorCode};
 use crate::idempotency::idempotency;
 use crate::middleware::{observe, transport};
@@ -45,6 +46,8 @@ pub struct Settings {
     pub secrets: Sealer,
     /// Where the time comes from: the system clock, but for tests.
     pub clock: SharedClock,
+    /// Let tenants list `http://localhost` origins for CORS (development only).
+    pub cors_allow_localhost: bool,
 }
 
 /// How webhooks are delivered.
@@ -95,7 +98,7 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
         .as_deref()
         .map(driehoek_domain::api_keys::digest_secret);
     let transport = HttpTransport::new(settings.webhooks.allow_private, settings.webhooks.timeout)?;
-    Ok(AppState::new(
+    let mut state = AppState::new(
         database,
         redis,
         admin_key_digest,
@@ -105,7 +108,11 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
             retry: RetryPolicy::with_first_delay(settings.webhooks.first_retry),
         },
         settings.clock.clone(),
-    ))
+    );
+    state.tenants = state
+        .tenants
+        .with_local_origins(settings.cors_allow_localhost);
+    Ok(state)
 }
 
 /// Says at start-up which stored webhook secrets were sealed anew, and which ones no
@@ -216,13 +223,13 @@ async fn fallback(
 }
 
 /// The documented path patterns and their methods, for 405 answers.
-struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<String>)>);
+pub(crate) struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<String>)>);
 
 impl KnownRoutes {
     /// The methods of the most specific documented path that matches `path` (the one
     /// with the fewest parameters: `/students/import` before `/students/{id}`), with
     /// `HEAD` beside every `GET`; empty for an unknown path.
-    fn allowed(&self, path: &str) -> Vec<&str> {
+    pub(crate) fn allowed(&self, path: &str) -> Vec<&str> {
         let matching: Vec<&(actix_web::dev::ResourceDef, Vec<String>)> = self
             .0
             .iter()
@@ -316,6 +323,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
         let app = App::new()
             .wrap(from_fn(idempotency))
             .wrap(from_fn(screen))
+            .wrap(from_fn(cors))
             .wrap(from_fn(transport))
             .wrap(from_fn(observe))
             .wrap(Compress::default())

@@ -532,6 +532,7 @@ fn services_settings(database_url: &str) -> Settings {
         secrets: Default::default(),
         webhooks: driehoek_api::startup::WebhookSettings::default(),
         clock: driehoek_domain::clock::SystemClock::shared(),
+        cors_allow_localhost: false,
     }
 }
 

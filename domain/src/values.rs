@@ -190,6 +190,53 @@ impl WebUrl {
     }
 }
 
+/// A web origin a browser app calls from (DESIGN.md §3.11): exactly
+/// `https://host[:port]` as a browser sends it in `Origin` — lower case, no path,
+/// no default port. `http://localhost[:port]` and `http://127.0.0.1[:port]` parse as
+/// [`WebOrigin::is_local`]; whether they may be used is the operator's choice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WebOrigin(String);
+
+impl WebOrigin {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let error = || {
+            "must be an origin such as https://app.example.nl (scheme, host and port only)"
+                .to_owned()
+        };
+        if raw.len() > 253 {
+            return Err("must be at most 253 characters".to_owned());
+        }
+        let url = url::Url::parse(raw).map_err(|_| error())?;
+        let local =
+            url.scheme() == "http" && matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+        if !(url.scheme() == "https" || local)
+            || url.host_str().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || url.path() != "/"
+        {
+            return Err(error());
+        }
+        // What a browser sends: the serialised origin, without a trailing slash.
+        let origin = url.origin().ascii_serialization();
+        if origin != raw {
+            return Err(format!("must be written as the browser sends it: {origin}"));
+        }
+        Ok(Self(origin))
+    }
+
+    /// `http://localhost` or `http://127.0.0.1`, for development.
+    pub fn is_local(&self) -> bool {
+        self.0.starts_with("http://")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper case (`NL`, `BE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CountryCode([u8; 2]);
@@ -480,6 +527,21 @@ mod tests {
         assert!(Email::parse("a b@school.nl").is_err());
         assert!(WebUrl::parse("https://www.leuven.be").is_ok());
         assert!(WebUrl::parse("javascript:alert(1)").is_err());
+        assert!(WebOrigin::parse("https://app.leuven.be").is_ok());
+        assert!(WebOrigin::parse("https://app.leuven.be:8443").is_ok());
+        assert!(WebOrigin::parse("http://localhost:5173").is_ok_and(|o| o.is_local()));
+        for bad in [
+            "https://app.leuven.be/",
+            "https://app.leuven.be/path",
+            "https://APP.leuven.be",
+            "https://app.leuven.be:443",
+            "http://app.leuven.be",
+            "https://user@app.leuven.be",
+            "*",
+            "null",
+        ] {
+            assert!(WebOrigin::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod m20261123_000010_route_plans;
 mod m20261123_000011_webhooks;
 mod m20261124_000012_route_map_graph_parts;
 mod m20261202_000013_faults;
+mod m20261202_000014_allowed_origins;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_webhooks::Migration),
             Box::new(m20261124_000012_route_map_graph_parts::Migration),
             Box::new(m20261202_000013_faults::Migration),
+            Box::new(m20261202_000014_allowed_origins::Migration),
         ]
     }
 }

@@ -126,6 +126,8 @@ struct Node {
     clock: Arc<TestClock>,
     /// `REDIS_URL` unless a test puts a proxy in between.
     redis_url: Option<String>,
+    /// `DRIEHOEK_CORS_ALLOW_LOCALHOST`.
+    local_origins: bool,
 }
 
 impl Node {
@@ -135,6 +137,7 @@ impl Node {
             secrets: driehoek_infra::Sealer::default(),
             clock: TestClock::running_from(at),
             redis_url: redis_url(),
+            local_origins: false,
         }
     }
 
@@ -149,6 +152,7 @@ impl Node {
             webhooks: self.webhooks.clone(),
             secrets: self.secrets.clone(),
             clock: self.clock.clone(),
+            cors_allow_localhost: self.local_origins,
         }
     }
 }
@@ -177,6 +181,49 @@ pub fn postgres_claim(claim: &str) -> bool {
     }
     record_claim(claim);
     true
+}
+
+/// Debian's Chromium, for a claim that needs a real browser: without it the claim is
+/// said on stderr to be skipped; with it, it is recorded ([`record_claim`]).
+pub fn browser_claim(claim: &str) -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|path| path.exists());
+    if found.is_none() {
+        eprintln!("SKIPPED without Chromium (apt-get install chromium): the claim '{claim}'");
+        return None;
+    }
+    record_claim(claim);
+    found
+}
+
+/// The document `url` leaves once its scripts ran, as headless Chromium renders it,
+/// with a fresh profile and none of its calls home.
+pub async fn rendered_dom(chromium: &std::path::Path, url: &str) -> String {
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let mut command = std::process::Command::new(chromium);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the browser's thread")
+        .expect("Chromium runs");
+    drop(profile);
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Appends `claim` to the file `DRIEHOEK_REDIS_CLAIMS` names (when set), so `.ci/run`
@@ -208,6 +255,26 @@ impl TestApp {
     /// production).
     pub async fn spawn_with(webhooks: driehoek_api::startup::WebhookSettings) -> Self {
         Self::spawn_node_of(Node::new(webhooks, starting_time())).await
+    }
+
+    /// A server whose operator lets tenants list `http://localhost` origins
+    /// (`DRIEHOEK_CORS_ALLOW_LOCALHOST`), as a developer's machine does.
+    pub async fn spawn_with_local_origins() -> Self {
+        let node = Node {
+            local_origins: true,
+            ..Node::new(test_webhooks(), starting_time())
+        };
+        Self::spawn_node_of(node).await
+    }
+
+    /// Another node on this one's database whose operator withdrew the local-origins
+    /// flag (or never gave it).
+    pub async fn spawn_node_without_local_origins(&self) -> Self {
+        let node = Node {
+            local_origins: false,
+            ..self.node.clone()
+        };
+        Self::start(self.database_url.clone(), self._dir.clone(), node).await
     }
 
     /// A server on a fresh database with `node`'s set-up.

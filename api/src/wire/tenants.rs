@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::tenants::{
-    NewTenant, SettingsChanges, Tenant, TenantChanges, check_consent_age, check_rate_limit,
-    check_small_cell_threshold,
+    NewTenant, SettingsChanges, Tenant, TenantChanges, check_allowed_origins, check_consent_age,
+    check_rate_limit, check_small_cell_threshold,
 };
 use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,11 @@ pub struct TenantSettingsIn {
     pub coach_screening: Option<CoachScreeningPolicyCode>,
     /// Age from which a pupil consents alone (12-18; default 16, 13 in Belgium).
     pub consent_age: Option<u8>,
+    /// Origins whose browser apps may call this tenant's routes (CORS): each exactly
+    /// `https://host[:port]` as the browser sends it; the whole list is replaced. City
+    /// administrators may change this setting (and only this one).
+    #[schema(max_items = 20, example = json!(["https://portfolio.rotterdam.nl"]))]
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl TenantSettingsIn {
@@ -45,6 +50,9 @@ impl TenantSettingsIn {
             consent_age: self
                 .consent_age
                 .and_then(|v| errors.check("/settings/consent_age", check_consent_age(v))),
+            allowed_origins: self
+                .allowed_origins
+                .and_then(|raw| check_allowed_origins(&raw, errors)),
         }
     }
 }
@@ -56,6 +64,9 @@ pub struct TenantSettingsOut {
     pub small_cell_threshold: u32,
     pub coach_screening: CoachScreeningPolicyCode,
     pub consent_age: u8,
+    /// Origins whose browser apps may call this tenant's routes.
+    #[schema(example = json!(["https://portfolio.rotterdam.nl"]))]
+    pub allowed_origins: Vec<String>,
 }
 
 /// A new tenant (a city).
@@ -184,6 +195,12 @@ impl From<Tenant> for TenantOut {
                 small_cell_threshold: t.settings.small_cell_threshold,
                 coach_screening: t.settings.coach_screening.into(),
                 consent_age: t.settings.consent_age,
+                allowed_origins: t
+                    .settings
+                    .allowed_origins
+                    .iter()
+                    .map(|o| o.as_str().to_owned())
+                    .collect(),
             },
             version: t.version,
             created_at: t.created_at,

@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 
+use crate::error::{DomainResult, ValidationErrors};
+
 use crate::ids::TenantId;
-use crate::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
+use crate::values::{CountryCode, Locale, Name, TenantSlug, Timezone, WebOrigin};
 
 vocabulary! {
     /// Whether a tenant answers requests.
@@ -32,6 +34,8 @@ pub struct TenantSettings {
     pub coach_screening: CoachScreeningPolicy,
     /// The age from which a pupil consents alone (NL 16, BE 13 for online services).
     pub consent_age: u8,
+    /// Origins whose browser apps may call the tenant's routes (CORS, DESIGN.md §3.11).
+    pub allowed_origins: Vec<WebOrigin>,
 }
 
 impl TenantSettings {
@@ -42,6 +46,7 @@ impl TenantSettings {
             small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
             coach_screening: CoachScreeningPolicy::RequiredUnlessTeacherPresent,
             consent_age: if country.as_str() == "BE" { 13 } else { 16 },
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -74,10 +79,43 @@ pub struct SettingsChanges {
     pub small_cell_threshold: Option<u32>,
     pub coach_screening: Option<CoachScreeningPolicy>,
     pub consent_age: Option<u8>,
+    pub allowed_origins: Option<Vec<WebOrigin>>,
 }
 
 impl SettingsChanges {
+    /// Whether only the allowed origins change: all a city administrator may set.
+    pub fn only_origins(&self) -> bool {
+        let Self {
+            rate_limit_per_minute,
+            small_cell_threshold,
+            coach_screening,
+            consent_age,
+            allowed_origins: _,
+        } = self;
+        rate_limit_per_minute.is_none()
+            && small_cell_threshold.is_none()
+            && coach_screening.is_none()
+            && consent_age.is_none()
+    }
+
+    /// Refuses `http://localhost` origins unless the operator allows them.
+    pub fn check_origins(&self, local_allowed: bool) -> DomainResult<()> {
+        let mut errors = ValidationErrors::new();
+        for (index, origin) in self.allowed_origins.iter().flatten().enumerate() {
+            if origin.is_local() && !local_allowed {
+                errors.add(
+                    format!("/settings/allowed_origins/{index}"),
+                    "local http origins are for development: the operator allows them with DRIEHOEK_CORS_ALLOW_LOCALHOST",
+                );
+            }
+        }
+        errors.into_result()
+    }
+
     pub fn apply(&self, settings: &mut TenantSettings) {
+        if let Some(value) = &self.allowed_origins {
+            settings.allowed_origins.clone_from(value);
+        }
         if let Some(value) = self.rate_limit_per_minute {
             settings.rate_limit_per_minute = value;
         }
@@ -113,6 +151,26 @@ pub struct TenantChanges {
     pub settings: SettingsChanges,
 }
 
+impl TenantChanges {
+    /// Whether the patch touches nothing but `settings.allowed_origins`.
+    pub fn only_settings_origins(&self) -> bool {
+        let Self {
+            name,
+            country,
+            locale,
+            timezone,
+            status,
+            settings,
+        } = self;
+        name.is_none()
+            && country.is_none()
+            && locale.is_none()
+            && timezone.is_none()
+            && status.is_none()
+            && settings.only_origins()
+    }
+}
+
 /// Bounds on settings a city may choose.
 pub fn check_rate_limit(value: u32) -> Result<u32, String> {
     if (1..=1_000_000).contains(&value) {
@@ -128,6 +186,35 @@ pub fn check_small_cell_threshold(value: u32) -> Result<u32, String> {
     } else {
         Err("must be between 1 and 100".to_owned())
     }
+}
+
+/// At most this many origins per tenant.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;
+
+pub fn check_allowed_origins(
+    raw: &[String],
+    errors: &mut ValidationErrors,
+) -> Option<Vec<WebOrigin>> {
+    let pointer = "/settings/allowed_origins";
+    if raw.len() > MAX_ALLOWED_ORIGINS {
+        errors.add(
+            pointer,
+            format!("must hold at most {MAX_ALLOWED_ORIGINS} origins"),
+        );
+        return None;
+    }
+    let before = errors.len();
+    let mut origins: Vec<WebOrigin> = Vec::with_capacity(raw.len());
+    for (index, value) in raw.iter().enumerate() {
+        match WebOrigin::parse(value) {
+            Ok(origin) if origins.contains(&origin) => {
+                errors.add(format!("{pointer}/{index}"), "is listed twice");
+            }
+            Ok(origin) => origins.push(origin),
+            Err(message) => errors.add(format!("{pointer}/{index}"), message),
+        }
+    }
+    (errors.len() == before).then_some(origins)
 }
 
 pub fn check_consent_age(value: u8) -> Result<u8, String> {

@@ -12,15 +12,35 @@ use crate::versioning::{check_if_match, written};
 pub struct TenantService {
     repo: Arc<dyn TenantRepository>,
     clock: SharedClock,
+    /// Whether tenants may list `http://localhost` origins (the operator's flag for
+    /// development).
+    local_origins: bool,
 }
 
 impl TenantService {
     pub fn new(repo: Arc<dyn TenantRepository>, clock: SharedClock) -> Self {
-        Self { repo, clock }
+        Self {
+            repo,
+            clock,
+            local_origins: false,
+        }
+    }
+
+    /// Lets tenants list `http://localhost` and `http://127.0.0.1` origins.
+    pub fn with_local_origins(mut self, allowed: bool) -> Self {
+        self.local_origins = allowed;
+        self
+    }
+
+    /// Whether a tenant's local origins count (they stop counting when the operator
+    /// withdraws the flag).
+    pub fn local_origins(&self) -> bool {
+        self.local_origins
     }
 
     pub async fn create(&self, actor: &Actor, new: NewTenant) -> DomainResult<Tenant> {
         actor.require_platform_admin()?;
+        new.settings.check_origins(self.local_origins)?;
         let now = self.clock.now();
         let mut settings = TenantSettings::defaults_for(new.country);
         new.settings.apply(&mut settings);
@@ -73,7 +93,14 @@ impl TenantService {
         changes: TenantChanges,
         if_match: Option<i64>,
     ) -> DomainResult<Tenant> {
-        actor.require_platform_admin()?;
+        // A city's administrators set where their browser apps run; the rest of the
+        // tenant (its name, status, limits and rules) is the platform's.
+        if !(actor.is_platform_admin() || actor.is_admin() && changes.only_settings_origins()) {
+            return Err(DomainError::forbidden(
+                "a city administrator may change settings.allowed_origins only; the rest is the platform's",
+            ));
+        }
+        changes.settings.check_origins(self.local_origins)?;
         check_if_match(tenant.version, if_match)?;
         let expected = tenant.version;
         let mut next = tenant;

@@ -67,6 +67,8 @@ pub mod tenants {
         pub small_cell_threshold: i32,
         pub coach_screening: String,
         pub consent_age: i32,
+        /// `|origin|origin|`, as [`crate::db::encode_codes`] writes it.
+        pub allowed_origins: String,
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

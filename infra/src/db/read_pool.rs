@@ -500,6 +500,7 @@ mod tests {
             small_cell_threshold: 5,
             coach_screening: "required".to_owned(),
             consent_age: 16,
+            allowed_origins: String::new(),
             version: 1,
             created_at: at,
             updated_at: at,

@@ -6,7 +6,7 @@ use driehoek_domain::paging::PageRequest;
 use driehoek_domain::tenants::{
     CoachScreeningPolicy, Tenant, TenantRepository, TenantSettings, TenantStatus,
 };
-use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone};
+use driehoek_domain::values::{CountryCode, Locale, Name, TenantSlug, Timezone, WebOrigin};
 use driehoek_domain::vocabularies::Vocabulary;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
@@ -14,7 +14,10 @@ use sea_orm::{
 };
 
 use super::entities::{tenant_change_counters, tenants};
-use super::{NewChange, begin_write, corrupt, db_error, keyset, record_change, write_error};
+use super::{
+    NewChange, begin_write, corrupt, db_error, encode_codes, keyset, parse_codes, record_change,
+    write_error,
+};
 
 pub struct SeaOrmTenantRepository {
     db: DatabaseConnection,
@@ -42,6 +45,7 @@ pub(crate) fn to_model(t: &Tenant) -> tenants::Model {
         small_cell_threshold: i32::try_from(t.settings.small_cell_threshold).unwrap_or(i32::MAX),
         coach_screening: t.settings.coach_screening.code().to_owned(),
         consent_age: i32::from(t.settings.consent_age),
+        allowed_origins: encode_codes(t.settings.allowed_origins.iter().map(WebOrigin::as_str)),
         version: t.version,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -64,6 +68,7 @@ pub(crate) fn from_model(m: tenants::Model) -> DomainResult<Tenant> {
                 .map_err(|e| bad(e.to_string()))?,
             coach_screening: CoachScreeningPolicy::parse(&m.coach_screening).map_err(bad)?,
             consent_age: u8::try_from(m.consent_age).map_err(|e| bad(e.to_string()))?,
+            allowed_origins: parse_codes(&m.allowed_origins, WebOrigin::parse).map_err(bad)?,
         },
         version: m.version,
         created_at: m.created_at,

@@ -12,6 +12,7 @@ mod calendars;
 mod changes;
 mod collections;
 mod contract;
+mod cors;
 mod faults;
 mod idempotency;
 mod isolation;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::authz::{Anyone, Authorized, AuthorizedCaller, PlatformAdmin, guarded};
+use crate::authz::{Anyone, Authorized, AuthorizedCaller, CityAdmin, PlatformAdmin, guarded};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, JsonBody, page_request};
 use crate::problems::{ReadErrors, WriteErrors};
@@ -113,7 +113,9 @@ pub async fn get_tenant(
 /// Update or suspend a tenant
 ///
 /// Platform administrators. `{"status": "suspended"}` stops every key of the tenant
-/// at once (403 `tenant_suspended`); `active` restores them.
+/// at once (403 `tenant_suspended`); `active` restores them. The city's own
+/// administrators may change `settings.allowed_origins` (and nothing else: 403
+/// `forbidden`).
 #[utoipa::path(
     operation_id = "tenants.update", tag = "tenants",
     params(("tenant" = String, Path, description = "Tenant slug"),
@@ -125,7 +127,7 @@ pub async fn get_tenant(
 #[patch("")]
 pub async fn update_tenant(
     req: HttpRequest,
-    ctx: Authorized<PlatformAdmin>,
+    ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
     if_match: IfMatch,
     body: JsonBody<TenantPatch>,
