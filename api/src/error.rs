@@ -46,7 +46,8 @@ macro_rules! catalogue {
 
 catalogue! {
     MalformedJson => "malformed_json", 400, "Malformed JSON", "The request body is not valid JSON.";
-    InvalidQuery => "invalid_query", 400, "Invalid query parameter", "A query parameter or header has a value that cannot be understood; filters are never silently ignored.";
+    InvalidQuery => "invalid_query", 400, "Invalid query parameter", "A query parameter has a value that cannot be understood; filters are never silently ignored.";
+    InvalidHeader => "invalid_header", 400, "Invalid header", "A request header has a value that cannot be understood, such as an `If-Match` that is not an ETag (`\"3\"`). Headers are judged after the key and its role.";
     InvalidPath => "invalid_path", 400, "Invalid path", "A path segment is not well-formed percent-encoded UTF-8, or holds a control character.";
     InvalidCursor => "invalid_cursor", 400, "Invalid cursor", "The paging cursor was not issued by this API or is damaged; start again without a cursor.";
     InvalidRequest => "invalid_request", 400, "Invalid token request", "The OAuth token request is malformed: send `grant_type=client_credentials` as `application/x-www-form-urlencoded`, with the client credentials once (HTTP Basic or `client_id`/`client_secret`). The body also carries RFC 6749's `error` member.";

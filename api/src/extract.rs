@@ -535,9 +535,11 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
     }
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"` or `*`), if any.
-#[derive(Debug, Clone, Copy)]
-pub struct IfMatch(pub Option<i64>);
+/// `If-Match` as sent. It is judged only when the handler asks for its
+/// [`IfMatch::version`], after the caller was authenticated and authorised: a caller
+/// that may not call the operation learns nothing from its headers.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
 
 fn parse_etag(raw: &str) -> Option<i64> {
     raw.trim()
@@ -547,25 +549,33 @@ fn parse_etag(raw: &str) -> Option<i64> {
         .ok()
 }
 
+impl IfMatch {
+    /// The version named (`"3"`, `W/"3"`), `None` without the header or with `*`;
+    /// anything else is 400 `invalid_header`.
+    pub fn version(&self) -> Result<Option<i64>, ApiError> {
+        match self.0.as_deref() {
+            None => Ok(None),
+            Some(raw) if raw.trim() == "*" => Ok(None),
+            Some(raw) => parse_etag(raw).map(Some).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidHeader,
+                    format!("If-Match must be an ETag such as \"3\", got '{raw}'"),
+                )
+            }),
+        }
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = match req
+        let raw = req
             .headers()
             .get(header::IF_MATCH)
-            .map(|v| v.to_str().unwrap_or(""))
-        {
-            None => Ok(IfMatch(None)),
-            Some(raw) if raw.trim() == "*" => Ok(IfMatch(None)),
-            Some(raw) => parse_etag(raw).map(|v| IfMatch(Some(v))).ok_or_else(|| {
-                ApiError::invalid_query(format!(
-                    "If-Match must be an ETag such as \"3\", got '{raw}'"
-                ))
-            }),
-        };
-        std::future::ready(result)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        std::future::ready(Ok(IfMatch(raw)))
     }
 }
 

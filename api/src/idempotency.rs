@@ -77,8 +77,10 @@ pub async fn idempotency(
     let raw = match raw {
         Ok(raw) if valid_key(&raw) => raw,
         _ => {
-            let error =
-                ApiError::invalid_query("Idempotency-Key must be 1-255 printable ASCII characters");
+            let error = ApiError::new(
+                ErrorCode::InvalidHeader,
+                "Idempotency-Key must be 1-255 printable ASCII characters",
+            );
             return Ok(problem(req, error));
         }
     };

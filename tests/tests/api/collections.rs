@@ -221,6 +221,28 @@ async fn a_stale_if_match_is_refused_on_every_versioned_resource_and_changes_not
             StatusCode::BAD_REQUEST,
             "malformed If-Match on {path}"
         );
+        assert_eq!(garbage.code(), "invalid_header", "{path}");
+        // Judged after the key: a caller without one learns nothing from its headers.
+        let anonymous = app
+            .send(
+                Method::PATCH,
+                path,
+                None,
+                Some(body.clone()),
+                &[("if-match", "seven")],
+            )
+            .await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+        let stranger = app
+            .send(
+                Method::PATCH,
+                path,
+                Some(&w.integrator),
+                Some(body.clone()),
+                &[("if-match", "seven")],
+            )
+            .await;
+        assert_eq!(stranger.status, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(w.versions(&app).await, before);
     // The current version passes.

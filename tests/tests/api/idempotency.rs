@@ -88,7 +88,7 @@ async fn malformed_keys_are_refused_and_requests_without_one_are_untouched() {
     let long = "k".repeat(256);
     let reply = post_with(&app, path, &w.city, body.clone(), &long).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.code(), "invalid_query");
+    assert_eq!(reply.code(), "invalid_header");
     assert_eq!(changes(&app).await, written);
     // Without a key the header changes nothing: the handler answers 401.
     let anonymous = app

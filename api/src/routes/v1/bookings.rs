@@ -222,7 +222,7 @@ pub async fn cancel_booking(
     };
     let booking = state
         .bookings
-        .cancel(&ctx.actor, ctx.tenant.id, id, reason, if_match.0)
+        .cancel(&ctx.actor, ctx.tenant.id, id, reason, if_match.version()?)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
@@ -273,7 +273,7 @@ pub async fn record_attendance(
                     .map(|p| (StudentId::from_uuid(p.student_id), p.present))
                     .collect(),
             },
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(

@@ -171,7 +171,7 @@ pub async fn update_business(
             ctx.tenant.id,
             BusinessId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(
@@ -205,7 +205,7 @@ pub async fn delete_business(
             &ctx.actor,
             ctx.tenant.id,
             BusinessId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -359,7 +359,7 @@ pub async fn update_coach(
             BusinessId::from_uuid(path.1),
             CoachId::from_uuid(path.2),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, coach.version, CoachOut::from(coach)))
@@ -388,7 +388,7 @@ pub async fn delete_coach(
             ctx.tenant.id,
             BusinessId::from_uuid(path.1),
             CoachId::from_uuid(path.2),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())

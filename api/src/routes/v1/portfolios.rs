@@ -205,7 +205,7 @@ pub async fn update_entry(
             StudentId::from_uuid(path.1),
             PortfolioEntryId::from_uuid(path.2),
             body.into_inner()?.try_into()?,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, entry.version, EntryOut::from(entry)))
@@ -235,7 +235,7 @@ pub async fn delete_entry(
             ctx.tenant.id,
             StudentId::from_uuid(path.1),
             PortfolioEntryId::from_uuid(path.2),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -298,7 +298,7 @@ pub async fn put_route_plan(
             ctx.tenant.id,
             StudentId::from_uuid(path.1),
             body.into_inner()?.try_into()?,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(HttpResponse::Ok()

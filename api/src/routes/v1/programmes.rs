@@ -167,7 +167,7 @@ pub async fn update_programme(
             ctx.tenant.id,
             ProgrammeId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(
@@ -201,7 +201,7 @@ pub async fn delete_programme(
             &ctx.actor,
             ctx.tenant.id,
             ProgrammeId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -338,7 +338,7 @@ pub async fn update_member(
             ProgrammeId::from_uuid(path.1),
             ProgrammeMemberId::from_uuid(path.2),
             body.into_inner()?.into(),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(
@@ -371,7 +371,7 @@ pub async fn remove_member(
             ctx.tenant.id,
             ProgrammeId::from_uuid(path.1),
             ProgrammeMemberId::from_uuid(path.2),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())

@@ -274,7 +274,7 @@ pub async fn update_route_map(
             ctx.tenant.id,
             RouteMapId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, map.version, RouteMapOut::from(map)))
@@ -304,7 +304,7 @@ pub async fn delete_route_map(
             &ctx.actor,
             ctx.tenant.id,
             RouteMapId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -612,7 +612,7 @@ pub async fn put_graph(
                 ctx.tenant.id,
                 id,
                 Graph::new(nodes, edges)?,
-                if_match.0,
+                if_match.version()?,
             )
             .await?;
         return Ok(resource(&req, map.version, RouteMapOut::from(map)));
@@ -649,7 +649,7 @@ pub async fn put_graph(
     let graph = Graph::new(nodes, edges)?;
     let map = state
         .route_maps
-        .replace_graph(&ctx.actor, ctx.tenant.id, id, graph, if_match.0)
+        .replace_graph(&ctx.actor, ctx.tenant.id, id, graph, if_match.version()?)
         .await?;
     Ok(resource(&req, map.version, RouteMapOut::from(map)))
 }

@@ -155,7 +155,7 @@ pub async fn update_school(
             ctx.tenant.id,
             SchoolId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, school.version, SchoolOut::from(school)))
@@ -185,7 +185,7 @@ pub async fn delete_school(
             &ctx.actor,
             ctx.tenant.id,
             SchoolId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())

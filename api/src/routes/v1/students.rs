@@ -353,7 +353,7 @@ pub async fn update_student(
             ctx.tenant.id,
             StudentId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, student.version, StudentOut::from(student)))
@@ -385,7 +385,7 @@ pub async fn erase_student(
             &ctx.actor,
             ctx.tenant.id,
             StudentId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -449,7 +449,7 @@ pub async fn transfer_student(
             ctx.tenant.id,
             StudentId::from_uuid(path.1),
             SchoolId::from_uuid(input.to_school_id),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(HttpResponse::Ok()

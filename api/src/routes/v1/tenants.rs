@@ -136,7 +136,7 @@ pub async fn update_tenant(
     let ctx = ctx.into_inner();
     let tenant = state
         .tenants
-        .update(&ctx.actor, ctx.tenant, changes, if_match.0)
+        .update(&ctx.actor, ctx.tenant, changes, if_match.version()?)
         .await?;
     Ok(resource(&req, tenant.version, TenantOut::from(tenant)))
 }

@@ -217,7 +217,7 @@ pub async fn update_webhook(
             ctx.tenant.id,
             WebhookEndpointId::from_uuid(path.1),
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, endpoint.version, WebhookOut::from(endpoint)))
@@ -247,7 +247,7 @@ pub async fn delete_webhook(
             &ctx.actor,
             ctx.tenant.id,
             WebhookEndpointId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())

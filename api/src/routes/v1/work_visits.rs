@@ -208,7 +208,7 @@ pub async fn update_work_visit(
     let changes = body.into_inner()?.try_into()?;
     let visit = state
         .work_visits
-        .update(&ctx.actor, ctx.tenant.id, id, changes, if_match.0)
+        .update(&ctx.actor, ctx.tenant.id, id, changes, if_match.version()?)
         .await?;
     Ok(resource(&req, visit.version, WorkVisitOut::from(visit)))
 }
@@ -237,7 +237,7 @@ pub async fn delete_work_visit(
             &ctx.actor,
             ctx.tenant.id,
             WorkVisitId::from_uuid(path.1),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
@@ -382,7 +382,7 @@ pub async fn update_slot(
             visit_id,
             slot_id,
             changes,
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(resource(&req, slot.version, SlotOut::from(slot)))
@@ -413,7 +413,7 @@ pub async fn delete_slot(
             ctx.tenant.id,
             WorkVisitId::from_uuid(path.1),
             SlotId::from_uuid(path.2),
-            if_match.0,
+            if_match.version()?,
         )
         .await?;
     Ok(no_content())
