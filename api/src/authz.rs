@@ -8,8 +8,8 @@
 //! only then lets the handler run; the body is judged later ([`crate::extract::JsonBody`]),
 //! so a caller that may not call the operation never learns what is wrong with its
 //! body. `#[guarded]` (from `driehoek-api-macros`) ties the handler to `P`, and
-//! [`guarded`] registers it with `P`'s roles as the operation's OpenAPI security
-//! requirement: the document says what the code enforces because both come from the
+//! [`guarded`] registers it with `P`'s roles in the operation's OpenAPI `x-roles` and
+//! description: the document says what the code enforces because both come from the
 //! one type.
 //!
 //! What depends on data (whose school, whose business, which pupil) is still decided
@@ -222,7 +222,18 @@ impl<H: HttpServiceFactory> HttpServiceFactory for WithPolicy<H> {
 impl<H: Guarded + OpenApiFactory> OpenApiFactory for WithPolicy<H> {
     fn paths(&self) -> Paths {
         let mut paths = self.0.paths();
-        let requirement = SecurityRequirement::new("api_key", H::Policy::scopes());
+        let roles = H::Policy::scopes();
+        // OpenAPI gives scopes to OAuth only: the roles go into `x-roles` and the
+        // description, where every reader and tool sees them.
+        let requirement = SecurityRequirement::new("api_key", Vec::<String>::new());
+        let sentence = format!(
+            "Roles: {}.",
+            roles
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         for item in paths.paths.values_mut() {
             for operation in [
                 &mut item.get,
@@ -239,6 +250,18 @@ impl<H: Guarded + OpenApiFactory> OpenApiFactory for WithPolicy<H> {
                 // its token in the query) stays where the handler allows it.
                 securities.retain(|s| *s == SecurityRequirement::default());
                 securities.insert(0, requirement.clone());
+                operation.description = Some(match operation.description.take() {
+                    Some(text) if !text.is_empty() => format!("{text}\n\n{sentence}"),
+                    _ => sentence.clone(),
+                });
+                operation
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .merge(
+                        utoipa::openapi::extensions::ExtensionsBuilder::new()
+                            .add("x-roles", serde_json::json!(roles))
+                            .build(),
+                    );
             }
         }
         paths

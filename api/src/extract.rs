@@ -541,12 +541,18 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
 #[derive(Debug, Clone)]
 pub struct IfMatch(Option<String>);
 
+/// `"3"`, `W/"3"` or a bare `3`.
 fn parse_etag(raw: &str) -> Option<i64> {
-    raw.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
-        .ok()
+    let raw = raw.trim();
+    let tag = raw.strip_prefix("W/").unwrap_or(raw);
+    let digits = match tag.strip_prefix('"') {
+        Some(quoted) => quoted.strip_suffix('"')?,
+        None => tag,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 impl IfMatch {

@@ -57,6 +57,10 @@ fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(response)
 }
 
+/// The path that issues OAuth tokens: a token request writes nothing, so a retry
+/// simply asks again, and the header is not read there.
+const TOKEN_PATH: &str = "/v1/oauth/token";
+
 /// The middleware: only POSTs that send `Idempotency-Key` with a usable API key are
 /// recorded; everything else passes through untouched (and fails in its handler as it
 /// would without the header).
@@ -68,7 +72,8 @@ pub async fn idempotency(
         .headers()
         .get(&IDEMPOTENCY_KEY)
         .map(|v| v.to_str().map(str::to_owned));
-    let (Some(raw), true) = (raw, req.method() == actix_web::http::Method::POST) else {
+    let writes = req.method() == actix_web::http::Method::POST && req.path() != TOKEN_PATH;
+    let (Some(raw), true) = (raw, writes) else {
         return next
             .call(req)
             .await

@@ -4,6 +4,7 @@
 
 pub mod authz;
 pub mod cors;
+pub mod document;
 pub mod error;
 pub mod extract;
 pub mod ics;

@@ -149,13 +149,22 @@ macro_rules! api_app {
     };
 }
 
-/// The OpenAPI document the code describes, with the problem-code catalogue.
+/// The document as the routes describe it, with the problem-code catalogue: what the
+/// router's 405 answers read.
 pub fn openapi() -> OpenApi {
     let (_, mut doc) = api_app!(App::new());
     add_problem_catalogue(&mut doc);
     add_idempotency_key(&mut doc);
     routes::v1::webhooks::document(&mut doc);
     doc
+}
+
+/// The published document: [`openapi`] with the touches every operation shares
+/// ([`crate::document::finish`]).
+pub fn openapi_json(doc: &OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    crate::document::finish(&mut value);
+    value
 }
 
 /// Every POST takes an `Idempotency-Key` (the middleware serves it for all of them).
@@ -178,7 +187,10 @@ fn add_idempotency_key(doc: &mut OpenApi) {
                 .max_length(Some(255)),
         ))
         .build();
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path == "/v1/oauth/token" {
+            continue;
+        }
         if let Some(post) = item.post.as_mut() {
             post.parameters
                 .get_or_insert_with(Vec::new)
@@ -316,7 +328,9 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
     let known = web::Data::new(KnownRoutes::from_doc(&doc));
     // Serialised once and shared by every worker: a copy of the document per worker
     // costs megabytes.
-    let spec = web::Bytes::from(doc.to_json().map_err(std::io::Error::other)?);
+    let spec = web::Bytes::from(
+        crate::document::to_text(&openapi_json(&doc), false).map_err(std::io::Error::other)?,
+    );
     drop(doc);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -24,7 +24,7 @@ impl Modify for BearerKeys {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("dhk_…")
                     .description(Some(
-                        "An API key: `Authorization: Bearer dhk_…`. Each key belongs to one tenant (or the platform) and has one role. Each operation's requirement lists, as its scopes, the roles whose keys may call it; any other role is refused with 403 `forbidden` before the request body is read.",
+                        "An API key: `Authorization: Bearer dhk_…`. Each key belongs to one tenant (or the platform) and has one role. Each operation names the roles whose keys may call it in its description and in `x-roles`; any other role is refused with 403 `forbidden` before the request body or headers are judged.",
                     ))
                     .build(),
             ),
@@ -65,6 +65,7 @@ impl Modify for BearerKeys {
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
         (name = "oauth", description = "OAuth 2.0 client credentials: trade an API key's id and secret for a short-lived bearer token that acts as the key."),
         (name = "stats", description = "The city's figures: reach, attendance, sector mix and satisfaction as anonymous aggregates, small counts of pupils suppressed."),
+        (name = "webhook-endpoints", description = "Webhook endpoints a city or business registers, their signing secrets and delivery log. The messages themselves are the document's `webhooks`."),
         (name = "changes", description = "The tenant's change feed: every write in commit order, for keeping a copy in step."),
         (name = "operations", description = "Health, metrics and problem descriptions."),
     )

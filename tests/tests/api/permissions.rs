@@ -64,14 +64,17 @@ fn keyed_operations(doc: &Value) -> Vec<(Method, String, String, Vec<String>)> {
             let Some(security) = operation["security"].as_array() else {
                 continue;
             };
-            let roles: Option<Vec<String>> = security.iter().find_map(|s| {
-                s["api_key"].as_array().map(|roles| {
-                    roles
-                        .iter()
-                        .map(|r| r.as_str().unwrap().to_owned())
-                        .collect()
-                })
-            });
+            let keyed = security.iter().any(|s| s.get("api_key").is_some());
+            let roles: Option<Vec<String>> =
+                operation["x-roles"]
+                    .as_array()
+                    .filter(|_| keyed)
+                    .map(|roles| {
+                        roles
+                            .iter()
+                            .map(|r| r.as_str().unwrap().to_owned())
+                            .collect()
+                    });
             if let Some(roles) = roles {
                 let id = operation["operationId"].as_str().unwrap().to_owned();
                 operations.push((method, template.clone(), id, roles));

@@ -338,12 +338,14 @@ async fn search_filters_select_the_right_offerings() {
             .is_empty(),
         "a cancelled slot offers nothing"
     );
+    // A window that ends before it starts holds nothing, as in Stripe's and GitHub's
+    // range filters.
     let backwards = format!("from={}&to={}", app.at(151, 0, 0), app.at(121, 0, 0));
+    assert!(search(&backwards).await.is_empty(), "a backwards window");
     for bad in [
         "format=trip",
         "age=x",
         "from=soon",
-        backwards.as_str(),
         "available=maybe",
         "status=gone",
     ] {

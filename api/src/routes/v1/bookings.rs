@@ -84,6 +84,7 @@ pub struct BookingQuery {
     slot_id: Option<Uuid>,
     work_visit_id: Option<Uuid>,
     /// `confirmed`, `waitlisted`, `cancelled` or `completed`.
+    #[param(value_type = Option<crate::wire::BookingStatusCode>)]
     status: Option<String>,
     /// Only bookings changed at or after this time (RFC 3339).
     updated_since: Option<String>,

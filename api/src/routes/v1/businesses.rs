@@ -39,13 +39,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BusinessQuery {
-    /// Case-insensitive part of the name.
+    /// Case-insensitive part of the name, 1-100 characters.
     q: Option<String>,
     /// A business kind (vocabulary `business_kinds`).
+    #[param(value_type = Option<crate::wire::BusinessKindCode>)]
     kind: Option<String>,
     /// A NACE section the business works in.
+    #[param(value_type = Option<crate::wire::NaceSectionCode>)]
     sector: Option<String>,
     /// `active` or `inactive`.
+    #[param(value_type = Option<crate::wire::ParticipationStatusCode>)]
     status: Option<String>,
     /// Only businesses changed at or after this time (RFC 3339).
     updated_since: Option<String>,
@@ -215,8 +218,10 @@ pub async fn delete_business(
 #[into_params(parameter_in = Query)]
 pub struct CoachQuery {
     /// `active` or `inactive`.
+    #[param(value_type = Option<crate::wire::ParticipationStatusCode>)]
     status: Option<String>,
     /// An ISCO-08 unit group the coach works in.
+    #[param(pattern = "^[0-9]{4}$")]
     occupation: Option<String>,
     /// Only coaches changed at or after this time (RFC 3339).
     updated_since: Option<String>,

@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct ChangeQuery {
     /// Changes numbered above this (0 or absent: from the start); pass the previous
     /// page's `next_after`.
+    #[param(minimum = 0)]
     after: Option<i64>,
     /// Page size, 1-1000 (default 100).
     limit: Option<u32>,

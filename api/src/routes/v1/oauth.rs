@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// Always `client_credentials`.
-    #[schema(example = "client_credentials")]
+    #[schema(example = "client_credentials", pattern = "^client_credentials$")]
     pub grant_type: String,
     /// The API key's id, unless sent with HTTP Basic.
     pub client_id: Option<String>,

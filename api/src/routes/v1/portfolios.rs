@@ -68,8 +68,10 @@ pub async fn get_portfolio(
 #[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     /// A career competence (vocabulary `competences`).
+    #[param(value_type = Option<crate::wire::CompetenceCode>)]
     competence: Option<String>,
     /// An entry kind (vocabulary `portfolio_entry_kinds`).
+    #[param(value_type = Option<crate::wire::PortfolioEntryKindCode>)]
     kind: Option<String>,
     booking_id: Option<Uuid>,
     /// Page size, 1-200 (default 50).

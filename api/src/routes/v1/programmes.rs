@@ -38,11 +38,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProgrammeQuery {
-    /// Case-insensitive part of the name.
+    /// Case-insensitive part of the name, 1-100 characters.
     q: Option<String>,
     /// `draft`, `active` or `closed`.
+    #[param(value_type = Option<crate::wire::ProgrammeStatusCode>)]
     status: Option<String>,
     /// A career competence the programme trains.
+    #[param(value_type = Option<crate::wire::CompetenceCode>)]
     competence: Option<String>,
     /// Only programmes changed at or after this time (RFC 3339).
     updated_since: Option<String>,

@@ -54,10 +54,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct RouteSearchQuery {
     /// The node the pupil starts from (its code). Required.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     from: Option<String>,
     /// The node to reach (its code); or give `to_occupation`.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     to: Option<String>,
     /// Reach any occupation with this ISCO-08 code.
+    #[param(pattern = "^[0-9]{4}$")]
     to_occupation: Option<String>,
     /// At most this many steps, 1-12 (default 6).
     max_steps: Option<u8>,
@@ -154,8 +157,10 @@ type MapPath = web::Path<(String, Uuid)>;
 #[into_params(parameter_in = Query)]
 pub struct RouteMapQuery {
     /// `pupils`, `parents`, `newcomers` or `special_needs`.
+    #[param(value_type = Option<crate::wire::RouteMapAudienceCode>)]
     audience: Option<String>,
     /// `draft`, `published` or `archived` (beyond the city, only published maps exist).
+    #[param(value_type = Option<crate::wire::RouteMapStatusCode>)]
     status: Option<String>,
     /// Page size, 1-200 (default 50).
     limit: Option<u32>,
@@ -506,6 +511,18 @@ const EDGE_COLUMNS: Columns<'static> = Columns {
     numeric: &["typical_years"],
 };
 
+/// The two CSV files of a graph sent as `multipart/form-data`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only described: the parts are read by `graph_from_csv`.
+pub struct GraphCsvIn {
+    /// The nodes, a header row first.
+    #[schema(format = Binary, content_media_type = "text/csv")]
+    nodes: String,
+    /// The edges, a header row first.
+    #[schema(format = Binary, content_media_type = "text/csv")]
+    edges: String,
+}
+
 /// The nodes and edges of a graph sent as two CSV files (`multipart/form-data` parts
 /// `nodes` and `edges`), each row shaped as the JSON item it stands for: a node's
 /// `name_en`/`name_nl` become its `name`, its `prospect_*` columns one prospect.
@@ -580,7 +597,7 @@ async fn graph_from_csv(
            ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
     request_body(content(
         (GraphIn = "application/json"),
-        (String = "multipart/form-data")
+        (GraphCsvIn = "multipart/form-data")
     )),
     responses((status = 200, description = "Replaced; the map at its new version and graph version", body = RouteMapOut), WriteErrors),
     security(("api_key" = []))

@@ -30,11 +30,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SchoolQuery {
-    /// Case-insensitive part of the name.
+    /// Case-insensitive part of the name, 1-100 characters.
     q: Option<String>,
     /// A school kind (vocabulary `school_kinds`).
+    #[param(value_type = Option<crate::wire::SchoolKindCode>)]
     kind: Option<String>,
     /// An education level (vocabulary `education_levels`).
+    #[param(value_type = Option<crate::wire::EducationLevelCode>)]
     education_level: Option<String>,
     /// Only schools changed at or after this time (RFC 3339).
     updated_since: Option<String>,

@@ -71,13 +71,15 @@ fn school_named(ctx: &TenantCtx, school: Option<Uuid>) -> Result<(), ApiError> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StudentQuery {
-    /// Part of the display name or the external reference (case-insensitive).
+    /// Part of the display name or the external reference (case-insensitive), 1-100 characters.
     q: Option<String>,
-    /// Exactly this grade, e.g. `2 havo`.
+    /// Exactly this grade, e.g. `2 havo`; 1-200 characters.
     grade: Option<String>,
     /// An education level (vocabulary `education_levels`).
+    #[param(value_type = Option<crate::wire::EducationLevelCode>)]
     education_level: Option<String>,
     /// `active` or `left`.
+    #[param(value_type = Option<crate::wire::StudentStatusCode>)]
     status: Option<String>,
     /// Platform administrators name the school; a school key lists its own pupils.
     school_id: Option<Uuid>,
@@ -527,6 +529,7 @@ pub struct AuditQuery {
     /// Only events of this API key.
     key_id: Option<Uuid>,
     /// Only this action, e.g. `student.export`.
+    #[param(value_type = Option<crate::wire::AuditActionCode>)]
     action: Option<String>,
     /// Events at or after this time (RFC 3339).
     from: Option<String>,

@@ -63,6 +63,7 @@ pub struct PageQuery {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// `pending`, `succeeded` or `failed`.
+    #[param(value_type = Option<crate::wire::DeliveryStatusCode>)]
     status: Option<String>,
     /// Page size, 1-200 (default 50).
     limit: Option<u32>,
@@ -86,7 +87,7 @@ fn with_secret(status: actix_web::http::StatusCode, body: WebhookWithSecret) -> 
 /// type, other updates are `<resource>.updated`. Pupils' data never leaves by
 /// webhook. Any valid key.
 #[utoipa::path(
-    operation_id = "webhooks.event_types", tag = "webhooks",
+    operation_id = "webhooks.event_types", tag = "webhook-endpoints",
     responses((status = 200, description = "The event types", body = EventTypeList), ReadErrors),
     security(("api_key" = []))
 )]
@@ -103,7 +104,7 @@ pub async fn list_event_types(_caller: AuthorizedCaller<Anyone>) -> Result<HttpR
 ///
 /// City administrators see all of the tenant's endpoints; a business its own.
 #[utoipa::path(
-    operation_id = "webhooks.list", tag = "webhooks",
+    operation_id = "webhooks.list", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), PageQuery),
     responses((status = 200, description = "One page of endpoints", body = ListOf<WebhookOut>), ReadErrors),
     security(("api_key" = []))
@@ -129,7 +130,7 @@ pub async fn list_webhooks(
 /// The URL must be `https` on a public address: private and loopback targets are
 /// refused (422) unless the operator allows them.
 #[utoipa::path(
-    operation_id = "webhooks.create", tag = "webhooks",
+    operation_id = "webhooks.create", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug")),
     request_body = WebhookIn,
     responses((status = 201, description = "Created; the secret is shown once", body = WebhookWithSecret), WriteErrors),
@@ -164,7 +165,7 @@ pub async fn create_webhook(
 #[guarded]
 /// Read a webhook endpoint
 #[utoipa::path(
-    operation_id = "webhooks.get", tag = "webhooks",
+    operation_id = "webhooks.get", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id")),
     responses((status = 200, description = "The endpoint, without its secret", body = WebhookOut), (status = 304, description = "Not modified since the `If-None-Match` version"), ReadErrors),
     security(("api_key" = []))
@@ -193,7 +194,7 @@ pub async fn get_webhook(
 /// JSON merge patch. `"status": "enabled"` re-enables an endpoint Driehoek disabled;
 /// deliveries resume where they stopped, nothing is skipped.
 #[utoipa::path(
-    operation_id = "webhooks.update", tag = "webhooks",
+    operation_id = "webhooks.update", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id"),
            ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
     request_body(content = WebhookPatch, content_type = "application/merge-patch+json"),
@@ -228,7 +229,7 @@ pub async fn update_webhook(
 ///
 /// With its delivery log; nothing more is sent to it.
 #[utoipa::path(
-    operation_id = "webhooks.delete", tag = "webhooks",
+    operation_id = "webhooks.delete", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id"),
            ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
     responses((status = 204, description = "Deleted"), DeleteErrors),
@@ -260,7 +261,7 @@ pub async fn delete_webhook(
 /// carries two signatures in `webhook-signature`, one per secret, so the receiver
 /// switches at its own pace.
 #[utoipa::path(
-    operation_id = "webhooks.rotate_secret", tag = "webhooks",
+    operation_id = "webhooks.rotate_secret", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id")),
     request_body = RotateIn,
     responses((status = 200, description = "Rotated; the new secret is shown once", body = WebhookWithSecret), WriteErrors),
@@ -301,7 +302,7 @@ pub async fn rotate_secret(
 /// Queues a `webhook.test` event for the endpoint, whatever it subscribed to; it is
 /// sent within a second or so. Follow it in the delivery log.
 #[utoipa::path(
-    operation_id = "webhooks.test", tag = "webhooks",
+    operation_id = "webhooks.test", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id")),
     responses((status = 202, description = "Queued", body = DeliveryOut), WriteErrors),
     security(("api_key" = []))
@@ -339,7 +340,7 @@ fn accepted(req: &HttpRequest, id: WebhookDeliveryId, body: DeliveryOut) -> Http
 ///
 /// Newest first, each with every attempt (time, status, error, duration).
 #[utoipa::path(
-    operation_id = "webhooks.deliveries", tag = "webhooks",
+    operation_id = "webhooks.deliveries", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id"), DeliveryQuery),
     responses((status = 200, description = "One page of deliveries", body = ListOf<DeliveryOut>), ReadErrors),
     security(("api_key" = []))
@@ -372,7 +373,7 @@ pub async fn list_deliveries(
 #[guarded]
 /// Read a delivery
 #[utoipa::path(
-    operation_id = "webhooks.delivery", tag = "webhooks",
+    operation_id = "webhooks.delivery", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id"), ("delivery_id" = Uuid, Path, description = "Delivery id")),
     responses((status = 200, description = "The delivery and its attempts", body = DeliveryOut), ReadErrors),
     security(("api_key" = []))
@@ -401,7 +402,7 @@ pub async fn get_delivery(
 /// Sends the delivery again — same `webhook-id`, same body, fresh signature — as soon
 /// as the worker comes by, whether it succeeded or failed before.
 #[utoipa::path(
-    operation_id = "webhooks.replay", tag = "webhooks",
+    operation_id = "webhooks.replay", tag = "webhook-endpoints",
     params(("tenant" = String, Path, description = "Tenant slug"), ("webhook_id" = Uuid, Path, description = "Endpoint id"), ("delivery_id" = Uuid, Path, description = "Delivery id")),
     responses((status = 202, description = "Queued again", body = DeliveryOut), WriteErrors),
     security(("api_key" = []))

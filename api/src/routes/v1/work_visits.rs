@@ -1,7 +1,6 @@
 //! `/v1/tenants/{tenant}/work-visits`: the offerings of businesses and their slots.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
 use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{BusinessId, ProgrammeId, SlotId, WorkVisitId};
 use driehoek_domain::values::IscoCode;
@@ -39,19 +38,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkVisitQuery {
-    /// Case-insensitive part of the title.
+    /// Case-insensitive part of the title, 1-100 characters.
     q: Option<String>,
     /// `draft`, `published` or `withdrawn` (schools and integrators see only published ones).
+    #[param(value_type = Option<crate::wire::WorkVisitStatusCode>)]
     status: Option<String>,
     /// A NACE section.
+    #[param(value_type = Option<crate::wire::NaceSectionCode>)]
     sector: Option<String>,
     /// An ISCO-08 unit group.
+    #[param(pattern = "^[0-9]{4}$")]
     occupation: Option<String>,
     /// A work-visit format.
+    #[param(value_type = Option<crate::wire::WorkVisitFormatCode>)]
     format: Option<String>,
     /// An education level the offering is meant for.
+    #[param(value_type = Option<crate::wire::EducationLevelCode>)]
     education_level: Option<String>,
     /// A pupil's age that fits the offering's `min_age..max_age`.
+    #[param(minimum = 0, maximum = 150)]
     age: Option<u8>,
     /// Has a scheduled slot starting at or after this time (RFC 3339).
     from: Option<String>,
@@ -67,15 +72,6 @@ pub struct WorkVisitQuery {
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-}
-
-fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), ApiError> {
-    match (from, to) {
-        (Some(from), Some(to)) if to <= from => {
-            Err(ApiError::invalid_query("to must be after from"))
-        }
-        _ => Ok(()),
-    }
 }
 
 #[guarded]
@@ -98,7 +94,6 @@ pub async fn list_work_visits(
 ) -> Result<HttpResponse, ApiError> {
     let from = timestamp_filter("from", query.from.as_deref())?;
     let to = timestamp_filter("to", query.to.as_deref())?;
-    window(from, to)?;
     let mut filter = WorkVisitFilter::new(Visibility::Published);
     filter.q = text_filter(query.q.as_deref())?;
     filter.status = code_filter("status", query.status.as_deref())?;
