@@ -535,6 +535,32 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
     }
 }
 
+/// The query string, parsed into `T` but judged only when the handler asks
+/// ([`Query::checked`]), after the caller was authenticated and authorised: as with
+/// headers, a caller that may not call the operation learns nothing from its query.
+pub struct Query<T>(Result<T, ApiError>);
+
+impl<T> Query<T> {
+    /// The parsed query, or 400 `invalid_query` naming what did not parse.
+    pub fn checked(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = actix_web::web::Query::<T>::from_query(req.query_string())
+            .map(actix_web::web::Query::into_inner)
+            .map_err(|error| {
+                ApiError::invalid_query(format!("a query parameter is malformed: {error}"))
+            });
+        std::future::ready(Ok(Query(parsed)))
+    }
+}
+
 /// `If-Match` as sent. It is judged only when the handler asks for its
 /// [`IfMatch::version`], after the caller was authenticated and authorised: a caller
 /// that may not call the operation learns nothing from its headers.

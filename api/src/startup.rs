@@ -294,10 +294,6 @@ impl KnownRoutes {
     }
 }
 
-fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::invalid_query(format!("a query parameter is malformed: {error}")).into()
-}
-
 /// A path segment that does not parse (`/students/import` read as a student id) is a
 /// resource that does not exist — unless a more specific route owns the path, which
 /// then answers 405 with its methods.
@@ -343,7 +339,6 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
             .wrap(Compress::default())
             .app_data(state.clone())
             .app_data(known.clone())
-            .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error));
         let (app, _) = api_app!(app);
         let spec = spec.clone();

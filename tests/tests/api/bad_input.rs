@@ -200,3 +200,22 @@ async fn a_body_that_does_not_arrive_within_30_s_is_408() {
         .await;
     assert_eq!(schools, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn a_query_is_judged_after_the_key_and_its_role() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let path = "/v1/tenants/rotterdam/students?limit=lots";
+    let anonymous = app.send(Method::GET, path, None, None, &[]).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    // Pupils are for their own school: another role learns nothing from the query.
+    for key in [&w.integrator, &w.city, &w.business_key] {
+        let reply = app.get(path, key).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert_eq!(reply.code(), "forbidden");
+    }
+    let school = app.get(path, &w.school_key).await;
+    assert_eq!(school.status, StatusCode::BAD_REQUEST);
+    assert_eq!(school.code(), "invalid_query");
+    assert!(is_problem(&school));
+}

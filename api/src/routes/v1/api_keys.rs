@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::authz::{Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, page_request};
+use crate::extract::{JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{list, no_content};
 use crate::state::AppState;
@@ -48,8 +48,9 @@ pub async fn list_api_keys(
     req: HttpRequest,
     ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
-    query: web::Query<ApiKeyQuery>,
+    query: Query<ApiKeyQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let keys = state.api_keys.list(&ctx.actor, ctx.tenant.id, page).await?;
     Ok(list(&req, keys, ApiKeyOut::from))

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{code_filter, timestamp_filter};
 use crate::authz::{Authorized, BookingParties, Host, SchoolOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, TenantCtx, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, TenantCtx, page_request};
 use crate::problems::{ReadErrors, WriteErrors};
 use crate::responses::{created, list, resource};
 use crate::state::AppState;
@@ -110,8 +110,9 @@ pub async fn list_bookings(
     req: HttpRequest,
     ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
-    query: web::Query<BookingQuery>,
+    query: Query<BookingQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = BookingFilter {
         scope: BookingScope::All,
         slot_id: query.slot_id.map(SlotId::from_uuid),
@@ -350,8 +351,9 @@ pub async fn list_feedback(
     ctx: Authorized<BookingParties>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
-    query: web::Query<FeedbackQuery>,
+    query: Query<FeedbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let feedback = state
         .bookings

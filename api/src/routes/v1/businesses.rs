@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{code_filter, text_filter, timestamp_filter};
 use crate::authz::{Anyone, Authorized, BusinessOrCity, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -73,8 +73,9 @@ pub async fn list_businesses(
     req: HttpRequest,
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<BusinessQuery>,
+    query: Query<BusinessQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = BusinessFilter {
         q: text_filter(query.q.as_deref())?,
         kind: code_filter("kind", query.kind.as_deref())?,
@@ -245,8 +246,9 @@ pub async fn list_coaches(
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
-    query: web::Query<CoachQuery>,
+    query: Query<CoachQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = CoachFilter {
         status: code_filter("status", query.status.as_deref())?,
         occupation: query

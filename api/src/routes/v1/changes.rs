@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::authz::{Anyone, Authorized, guarded};
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 
@@ -96,8 +97,9 @@ pub struct ChangePage {
 pub async fn list_changes(
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<ChangeQuery>,
+    query: Query<ChangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let after = query.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::invalid_query("after must be 0 or more"));

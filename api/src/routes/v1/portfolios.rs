@@ -18,7 +18,7 @@ use super::code_filter;
 use super::students::{EntryPath, StudentPath};
 use crate::authz::{Authorized, StudentsSchool, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -97,8 +97,9 @@ pub async fn list_entries(
     ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
-    query: web::Query<EntryQuery>,
+    query: Query<EntryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = EntryFilter {
         competence: code_filter("competence", query.competence.as_deref())?,
         kind: code_filter("kind", query.kind.as_deref())?,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{code_filter, text_filter, timestamp_filter};
 use crate::authz::{Anyone, Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -69,8 +69,9 @@ pub async fn list_programmes(
     req: HttpRequest,
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<ProgrammeQuery>,
+    query: Query<ProgrammeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = ProgrammeFilter {
         q: text_filter(query.q.as_deref())?,
         status: code_filter("status", query.status.as_deref())?,
@@ -232,8 +233,9 @@ pub async fn list_members(
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
-    query: web::Query<MemberQuery>,
+    query: Query<MemberQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let members = state
         .programmes

@@ -25,7 +25,7 @@ use super::code_filter;
 use crate::authz::{Anyone, Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
 use crate::extract::{
-    IfMatch, JsonBody, RawBody, check_content_type, media_type, page_request, parse_json,
+    IfMatch, JsonBody, Query, RawBody, check_content_type, media_type, page_request, parse_json,
     parse_value,
 };
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
@@ -88,13 +88,14 @@ pub async fn search_routes(
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: MapPath,
-    query: web::Query<RouteSearchQuery>,
+    query: Query<RouteSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     // The map first: whether it exists for the caller wins over the query's problems.
     let (map, graph) = state
         .route_maps
         .graph(&ctx.actor, ctx.tenant.id, RouteMapId::from_uuid(path.1))
         .await?;
+    let query = query.checked()?;
     let code = |name: &str, raw: &str| {
         NodeCode::parse(raw).map_err(|e| ApiError::invalid_query(format!("{name}: {e}")))
     };
@@ -184,8 +185,9 @@ pub async fn list_route_maps(
     req: HttpRequest,
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<RouteMapQuery>,
+    query: Query<RouteMapQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = RouteMapFilter {
         audience: code_filter("audience", query.audience.as_deref())?,
         status: code_filter("status", query.status.as_deref())?,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{code_filter, text_filter, timestamp_filter};
 use crate::authz::{Anyone, Authorized, CityAdmin, SchoolOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -61,8 +61,9 @@ pub async fn list_schools(
     req: HttpRequest,
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<SchoolQuery>,
+    query: Query<SchoolQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = SchoolFilter {
         q: text_filter(query.q.as_deref())?,
         kind: code_filter("kind", query.kind.as_deref())?,

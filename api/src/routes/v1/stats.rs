@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::authz::{Authorized, CityAdmin, guarded};
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::problems::ReadErrors;
 use crate::state::AppState;
 use crate::wire::stats::StatsOut;
@@ -70,8 +71,9 @@ fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, A
 pub async fn get_stats(
     ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
-    params: web::Query<StatsParams>,
+    params: Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let params = params.checked()?;
     let (this_year, next_year) = state.stats.this_year(&ctx.tenant)?;
     let query = StatsQuery {
         from: day("from", params.from.as_deref(), this_year)?,

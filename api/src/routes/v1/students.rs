@@ -21,7 +21,7 @@ use super::{code_filter, text_filter, timestamp_filter};
 use crate::authz::{Authorized, CityAdmin, StudentsSchool, guarded};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
-    IfMatch, JsonBody, RawBody, TenantCtx, media_type, page_request, parse_json, parse_value,
+    IfMatch, JsonBody, Query, RawBody, TenantCtx, media_type, page_request, parse_json, parse_value,
 };
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
@@ -105,8 +105,9 @@ pub async fn list_students(
     req: HttpRequest,
     ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
-    query: web::Query<StudentQuery>,
+    query: Query<StudentQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     school_named(&ctx, query.school_id)?;
     let grade = match query.grade.as_deref().map(str::trim) {
         Some(g) if g.is_empty() || g.chars().count() > 200 => {
@@ -215,9 +216,10 @@ pub async fn import_students(
     req: HttpRequest,
     ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
-    query: web::Query<ImportQuery>,
+    query: Query<ImportQuery>,
     body: RawBody<IMPORT_BODY_BYTES>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     school_named(&ctx, query.school_id)?;
     let (_, content_type) = media_type(&req);
     if content_type != "application/json" && content_type != "text/csv" {
@@ -558,8 +560,9 @@ pub async fn list_audit_events(
     req: HttpRequest,
     ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = AuditFilter {
         student_id: query.student_id.map(StudentId::from_uuid),
         key_id: query.key_id.map(ApiKeyId::from_uuid),

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::authz::{Anyone, Authorized, AuthorizedCaller, CityAdmin, PlatformAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{ReadErrors, WriteErrors};
 use crate::responses::{created, list, resource};
 use crate::state::AppState;
@@ -52,8 +52,9 @@ pub async fn list_tenants(
     req: HttpRequest,
     caller: AuthorizedCaller<PlatformAdmin>,
     state: web::Data<AppState>,
-    query: web::Query<TenantQuery>,
+    query: Query<TenantQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let tenants = state.tenants.list(&caller.actor, page).await?;
     Ok(list(&req, tenants, TenantOut::from))

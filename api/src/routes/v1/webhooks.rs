@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::code_filter;
 use crate::authz::{Anyone, Authorized, AuthorizedCaller, BusinessOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{list, no_content, resource};
 use crate::state::AppState;
@@ -114,8 +114,9 @@ pub async fn list_webhooks(
     req: HttpRequest,
     ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let endpoints = state.webhooks.list(&ctx.actor, ctx.tenant.id, page).await?;
     Ok(list(&req, endpoints, WebhookOut::from))
@@ -351,8 +352,9 @@ pub async fn list_deliveries(
     ctx: Authorized<BusinessOrCity>,
     state: web::Data<AppState>,
     path: WebhookPath,
-    query: web::Query<DeliveryQuery>,
+    query: Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let filter = DeliveryFilter {
         status: code_filter::<DeliveryStatus>("status", query.status.as_deref())?,
     };

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{code_filter, text_filter, timestamp_filter};
 use crate::authz::{Anyone, Authorized, BusinessOrCity, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody, page_request};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
 use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
@@ -90,8 +90,9 @@ pub async fn list_work_visits(
     req: HttpRequest,
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
-    query: web::Query<WorkVisitQuery>,
+    query: Query<WorkVisitQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let from = timestamp_filter("from", query.from.as_deref())?;
     let to = timestamp_filter("to", query.to.as_deref())?;
     let mut filter = WorkVisitFilter::new(Visibility::Published);
@@ -261,8 +262,9 @@ pub async fn list_slots(
     ctx: Authorized<Anyone>,
     state: web::Data<AppState>,
     path: web::Path<(String, Uuid)>,
-    query: web::Query<SlotQuery>,
+    query: Query<SlotQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let slots = state
         .work_visits
