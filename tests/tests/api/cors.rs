@@ -33,6 +33,11 @@ async fn preflight(app: &TestApp, path: &str, origin: &str) -> Reply {
     .await
 }
 
+async fn get_from(app: &TestApp, path: &str, key: Option<&Key>, origin: &str) -> Reply {
+    app.send(Method::GET, path, key, None, &[("origin", origin)])
+        .await
+}
+
 fn no_cors(reply: &Reply, what: &str) {
     for name in [
         "access-control-allow-origin",
@@ -89,15 +94,7 @@ async fn a_citys_allowed_origin_gets_cors_and_every_other_origin_none() {
     assert!(pre.header("access-control-allow-credentials").is_none());
     assert!(varies_by_origin(&pre));
 
-    let list = app
-        .send(
-            Method::GET,
-            visits,
-            Some(&w.integrator),
-            None,
-            &[("origin", APP)],
-        )
-        .await;
+    let list = get_from(&app, visits, Some(&w.integrator), APP).await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.header("access-control-allow-origin"), Some(APP));
     let exposed = list.header("access-control-expose-headers").unwrap();
@@ -114,10 +111,20 @@ async fn a_citys_allowed_origin_gets_cors_and_every_other_origin_none() {
         assert!(exposed.contains(name), "{name} in {exposed}");
     }
     assert!(varies_by_origin(&list));
-    // Refusals are readable by the app too: it must see the problem to show it.
-    let refused = app
-        .send(Method::GET, visits, None, None, &[("origin", APP)])
+    // Compression adds its own `Vary` beside it.
+    let compressed = app
+        .send(
+            Method::GET,
+            visits,
+            Some(&w.integrator),
+            None,
+            &[("origin", APP), ("accept-encoding", "gzip")],
+        )
         .await;
+    assert_eq!(compressed.header("content-encoding"), Some("gzip"));
+    assert!(varies_by_origin(&compressed));
+    // Refusals are readable by the app too: it must see the problem to show it.
+    let refused = get_from(&app, visits, None, APP).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.header("access-control-allow-origin"), Some(APP));
 
@@ -132,15 +139,7 @@ async fn a_citys_allowed_origin_gets_cors_and_every_other_origin_none() {
         let pre = preflight(&app, bookings, origin).await;
         assert_ne!(pre.status, StatusCode::NO_CONTENT, "{origin}");
         no_cors(&pre, origin);
-        let list = app
-            .send(
-                Method::GET,
-                visits,
-                Some(&w.integrator),
-                None,
-                &[("origin", origin)],
-            )
-            .await;
+        let list = get_from(&app, visits, Some(&w.integrator), origin).await;
         assert_eq!(list.status, StatusCode::OK, "{origin}");
         no_cors(&list, origin);
         assert!(varies_by_origin(&list), "{origin}");
@@ -162,15 +161,7 @@ async fn a_citys_allowed_origin_gets_cors_and_every_other_origin_none() {
         "/v1/vocabularies/education_levels",
         "/problems/forbidden",
     ] {
-        let reply = app
-            .send(
-                Method::GET,
-                path,
-                Some(&w.integrator),
-                None,
-                &[("origin", "https://any.example")],
-            )
-            .await;
+        let reply = get_from(&app, path, Some(&w.integrator), "https://any.example").await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         assert_eq!(
             reply.header("access-control-allow-origin"),
@@ -186,15 +177,7 @@ async fn a_citys_allowed_origin_gets_cors_and_every_other_origin_none() {
     // Emptied, the list lets no origin in.
     let set = set_origins(&app, &w.city, "rotterdam", &[]).await;
     assert_eq!(set.status, StatusCode::OK);
-    let list = app
-        .send(
-            Method::GET,
-            visits,
-            Some(&w.integrator),
-            None,
-            &[("origin", APP)],
-        )
-        .await;
+    let list = get_from(&app, visits, Some(&w.integrator), APP).await;
     no_cors(&list, "after emptying");
 }
 
