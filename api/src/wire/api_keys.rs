@@ -15,6 +15,7 @@ use super::RoleCode;
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyIn {
     #[schema(example = "Schoolportaal Da Vinci")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: RoleCode,
     pub school_id: Option<Uuid>,

@@ -32,10 +32,12 @@ pub struct BookingIn {
     /// Only when a city administrator books for a school; a school key books for itself.
     pub school_id: Option<Uuid>,
     #[schema(example = "1A groep 2")]
+    #[schema(min_length = 1, max_length = 200)]
     pub group_name: String,
     #[schema(example = 3)]
     pub seats: u32,
     pub contact: ContactDto,
+    #[schema(min_length = 1, max_length = 5000)]
     pub notes: Option<String>,
     /// When the slot is full, wait-list instead of answering 409 `slot_full`.
     #[serde(default)]
@@ -226,8 +228,10 @@ pub struct FeedbackIn {
     pub author: FeedbackAuthorCode,
     /// 1 (poor) to 5 (excellent).
     #[schema(example = 4)]
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: u8,
     #[schema(example = "De leerlingen mochten zelf een heftruck besturen.")]
+    #[schema(min_length = 1, max_length = 5000)]
     pub comment: Option<String>,
     /// Career competences the pupils practised.
     #[serde(default)]

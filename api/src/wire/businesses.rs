@@ -20,12 +20,14 @@ use super::{
 #[serde(deny_unknown_fields)]
 pub struct BusinessIn {
     #[schema(example = "Havenbedrijf Rotterdam")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: BusinessKindCode,
     /// KvK (NL) or KBO (BE); unique in the tenant.
     pub registration_code: Option<String>,
     #[serde(default)]
     pub sectors: Vec<NaceSectionCode>,
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: Option<String>,
     pub address: Option<AddressDto>,
     pub contact_email: Option<String>,
@@ -95,6 +97,7 @@ impl TryFrom<BusinessIn> for NewBusiness {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub kind: Option<BusinessKindCode>,
     #[serde(default, deserialize_with = "double_option")]
@@ -103,6 +106,7 @@ pub struct BusinessPatch {
     pub sectors: Option<Vec<NaceSectionCode>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<AddressDto>)]
@@ -237,6 +241,7 @@ impl From<Screening> for ScreeningDto {
 #[serde(deny_unknown_fields)]
 pub struct CoachIn {
     #[schema(example = "Sanne")]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     pub bio: Option<String>,
     /// ISCO-08 unit groups.
@@ -294,6 +299,7 @@ impl TryFrom<CoachIn> for NewCoach {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoachPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

@@ -26,6 +26,7 @@ pub struct EntryIn {
     pub competence: CompetenceCode,
     pub kind: PortfolioEntryKindCode,
     #[schema(example = "Ik kan goed uitleggen")]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// Up to 10 000 characters.
     pub body: String,
@@ -95,6 +96,7 @@ impl TryFrom<EntryIn> for NewEntry {
 pub struct EntryPatch {
     pub competence: Option<CompetenceCode>,
     pub kind: Option<PortfolioEntryKindCode>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     pub body: Option<String>,
     pub sectors: Option<Vec<NaceSectionCode>>,
@@ -314,6 +316,7 @@ pub struct RoutePlanIn {
     /// Who can help: names the pupil chose.
     #[serde(default)]
     pub helpers: Vec<String>,
+    #[schema(min_length = 1, max_length = 5000)]
     pub notes: Option<String>,
     #[serde(default)]
     pub agreed_by: Vec<AgreementDto>,

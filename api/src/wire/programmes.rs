@@ -54,10 +54,12 @@ fn parse_funding(items: Vec<FundingDto>, errors: &mut ValidationErrors) -> Optio
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeIn {
     #[schema(example = "Jobspotters")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub description: Option<String>,
     /// Who runs it.
     #[schema(example = "Stad Leuven, dienst Onderwijs")]
+    #[schema(min_length = 1, max_length = 200)]
     pub owner: Option<String>,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -105,12 +107,14 @@ impl TryFrom<ProgrammeIn> for NewProgramme {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammePatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(min_length = 1, max_length = 200)]
     pub owner: Option<Option<String>>,
     pub starts_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]

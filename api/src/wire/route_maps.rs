@@ -21,6 +21,7 @@ use super::{
 #[serde(deny_unknown_fields)]
 pub struct RouteMapIn {
     #[schema(example = "Leerroutekaart Rotterdam 2027")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub description: Option<String>,
     pub audience: RouteMapAudienceCode,
@@ -54,6 +55,7 @@ impl TryFrom<RouteMapIn> for NewRouteMap {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteMapPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -258,6 +260,7 @@ pub struct EdgeDto {
     pub to: String,
     pub kind: RouteEdgeKindCode,
     /// What the step asks, e.g. "vmbo-tl diploma with maths".
+    #[schema(min_length = 1, max_length = 5000)]
     pub conditions: Option<String>,
     /// Typical duration in years (0–10, one decimal).
     #[schema(example = 3.0)]

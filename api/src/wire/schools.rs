@@ -13,6 +13,7 @@ use super::{AddressDto, EducationLevelCode, SchoolKindCode, double_option, patch
 #[serde(deny_unknown_fields)]
 pub struct SchoolIn {
     #[schema(example = "Da Vinci College Lammenschans")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: SchoolKindCode,
     /// BRIN (NL) or instellingsnummer (BE); unique in the tenant.
@@ -74,6 +75,7 @@ impl TryFrom<SchoolIn> for NewSchool {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub kind: Option<SchoolKindCode>,
     #[serde(default, deserialize_with = "double_option")]

@@ -28,6 +28,7 @@ pub struct StudentIn {
     pub school_id: Option<Uuid>,
     /// The school's own pupil number; unique per school.
     #[schema(example = "LL-2031-0042")]
+    #[schema(min_length = 1, max_length = 64)]
     pub external_ref: String,
     /// First name or alias.
     #[schema(example = "Sara")]
@@ -35,6 +36,7 @@ pub struct StudentIn {
     #[schema(example = 2011)]
     pub birth_year: i32,
     #[schema(example = "2 havo")]
+    #[schema(min_length = 1, max_length = 200)]
     pub grade: Option<String>,
     pub education_level: EducationLevelCode,
     /// Default `active`.
@@ -70,11 +72,13 @@ impl TryFrom<StudentIn> for NewStudent {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StudentPatch {
+    #[schema(min_length = 1, max_length = 64)]
     pub external_ref: Option<String>,
     pub display_name: Option<String>,
     pub birth_year: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(min_length = 1, max_length = 200)]
     pub grade: Option<Option<String>>,
     pub education_level: Option<EducationLevelCode>,
     pub status: Option<StudentStatusCode>,
@@ -151,11 +155,13 @@ impl From<Student> for StudentOut {
 #[serde(deny_unknown_fields)]
 pub struct RosterRowIn {
     #[schema(example = "LL-2031-0042")]
+    #[schema(min_length = 1, max_length = 64)]
     pub external_ref: String,
     #[schema(example = "Sara")]
     pub display_name: String,
     #[schema(example = 2011)]
     pub birth_year: i32,
+    #[schema(min_length = 1, max_length = 200)]
     pub grade: Option<String>,
     pub education_level: EducationLevelCode,
     /// Default `active`; send `left` for pupils who left the school.

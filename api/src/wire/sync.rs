@@ -37,14 +37,18 @@ pub struct SyncWorkVisitIn {
     #[serde(default)]
     pub competences: Vec<CompetenceCode>,
     #[schema(example = 12)]
+    #[schema(minimum = 4, maximum = 99)]
     pub min_age: u8,
     #[schema(example = 14)]
+    #[schema(minimum = 4, maximum = 99)]
     pub max_age: u8,
     #[serde(default)]
     pub education_levels: Vec<EducationLevelCode>,
     #[schema(example = 2)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_min: u16,
     #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_max: u16,
     /// ISO 639-1 codes.
     #[serde(default)]
@@ -77,6 +81,7 @@ pub struct SyncSlotIn {
     #[serde(default)]
     pub sessions: Vec<SessionDto>,
     #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: u32,
     pub coach_id: Option<Uuid>,
     #[serde(default)]

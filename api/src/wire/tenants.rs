@@ -18,11 +18,14 @@ pub struct TenantSettingsIn {
     /// Requests per minute per key; `null` restores the platform default.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<u32>)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub rate_limit_per_minute: Option<Option<u32>>,
     /// Aggregates suppress counts below this (1-100, default 5).
+    #[schema(minimum = 1, maximum = 100)]
     pub small_cell_threshold: Option<u32>,
     pub coach_screening: Option<CoachScreeningPolicyCode>,
     /// Age from which a pupil consents alone (12-18; default 16, 13 in Belgium).
+    #[schema(minimum = 12, maximum = 18)]
     pub consent_age: Option<u8>,
     /// Origins whose browser apps may call this tenant's routes (CORS): each exactly
     /// `https://host[:port]` as the browser sends it; the whole list is replaced. City
@@ -80,6 +83,7 @@ pub struct TenantIn {
     )]
     pub slug: String,
     #[schema(example = "Gemeente Rotterdam")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// ISO 3166-1 alpha-2.
     #[schema(example = "NL")]
@@ -127,6 +131,7 @@ impl TryFrom<TenantIn> for NewTenant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub country: Option<String>,
     pub locale: Option<String>,

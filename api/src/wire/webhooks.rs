@@ -24,6 +24,7 @@ pub struct WebhookIn {
     /// event the endpoint's owner may see.
     #[schema(example = json!(["booking.*", "work_visit.published"]))]
     pub events: Vec<String>,
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: Option<String>,
 }
 
@@ -56,6 +57,7 @@ pub struct WebhookPatch {
     pub events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: Option<Option<String>>,
     pub status: Option<WebhookStatusCode>,
 }

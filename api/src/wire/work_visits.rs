@@ -26,6 +26,7 @@ pub struct WorkVisitIn {
     #[schema(example = "HR-2027-031")]
     pub external_id: Option<String>,
     #[schema(example = "Een dag op de brandweerkazerne")]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub description: Option<String>,
     pub format: WorkVisitFormatCode,
@@ -38,14 +39,18 @@ pub struct WorkVisitIn {
     #[serde(default)]
     pub competences: Vec<CompetenceCode>,
     #[schema(example = 12)]
+    #[schema(minimum = 4, maximum = 99)]
     pub min_age: u8,
     #[schema(example = 14)]
+    #[schema(minimum = 4, maximum = 99)]
     pub max_age: u8,
     #[serde(default)]
     pub education_levels: Vec<EducationLevelCode>,
     #[schema(example = 2)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_min: u16,
     #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_max: u16,
     /// ISO 639-1 codes.
     #[serde(default)]
@@ -55,6 +60,7 @@ pub struct WorkVisitIn {
     #[serde(default)]
     pub online: bool,
     /// Step-free access, quiet room, support for special needs.
+    #[schema(min_length = 1, max_length = 5000)]
     pub accessibility: Option<String>,
     /// What pupils bring or need (safety shoes, ID).
     pub requirements: Option<String>,
@@ -159,6 +165,7 @@ pub struct WorkVisitPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -167,10 +174,14 @@ pub struct WorkVisitPatch {
     pub sectors: Option<Vec<NaceSectionCode>>,
     pub occupations: Option<Vec<String>>,
     pub competences: Option<Vec<CompetenceCode>>,
+    #[schema(minimum = 4, maximum = 99)]
     pub min_age: Option<u8>,
+    #[schema(minimum = 4, maximum = 99)]
     pub max_age: Option<u8>,
     pub education_levels: Option<Vec<EducationLevelCode>>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_min: Option<u16>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub group_size_max: Option<u16>,
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -179,6 +190,7 @@ pub struct WorkVisitPatch {
     pub online: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(min_length = 1, max_length = 5000)]
     pub accessibility: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -359,6 +371,7 @@ pub struct SlotIn {
     pub sessions: Vec<SessionDto>,
     /// Seats (pupils), 1-1000.
     #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: u32,
     /// A coach of the same business; checked against the tenant's screening policy.
     pub coach_id: Option<Uuid>,
@@ -417,6 +430,7 @@ pub struct SlotPatch {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub sessions: Option<Vec<SessionDto>>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: Option<u32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
