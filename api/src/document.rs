@@ -1,9 +1,12 @@
 //! The last touches to the OpenAPI document, applied to the whole generated document
 //! because they follow from rules the server applies to every operation (DESIGN.md
 //! §3.3–3.6, §3.11): the headers every response carries, the ranges the paging and
-//! filter parameters accept, list items by reference, an error example per status
-//! that fits the operation, and links from a create to the read, update and delete of
-//! what it made. What is particular to one operation stays beside its handler.
+//! filter parameters accept, the characters the request screen and the text types
+//! refuse, list items by reference, an error example per status that fits the
+//! operation, and links from a create to the read, update and delete of what it made.
+//! What is particular to one operation or field stays beside its handler or wire type.
+//! `tools/contract-checks` holds the result to Spectral, three generators and
+//! schemathesis.
 
 use serde_json::{Map, Value, json};
 
