@@ -59,7 +59,7 @@ fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
 
 /// The path that issues OAuth tokens: a token request writes nothing, so a retry
 /// simply asks again, and the header is not read there.
-const TOKEN_PATH: &str = "/v1/oauth/token";
+pub(crate) const TOKEN_PATH: &str = "/v1/oauth/token";
 
 /// The middleware: only POSTs that send `Idempotency-Key` with a usable API key are
 /// recorded; everything else passes through untouched (and fails in its handler as it

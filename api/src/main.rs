@@ -223,8 +223,9 @@ fn print_keys(keys: &[seed::DemoKey]) {
 
 async fn run(cli: Cli) -> Result<(), String> {
     if matches!(cli.command, Some(Command::Openapi)) {
-        let doc = startup::openapi_json(&startup::openapi());
-        let doc = driehoek_api::document::to_text(&doc, true).map_err(|e| e.to_string())?;
+        let doc = startup::openapi_json(&startup::openapi())
+            .and_then(|doc| driehoek_api::document::to_text(&doc, true))
+            .map_err(|e| e.to_string())?;
         println!("{doc}");
         return Ok(());
     }

@@ -161,10 +161,10 @@ pub fn openapi() -> OpenApi {
 
 /// The published document: [`openapi`] with the touches every operation shares
 /// ([`crate::document::finish`]).
-pub fn openapi_json(doc: &OpenApi) -> serde_json::Value {
-    let mut value = serde_json::to_value(doc).unwrap_or_default();
+pub fn openapi_json(doc: &OpenApi) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(doc)?;
     crate::document::finish(&mut value);
-    value
+    Ok(value)
 }
 
 /// Every POST takes an `Idempotency-Key` (the middleware serves it for all of them).
@@ -188,7 +188,7 @@ fn add_idempotency_key(doc: &mut OpenApi) {
         ))
         .build();
     for (path, item) in doc.paths.paths.iter_mut() {
-        if path == "/v1/oauth/token" {
+        if path == crate::idempotency::TOKEN_PATH {
             continue;
         }
         if let Some(post) = item.post.as_mut() {
@@ -226,12 +226,7 @@ async fn fallback(
     req: HttpRequest,
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, ApiError> {
-    let allowed = known.allowed(req.path());
-    if allowed.is_empty() || allowed.iter().any(|m| *m == req.method().as_str()) {
-        Err(ApiError::not_found("route"))
-    } else {
-        Err(method_not_allowed(&req, &allowed))
-    }
+    Err(known.refusal(&req, "route"))
 }
 
 /// The documented path patterns and their methods, for 405 answers.
@@ -268,6 +263,21 @@ impl KnownRoutes {
         allowed
     }
 
+    /// What a request no handler takes is told: 405 with the methods of the most
+    /// specific path that owns it, else 404 for `what`.
+    fn refusal(&self, req: &HttpRequest, what: &'static str) -> ApiError {
+        let allowed = self.allowed(req.path());
+        if allowed.is_empty() || allowed.iter().any(|m| *m == req.method().as_str()) {
+            ApiError::not_found(what)
+        } else {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed here", req.method()),
+            )
+            .with_header(actix_web::http::header::ALLOW, allowed.join(", "))
+        }
+    }
+
     fn from_doc(doc: &OpenApi) -> Self {
         let routes = doc
             .paths
@@ -298,23 +308,10 @@ impl KnownRoutes {
 /// resource that does not exist — unless a more specific route owns the path, which
 /// then answers 405 with its methods.
 fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
-    let owned = req
-        .app_data::<web::Data<KnownRoutes>>()
-        .map(|known| known.allowed(req.path()))
-        .unwrap_or_default();
-    if owned.is_empty() || owned.iter().any(|m| *m == req.method().as_str()) {
-        ApiError::not_found("resource").into()
-    } else {
-        method_not_allowed(req, &owned).into()
+    match req.app_data::<web::Data<KnownRoutes>>() {
+        Some(known) => known.refusal(req, "resource").into(),
+        None => ApiError::not_found("resource").into(),
     }
-}
-
-fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> ApiError {
-    ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed here", req.method()),
-    )
-    .with_header(actix_web::http::header::ALLOW, allowed.join(", "))
 }
 
 /// Binds `listener` and returns the running server (not yet awaited).
@@ -325,7 +322,9 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
     // Serialised once and shared by every worker: a copy of the document per worker
     // costs megabytes.
     let spec = web::Bytes::from(
-        crate::document::to_text(&openapi_json(&doc), false).map_err(std::io::Error::other)?,
+        openapi_json(&doc)
+            .and_then(|value| crate::document::to_text(&value, false))
+            .map_err(std::io::Error::other)?,
     );
     drop(doc);
     let state = web::Data::new(state);
