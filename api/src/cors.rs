@@ -70,12 +70,9 @@ async fn allowed_origin(req: &ServiceRequest, origin: &HeaderValue) -> Option<He
             // A tenant that cannot be read now gets no CORS; the request itself goes on
             // and answers what the store's trouble makes of it.
             let tenant = state.tenants.find_by_slug(slug).await.ok()??;
-            let local = state.tenants.local_origins();
-            tenant
-                .settings
-                .allowed_origins
-                .iter()
-                .any(|allowed| allowed.as_str() == origin_text && (local || !allowed.is_local()))
+            state
+                .tenants
+                .allows_origin(&tenant, origin_text)
                 .then(|| origin.clone())
         }
     }

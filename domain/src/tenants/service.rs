@@ -32,10 +32,12 @@ impl TenantService {
         self
     }
 
-    /// Whether a tenant's local origins count (they stop counting when the operator
-    /// withdraws the flag).
-    pub fn local_origins(&self) -> bool {
-        self.local_origins
+    /// Whether a browser app on `origin` may call `tenant`'s routes: the tenant lists
+    /// it, and a local origin counts only while the operator allows them.
+    pub fn allows_origin(&self, tenant: &Tenant, origin: &str) -> bool {
+        tenant.settings.allowed_origins.iter().any(|allowed| {
+            allowed.as_str() == origin && (self.local_origins || !allowed.is_local())
+        })
     }
 
     pub async fn create(&self, actor: &Actor, new: NewTenant) -> DomainResult<Tenant> {
