@@ -67,7 +67,6 @@ pub fn finish(doc: &mut Value) {
     reference_list_items(doc);
     inline_form_bodies(doc);
     tighten_request_strings(doc);
-    let catalogue = problem_titles();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -86,7 +85,7 @@ pub fn finish(doc: &mut Value) {
             } else {
                 Map::new()
             };
-            document_responses(path, method, operation, &catalogue, links);
+            document_responses(path, method, operation, links);
         }
     }
 }
@@ -364,13 +363,6 @@ fn tighten_parameters(operation: &mut Value) {
     }
 }
 
-fn problem_titles() -> Vec<(u16, &'static str, &'static str)> {
-    ErrorCode::ALL
-        .iter()
-        .map(|c| (c.status().as_u16(), c.as_str(), c.title()))
-        .collect()
-}
-
 /// (path, method) → operation id, for links.
 fn operations_by_path(paths: &Map<String, Value>) -> Vec<(String, String, String)> {
     let mut found = Vec::new();
@@ -431,13 +423,7 @@ fn header_ref(name: &str) -> Value {
 
 /// The headers each response carries, an example problem per error status, and the
 /// links of a create.
-fn document_responses(
-    path: &str,
-    method: &str,
-    operation: &mut Value,
-    catalogue: &[(u16, &'static str, &'static str)],
-    links: Map<String, Value>,
-) {
+fn document_responses(path: &str, method: &str, operation: &mut Value, links: Map<String, Value>) {
     let keyed = operation["security"]
         .as_array()
         .is_some_and(|s| s.iter().any(|r| r.get("api_key").is_some()));
@@ -508,39 +494,33 @@ fn document_responses(
         if code >= 400
             && let Some(content) = response["content"].get_mut("application/problem+json")
         {
-            content["example"] = problem_example(path, code, &description, catalogue);
+            content["example"] = problem_example(path, code, &description);
         }
     }
 }
 
 /// The problem an operation answers with `status`: the first code its description
 /// names (`…(\`not_found\`)`), else the catalogue's first code of that status.
-fn problem_example(
-    path: &str,
-    status: u16,
-    description: &str,
-    catalogue: &[(u16, &'static str, &'static str)],
-) -> Value {
-    let named = description.split('`').skip(1).step_by(2).find_map(|code| {
-        catalogue
-            .iter()
-            .find(|(s, c, _)| *s == status && *c == code)
-    });
-    let Some((_, code, title)) = named.or_else(|| catalogue.iter().find(|(s, _, _)| *s == status))
-    else {
+fn problem_example(path: &str, status: u16, description: &str) -> Value {
+    let of_status = |code: &ErrorCode| code.status().as_u16() == status;
+    let named = description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find_map(|name| ErrorCode::parse(name).filter(of_status));
+    let Some(code) = named.or_else(|| ErrorCode::ALL.iter().copied().find(of_status)) else {
         return Value::Null;
     };
-    let instance = path.replace("{tenant}", "rotterdam");
     let mut example = json!({
-        "type": format!("/problems/{code}"),
-        "title": title,
+        "type": format!("/problems/{}", code.as_str()),
+        "title": code.title(),
         "status": status,
-        "code": code,
+        "code": code.as_str(),
         "detail": description,
-        "instance": instance,
+        "instance": path.replace("{tenant}", "rotterdam"),
         "request_id": "0193a5c2-7d4e-7b21-9f3a-5e8d2c1b0a94",
     });
-    if *code == "validation_failed" {
+    if code == ErrorCode::ValidationFailed {
         example["detail"] = json!("1 field is invalid");
         example["errors"] = json!([{"pointer": "/name", "message": "must not be empty"}]);
     }
