@@ -90,6 +90,19 @@ impl Reply {
         self.body["code"].as_str().unwrap_or("")
     }
 
+    /// The JSON Pointers of a problem's `errors[]`, in order.
+    pub fn pointers(&self) -> Vec<&str> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["pointer"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn id(&self) -> String {
         self.body["id"].as_str().unwrap_or_default().to_owned()
     }

@@ -296,12 +296,7 @@ async fn unbookable_slots_and_groups_that_do_not_fit_are_refused_with_their_code
     );
 
     let bad = app.post(bookings, &w.school_key, json!({"slot_id": level_slot, "group_name": "", "seats": 0, "contact": {"name": "x", "email": "nope"}})).await;
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(pointers, ["/group_name", "/contact/email", "/seats"]);
     let unknown_slot = app
         .post(

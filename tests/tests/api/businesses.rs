@@ -129,12 +129,7 @@ async fn coach_screening_is_kept_as_kind_and_dates_and_validated() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(
         pointers,
         ["/occupations/0", "/languages/0", "/screening/valid_until"]

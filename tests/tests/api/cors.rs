@@ -203,12 +203,7 @@ async fn allowed_origins_are_exact_https_origins_and_bad_ones_write_nothing() {
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bad.code(), "validation_failed");
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     for index in 1..=5 {
         let pointer = format!("/settings/allowed_origins/{index}");
         assert!(

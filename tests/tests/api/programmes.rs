@@ -100,12 +100,7 @@ async fn invalid_programmes_and_members_are_refused_and_nothing_written() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(pointers, ["/funding/0/source", "/funding/0/amount_eur"]);
     let order = app
         .post(

@@ -205,12 +205,7 @@ async fn a_whole_graph_round_trips_and_a_bad_one_changes_nothing() {
     ]);
     let refused = app.put(&format!("{path}/graph"), &w.city, whole).await;
     assert_eq!(refused.code(), "validation_failed");
-    let pointers: Vec<&str> = refused.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = refused.pointers();
     assert_eq!(
         pointers,
         [
@@ -626,12 +621,7 @@ async fn a_city_authors_its_graph_in_a_spreadsheet() {
         "{:?}",
         bad_rows.body
     );
-    let pointers: Vec<&str> = bad_rows.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad_rows.pointers();
     assert_eq!(pointers, ["/nodes/0/education_level", "/edges/0/to"]);
     let unknown = app
         .send_raw(

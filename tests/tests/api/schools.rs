@@ -79,12 +79,7 @@ async fn bad_school_input_is_refused_and_nothing_written() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(
         pointers,
         ["/education_levels/1"],
@@ -93,12 +88,7 @@ async fn bad_school_input_is_refused_and_nothing_written() {
     let bad = app
         .post("/v1/tenants/rotterdam/schools", &w.city, json!({"name": " ", "kind": "secondary", "contact_email": "nope", "website": "ftp://x"}))
         .await;
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(pointers, ["/name", "/contact_email", "/website"]);
     let unknown = app
         .post(

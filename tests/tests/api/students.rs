@@ -460,12 +460,7 @@ async fn a_school_keeps_its_pupils_with_filters_and_clear_refusals() {
         bad.body
     );
     assert_eq!(bad.header("content-type"), Some("application/problem+json"));
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(pointers, ["/external_ref", "/display_name"]);
     let too_old = app
         .post(

@@ -41,12 +41,7 @@ async fn invalid_tenant_is_refused_with_every_bad_field_and_nothing_written() {
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.code(), "validation_failed");
-    let pointers: Vec<&str> = reply.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = reply.pointers();
     assert_eq!(
         pointers,
         ["/slug", "/name", "/country", "/locale", "/timezone"]

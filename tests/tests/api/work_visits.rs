@@ -191,12 +191,7 @@ async fn invalid_work_visits_are_refused_with_every_bad_field_and_nothing_writte
         .post("/v1/tenants/leuven/work-visits", &w.city, body)
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let pointers: Vec<&str> = bad.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let pointers = bad.pointers();
     assert_eq!(
         pointers,
         [
