@@ -582,8 +582,8 @@ fn parse_etag(raw: &str) -> Option<i64> {
 }
 
 impl IfMatch {
-    /// The version named (`"3"`, `W/"3"`), `None` without the header or with `*`;
-    /// anything else is 400 `invalid_header`.
+    /// The version named (`"3"`, `W/"3"` or a bare `3`), `None` without the header or
+    /// with `*`; anything else is 400 `invalid_header`.
     pub fn version(&self) -> Result<Option<i64>, ApiError> {
         match self.0.as_deref() {
             None => Ok(None),
