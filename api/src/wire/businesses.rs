@@ -24,6 +24,7 @@ pub struct BusinessIn {
     pub name: String,
     pub kind: BusinessKindCode,
     /// KvK (NL) or KBO (BE); unique in the tenant.
+    #[schema(value_type = Option<crate::wire::RegistrationCodeText>)]
     pub registration_code: Option<String>,
     #[serde(default)]
     pub sectors: Vec<NaceSectionCode>,
@@ -101,7 +102,7 @@ pub struct BusinessPatch {
     pub name: Option<String>,
     pub kind: Option<BusinessKindCode>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::wire::RegistrationCodeText>)]
     pub registration_code: Option<Option<String>>,
     pub sectors: Option<Vec<NaceSectionCode>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -246,7 +247,7 @@ pub struct CoachIn {
     pub bio: Option<String>,
     /// ISCO-08 unit groups.
     #[serde(default)]
-    #[schema(example = json!(["2141"]))]
+    #[schema(value_type = Vec<crate::wire::IscoCodeText>, example = json!(["2141"]))]
     pub occupations: Vec<String>,
     /// ISO 639-1 codes.
     #[serde(default)]
@@ -304,6 +305,7 @@ pub struct CoachPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub bio: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<crate::wire::IscoCodeText>>)]
     pub occupations: Option<Vec<String>>,
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]

@@ -78,6 +78,57 @@ pub fn code_schema<V: Vocabulary>(doc: &str) -> RefOr<Schema> {
         .into()
 }
 
+/// Declares the documented shape of a code the wire carries as a plain string and the
+/// domain parses (`IscoCode::parse`, …): the document's schema says exactly what the
+/// parser takes, so a client can check a value before sending it.
+macro_rules! text_type {
+    ($wire:ident = $name:literal, $doc:literal, $example:literal, |$builder:ident| $shape:expr) => {
+        #[doc = $doc]
+        pub struct $wire;
+
+        impl utoipa::PartialSchema for $wire {
+            fn schema() -> RefOr<Schema> {
+                let $builder = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some($doc))
+                    .examples([$example]);
+                $shape.into()
+            }
+        }
+
+        impl ToSchema for $wire {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+text_type!(
+    IscoCodeText = "IscoCode",
+    "An ISCO-08 unit group: four digits.",
+    "2512",
+    |b| b.pattern(Some("^[0-9]{4}$"))
+);
+text_type!(
+    CountryCodeText = "CountryCode",
+    "An ISO 3166-1 alpha-2 country code, upper case.",
+    "NL",
+    |b| b.enum_values(Some(driehoek_domain::values::CountryCode::all()))
+);
+text_type!(
+    LocaleText = "Locale",
+    "A BCP 47 language tag of the shape `ll[-Script][-RR]` (`nl`, `nl-BE`, `sr-Latn-RS`).",
+    "nl-NL",
+    |b| b.pattern(Some("^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"))
+);
+text_type!(
+    RegistrationCodeText = "RegistrationCode",
+    "An official registration number (BRIN, instellingsnummer, KvK, KBO): 2–32 letters, digits, dots or hyphens; surrounding spaces are dropped.",
+    "00GT",
+    |b| b.pattern(Some("^\\s*[A-Za-z0-9.-]{2,32}\\s*$"))
+);
+
 code_type!(SchoolKindCode => driehoek_domain::vocabularies::SchoolKind, "Kind of school or participating organisation (vocabulary `school_kinds`).");
 code_type!(BusinessKindCode => driehoek_domain::vocabularies::BusinessKind, "Kind of partner (vocabulary `business_kinds`).");
 code_type!(EducationLevelCode => driehoek_domain::vocabularies::EducationLevel, "Education level (vocabulary `education_levels`).");

@@ -34,7 +34,7 @@ pub struct EntryIn {
     pub sectors: Vec<NaceSectionCode>,
     /// ISCO-08 unit groups.
     #[serde(default)]
-    #[schema(example = json!(["2141"]))]
+    #[schema(value_type = Vec<crate::wire::IscoCodeText>, example = json!(["2141"]))]
     pub occupations: Vec<String>,
     pub evidence_url: Option<String>,
     /// A booking of the pupil's school the entry is about.
@@ -100,6 +100,7 @@ pub struct EntryPatch {
     pub title: Option<String>,
     pub body: Option<String>,
     pub sectors: Option<Vec<NaceSectionCode>>,
+    #[schema(value_type = Option<Vec<crate::wire::IscoCodeText>>)]
     pub occupations: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -308,7 +309,7 @@ pub struct RoutePlanIn {
     #[schema(example = json!(["nl_vmbo_tl:ict", "nl_mbo_4:25604", "isco:2512"]))]
     pub steps: Vec<String>,
     /// The "stip op de horizon": an ISCO-08 code.
-    #[schema(example = "2512")]
+    #[schema(value_type = Option<crate::wire::IscoCodeText>, example = "2512")]
     pub target_occupation: Option<String>,
     /// An alternative route, also on the map.
     #[serde(default)]

@@ -168,7 +168,7 @@ pub struct NodeDto {
     pub education_level: Option<EducationLevelCode>,
     pub sector: Option<NaceSectionCode>,
     /// Required for occupation nodes.
-    #[schema(example = "2512")]
+    #[schema(value_type = Option<crate::wire::IscoCodeText>, example = "2512")]
     pub isco_code: Option<String>,
     pub esco_uri: Option<String>,
     #[serde(default)]

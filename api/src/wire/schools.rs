@@ -17,7 +17,7 @@ pub struct SchoolIn {
     pub name: String,
     pub kind: SchoolKindCode,
     /// BRIN (NL) or instellingsnummer (BE); unique in the tenant.
-    #[schema(example = "00GT")]
+    #[schema(value_type = Option<crate::wire::RegistrationCodeText>, example = "00GT")]
     pub registration_code: Option<String>,
     #[serde(default)]
     pub education_levels: Vec<EducationLevelCode>,
@@ -79,7 +79,7 @@ pub struct SchoolPatch {
     pub name: Option<String>,
     pub kind: Option<SchoolKindCode>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::wire::RegistrationCodeText>)]
     pub registration_code: Option<Option<String>>,
     pub education_levels: Option<Vec<EducationLevelCode>>,
     #[serde(default, deserialize_with = "double_option")]

@@ -33,6 +33,7 @@ pub struct SyncWorkVisitIn {
     pub sectors: Vec<NaceSectionCode>,
     /// ISCO-08 unit groups.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::wire::IscoCodeText>)]
     pub occupations: Vec<String>,
     #[serde(default)]
     pub competences: Vec<CompetenceCode>,

@@ -86,10 +86,10 @@ pub struct TenantIn {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// ISO 3166-1 alpha-2.
-    #[schema(example = "NL")]
+    #[schema(value_type = crate::wire::CountryCodeText, example = "NL")]
     pub country: String,
     /// BCP 47.
-    #[schema(example = "nl-NL")]
+    #[schema(value_type = crate::wire::LocaleText, example = "nl-NL")]
     pub locale: String,
     /// IANA time zone.
     #[schema(example = "Europe/Amsterdam")]
@@ -133,7 +133,9 @@ impl TryFrom<TenantIn> for NewTenant {
 pub struct TenantPatch {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(value_type = Option<crate::wire::CountryCodeText>)]
     pub country: Option<String>,
+    #[schema(value_type = Option<crate::wire::LocaleText>)]
     pub locale: Option<String>,
     pub timezone: Option<String>,
     /// `suspended` stops the tenant's keys at once; `active` restores them.

@@ -34,7 +34,7 @@ pub struct WorkVisitIn {
     pub sectors: Vec<NaceSectionCode>,
     /// ISCO-08 unit groups.
     #[serde(default)]
-    #[schema(example = json!(["5411"]))]
+    #[schema(value_type = Vec<crate::wire::IscoCodeText>, example = json!(["5411"]))]
     pub occupations: Vec<String>,
     #[serde(default)]
     pub competences: Vec<CompetenceCode>,
@@ -172,6 +172,7 @@ pub struct WorkVisitPatch {
     pub description: Option<Option<String>>,
     pub format: Option<WorkVisitFormatCode>,
     pub sectors: Option<Vec<NaceSectionCode>>,
+    #[schema(value_type = Option<Vec<crate::wire::IscoCodeText>>)]
     pub occupations: Option<Vec<String>>,
     pub competences: Option<Vec<CompetenceCode>>,
     #[schema(minimum = 4, maximum = 99)]

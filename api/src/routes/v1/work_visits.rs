@@ -47,7 +47,7 @@ pub struct WorkVisitQuery {
     #[param(value_type = Option<crate::wire::NaceSectionCode>)]
     sector: Option<String>,
     /// An ISCO-08 unit group.
-    #[param(pattern = "^[0-9]{4}$")]
+    #[param(value_type = Option<crate::wire::IscoCodeText>)]
     occupation: Option<String>,
     /// A work-visit format.
     #[param(value_type = Option<crate::wire::WorkVisitFormatCode>)]
