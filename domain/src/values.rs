@@ -268,6 +268,9 @@ impl CountryCode {
 pub struct Locale(String);
 
 impl Locale {
+    /// What [`Locale::parse`] takes, as a regular expression (ECMA-262 and Rust agree).
+    pub const PATTERN: &str = "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$";
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         let error = || "must be a BCP 47 language tag such as nl-NL or nl-BE".to_owned();
         let mut parts = raw.split('-');
@@ -315,13 +318,17 @@ impl Timezone {
 }
 
 /// An official registration number: BRIN or instellingsnummer for schools, KvK or KBO
-/// for businesses. Letters, digits, dots and hyphens, 2–32 characters, kept as given.
+/// for businesses. Letters, digits, dots and hyphens, 2–32 characters, kept as given
+/// but for surrounding ASCII white space.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegistrationCode(String);
 
 impl RegistrationCode {
+    /// What [`RegistrationCode::parse`] takes, as a regular expression.
+    pub const PATTERN: &str = "^[ \\t\\n\\f\\r]*[A-Za-z0-9.-]{2,32}[ \\t\\n\\f\\r]*$";
+
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim();
+        let value = raw.trim_matches(|c: char| c.is_ascii_whitespace());
         let ok = (2..=32).contains(&value.len())
             && value
                 .bytes()
@@ -348,6 +355,9 @@ impl RegistrationCode {
 pub struct IscoCode([u8; 4]);
 
 impl IscoCode {
+    /// What [`IscoCode::parse`] takes, as a regular expression.
+    pub const PATTERN: &str = "^[0-9]{4}$";
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         match <[u8; 4]>::try_from(raw.as_bytes()) {
             Ok(digits) if digits.iter().all(u8::is_ascii_digit) => Ok(Self(digits)),
@@ -421,6 +431,24 @@ pub fn dedup_keep_order<T: PartialEq>(values: Vec<T>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The patterns the OpenAPI document publishes take exactly what the parsers
+        /// take, over strings of the characters that matter to each.
+        #[test]
+        fn published_patterns_agree_with_the_parsers(
+            isco in r"[0-9a ]{0,6}",
+            locale in r"[a-zA-Z0-9-]{0,12}|[a-z]{2}-[A-Z][a-z]{3}-[A-Z0-9]{2,3}",
+            registration in r"[ \t\x{a0}\x{feff}]{0,2}[A-Za-z0-9._ -]{0,34}[ \n\x{a0}]{0,2}",
+        ) {
+            let agrees = |pattern: &str, raw: &str, parsed: bool| {
+                regex::Regex::new(pattern).map(|r| r.is_match(raw) == parsed)
+            };
+            proptest::prop_assert!(agrees(IscoCode::PATTERN, &isco, IscoCode::parse(&isco).is_ok()).unwrap());
+            proptest::prop_assert!(agrees(Locale::PATTERN, &locale, Locale::parse(&locale).is_ok()).unwrap());
+            proptest::prop_assert!(agrees(RegistrationCode::PATTERN, &registration, RegistrationCode::parse(&registration).is_ok()).unwrap());
+        }
+    }
 
     /// The byte-wise check of ASCII text agrees with the character-wise one.
     #[test]

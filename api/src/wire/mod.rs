@@ -79,8 +79,9 @@ pub fn code_schema<V: Vocabulary>(doc: &str) -> RefOr<Schema> {
 }
 
 /// Declares the documented shape of a code the wire carries as a plain string and the
-/// domain parses (`IscoCode::parse`, …): the document's schema says exactly what the
-/// parser takes, so a client can check a value before sending it.
+/// domain parses (`IscoCode::parse`, …): the schema is built from the pattern or list
+/// the domain keeps beside its parser (and tests against it), so the document says
+/// exactly what the parser takes and a client can check a value before sending it.
 macro_rules! text_type {
     ($wire:ident = $name:literal, $doc:literal, $example:literal, |$builder:ident| $shape:expr) => {
         #[doc = $doc]
@@ -108,7 +109,7 @@ text_type!(
     IscoCodeText = "IscoCode",
     "An ISCO-08 unit group: four digits.",
     "2512",
-    |b| b.pattern(Some("^[0-9]{4}$"))
+    |b| b.pattern(Some(driehoek_domain::values::IscoCode::PATTERN))
 );
 text_type!(
     CountryCodeText = "CountryCode",
@@ -120,13 +121,13 @@ text_type!(
     LocaleText = "Locale",
     "A BCP 47 language tag of the shape `ll[-Script][-RR]` (`nl`, `nl-BE`, `sr-Latn-RS`).",
     "nl-NL",
-    |b| b.pattern(Some("^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"))
+    |b| b.pattern(Some(driehoek_domain::values::Locale::PATTERN))
 );
 text_type!(
     RegistrationCodeText = "RegistrationCode",
-    "An official registration number (BRIN, instellingsnummer, KvK, KBO): 2–32 letters, digits, dots or hyphens; surrounding spaces are dropped.",
+    "An official registration number (BRIN, instellingsnummer, KvK, KBO): 2–32 letters, digits, dots or hyphens; surrounding ASCII white space is dropped.",
     "00GT",
-    |b| b.pattern(Some("^\\s*[A-Za-z0-9.-]{2,32}\\s*$"))
+    |b| b.pattern(Some(driehoek_domain::values::RegistrationCode::PATTERN))
 );
 
 code_type!(SchoolKindCode => driehoek_domain::vocabularies::SchoolKind, "Kind of school or participating organisation (vocabulary `school_kinds`).");

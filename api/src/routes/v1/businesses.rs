@@ -222,7 +222,7 @@ pub struct CoachQuery {
     #[param(value_type = Option<crate::wire::ParticipationStatusCode>)]
     status: Option<String>,
     /// An ISCO-08 unit group the coach works in.
-    #[param(pattern = "^[0-9]{4}$")]
+    #[param(value_type = Option<crate::wire::IscoCodeText>)]
     occupation: Option<String>,
     /// Only coaches changed at or after this time (RFC 3339).
     updated_since: Option<String>,

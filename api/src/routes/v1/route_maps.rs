@@ -60,7 +60,7 @@ pub struct RouteSearchQuery {
     #[param(pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     to: Option<String>,
     /// Reach any occupation with this ISCO-08 code.
-    #[param(pattern = "^[0-9]{4}$")]
+    #[param(value_type = Option<crate::wire::IscoCodeText>)]
     to_occupation: Option<String>,
     /// At most this many steps, 1-12 (default 6).
     max_steps: Option<u8>,
