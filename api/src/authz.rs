@@ -63,8 +63,10 @@ macro_rules! policies {
 }
 
 policies! {
-    /// Every role of the tenant: the catalogue and the change feed.
-    Anyone = [CityAdmin, School, Business, Integrator];
+    /// Every role of the tenant, pupils' and guardians' tokens included: the catalogue.
+    Anyone = [CityAdmin, School, Business, Integrator, Pupil, Guardian];
+    /// Every organisation's key: the change feed and the webhook events it may follow.
+    Organisations = [CityAdmin, School, Business, Integrator];
     /// The city's administrators: running the tenant.
     CityAdmin = [CityAdmin];
     /// Platform administrators only: the tenants themselves.
@@ -77,6 +79,11 @@ policies! {
     BookingParties = [CityAdmin, School, Business];
     /// A pupil's own school: pupils' data never reaches the city's keys.
     StudentsSchool = [School];
+    /// A pupil's own school, the pupil and a guardian (their tokens reach their own
+    /// pupil only, DESIGN.md §3.9).
+    PupilAndSchool = [School, Pupil, Guardian];
+    /// A pupil's own school and the pupil: writing the route plan.
+    PupilPlanners = [School, Pupil];
     /// The host business of a booking.
     Host = [Business];
 }

@@ -55,6 +55,7 @@ catalogue! {
     InvalidClient => "invalid_client", 401, "Invalid client", "The client credentials (an API key's id and secret) are unknown, do not match, or the key is revoked, expired or a platform key.";
     Unauthorized => "unauthorized", 401, "Unauthorized", "No API key was given, or the key is unknown, revoked or expired. Send `Authorization: Bearer <key>`.";
     Forbidden => "forbidden", 403, "Forbidden", "The key's role may not do this.";
+    BelowConsentAge => "below_consent_age", 403, "Below the consent age", "A pupil's token asks for what a pupil does alone only when certainly at or above the city's consent age (NL 16, BE 13 by default): a guardian's token or the pupil's school does it for a younger pupil.";
     TenantForbidden => "tenant_forbidden", 403, "Tenant forbidden", "The key belongs to another tenant.";
     TenantSuspended => "tenant_suspended", 403, "Tenant suspended", "The tenant is suspended; only platform administrators may act in it.";
     NotFound => "not_found", 404, "Not found", "No such resource in this tenant.";
@@ -298,6 +299,7 @@ impl From<DomainError> for ApiError {
             DomainError::Validation(errors) => Self::validation(errors),
             DomainError::NotFound(what) => Self::not_found(what),
             DomainError::Forbidden(detail) => Self::new(ErrorCode::Forbidden, detail),
+            DomainError::BelowConsentAge(detail) => Self::new(ErrorCode::BelowConsentAge, detail),
             DomainError::Conflict { kind, message } => {
                 let code = match kind {
                     ConflictKind::Duplicate => ErrorCode::Duplicate,

@@ -4,7 +4,7 @@
 //! Idempotent: a tenant that exists is left alone.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use driehoek_domain::api_keys::NewApiKey;
+use driehoek_domain::api_keys::{NewApiKey, TOKEN_LIFETIME_SECS};
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::bookings::{
     AttendanceReport, BookingContact, FeedbackAuthor, NewBooking, NewFeedback, Rating,
@@ -17,7 +17,8 @@ use driehoek_domain::programmes::{
 };
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::students::{
-    ConsentGiver, ConsentStatus, EntryAuthor, NewConsent, NewEntry, NewStudent, StudentStatus,
+    ConsentGiver, ConsentStatus, EntryAuthor, NewAccessToken, NewConsent, NewEntry, NewStudent,
+    StudentStatus,
 };
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{
@@ -805,7 +806,7 @@ async fn seed_students(
                     NewConsent {
                         purpose,
                         status,
-                        given_by,
+                        given_by: Some(given_by),
                     },
                 )
                 .await?;
@@ -830,7 +831,7 @@ async fn seed_students(
                         evidence_url: None,
                         booking_id: None,
                         shared_with_business: false,
-                        author_role: e.author,
+                        author_role: Some(e.author),
                     },
                 )
                 .await?;
@@ -970,6 +971,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
 
     // The first school's pupils, and a booking naming those who may take part.
     let mut taking_part = Vec::new();
+    let mut planned = Vec::new();
     if let Some(school) = schools.first() {
         let (may_take_part, all) =
             seed_students(state, &tenant, school.id, (seed.pupils, &dates)).await?;
@@ -979,7 +981,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         } else {
             &crate::seed_maps::ROTTERDAM
         };
-        crate::seed_maps::seed_map(state, t, map, (&all, dates.today)).await?;
+        planned = crate::seed_maps::seed_map(state, t, map, &all).await?;
     }
     if let (Some(school), Some((_, slot))) = (schools.first(), offered_slots.first()) {
         let seats = u32::from(seed.businesses[0].offer.group.1.min(3));
@@ -1102,8 +1104,9 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         ),
     ];
     let mut keys = Vec::new();
+    let mut school_key = None;
     for (role, binding, key_name) in bindings {
-        let (_, secret) = state
+        let (key, secret) = state
             .api_keys
             .create(
                 &admin,
@@ -1116,6 +1119,9 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 },
             )
             .await?;
+        if role == Role::School {
+            school_key = Some(key.actor());
+        }
         keys.push(DemoKey {
             tenant: seed.slug.to_owned(),
             role: role.code(),
@@ -1123,5 +1129,48 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
             secret,
         });
     }
+    if let Some(school) = school_key {
+        keys.extend(seed_agreements(state, t, &school, &planned, seed.slug).await?);
+    }
     Ok(keys)
+}
+
+/// The mentor (the school's key) agrees to every seeded plan, and the first planned
+/// pupil, with a token of their own, agrees to theirs: the token is printed for the
+/// demo, so a newcomer can act as that pupil at once.
+async fn seed_agreements(
+    state: &AppState,
+    tenant: TenantId,
+    school: &Actor,
+    planned: &[StudentId],
+    slug: &str,
+) -> Result<Vec<DemoKey>, DomainError> {
+    for student in planned {
+        state
+            .students
+            .agree_to_plan(school, tenant, *student, None)
+            .await?;
+    }
+    let Some(first) = planned.first() else {
+        return Ok(Vec::new());
+    };
+    let new = NewAccessToken {
+        role: Role::Pupil,
+        expires_in: *TOKEN_LIFETIME_SECS.end(),
+        label: Some(name("demo pupil app")?),
+    };
+    let (token, secret) = state
+        .students
+        .issue_token(school, tenant, *first, new)
+        .await?;
+    state
+        .students
+        .agree_to_plan(&token.actor(), tenant, *first, None)
+        .await?;
+    Ok(vec![DemoKey {
+        tenant: slug.to_owned(),
+        role: Role::Pupil.code(),
+        name: format!("demo pupil token for pupil {first}, 12 h"),
+        secret,
+    }])
 }

@@ -9,7 +9,7 @@ use driehoek_domain::route_maps::{
     Edge, Graph, NewRouteMap, Node, NodeCode, NodeKind, Prospect, RouteMapAudience,
     RouteMapChanges, RouteMapStatus, Years,
 };
-use driehoek_domain::students::{AgreedParty, Agreement, NewRoutePlan};
+use driehoek_domain::students::NewRoutePlan;
 use driehoek_domain::values::{IscoCode, Name, ShortText};
 use driehoek_domain::vocabularies::{EducationLevel as L, NaceSection as N, RouteEdgeKind as E};
 
@@ -427,8 +427,8 @@ pub async fn seed_map(
     state: &AppState,
     tenant: TenantId,
     seed: &MapSeed,
-    (pupils, today): (&[(String, StudentId)], chrono::NaiveDate),
-) -> Result<(), DomainError> {
+    pupils: &[(String, StudentId)],
+) -> Result<Vec<StudentId>, DomainError> {
     let admin = Actor::bootstrap_admin();
     let map = state
         .route_maps
@@ -455,6 +455,7 @@ pub async fn seed_map(
         .route_maps
         .update(&admin, tenant, map.id, published, None)
         .await?;
+    let mut planned = Vec::new();
     for &(pupil, steps, plan_b, target, helpers) in seed.plans {
         let Some((_, student)) = pupils.iter().find(|(r, _)| r == pupil) else {
             continue;
@@ -476,21 +477,12 @@ pub async fn seed_map(
                 .collect::<Result<_, _>>()
                 .map_err(invalid)?,
             notes: None,
-            agreed_by: vec![
-                Agreement {
-                    party: AgreedParty::Student,
-                    on: today,
-                },
-                Agreement {
-                    party: AgreedParty::Mentor,
-                    on: today,
-                },
-            ],
         };
         state
             .students
             .set_route_plan(&admin, tenant, *student, plan, None)
             .await?;
+        planned.push(*student);
     }
-    Ok(())
+    Ok(planned)
 }

@@ -119,6 +119,7 @@ impl AppState {
             students: database.students(),
             consents: database.consents(),
             portfolio: database.portfolio(),
+            tokens: key_repo.clone(),
         };
         Self {
             tenants: TenantService::new(tenant_repo, clock.clone()),

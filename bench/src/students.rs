@@ -177,7 +177,7 @@ fn entry(i: usize) -> Result<NewEntry> {
         evidence_url: None,
         booking_id: None,
         shared_with_business: false,
-        author_role: EntryAuthor::Student,
+        author_role: Some(EntryAuthor::Student),
     })
 }
 

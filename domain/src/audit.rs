@@ -35,6 +35,11 @@ vocabulary! {
         AttendanceRecord => "booking.attendance", "Pupil's attendance recorded", "Aanwezigheid van een leerling vastgelegd";
         RoutePlanRead => "route_plan.read", "Route plan read", "Routeplan ingezien";
         RoutePlanWrite => "route_plan.write", "Route plan changed", "Routeplan gewijzigd";
+        RoutePlanAgree => "route_plan.agree", "Route plan agreed to", "Akkoord met het routeplan";
+        StudentBookingsRead => "student.bookings", "Pupil's bookings read", "Boekingen van de leerling ingezien";
+        AccessTokenIssue => "access_token.issue", "Pupil's or guardian's token made", "Token voor leerling of ouder gemaakt";
+        AccessTokenList => "access_token.list", "Pupil's and guardians' tokens listed", "Tokens van leerling en ouders getoond";
+        AccessTokenRevoke => "access_token.revoke", "Pupil's or guardian's token revoked", "Token voor leerling of ouder ingetrokken";
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
     }
 }

@@ -3,7 +3,7 @@
 //! here, next to the model, and are unit-tested without HTTP.
 
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
+use crate::ids::{ApiKeyId, BusinessId, SchoolId, StudentId, TenantId};
 
 vocabulary! {
     /// The role an API key carries.
@@ -13,15 +13,49 @@ vocabulary! {
         School => "school", "School", "School";
         Business => "business", "Business", "Bedrijf";
         Integrator => "integrator", "Integrator (read-only catalogue)", "Integrator (catalogus lezen)";
+        Pupil => "pupil", "Pupil (a token for one pupil)", "Leerling (een token voor één leerling)";
+        Guardian => "guardian", "Parent or guardian (a token for one pupil)", "Ouder of voogd (een token voor één leerling)";
     }
 }
 
-/// The organisation a `school` or `business` key acts for.
+/// The organisation a `school` or `business` key acts for, or the one pupil a `pupil`
+/// or `guardian` token reaches (with the school that made it, DESIGN.md §3.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     None,
     School(SchoolId),
     Business(BusinessId),
+    Student {
+        student: StudentId,
+        school: SchoolId,
+    },
+}
+
+impl Binding {
+    /// The binding as its stored parts: the school (of a school key, or the school
+    /// that made a pupil's token), the business and the pupil.
+    pub fn parts(self) -> (Option<SchoolId>, Option<BusinessId>, Option<StudentId>) {
+        match self {
+            Self::None => (None, None, None),
+            Self::School(school) => (Some(school), None, None),
+            Self::Business(business) => (None, Some(business), None),
+            Self::Student { student, school } => (Some(school), None, Some(student)),
+        }
+    }
+
+    /// The binding its stored parts describe (the inverse of [`Binding::parts`]).
+    pub fn from_parts(
+        school: Option<SchoolId>,
+        business: Option<BusinessId>,
+        student: Option<StudentId>,
+    ) -> Self {
+        match (school, business, student) {
+            (Some(school), _, Some(student)) => Self::Student { student, school },
+            (Some(school), _, None) => Self::School(school),
+            (None, Some(business), _) => Self::Business(business),
+            (None, None, _) => Self::None,
+        }
+    }
 }
 
 /// The authenticated caller of one request.
@@ -75,6 +109,19 @@ impl Actor {
             Binding::Business(id) if self.role == Role::Business => Some(id),
             _ => None,
         }
+    }
+
+    /// The pupil a `pupil` or `guardian` token acts for.
+    pub fn student(&self) -> Option<StudentId> {
+        match self.binding {
+            Binding::Student { student, .. } if self.acts_for_a_pupil() => Some(student),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller is a pupil or a guardian (a token for one pupil).
+    pub fn acts_for_a_pupil(&self) -> bool {
+        matches!(self.role, Role::Pupil | Role::Guardian)
     }
 
     pub fn require_platform_admin(&self) -> DomainResult<()> {
@@ -167,5 +214,28 @@ mod tests {
     fn a_binding_counts_only_with_its_role() {
         let odd = actor(Role::Integrator, Binding::School(SchoolId::new()));
         assert_eq!(odd.school(), None);
+        let pupil = Binding::Student {
+            student: StudentId::new(),
+            school: SchoolId::new(),
+        };
+        assert_eq!(actor(Role::School, pupil).school(), None);
+        assert_eq!(actor(Role::School, pupil).student(), None);
+        assert!(actor(Role::Guardian, pupil).student().is_some());
+    }
+
+    #[test]
+    fn pupils_and_guardians_edit_no_organisation() {
+        let school = SchoolId::new();
+        for role in [Role::Pupil, Role::Guardian] {
+            let token = actor(
+                role,
+                Binding::Student {
+                    student: StudentId::new(),
+                    school,
+                },
+            );
+            assert!(token.require_school_editor(school).is_err());
+            assert!(token.require_admin().is_err());
+        }
     }
 }

@@ -32,6 +32,8 @@ impl ChangeOp {
 pub mod resource {
     pub const TENANT: &str = "tenant";
     pub const API_KEY: &str = "api_key";
+    /// A pupil's or guardian's token (kept with the keys, seen by the pupil's school).
+    pub const ACCESS_TOKEN: &str = "access_token";
     pub const SCHOOL: &str = "school";
     pub const BUSINESS: &str = "business";
     pub const COACH: &str = "coach";
@@ -51,6 +53,7 @@ pub mod resource {
     pub const ALL: &[&str] = &[
         TENANT,
         API_KEY,
+        ACCESS_TOKEN,
         SCHOOL,
         BUSINESS,
         COACH,
@@ -70,7 +73,7 @@ pub mod resource {
 
     /// Resources holding pupils' data: their changes are for the pupil's school, never
     /// in a feed of the city's.
-    pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY, ROUTE_PLAN];
+    pub const PUPILS: &[&str] = &[STUDENT, CONSENT, PORTFOLIO_ENTRY, ROUTE_PLAN, ACCESS_TOKEN];
 }
 
 /// Who, besides platform administrators, sees a change in the feed: each role sees
@@ -124,6 +127,11 @@ impl FeedScope {
                     .ok_or_else(|| DomainError::forbidden("the key has no business"))?,
             ),
             Role::Integrator => Self::Public,
+            Role::Pupil | Role::Guardian => {
+                return Err(DomainError::forbidden(
+                    "the change feed is for organisations' systems",
+                ));
+            }
         })
     }
 

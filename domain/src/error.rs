@@ -140,6 +140,10 @@ pub enum DomainError {
     NotFound(&'static str),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A pupil's token asks for what a pupil does alone only from the city's consent
+    /// age (a guardian or the school does it for a younger pupil).
+    #[error("below the consent age: {0}")]
+    BelowConsentAge(String),
     #[error("conflict: {message}")]
     Conflict { kind: ConflictKind, message: String },
     #[error("{message}")]

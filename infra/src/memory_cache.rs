@@ -14,9 +14,10 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
+use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository, Revocation};
+use driehoek_domain::auth::Binding;
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::{ApiKeyId, TenantId};
+use driehoek_domain::ids::{ApiKeyId, StudentId, TenantId};
 use driehoek_domain::paging::PageRequest;
 use driehoek_domain::tenants::{Tenant, TenantRepository};
 
@@ -96,11 +97,32 @@ impl ApiKeyRepository for CachedApiKeyRepository {
         self.inner.list(tenant, page).await
     }
 
-    async fn revoke(&self, tenant: TenantId, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
-        // Drop first: even if the write below fails half-way, no stale entry survives.
-        self.by_digest
-            .retain(|key| key.as_ref().is_none_or(|k| k.id != id));
-        self.inner.revoke(tenant, id, at).await
+    async fn student_tokens(
+        &self,
+        tenant: TenantId,
+        student: StudentId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<ApiKey>> {
+        self.inner.student_tokens(tenant, student, page).await
+    }
+
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        which: Revocation,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Vec<ApiKey>> {
+        // Drop first what the revocation may reach: even if the write below fails
+        // half-way, no stale entry survives.
+        self.by_digest.retain(|key| {
+            key.as_ref().is_none_or(|k| match which {
+                Revocation::Key(id) => k.id != id && k.issued_by != Some(id),
+                Revocation::StudentTokens(student) => {
+                    !matches!(k.binding, Binding::Student { student: s, .. } if s == student)
+                }
+            })
+        });
+        self.inner.revoke(tenant, which, at).await
     }
 
     async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()> {

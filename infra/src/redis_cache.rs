@@ -22,11 +22,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository};
+use driehoek_domain::api_keys::{ApiKey, ApiKeyRepository, Revocation};
 use driehoek_domain::auth::{Binding, Role};
 use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, TenantId};
+use driehoek_domain::ids::{ApiKeyId, BusinessId, SchoolId, StudentId, TenantId};
 use driehoek_domain::paging::PageRequest;
 use driehoek_domain::tenants::{Tenant, TenantRepository};
 use driehoek_domain::values::Name;
@@ -105,6 +105,10 @@ struct CachedKey {
     role: String,
     school_id: Option<Uuid>,
     business_id: Option<Uuid>,
+    #[serde(default)]
+    student_id: Option<Uuid>,
+    #[serde(default)]
+    issued_by: Option<Uuid>,
     prefix: String,
     digest: String,
     created_at: DateTime<Utc>,
@@ -115,18 +119,16 @@ struct CachedKey {
 
 impl From<&ApiKey> for CachedKey {
     fn from(k: &ApiKey) -> Self {
-        let (school_id, business_id) = match k.binding {
-            Binding::None => (None, None),
-            Binding::School(s) => (Some(s.as_uuid()), None),
-            Binding::Business(b) => (None, Some(b.as_uuid())),
-        };
+        let (school, business, student) = k.binding.parts();
         Self {
             id: k.id.as_uuid(),
             tenant_id: k.tenant_id.map(|t| t.as_uuid()),
             name: k.name.to_string(),
             role: k.role.code().to_owned(),
-            school_id,
-            business_id,
+            school_id: school.map(|id| id.as_uuid()),
+            business_id: business.map(|id| id.as_uuid()),
+            student_id: student.map(|id| id.as_uuid()),
+            issued_by: k.issued_by.map(|id| id.as_uuid()),
             prefix: k.prefix.clone(),
             digest: k.digest.clone(),
             created_at: k.created_at,
@@ -144,17 +146,18 @@ impl CachedKey {
             tenant_id: self.tenant_id.map(TenantId::from_uuid),
             name: Name::parse(&self.name)?,
             role: Role::parse(&self.role)?,
-            binding: match (self.school_id, self.business_id) {
-                (Some(s), _) => Binding::School(SchoolId::from_uuid(s)),
-                (None, Some(b)) => Binding::Business(BusinessId::from_uuid(b)),
-                (None, None) => Binding::None,
-            },
+            binding: Binding::from_parts(
+                self.school_id.map(SchoolId::from_uuid),
+                self.business_id.map(BusinessId::from_uuid),
+                self.student_id.map(StudentId::from_uuid),
+            ),
             prefix: self.prefix,
             digest: self.digest,
             created_at: self.created_at,
             expires_at: self.expires_at,
             last_used_at: self.last_used_at,
             revoked_at: self.revoked_at,
+            issued_by: self.issued_by.map(ApiKeyId::from_uuid),
         })
     }
 }
@@ -250,12 +253,26 @@ impl ApiKeyRepository for RedisCachedApiKeyRepository {
         self.inner.list(tenant, page).await
     }
 
-    async fn revoke(&self, tenant: TenantId, id: ApiKeyId, at: DateTime<Utc>) -> DomainResult<()> {
-        self.inner.revoke(tenant, id, at).await?;
-        if let Some(key) = self.inner.get(tenant, id).await? {
-            self.store(&key).await;
+    async fn student_tokens(
+        &self,
+        tenant: TenantId,
+        student: StudentId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<ApiKey>> {
+        self.inner.student_tokens(tenant, student, page).await
+    }
+
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        which: Revocation,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Vec<ApiKey>> {
+        let ended = self.inner.revoke(tenant, which, at).await?;
+        for key in &ended {
+            self.store(key).await;
         }
-        Ok(())
+        Ok(ended)
     }
 
     async fn touch(&self, key: &ApiKey, at: DateTime<Utc>) -> DomainResult<()> {

@@ -24,6 +24,7 @@ mod m20261123_000011_webhooks;
 mod m20261124_000012_route_map_graph_parts;
 mod m20261202_000013_faults;
 mod m20261202_000014_allowed_origins;
+mod m20261202_000015_pupil_tokens;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_route_map_graph_parts::Migration),
             Box::new(m20261202_000013_faults::Migration),
             Box::new(m20261202_000014_allowed_origins::Migration),
+            Box::new(m20261202_000015_pupil_tokens::Migration),
         ]
     }
 }

@@ -705,6 +705,19 @@ impl TestApp {
     }
 
     /// Records a consent decision for a pupil through `key`.
+    /// A `pupil` or `guardian` token for `student`, made by the school's `key` (1 h).
+    pub async fn access_token(&self, tenant: &str, key: &Key, student: &str, role: &str) -> Key {
+        let reply = self
+            .post(
+                &format!("/v1/tenants/{tenant}/students/{student}/access-tokens"),
+                key,
+                json!({"role": role, "expires_in": 3600, "label": "test app"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        Key(reply.body["token"].as_str().expect("a token").to_owned())
+    }
+
     pub async fn consent(
         &self,
         tenant: &str,
@@ -827,6 +840,9 @@ pub struct World {
     pub school_key: Key,
     pub business_key: Key,
     pub integrator: Key,
+    /// A pupil's and a guardian's token for `student`, made by `school_key`.
+    pub pupil: Key,
+    pub guardian: Key,
 }
 
 impl World {
@@ -899,6 +915,12 @@ impl World {
         let entry = entry.id();
         let route_map = app.route_map(&tenant, "published").await;
         let (webhook, delivery) = app.parked_webhook(&tenant, &city).await;
+        let pupil = app
+            .access_token(&tenant, &school_key, &student, "pupil")
+            .await;
+        let guardian = app
+            .access_token(&tenant, &school_key, &student, "guardian")
+            .await;
         Self {
             tenant,
             school,
@@ -920,6 +942,8 @@ impl World {
             school_key,
             business_key,
             integrator,
+            pupil,
+            guardian,
         }
     }
 
@@ -1012,6 +1036,18 @@ impl World {
             )
             .await;
         snapshot.insert("consents".to_owned(), consents.body["ledger"].clone());
+        let student = format!("/v1/tenants/{t}/students/{}", self.student);
+        for part in ["route-plan/versions", "access-tokens", "portfolio/entries"] {
+            let reply = app.get(&format!("{student}/{part}"), &app.admin()).await;
+            let mut rows = reply.body["data"].clone();
+            // A token's use is no write.
+            for row in rows.as_array_mut().into_iter().flatten() {
+                if let Some(row) = row.as_object_mut() {
+                    row.remove("last_used_at");
+                }
+            }
+            snapshot.insert(part.to_owned(), rows);
+        }
         Value::Object(snapshot)
     }
 }

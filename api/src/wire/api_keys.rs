@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::api_keys::{ApiKey, NewApiKey};
-use driehoek_domain::auth::Binding;
+use driehoek_domain::auth::{Binding, Role};
 use driehoek_domain::ids::{BusinessId, SchoolId};
+use driehoek_domain::students::NewAccessToken;
 use driehoek_domain::values::Name;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -74,17 +75,13 @@ pub struct ApiKeyOut {
 
 impl From<ApiKey> for ApiKeyOut {
     fn from(k: ApiKey) -> Self {
-        let (school_id, business_id) = match k.binding {
-            Binding::None => (None, None),
-            Binding::School(id) => (Some(id.as_uuid()), None),
-            Binding::Business(id) => (None, Some(id.as_uuid())),
-        };
+        let (school, business, _) = k.binding.parts();
         Self {
             id: k.id.as_uuid(),
             name: k.name.to_string(),
             role: k.role.into(),
-            school_id,
-            business_id,
+            school_id: school.map(|id| id.as_uuid()),
+            business_id: business.map(|id| id.as_uuid()),
             prefix: k.prefix,
             created_at: k.created_at,
             expires_at: k.expires_at,
@@ -102,4 +99,109 @@ pub struct ApiKeyCreated {
     /// The secret. Store it now: it is never shown again.
     #[schema(example = "dhk_3fQ9aZ1x...")]
     pub key: String,
+}
+
+/// Whom a pupil's token acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenRoleCode {
+    /// The pupil.
+    Pupil,
+    /// A parent or guardian of the pupil.
+    Guardian,
+}
+
+impl From<TokenRoleCode> for Role {
+    fn from(role: TokenRoleCode) -> Self {
+        match role {
+            TokenRoleCode::Pupil => Role::Pupil,
+            TokenRoleCode::Guardian => Role::Guardian,
+        }
+    }
+}
+
+/// A new token for one pupil, for an app the pupil or a guardian uses.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessTokenIn {
+    pub role: TokenRoleCode,
+    /// Seconds the token lives: 300 (5 minutes) to 43 200 (12 hours); default 3 600.
+    /// Never beyond the expiry of the key that makes it.
+    #[serde(default = "default_token_lifetime")]
+    #[schema(minimum = 300, maximum = 43200, default = 3600)]
+    pub expires_in: i64,
+    /// What the token is for (never personal data).
+    #[schema(example = "Portfolio app", min_length = 1, max_length = 200)]
+    pub label: Option<String>,
+}
+
+fn default_token_lifetime() -> i64 {
+    3600
+}
+
+impl TryFrom<AccessTokenIn> for NewAccessToken {
+    type Error = ValidationErrors;
+
+    fn try_from(input: AccessTokenIn) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let label = errors.check_opt("/label", input.label.as_deref().map(Name::parse));
+        match label {
+            Some(label) if errors.is_empty() => Ok(NewAccessToken {
+                role: input.role.into(),
+                expires_in: input.expires_in,
+                label,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A pupil's or guardian's token as listed: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessTokenOut {
+    pub id: Uuid,
+    pub role: TokenRoleCode,
+    pub student_id: Uuid,
+    pub label: String,
+    /// The first characters of the secret, to recognise the token.
+    #[schema(example = "dht_7Hq2kP0s")]
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Refreshed at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A pupil's or guardian's token (the domain hands out no other kind here).
+impl From<ApiKey> for AccessTokenOut {
+    fn from(k: ApiKey) -> Self {
+        let (_, _, student) = k.binding.parts();
+        Self {
+            id: k.id.as_uuid(),
+            role: if k.role == Role::Guardian {
+                TokenRoleCode::Guardian
+            } else {
+                TokenRoleCode::Pupil
+            },
+            student_id: student.map(|s| s.as_uuid()).unwrap_or_default(),
+            label: k.name.to_string(),
+            prefix: k.prefix,
+            created_at: k.created_at,
+            expires_at: k.expires_at.unwrap_or(k.created_at),
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A created token with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessTokenCreated {
+    #[serde(flatten)]
+    pub access_token: AccessTokenOut,
+    /// The secret, used as `Authorization: Bearer <token>`. Hand it to the app now:
+    /// it is never shown again.
+    #[schema(example = "dht_7Hq2kP0s...")]
+    pub token: String,
 }

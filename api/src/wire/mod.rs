@@ -158,6 +158,7 @@ code_type!(RouteMapStatusCode => driehoek_domain::route_maps::RouteMapStatus, "`
 code_type!(NodeKindCode => driehoek_domain::route_maps::NodeKind, "`education` (a programme) or `occupation`.");
 code_type!(RouteEdgeKindCode => driehoek_domain::vocabularies::RouteEdgeKind, "Route-map edge kind (vocabulary `route_edge_kinds`).");
 code_type!(AgreedPartyCode => driehoek_domain::students::AgreedParty, "Who agreed to a route plan: `student`, `guardian` or `mentor`.");
+code_type!(AgreementEvidenceCode => driehoek_domain::students::AgreementEvidence, "How an agreement was given: with the party's own `token`, on the parents' page of an `invitation`, or with the school's `key` (the mentor).");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
 code_type!(WebhookStatusCode => driehoek_domain::webhooks::EndpointStatus, "Whether an endpoint receives deliveries; Driehoek disables one that answers `410 Gone`.");
 code_type!(DeliveryStatusCode => driehoek_domain::webhooks::DeliveryStatus, "`pending` (to be tried, again), `succeeded` (a 2xx answer), or `failed` (given up after about three days, or on `410 Gone`).");

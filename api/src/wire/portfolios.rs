@@ -6,8 +6,8 @@ use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::BookingId;
 use driehoek_domain::route_maps::NodeCode;
 use driehoek_domain::students::{
-    Agreement, EntryChanges, MAX_AGREEMENTS, MAX_HELPERS, MAX_PLAN_STEPS, NewEntry, NewRoutePlan,
-    PlanView, PortfolioEntry, PortfolioSummary, RoutePlan, RouteStatus, SharedEntry,
+    EntryChanges, MAX_HELPERS, MAX_PLAN_STEPS, NewEntry, NewRoutePlan, PlanAgreement, PlanView,
+    PortfolioEntry, PortfolioSummary, RoutePlan, RouteStatus, SharedEntry,
 };
 use driehoek_domain::values::{EntryBody, IscoCode, Name, ShortText, WebUrl};
 use serde::{Deserialize, Serialize};
@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    AgreedPartyCode, CompetenceCode, EntryAuthorCode, NaceSectionCode, PortfolioEntryKindCode,
-    double_option, patch_field,
+    AgreedPartyCode, AgreementEvidenceCode, CompetenceCode, EntryAuthorCode, NaceSectionCode,
+    PortfolioEntryKindCode, double_option, patch_field,
 };
 
 /// A new portfolio entry.
@@ -42,8 +42,10 @@ pub struct EntryIn {
     /// Show it to the host of `booking_id` (only with `share_with_business` consent).
     #[serde(default)]
     pub shared_with_business: bool,
-    /// Who wrote it: `student`, `mentor`, `coach` or `guardian`.
-    pub author_role: EntryAuthorCode,
+    /// Who wrote it: `student`, `mentor`, `coach` or `guardian`. A school's key names
+    /// it; with a pupil's or guardian's token it is the token's (`student` or
+    /// `guardian`) and may be left out.
+    pub author_role: Option<EntryAuthorCode>,
 }
 
 fn parse_occupations(errors: &mut ValidationErrors, raw: Vec<String>) -> Option<Vec<IscoCode>> {
@@ -82,7 +84,7 @@ impl TryFrom<EntryIn> for NewEntry {
                     evidence_url,
                     booking_id: input.booking_id.map(BookingId::from_uuid),
                     shared_with_business: input.shared_with_business,
-                    author_role: input.author_role.0,
+                    author_role: input.author_role.map(|a| a.0),
                 })
             }
             _ => Err(errors),
@@ -299,6 +301,36 @@ pub struct AgreementDto {
     pub on: chrono::NaiveDate,
 }
 
+/// An agreement to one version of a plan, given by the party itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanAgreementOut {
+    pub party: AgreedPartyCode,
+    pub agreed_at: DateTime<Utc>,
+    pub evidence: AgreementEvidenceCode,
+    /// The token, key or invitation it was given with (absent for the operator's key).
+    pub evidence_id: Option<Uuid>,
+}
+
+impl From<&PlanAgreement> for PlanAgreementOut {
+    fn from(a: &PlanAgreement) -> Self {
+        Self {
+            party: a.party.into(),
+            agreed_at: a.agreed_at,
+            evidence: a.evidence.into(),
+            evidence_id: a.evidence_id,
+        }
+    }
+}
+
+/// An agreement just given, with the plan version it is on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementRecorded {
+    /// The plan version agreed to.
+    pub version: i64,
+    #[serde(flatten)]
+    pub agreement: PlanAgreementOut,
+}
+
 /// A pupil's route plan, set as a whole (each time a new version).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -319,7 +351,10 @@ pub struct RoutePlanIn {
     pub helpers: Vec<String>,
     #[schema(min_length = 1, max_length = 5000)]
     pub notes: Option<String>,
+    /// No longer set here: a new version starts with no agreements, and each party
+    /// agrees itself (`POST …/route-plan/agreements`). Only an empty list is taken.
     #[serde(default)]
+    #[schema(deprecated, max_items = 0)]
     pub agreed_by: Vec<AgreementDto>,
 }
 
@@ -332,11 +367,17 @@ impl TryFrom<RoutePlanIn> for NewRoutePlan {
             ("/steps", input.steps.len(), MAX_PLAN_STEPS),
             ("/plan_b", input.plan_b.len(), MAX_PLAN_STEPS),
             ("/helpers", input.helpers.len(), MAX_HELPERS),
-            ("/agreed_by", input.agreed_by.len(), MAX_AGREEMENTS),
         ] {
             if len > max {
                 errors.add(pointer, format!("at most {max}"));
             }
+        }
+        if !input.agreed_by.is_empty() {
+            errors.add(
+                "/agreed_by",
+                "each party agrees itself, to the version it saw: \
+                 POST …/students/{student_id}/route-plan/agreements",
+            );
         }
         let steps = errors.check_all("/steps", input.steps.iter().map(|c| NodeCode::parse(c)));
         let plan_b = errors.check_all("/plan_b", input.plan_b.iter().map(|c| NodeCode::parse(c)));
@@ -366,14 +407,6 @@ impl TryFrom<RoutePlanIn> for NewRoutePlan {
                     plan_b,
                     helpers,
                     notes,
-                    agreed_by: input
-                        .agreed_by
-                        .iter()
-                        .map(|a| Agreement {
-                            party: a.party.0,
-                            on: a.on,
-                        })
-                        .collect(),
                 })
             }
             _ => Err(errors),
@@ -402,7 +435,12 @@ pub struct RoutePlanOut {
     pub plan_b: Vec<String>,
     pub helpers: Vec<String>,
     pub notes: Option<String>,
+    /// Who agreed to this version, and on which day: one line per party, from the
+    /// recorded `agreements` (and, on versions written before those, the dates the
+    /// school stated).
     pub agreed_by: Vec<AgreementDto>,
+    /// The agreements recorded on this version, each given by the party itself.
+    pub agreements: Vec<PlanAgreementOut>,
     /// The plan's version: 1 for the first, +1 for each change.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -425,13 +463,14 @@ impl From<&RoutePlan> for RoutePlanOut {
             helpers: p.helpers.iter().map(ToString::to_string).collect(),
             notes: p.notes.as_ref().map(ToString::to_string),
             agreed_by: p
-                .agreed_by
+                .agreed()
                 .iter()
                 .map(|a| AgreementDto {
                     party: a.party.into(),
                     on: a.on,
                 })
                 .collect(),
+            agreements: p.agreements.iter().map(PlanAgreementOut::from).collect(),
             version: p.version,
             created_at: p.created_at,
             route_status: None,

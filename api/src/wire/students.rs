@@ -5,8 +5,8 @@ use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::ids::SchoolId;
 use driehoek_domain::students::{
-    Consent, NewConsent, NewStudent, RosterRow, Student, StudentChanges, StudentExport,
-    StudentStatus, current_consents,
+    Consent, NewConsent, NewStudent, RosterRow, Student, StudentBooking, StudentChanges,
+    StudentExport, StudentStatus, current_consents,
 };
 use driehoek_domain::values::{ExternalRef, Name, ShortText};
 use serde::{Deserialize, Serialize};
@@ -269,7 +269,9 @@ pub struct ConsentIn {
     pub purpose: ConsentPurposeCode,
     pub status: ConsentStatusCode,
     /// `student` only when the pupil is certainly at or above the city's consent age.
-    pub given_by: ConsentGiverCode,
+    /// A school's key names it; with a pupil's or guardian's token it is the token's
+    /// (`student` or `guardian`) and may be left out.
+    pub given_by: Option<ConsentGiverCode>,
 }
 
 impl From<ConsentIn> for NewConsent {
@@ -277,7 +279,7 @@ impl From<ConsentIn> for NewConsent {
         Self {
             purpose: input.purpose.0,
             status: input.status.0,
-            given_by: input.given_by.0,
+            given_by: input.given_by.map(|g| g.0),
         }
     }
 }
@@ -358,6 +360,19 @@ pub struct StudentBookingOut {
     pub present: Option<bool>,
 }
 
+impl From<StudentBooking> for StudentBookingOut {
+    fn from(b: StudentBooking) -> Self {
+        Self {
+            booking_id: b.booking_id.as_uuid(),
+            work_visit_id: b.work_visit_id.as_uuid(),
+            slot_id: b.slot_id.as_uuid(),
+            business_id: b.business_id.as_uuid(),
+            status: b.status.into(),
+            present: b.present,
+        }
+    }
+}
+
 /// Everything held on one pupil.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StudentExportOut {
@@ -382,18 +397,7 @@ impl From<StudentExport> for StudentExportOut {
             student: x.student.into(),
             portfolio_entries: x.entries.into_iter().map(EntryOut::from).collect(),
             sealed_entries: x.sealed_entries,
-            bookings: x
-                .bookings
-                .into_iter()
-                .map(|b| StudentBookingOut {
-                    booking_id: b.booking_id.as_uuid(),
-                    work_visit_id: b.work_visit_id.as_uuid(),
-                    slot_id: b.slot_id.as_uuid(),
-                    business_id: b.business_id.as_uuid(),
-                    status: b.status.into(),
-                    present: b.present,
-                })
-                .collect(),
+            bookings: x.bookings.into_iter().map(Into::into).collect(),
             route_plan: x.route_plans.last().map(RoutePlanOut::from),
             route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
         }

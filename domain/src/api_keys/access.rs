@@ -126,6 +126,7 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            issued_by: None,
         }
     }
 

@@ -8,6 +8,10 @@ use crate::values::Name;
 
 /// Every secret starts with this, so a leaked key is recognisable in logs and scanners.
 pub const KEY_PREFIX: &str = "dhk_";
+/// A pupil's or guardian's token (DESIGN.md §3.9) starts with this instead.
+pub const TOKEN_PREFIX: &str = "dht_";
+/// How long a pupil's or guardian's token may live, in seconds: 5 minutes to 12 hours.
+pub const TOKEN_LIFETIME_SECS: std::ops::RangeInclusive<i64> = 300..=43_200;
 /// Characters of the secret kept for display (`dhk_` and eight more).
 pub const DISPLAY_PREFIX_LEN: usize = 12;
 
@@ -27,9 +31,17 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// For a pupil's or guardian's token, the key that made it: revoking that key
+    /// revokes the token.
+    pub issued_by: Option<ApiKeyId>,
 }
 
 impl ApiKey {
+    /// Whether this is a token for one pupil rather than an organisation's key.
+    pub fn is_pupil_token(&self) -> bool {
+        matches!(self.binding, Binding::Student { .. })
+    }
+
     pub fn is_usable_at(&self, now: DateTime<Utc>) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|expiry| expiry > now)
     }
@@ -69,8 +81,13 @@ fn lower_hex(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Makes a new secret: `dhk_` and 43 base62 characters (256 bits from the OS).
+/// Makes a new key secret: `dhk_` and 43 base62 characters (256 bits from the OS).
 pub fn mint_secret() -> Result<MintedSecret, String> {
+    mint_secret_with(KEY_PREFIX)
+}
+
+/// Makes a new secret starting with `prefix` ([`KEY_PREFIX`] or [`TOKEN_PREFIX`]).
+pub fn mint_secret_with(prefix: &str) -> Result<MintedSecret, String> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut bytes = [0u8; 64];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness from the OS: {e}"))?;
@@ -82,9 +99,9 @@ pub fn mint_secret() -> Result<MintedSecret, String> {
         .take(43)
         .collect();
     if body.len() < 43 {
-        return mint_secret();
+        return mint_secret_with(prefix);
     }
-    let secret = format!("{KEY_PREFIX}{body}");
+    let secret = format!("{prefix}{body}");
     Ok(MintedSecret {
         prefix: secret.chars().take(DISPLAY_PREFIX_LEN).collect(),
         digest: digest_secret(&secret),
@@ -171,6 +188,7 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            issued_by: None,
         };
         let path = "/v1/tenants/leuven/schools/x/calendar.ics";
         let token = feed_token(&key, path).unwrap();

@@ -56,6 +56,11 @@ impl ApiKeyService {
                 "/role",
                 "platform keys are made with `driehoek create-admin-key`",
             ),
+            (Role::Pupil | Role::Guardian, _) => errors.add(
+                "/role",
+                "pupils' and guardians' tokens are made by the pupil's school: \
+                 POST …/students/{student_id}/access-tokens",
+            ),
             (Role::School, Binding::School(id)) => {
                 if self.schools.get(tenant, id).await?.is_none() {
                     errors.add("/school_id", "no such school in this tenant");
@@ -76,6 +81,7 @@ impl ApiKeyService {
             (_, Binding::Business(_)) => {
                 errors.add("/business_id", "only a business key is bound to a business")
             }
+            (_, Binding::Student { .. }) => errors.add("/role", "keys are not bound to a pupil"),
             (Role::CityAdmin | Role::Integrator, Binding::None) => {}
         }
         let now = self.clock.now();
@@ -116,6 +122,7 @@ impl ApiKeyService {
             expires_at: new.expires_at,
             last_used_at: None,
             revoked_at: None,
+            issued_by: None,
         };
         self.keys.insert(&key).await?;
         Ok((key, minted.secret))
@@ -134,23 +141,27 @@ impl ApiKeyService {
 
     pub async fn get(&self, actor: &Actor, tenant: TenantId, id: ApiKeyId) -> DomainResult<ApiKey> {
         actor.require_admin()?;
+        self.organisation_key(tenant, id).await
+    }
+
+    /// An organisation's key: a pupil's or guardian's token is none of the city's
+    /// business (it is the school's, under the pupil).
+    async fn organisation_key(&self, tenant: TenantId, id: ApiKeyId) -> DomainResult<ApiKey> {
         self.keys
             .get(tenant, id)
             .await?
+            .filter(|k| !k.is_pupil_token())
             .ok_or(DomainError::NotFound("api key"))
     }
 
-    /// Revokes at once: the next request with that key is refused.
+    /// Revokes at once, with every pupil's or guardian's token the key made: the next
+    /// request with any of them is refused.
     pub async fn revoke(&self, actor: &Actor, tenant: TenantId, id: ApiKeyId) -> DomainResult<()> {
         actor.require_admin()?;
-        let key = self
-            .keys
-            .get(tenant, id)
-            .await?
-            .ok_or(DomainError::NotFound("api key"))?;
-        if key.revoked_at.is_none() {
-            self.keys.revoke(tenant, id, self.clock.now()).await?;
-        }
+        self.organisation_key(tenant, id).await?;
+        self.keys
+            .revoke(tenant, super::Revocation::Key(id), self.clock.now())
+            .await?;
         Ok(())
     }
 
@@ -210,7 +221,11 @@ impl ApiKeyService {
             return Ok(None);
         };
         let now = self.clock.now();
-        if key.id != client_id || key.tenant_id.is_none() || !key.is_usable_at(now) {
+        if key.id != client_id
+            || key.tenant_id.is_none()
+            || key.is_pupil_token()
+            || !key.is_usable_at(now)
+        {
             return Ok(None);
         }
         if key.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {

@@ -73,7 +73,7 @@ impl NewFeedback {
                 FeedbackAuthor::School | FeedbackAuthor::Student
             ),
             Role::Business => self.author == FeedbackAuthor::Business,
-            Role::Integrator => false,
+            Role::Integrator | Role::Pupil | Role::Guardian => false,
         };
         if !allowed {
             return Err(DomainError::forbidden(

@@ -46,8 +46,8 @@ pub fn booking_scope(actor: &Actor) -> DomainResult<BookingScope> {
             .business()
             .map(BookingScope::Business)
             .ok_or_else(|| DomainError::forbidden("the key has no business")),
-        Role::Integrator => Err(DomainError::forbidden(
-            "integrators read the catalogue, not bookings",
+        Role::Integrator | Role::Pupil | Role::Guardian => Err(DomainError::forbidden(
+            "integrators, pupils and guardians read the catalogue, not bookings",
         )),
     }
 }
@@ -56,9 +56,9 @@ pub fn booking_scope(actor: &Actor) -> DomainResult<BookingScope> {
 pub fn require_booker(actor: &Actor) -> DomainResult<()> {
     match actor.role {
         Role::School | Role::CityAdmin | Role::PlatformAdmin => Ok(()),
-        Role::Business | Role::Integrator => Err(DomainError::forbidden(
-            "only schools (or the city for them) book work visits",
-        )),
+        Role::Business | Role::Integrator | Role::Pupil | Role::Guardian => Err(
+            DomainError::forbidden("only schools (or the city for them) book work visits"),
+        ),
     }
 }
 

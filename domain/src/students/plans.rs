@@ -17,15 +17,35 @@ vocabulary! {
     }
 }
 
-/// The most steps, alternative steps, helpers and agreements one plan holds.
+/// The most steps, alternative steps and helpers one plan holds.
 pub const MAX_PLAN_STEPS: usize = 30;
 pub const MAX_HELPERS: usize = 20;
-pub const MAX_AGREEMENTS: usize = 10;
 
+vocabulary! {
+    /// How an agreement to a route plan was given (DESIGN.md §3.9).
+    pub enum AgreementEvidence = "route_plan_agreement_evidence" {
+        Token => "token", "With the pupil's or guardian's own token", "Met het eigen token van leerling of ouder";
+        Invitation => "invitation", "On the parents' page of an invitation", "Op de ouderpagina van een uitnodiging";
+        Key => "key", "By the mentor, with the school's key", "Door de mentor, met de sleutel van de school";
+    }
+}
+
+/// A date of agreement as the school stated it on a plan version (before agreements
+/// were recorded by whoever agrees; read-only since).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Agreement {
     pub party: AgreedParty,
     pub on: NaiveDate,
+}
+
+/// An agreement to one version of a plan, recorded when the party itself agreed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanAgreement {
+    pub party: AgreedParty,
+    pub agreed_at: DateTime<Utc>,
+    pub evidence: AgreementEvidence,
+    /// The token, key or invitation it was given with (`None` for the bootstrap key).
+    pub evidence_id: Option<uuid::Uuid>,
 }
 
 /// One version of a pupil's plan (versions are never changed, only followed).
@@ -43,9 +63,29 @@ pub struct RoutePlan {
     /// Who can help: names the pupil chose.
     pub helpers: Vec<ShortText>,
     pub notes: Option<Description>,
+    /// Dates the school stated on versions written before agreements were recorded.
     pub agreed_by: Vec<Agreement>,
+    /// Agreements recorded on this version by the parties themselves, oldest first.
+    pub agreements: Vec<PlanAgreement>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+}
+
+impl RoutePlan {
+    /// Who agreed and when: the dates stated on old versions and the recorded
+    /// agreements, one per party (the earliest).
+    pub fn agreed(&self) -> Vec<Agreement> {
+        let mut all = self.agreed_by.clone();
+        for recorded in &self.agreements {
+            if !all.iter().any(|a| a.party == recorded.party) {
+                all.push(Agreement {
+                    party: recorded.party,
+                    on: recorded.agreed_at.date_naive(),
+                });
+            }
+        }
+        all
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +96,6 @@ pub struct NewRoutePlan {
     pub plan_b: Vec<NodeCode>,
     pub helpers: Vec<ShortText>,
     pub notes: Option<Description>,
-    pub agreed_by: Vec<Agreement>,
 }
 
 /// Whether the plan's route still exists on its map.

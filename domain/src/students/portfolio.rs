@@ -50,7 +50,9 @@ pub struct NewEntry {
     pub evidence_url: Option<WebUrl>,
     pub booking_id: Option<BookingId>,
     pub shared_with_business: bool,
-    pub author_role: EntryAuthor,
+    /// Who wrote it, as the request says: a school names it; a pupil's or guardian's
+    /// token is the author, and may only repeat it.
+    pub author_role: Option<EntryAuthor>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

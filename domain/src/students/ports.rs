@@ -1,7 +1,8 @@
 use async_trait::async_trait;
 
 use super::{
-    Consent, EntryFilter, PortfolioEntry, RoutePlan, Student, StudentBooking, StudentFilter,
+    Consent, EntryFilter, PlanAgreement, PortfolioEntry, RoutePlan, Student, StudentBooking,
+    StudentFilter,
 };
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
@@ -75,6 +76,15 @@ pub trait RoutePlanRepository: Send + Sync {
     async fn insert(&self, plan: &RoutePlan, audit: &AuditEvent) -> DomainResult<()>;
     /// Every version of the pupil's plan, oldest first.
     async fn versions(&self, tenant: TenantId, student: StudentId) -> DomainResult<Vec<RoutePlan>>;
+    /// Records `agreement` on the stored version `plan`, unless its party agreed to
+    /// that version already: answers the party's agreement as stored and whether it
+    /// is the one just recorded.
+    async fn agree(
+        &self,
+        plan: &RoutePlan,
+        agreement: &PlanAgreement,
+        audit: &AuditEvent,
+    ) -> DomainResult<(PlanAgreement, bool)>;
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::api_keys::{ApiKey, ApiKeyRepository, Revocation};
 use crate::audit::{AuditEvent, AuditFilter, AuditRepository};
 use crate::bookings::policy::{Waiting, WhenFull, promotions};
 use crate::bookings::{
@@ -21,16 +22,17 @@ use crate::businesses::{
 
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{
-    BookingId, BusinessId, CoachId, FeedbackId, PortfolioEntryId, ProgrammeId, ProgrammeMemberId,
-    RouteMapId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+    ApiKeyId, BookingId, BusinessId, CoachId, FeedbackId, PortfolioEntryId, ProgrammeId,
+    ProgrammeMemberId, RouteMapId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
 use crate::paging::PageRequest;
 use crate::programmes::{Programme, ProgrammeFilter, ProgrammeMember, ProgrammeRepository};
 use crate::route_maps::{Graph, RouteMap, RouteMapFilter, RouteMapRepository};
 use crate::schools::{School, SchoolFilter, SchoolRepository};
 use crate::students::{
-    Consent, ConsentRepository, ConsentStatus, EntryFilter, PortfolioEntry, PortfolioRepository,
-    RoutePlan, RoutePlanRepository, Student, StudentBooking, StudentFilter, StudentRepository,
+    Consent, ConsentRepository, ConsentStatus, EntryFilter, PlanAgreement, PortfolioEntry,
+    PortfolioRepository, RoutePlan, RoutePlanRepository, Student, StudentBooking, StudentFilter,
+    StudentRepository,
 };
 use crate::vocabularies::ConsentPurpose;
 use crate::work_visits::{
@@ -58,6 +60,7 @@ pub struct Rows {
     pub entries: Vec<PortfolioEntry>,
     pub plans: Vec<RoutePlan>,
     pub maps: Vec<(RouteMap, Graph)>,
+    pub keys: Vec<ApiKey>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -691,6 +694,92 @@ impl RoutePlanRepository for Memory {
         Ok(picked(&self.rows().plans, |p| {
             p.tenant_id == tenant && p.student_id == student
         }))
+    }
+    async fn agree(
+        &self,
+        plan: &RoutePlan,
+        agreement: &PlanAgreement,
+        audit: &AuditEvent,
+    ) -> DomainResult<(PlanAgreement, bool)> {
+        let mut rows = self.rows();
+        let stored = rows
+            .plans
+            .iter_mut()
+            .find(|p| p.id == plan.id)
+            .ok_or(DomainError::NotFound("route plan"))?;
+        if let Some(earlier) = stored
+            .agreements
+            .iter()
+            .find(|a| a.party == agreement.party)
+        {
+            return Ok((earlier.clone(), false));
+        }
+        stored.agreements.push(agreement.clone());
+        rows.audit.push(audit.clone());
+        Ok((agreement.clone(), true))
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for Memory {
+    async fn insert(&self, key: &ApiKey) -> DomainResult<()> {
+        self.rows().keys.push(key.clone());
+        Ok(())
+    }
+    async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<ApiKey>> {
+        Ok(self
+            .rows()
+            .keys
+            .iter()
+            .find(|k| k.digest == digest)
+            .cloned())
+    }
+    async fn get(&self, tenant: TenantId, id: ApiKeyId) -> DomainResult<Option<ApiKey>> {
+        let rows = self.rows();
+        Ok(rows
+            .keys
+            .iter()
+            .find(|k| k.tenant_id == Some(tenant) && k.id == id)
+            .cloned())
+    }
+    async fn list(&self, _tenant: TenantId, _page: &PageRequest) -> DomainResult<Vec<ApiKey>> {
+        not_kept()
+    }
+    async fn student_tokens(
+        &self,
+        tenant: TenantId,
+        student: StudentId,
+        _page: &PageRequest,
+    ) -> DomainResult<Vec<ApiKey>> {
+        Ok(picked(&self.rows().keys, |k| {
+            k.tenant_id == Some(tenant)
+                && matches!(k.binding, crate::auth::Binding::Student { student: s, .. } if s == student)
+        }))
+    }
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        which: Revocation,
+        at: DateTime<Utc>,
+    ) -> DomainResult<Vec<ApiKey>> {
+        let mut revoked = Vec::new();
+        for key in &mut self.rows().keys {
+            let hit = match which {
+                Revocation::Key(id) => key.id == id || key.issued_by == Some(id),
+                Revocation::StudentTokens(student) => matches!(
+                    key.binding,
+                    crate::auth::Binding::Student { student: s, .. } if s == student
+                ),
+            };
+            if key.tenant_id == Some(tenant) && hit && key.revoked_at.is_none() {
+                key.revoked_at = Some(at);
+                revoked.push(key.clone());
+            }
+        }
+        Ok(revoked)
+    }
+    async fn touch(&self, _key: &ApiKey, _at: DateTime<Utc>) -> DomainResult<()> {
+        not_kept()
     }
 }
 

@@ -83,6 +83,7 @@ impl Fixture {
             students: memory.clone(),
             consents: memory.clone(),
             portfolio: memory.clone(),
+            tokens: memory.clone(),
         };
         Self {
             schools: crate::schools::SchoolService::new(memory.clone(), shared.clone()),

@@ -83,9 +83,11 @@ impl WebhookService {
                 .business()
                 .map(Some)
                 .ok_or_else(|| DomainError::forbidden("the key has no business")),
-            Role::School | Role::Integrator => Err(DomainError::forbidden(
-                "webhooks are managed by the city's administrators and by businesses",
-            )),
+            Role::School | Role::Integrator | Role::Pupil | Role::Guardian => {
+                Err(DomainError::forbidden(
+                    "webhooks are managed by the city's administrators and by businesses",
+                ))
+            }
         }
     }
 

@@ -150,6 +150,10 @@ pub mod api_keys {
         pub expires_at: Option<DateTimeUtc>,
         pub last_used_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
+        /// The pupil a pupil's or guardian's token reaches.
+        pub student_id: Option<Uuid>,
+        /// The key that made a pupil's or guardian's token.
+        pub issued_by: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,14 +2,18 @@
 
 use async_trait::async_trait;
 use driehoek_domain::audit::AuditEvent;
-use driehoek_domain::error::DomainResult;
+use driehoek_domain::error::{DomainError, DomainResult};
 use driehoek_domain::ids::{RouteMapId, RoutePlanId, StudentId, TenantId};
 use driehoek_domain::route_maps::NodeCode;
-use driehoek_domain::students::{AgreedParty, Agreement, RoutePlan, RoutePlanRepository};
+use driehoek_domain::students::{
+    AgreedParty, Agreement, AgreementEvidence, PlanAgreement, RoutePlan, RoutePlanRepository,
+};
 use driehoek_domain::values::{IscoCode, ShortText};
 use driehoek_domain::vocabularies::Vocabulary;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 
 use super::audit::audit_in;
@@ -31,10 +35,73 @@ impl SeaOrmRoutePlanRepository {
     }
 }
 
+/// One agreement as stored in the version's `agreed_by` list: a date the school stated
+/// (`on` only), or an agreement recorded when the party agreed (with `at` and its
+/// evidence). Both kinds live in the one list, so whatever reads the column (the
+/// city's figures) counts both.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredAgreement {
     party: String,
     on: chrono::NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence_id: Option<uuid::Uuid>,
+}
+
+impl StoredAgreement {
+    fn stated(a: &Agreement) -> Self {
+        Self {
+            party: a.party.code().to_owned(),
+            on: a.on,
+            at: None,
+            evidence: None,
+            evidence_id: None,
+        }
+    }
+
+    fn recorded(a: &PlanAgreement) -> Self {
+        Self {
+            party: a.party.code().to_owned(),
+            on: a.agreed_at.date_naive(),
+            at: Some(a.agreed_at),
+            evidence: Some(a.evidence.code().to_owned()),
+            evidence_id: a.evidence_id,
+        }
+    }
+}
+
+fn stored_json(plan: &RoutePlan) -> String {
+    let all: Vec<StoredAgreement> = plan
+        .agreed_by
+        .iter()
+        .map(StoredAgreement::stated)
+        .chain(plan.agreements.iter().map(StoredAgreement::recorded))
+        .collect();
+    serde_json::to_string(&all).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The stated dates and the recorded agreements of a stored list.
+fn split_agreements(stored: &str) -> DomainResult<(Vec<Agreement>, Vec<PlanAgreement>)> {
+    let all: Vec<StoredAgreement> =
+        serde_json::from_str(stored).map_err(|e| corrupt("route plan", e))?;
+    let (mut stated, mut recorded) = (Vec::new(), Vec::new());
+    for a in all {
+        let party = AgreedParty::parse(&a.party).map_err(|e| corrupt("route plan", e))?;
+        match (a.at, a.evidence) {
+            (Some(agreed_at), Some(evidence)) => recorded.push(PlanAgreement {
+                party,
+                agreed_at,
+                evidence: AgreementEvidence::parse(&evidence)
+                    .map_err(|e| corrupt("route plan", e))?,
+                evidence_id: a.evidence_id,
+            }),
+            _ => stated.push(Agreement { party, on: a.on }),
+        }
+    }
+    Ok((stated, recorded))
 }
 
 fn codes_json(codes: &[NodeCode]) -> String {
@@ -43,14 +110,6 @@ fn codes_json(codes: &[NodeCode]) -> String {
 }
 
 fn plan_model(p: &RoutePlan) -> route_plans::ActiveModel {
-    let agreements: Vec<StoredAgreement> = p
-        .agreed_by
-        .iter()
-        .map(|a| StoredAgreement {
-            party: a.party.code().to_owned(),
-            on: a.on,
-        })
-        .collect();
     route_plans::Model {
         tenant_id: p.tenant_id.as_uuid(),
         id: p.id.as_uuid(),
@@ -70,7 +129,7 @@ fn plan_model(p: &RoutePlan) -> route_plans::ActiveModel {
         )
         .unwrap_or_else(|_| "[]".to_owned()),
         notes: p.notes.as_ref().map(ToString::to_string),
-        agreed_by: serde_json::to_string(&agreements).unwrap_or_else(|_| "[]".to_owned()),
+        agreed_by: stored_json(p),
     }
     .into_active_model()
     .reset_all()
@@ -84,6 +143,7 @@ fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
     let codes = |raw: &str| -> Result<Vec<NodeCode>, String> {
         list(raw)?.iter().map(|c| NodeCode::parse(c)).collect()
     };
+    let (agreed_by, agreements) = split_agreements(&m.agreed_by)?;
     Ok(RoutePlan {
         id: RoutePlanId::from_uuid(m.id),
         tenant_id: TenantId::from_uuid(m.tenant_id),
@@ -106,18 +166,18 @@ fn plan_from_model(m: route_plans::Model) -> DomainResult<RoutePlan> {
             .map(driehoek_domain::values::Description::parse)
             .transpose()
             .map_err(bad)?,
-        agreed_by: agreements_from(&m.agreed_by)?,
+        agreed_by,
+        agreements,
         version: m.version,
         created_at: m.created_at,
     })
 }
 
-/// A plan's agreements as stored.
+/// Who agreed to a plan version and on which day, stated or recorded.
 pub(crate) fn agreements_from(stored: &str) -> DomainResult<Vec<Agreement>> {
-    let agreements: Vec<StoredAgreement> =
+    let all: Vec<StoredAgreement> =
         serde_json::from_str(stored).map_err(|e| corrupt("route plan", e))?;
-    agreements
-        .into_iter()
+    all.into_iter()
         .map(|a| {
             Ok(Agreement {
                 party: AgreedParty::parse(&a.party)?,
@@ -161,5 +221,58 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
             .into_iter()
             .map(plan_from_model)
             .collect()
+    }
+
+    async fn agree(
+        &self,
+        plan: &RoutePlan,
+        agreement: &PlanAgreement,
+        audit: &AuditEvent,
+    ) -> DomainResult<(PlanAgreement, bool)> {
+        // The list is replaced only if it is still what was read (compare and set):
+        // two parties agreeing at once both land, one after the other.
+        for _ in 0..8 {
+            let txn = begin_write(&self.db).await?;
+            let row = route_plans::scoped(plan.tenant_id.as_uuid())
+                .filter(route_plans::Column::Id.eq(plan.id.as_uuid()))
+                .one(&txn)
+                .await
+                .map_err(db_error)?
+                .ok_or(DomainError::NotFound("route plan"))?;
+            let mut stored = plan_from_model(row.clone())?;
+            if let Some(earlier) = stored
+                .agreements
+                .iter()
+                .find(|a| a.party == agreement.party)
+            {
+                return Ok((earlier.clone(), false));
+            }
+            stored.agreements.push(agreement.clone());
+            let replaced = route_plans::Entity::update_many()
+                .col_expr(
+                    route_plans::Column::AgreedBy,
+                    Expr::value(stored_json(&stored)),
+                )
+                .col_expr(
+                    route_plans::Column::UpdatedAt,
+                    Expr::value(agreement.agreed_at),
+                )
+                .filter(route_plans::Column::TenantId.eq(row.tenant_id))
+                .filter(route_plans::Column::Id.eq(row.id))
+                .filter(route_plans::Column::AgreedBy.eq(row.agreed_by))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?
+                .rows_affected;
+            if replaced == 1 {
+                audit_in(&txn, std::slice::from_ref(audit)).await?;
+                txn.commit().await.map_err(db_error)?;
+                return Ok((agreement.clone(), true));
+            }
+        }
+        Err(DomainError::conflict(
+            driehoek_domain::error::ConflictKind::InvalidState,
+            "the plan is being agreed to by others at this moment; try again",
+        ))
     }
 }

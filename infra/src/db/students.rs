@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::audit::audit_in;
 use super::changes::{NewChange, record_changes};
 use super::entities::{
-    booking_students, bookings, consents, portfolio_entries, route_plans, students,
+    api_keys, booking_students, bookings, consents, portfolio_entries, route_plans, students,
 };
 use super::read_pool::ReadPool;
 use super::read_pool::{OnReadPool, one_by_key};
@@ -331,6 +331,13 @@ impl StudentRepository for SeaOrmStudentRepository {
         delete_of_pupil::<consents::Entity>(
             &txn,
             (consents::Column::TenantId, consents::Column::StudentId),
+            (tenant, id),
+        )
+        .await?;
+        // The pupil's and guardians' tokens (revoked before this by the service).
+        delete_of_pupil::<api_keys::Entity>(
+            &txn,
+            (api_keys::Column::TenantId, api_keys::Column::StudentId),
             (tenant, id),
         )
         .await?;

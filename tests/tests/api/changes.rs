@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 /// Pupils' data: in the log, never in the city's feed.
-const PUPILS: &[&str] = &["student", "consent", "portfolio_entry"];
+const PUPILS: &[&str] = &["student", "consent", "portfolio_entry", "access_token"];
 
 #[tokio::test]
 async fn every_write_records_one_change_with_its_version() {

@@ -60,6 +60,8 @@ fn body_for(app: &TestApp, method: &Method, path: &str, victim: &World) -> Optio
         json!({"purpose": "media", "status": "granted", "given_by": "guardian"})
     } else if path.ends_with("/entries") {
         json!({"competence": "motives", "kind": "goal", "title": "pwned", "body": "pwned", "author_role": "student"})
+    } else if path.ends_with("/access-tokens") {
+        json!({"role": "pupil", "expires_in": 600})
     } else if path.ends_with("/transfer") {
         json!({"to_school_id": victim.other_school})
     } else if path.ends_with("/route-maps") {
@@ -87,6 +89,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{slot_id}", &ids.slot)
         .replace("{booking_id}", &ids.booking)
         .replace("{key_id}", key_id)
+        .replace("{token_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)

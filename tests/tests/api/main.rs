@@ -19,6 +19,7 @@ mod isolation;
 mod oauth;
 mod permissions;
 mod programmes;
+mod pupil_tokens;
 mod rate_limits;
 mod route_maps;
 mod schools;

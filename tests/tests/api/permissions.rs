@@ -10,12 +10,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 /// The tenant roles and each one's key in the world.
-fn keys(w: &World) -> [(&'static str, Key); 4] {
+fn keys(w: &World) -> [(&'static str, Key); 6] {
     [
         ("city_admin", w.city.clone()),
         ("school", w.school_key.clone()),
         ("business", w.business_key.clone()),
         ("integrator", w.integrator.clone()),
+        ("pupil", w.pupil.clone()),
+        ("guardian", w.guardian.clone()),
     ]
 }
 
@@ -37,6 +39,7 @@ fn path(template: &str, w: &World) -> String {
         ("{webhook_id}", w.webhook.as_str()),
         ("{delivery_id}", w.delivery.as_str()),
         ("{key_id}", "01900000-0000-7000-8000-000000000000"),
+        ("{token_id}", "01900000-0000-7000-8000-000000000002"),
         ("{feedback_id}", "01900000-0000-7000-8000-000000000001"),
         ("{code}", "vmbo"),
         ("{external_id}", "HR-1"),

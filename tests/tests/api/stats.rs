@@ -123,20 +123,30 @@ async fn visited(app: &TestApp, w: &World) {
         json!({"author": "student", "rating": 3}),
     )
     .await;
-    // The pupil's route plan, agreed with a guardian after the visit.
+    // The pupil's route plan, agreed with a guardian after the visit: the clock goes
+    // back to that day for it (the guardian's token, made today, is valid until
+    // tomorrow then).
+    app.clock.advance(chrono::Duration::days(-AGREED));
+    let plan_path = format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student);
     let plan = app
-        .send(
-            Method::PUT,
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
-            Some(&w.school_key),
-            Some(
-                json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"],
-                        "agreed_by": [{"party": "guardian", "on": app.day(-AGREED)}]}),
-            ),
-            &[],
+        .put(
+            &plan_path,
+            &w.school_key,
+            json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"]}),
         )
         .await;
     assert!(plan.status.is_success(), "{:?}", plan.body);
+    let agreed = app
+        .send(
+            Method::POST,
+            &format!("{plan_path}/agreements"),
+            Some(&w.guardian),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(agreed.status, StatusCode::CREATED, "{:?}", agreed.body);
+    app.clock.advance(chrono::Duration::days(AGREED));
 }
 
 #[tokio::test]

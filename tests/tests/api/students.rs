@@ -1522,6 +1522,26 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         )
         .await;
     assert_eq!(planned.status, StatusCode::OK, "{:?}", planned.body);
+    // The pupil's own token, and the plan agreed to with it.
+    let own = app
+        .access_token("rotterdam", &w.school_key, &pupil, "pupil")
+        .await;
+    let agreed = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/tenants/rotterdam/students/{pupil}/route-plan/agreements"),
+            Some(&own),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(agreed.status, StatusCode::CREATED, "{:?}", agreed.body);
+    assert!(
+        where_in_database(&app, &pupil)
+            .await
+            .contains(&"api_keys.student_id".to_owned()),
+        "the token names the pupil before"
+    );
 
     for marker in [
         "Quirijntje",

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::authz::{Anyone, Authorized, guarded};
+use crate::authz::{Authorized, Organisations, guarded};
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::problems::ReadErrors;
@@ -95,7 +95,7 @@ pub struct ChangePage {
 )]
 #[get("")]
 pub async fn list_changes(
-    ctx: Authorized<Anyone>,
+    ctx: Authorized<Organisations>,
     state: web::Data<AppState>,
     query: Query<ChangeQuery>,
 ) -> Result<HttpResponse, ApiError> {

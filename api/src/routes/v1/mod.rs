@@ -1,5 +1,6 @@
 //! Version 1 of the public API, mounted under `/v1`.
 
+pub mod access_tokens;
 pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
@@ -52,7 +53,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(
                 scope("/students")
                     .configure(students::configure)
-                    .configure(portfolios::configure),
+                    .configure(portfolios::configure)
+                    .configure(access_tokens::configure),
             )
             .service(
                 scope("/businesses")

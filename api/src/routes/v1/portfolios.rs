@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::code_filter;
 use super::students::{EntryPath, StudentPath};
-use crate::authz::{Authorized, StudentsSchool, guarded};
+use crate::authz::{Authorized, PupilAndSchool, PupilPlanners, guarded};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
@@ -24,7 +24,8 @@ use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::portfolios::{
-    EntryIn, EntryOut, EntryPatch, PortfolioOut, RoutePlanIn, RoutePlanOut,
+    AgreementRecorded, EntryIn, EntryOut, EntryPatch, PlanAgreementOut, PortfolioOut, RoutePlanIn,
+    RoutePlanOut,
 };
 
 /// The portfolio's and the route plan's routes, under `/students`.
@@ -37,7 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guarded(delete_entry))
         .service(guarded(get_route_plan))
         .service(guarded(put_route_plan))
-        .service(guarded(route_plan_versions));
+        .service(guarded(route_plan_versions))
+        .service(guarded(agree_to_route_plan));
 }
 
 #[guarded]
@@ -53,7 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/{student_id}/portfolio")]
 pub async fn get_portfolio(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -94,7 +96,7 @@ pub struct EntryQuery {
 #[get("/{student_id}/portfolio/entries")]
 pub async fn list_entries(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     query: Query<EntryQuery>,
@@ -131,7 +133,7 @@ pub async fn list_entries(
 #[post("/{student_id}/portfolio/entries")]
 pub async fn add_entry(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     body: JsonBody<EntryIn>,
@@ -164,7 +166,7 @@ pub async fn add_entry(
 #[get("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn get_entry(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: EntryPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -194,7 +196,7 @@ pub async fn get_entry(
 #[patch("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn update_entry(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: EntryPath,
     if_match: IfMatch,
@@ -226,7 +228,7 @@ pub async fn update_entry(
 )]
 #[delete("/{student_id}/portfolio/entries/{entry_id}")]
 pub async fn delete_entry(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: EntryPath,
     if_match: IfMatch,
@@ -258,7 +260,7 @@ pub async fn delete_entry(
 )]
 #[get("/{student_id}/route-plan")]
 pub async fn get_route_plan(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -274,7 +276,8 @@ pub async fn get_route_plan(
 #[guarded]
 /// Set a pupil's route plan
 ///
-/// By the pupil's school. Each call makes a new version and keeps the earlier ones.
+/// By the pupil's school or the pupil (a pupil's token). Each call makes a new version
+/// and keeps the earlier ones; a new version starts with no agreements.
 /// The steps (and `plan_b`) must follow edges of a published route map, else 422
 /// `route_not_in_map` pointing at the first step that does not. Send `If-Match` with
 /// the version read to refuse a change made in between (412).
@@ -288,7 +291,7 @@ pub async fn get_route_plan(
 )]
 #[put("/{student_id}/route-plan")]
 pub async fn put_route_plan(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilPlanners>,
     state: web::Data<AppState>,
     path: StudentPath,
     if_match: IfMatch,
@@ -321,7 +324,7 @@ pub async fn put_route_plan(
 )]
 #[get("/{student_id}/route-plan/versions")]
 pub async fn route_plan_versions(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -333,4 +336,53 @@ pub async fn route_plan_versions(
         data: versions.iter().map(RoutePlanOut::from).collect(),
         next_cursor: None,
     }))
+}
+
+#[guarded]
+/// Agree to a pupil's route plan
+///
+/// The caller agrees, as who it is, to the current version of the plan: a pupil's
+/// token as `student`, a guardian's as `guardian`, the school's key as the `mentor`;
+/// the token or key is kept as evidence. Send `If-Match` with the version read to
+/// agree to that version only (412 when the plan changed since). Agreeing again to
+/// the same version answers the first agreement with `200`. A new version of the plan
+/// starts with no agreements.
+#[utoipa::path(
+    operation_id = "students.route_plan.agree", tag = "students",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"),
+           ("If-Match" = Option<String>, Header, description = "The plan version read; refused with 412 when stale")),
+    responses((status = 201, description = "Agreed", body = AgreementRecorded),
+              (status = 200, description = "Agreed already: the first agreement", body = AgreementRecorded), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/{student_id}/route-plan/agreements")]
+pub async fn agree_to_route_plan(
+    req: HttpRequest,
+    ctx: Authorized<PupilAndSchool>,
+    state: web::Data<AppState>,
+    path: StudentPath,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let (view, agreement, created) = state
+        .students
+        .agree_to_plan(
+            &ctx.actor,
+            ctx.tenant.id,
+            StudentId::from_uuid(path.1),
+            if_match.version()?,
+        )
+        .await?;
+    let body = AgreementRecorded {
+        version: view.plan.version,
+        agreement: PlanAgreementOut::from(&agreement),
+    };
+    let mut reply = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(reply
+        .insert_header((header::LOCATION, req.path().replace("/agreements", "")))
+        .insert_header((header::ETAG, crate::responses::etag(view.plan.version)))
+        .json(body))
 }

@@ -18,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{code_filter, text_filter, timestamp_filter};
-use crate::authz::{Authorized, CityAdmin, StudentsSchool, guarded};
+use crate::authz::{Authorized, CityAdmin, PupilAndSchool, StudentsSchool, guarded};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{
     IfMatch, JsonBody, Query, RawBody, TenantCtx, media_type, page_request, parse_json, parse_value,
@@ -30,7 +30,8 @@ use crate::tabular::{Columns, csv_objects};
 use crate::wire::ListOf;
 use crate::wire::students::{
     AuditEventOut, ConsentIn, ConsentOut, ConsentsOut, ImportIn, ImportOut, ImportResultCode,
-    ImportRowOut, RosterRowIn, StudentExportOut, StudentIn, StudentOut, StudentPatch, TransferIn,
+    ImportRowOut, RosterRowIn, StudentBookingOut, StudentExportOut, StudentIn, StudentOut,
+    StudentPatch, TransferIn,
 };
 
 /// The pupils' routes, under `/students`.
@@ -44,7 +45,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guarded(export_student))
         .service(guarded(transfer_student))
         .service(guarded(list_consents))
-        .service(guarded(record_consent));
+        .service(guarded(record_consent))
+        .service(guarded(list_student_bookings));
 }
 
 /// The access log of pupils' data, under `/audit-events`.
@@ -317,7 +319,7 @@ pub async fn import_students(
 #[get("/{student_id}")]
 pub async fn get_student(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -409,13 +411,18 @@ pub async fn erase_student(
 )]
 #[get("/{student_id}/export")]
 pub async fn export_student(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
     let export = state
         .students
-        .export(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
+        .export(
+            &ctx.actor,
+            ctx.tenant.id,
+            StudentId::from_uuid(path.1),
+            ctx.tenant.settings.consent_age,
+        )
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -473,7 +480,7 @@ pub async fn transfer_student(
 )]
 #[get("/{student_id}/consents")]
 pub async fn list_consents(
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
 ) -> Result<HttpResponse, ApiError> {
@@ -501,7 +508,7 @@ pub async fn list_consents(
 #[post("/{student_id}/consents")]
 pub async fn record_consent(
     req: HttpRequest,
-    ctx: Authorized<StudentsSchool>,
+    ctx: Authorized<PupilAndSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
     body: JsonBody<ConsentIn>,
@@ -521,6 +528,35 @@ pub async fn record_consent(
         1,
         ConsentOut::from(&consent),
     ))
+}
+
+#[guarded]
+/// List the bookings that name a pupil
+///
+/// Every booking the pupil is named on, with the pupil's attendance once recorded.
+#[utoipa::path(
+    operation_id = "students.bookings", tag = "students",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id")),
+    responses((status = 200, description = "Every booking naming the pupil (one page: `next_cursor` is always null)", body = ListOf<StudentBookingOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("/{student_id}/bookings")]
+pub async fn list_student_bookings(
+    ctx: Authorized<PupilAndSchool>,
+    state: web::Data<AppState>,
+    path: StudentPath,
+) -> Result<HttpResponse, ApiError> {
+    let bookings = state
+        .students
+        .bookings(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1))
+        .await?;
+    Ok(HttpResponse::Ok().json(ListOf {
+        data: bookings
+            .into_iter()
+            .map(StudentBookingOut::from)
+            .collect::<Vec<_>>(),
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -16,7 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::code_filter;
-use crate::authz::{Anyone, Authorized, AuthorizedCaller, BusinessOrCity, guarded};
+use crate::authz::{Authorized, AuthorizedCaller, BusinessOrCity, Organisations, guarded};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
@@ -92,7 +92,9 @@ fn with_secret(status: actix_web::http::StatusCode, body: WebhookWithSecret) -> 
     security(("api_key" = []))
 )]
 #[get("/webhook-event-types")]
-pub async fn list_event_types(_caller: AuthorizedCaller<Anyone>) -> Result<HttpResponse, ApiError> {
+pub async fn list_event_types(
+    _caller: AuthorizedCaller<Organisations>,
+) -> Result<HttpResponse, ApiError> {
     let data = catalogue().into_iter().map(EventTypeOut::from).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))

@@ -4,14 +4,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Consent, ConsentRepository, EntryAuthor, EntryChanges, EntryFilter, NewConsent, NewEntry,
-    NewRoutePlan, NewStudent, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow,
-    RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
-    StudentChanges, StudentFilter, StudentRepository, StudentStatus, check_birth_year,
-    consent_refusal, first_break, route_status,
+    AgreedParty, AgreementEvidence, Consent, ConsentGiver, ConsentRepository, EntryAuthor,
+    EntryChanges, EntryFilter, NewConsent, NewEntry, NewRoutePlan, NewStudent, PlanAgreement,
+    PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow, RoutePlan,
+    RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking, StudentChanges,
+    StudentFilter, StudentRepository, StudentStatus, check_birth_year, consent_refusal,
+    first_break, route_status,
 };
+use crate::api_keys::{ApiKeyRepository, Revocation};
 use crate::audit::{AuditAction, AuditEvent, AuditRepository};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Binding, Role};
 use crate::bookings::{Booking, BookingRepository, booking_scope};
 use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult};
@@ -24,6 +26,8 @@ use crate::schools::SchoolRepository;
 use crate::values::{Name, dedup_keep_order};
 use crate::versioning::{check_if_match, written};
 use crate::vocabularies::ConsentPurpose;
+
+pub use tokens::NewAccessToken;
 
 /// The most rows one roster import takes.
 pub const MAX_IMPORT_ROWS: usize = 5000;
@@ -54,6 +58,7 @@ pub struct StudentService {
     students: Arc<dyn StudentRepository>,
     consents: Arc<dyn ConsentRepository>,
     portfolio: Arc<dyn PortfolioRepository>,
+    tokens: Arc<dyn ApiKeyRepository>,
     audit: Arc<dyn AuditRepository>,
     schools: Arc<dyn SchoolRepository>,
     bookings: Arc<dyn BookingRepository>,
@@ -75,7 +80,7 @@ pub struct PlanView {
     pub status: RouteStatus,
 }
 
-/// Pupils' data is for the pupil's own school and the platform: every other role is
+/// Managing pupils is for the pupil's own school and the platform: every other role is
 /// refused before anything is looked up, so it learns nothing, not even whether a
 /// pupil exists.
 pub fn require_student_role(actor: &Actor) -> DomainResult<()> {
@@ -88,6 +93,64 @@ pub fn require_student_role(actor: &Actor) -> DomainResult<()> {
     }
 }
 
+/// Whether `actor` reaches `student`'s data: the platform, the pupil's current school,
+/// and a pupil's or guardian's token for this pupil made by that school (a token of a
+/// pupil who moved on reaches nothing, even before it is revoked).
+fn reaches(actor: &Actor, student: &Student) -> bool {
+    match actor.binding {
+        _ if actor.is_platform_admin() => true,
+        Binding::School(school) => actor.school() == Some(school) && school == student.school_id,
+        Binding::Student {
+            student: own,
+            school,
+        } => actor.acts_for_a_pupil() && own == student.id && school == student.school_id,
+        Binding::None | Binding::Business(_) => false,
+    }
+}
+
+/// A pupil or guardian changes the entries they wrote themselves, nobody else's.
+fn may_edit(actor: &Actor, entry: &PortfolioEntry) -> DomainResult<()> {
+    match token_party(actor, EntryAuthor::Student, EntryAuthor::Guardian) {
+        Some(own) if entry.author_role != own => Err(DomainError::forbidden(
+            "a pupil or guardian changes only the entries they wrote",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Who a pupil's or guardian's token is, in a vocabulary of the pupil's data; `None`
+/// for an organisation's key (which names it in the request).
+fn token_party<T: Copy + PartialEq>(actor: &Actor, pupil: T, guardian: T) -> Option<T> {
+    match actor.role {
+        Role::Pupil => Some(pupil),
+        Role::Guardian => Some(guardian),
+        _ => None,
+    }
+}
+
+/// Who acted, from the token where there is one: a token may repeat itself in the
+/// body but never name another; a key must name who (at `pointer`).
+fn acting_party<T: Copy + PartialEq + crate::vocabularies::Vocabulary>(
+    actor: &Actor,
+    named: Option<T>,
+    (pupil, guardian): (T, T),
+    pointer: &'static str,
+) -> DomainResult<T> {
+    match (token_party(actor, pupil, guardian), named) {
+        (Some(token), None) => Ok(token),
+        (Some(token), Some(named)) if named == token => Ok(token),
+        (Some(token), Some(_)) => Err(DomainError::invalid(
+            pointer,
+            format!(
+                "this token acts as `{}`; it cannot speak for anyone else",
+                token.code()
+            ),
+        )),
+        (None, Some(named)) => Ok(named),
+        (None, None) => Err(DomainError::invalid(pointer, "say who this is from")),
+    }
+}
+
 /// The records of pupils themselves: who they are, what they consented to, their
 /// portfolios. Bookings name pupils and attendance adds to their portfolios.
 #[derive(Clone)]
@@ -95,6 +158,8 @@ pub struct StudentRecords {
     pub students: Arc<dyn StudentRepository>,
     pub consents: Arc<dyn ConsentRepository>,
     pub portfolio: Arc<dyn PortfolioRepository>,
+    /// Where pupils' and guardians' tokens are kept (with the keys).
+    pub tokens: Arc<dyn ApiKeyRepository>,
 }
 
 impl StudentService {
@@ -110,6 +175,7 @@ impl StudentService {
             students: pupils.students,
             consents: pupils.consents,
             portfolio: pupils.portfolio,
+            tokens: pupils.tokens,
             audit,
             schools,
             bookings,
@@ -146,20 +212,33 @@ impl StudentService {
         }
     }
 
-    /// A pupil the caller may see: its school's key or the platform. Any other school's
-    /// pupil does not exist for the caller.
+    /// A pupil the caller may see: its school's key, the platform, or the pupil's own
+    /// and guardians' tokens. Any other pupil does not exist for the caller.
     async fn visible(
         &self,
         actor: &Actor,
         tenant: TenantId,
         id: StudentId,
     ) -> DomainResult<Student> {
-        require_student_role(actor)?;
+        if !actor.acts_for_a_pupil() {
+            require_student_role(actor)?;
+        }
         self.students
             .get(tenant, id)
             .await?
-            .filter(|s| actor.is_platform_admin() || actor.school() == Some(s.school_id))
+            .filter(|s| reaches(actor, s))
             .ok_or(DomainError::NotFound("student"))
+    }
+
+    /// A pupil the caller manages: its school's key or the platform (never a token).
+    async fn managed(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Student> {
+        require_student_role(actor)?;
+        self.visible(actor, tenant, id).await
     }
 
     fn event(
@@ -254,7 +333,7 @@ impl StudentService {
         changes: StudentChanges,
         if_match: Option<i64>,
     ) -> DomainResult<Student> {
-        let mut student = self.visible(actor, tenant, id).await?;
+        let mut student = self.managed(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
         if let Some(year) = changes.birth_year {
             check_birth_year(year, self.clock.now())
@@ -381,7 +460,7 @@ impl StudentService {
         to_school: SchoolId,
         if_match: Option<i64>,
     ) -> DomainResult<Student> {
-        let mut student = self.visible(actor, tenant, id).await?;
+        let mut student = self.managed(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
         if student.school_id == to_school {
             return Err(DomainError::invalid(
@@ -397,6 +476,11 @@ impl StudentService {
             .granted(tenant, &[id], ConsentPurpose::PortfolioTransfer)
             .await?
             .is_empty();
+        // The pupil's tokens end first: should the move fail after this, they are
+        // merely made again.
+        self.tokens
+            .revoke(tenant, Revocation::StudentTokens(id), self.clock.now())
+            .await?;
         let expected = student.version;
         student.school_id = to_school;
         student.status = StudentStatus::Active;
@@ -420,8 +504,16 @@ impl StudentService {
         actor: &Actor,
         tenant: TenantId,
         id: StudentId,
+        consent_age: u8,
     ) -> DomainResult<StudentExport> {
         let student = self.visible(actor, tenant, id).await?;
+        let age = student.certain_age(self.clock.now());
+        if actor.role == Role::Pupil && age < i32::from(consent_age) {
+            return Err(DomainError::BelowConsentAge(format!(
+                "a pupil exports their data alone from {consent_age} in this city; \
+                 a guardian or the school can export it"
+            )));
+        }
         let consents = self.consents.ledger(tenant, id).await?;
         let all = self.portfolio.all(tenant, id).await?;
         let bookings = self.students.bookings(tenant, id).await?;
@@ -451,14 +543,32 @@ impl StudentService {
         id: StudentId,
         if_match: Option<i64>,
     ) -> DomainResult<()> {
-        let student = self.visible(actor, tenant, id).await?;
+        let student = self.managed(actor, tenant, id).await?;
         check_if_match(student.version, if_match)?;
+        // Ended before the rows go (with the erasure), so no cache keeps one alive.
+        self.tokens
+            .revoke(tenant, Revocation::StudentTokens(id), self.clock.now())
+            .await?;
         let event = self.event(actor, tenant, AuditAction::StudentErase, &student);
         written(
             self.students.erase(&student, &event).await?,
             (),
             student.version + 1,
         )
+    }
+
+    /// The bookings that name the pupil, with the pupil's attendance.
+    pub async fn bookings(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Vec<StudentBooking>> {
+        let student = self.visible(actor, tenant, id).await?;
+        let bookings = self.students.bookings(tenant, id).await?;
+        self.audited_read(actor, tenant, AuditAction::StudentBookingsRead, &[&student])
+            .await?;
+        Ok(bookings)
     }
 
     // Consents.
@@ -473,7 +583,13 @@ impl StudentService {
     ) -> DomainResult<Consent> {
         let student = self.visible(actor, tenant, id).await?;
         let now = self.clock.now();
-        if let Some((pointer, why)) = consent_refusal(&student, &new, consent_age, now) {
+        let given_by = acting_party(
+            actor,
+            new.given_by,
+            (ConsentGiver::Student, ConsentGiver::Guardian),
+            "/given_by",
+        )?;
+        if let Some((pointer, why)) = consent_refusal(&student, &new, given_by, consent_age, now) {
             return Err(DomainError::rule(
                 crate::error::Rule::ConsentNotAllowed,
                 pointer,
@@ -486,7 +602,7 @@ impl StudentService {
             student_id: id,
             purpose: new.purpose,
             status: new.status,
-            given_by: new.given_by,
+            given_by,
             recorded_at: now,
             recorded_by_key_id: actor.key_id,
             recorded_by_role: actor.role,
@@ -539,7 +655,13 @@ impl StudentService {
         new: NewEntry,
     ) -> DomainResult<PortfolioEntry> {
         let student = self.visible(actor, tenant, id).await?;
-        if new.author_role == EntryAuthor::System {
+        let author_role = acting_party(
+            actor,
+            new.author_role,
+            (EntryAuthor::Student, EntryAuthor::Guardian),
+            "/author_role",
+        )?;
+        if author_role == EntryAuthor::System {
             return Err(DomainError::invalid(
                 "/author_role",
                 "system entries are made by Driehoek itself",
@@ -563,7 +685,7 @@ impl StudentService {
             evidence_url: new.evidence_url,
             booking_id: new.booking_id,
             shared_with_business: new.shared_with_business,
-            author_role: new.author_role,
+            author_role,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -653,6 +775,7 @@ impl StudentService {
         if_match: Option<i64>,
     ) -> DomainResult<PortfolioEntry> {
         let (student, mut entry) = self.open_entry(actor, tenant, id, entry).await?;
+        may_edit(actor, &entry)?;
         check_if_match(entry.version, if_match)?;
         let expected = entry.version;
         changes.apply(&mut entry);
@@ -675,6 +798,7 @@ impl StudentService {
         if_match: Option<i64>,
     ) -> DomainResult<()> {
         let (student, entry) = self.open_entry(actor, tenant, id, entry).await?;
+        may_edit(actor, &entry)?;
         check_if_match(entry.version, if_match)?;
         let event = self.event(actor, tenant, AuditAction::EntryDelete, &student);
         written(
@@ -689,3 +813,4 @@ mod host;
 mod plans;
 #[cfg(test)]
 mod tests;
+mod tokens;

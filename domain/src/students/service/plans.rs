@@ -66,6 +66,11 @@ impl StudentService {
         if_match: Option<i64>,
     ) -> DomainResult<PlanView> {
         let student = self.visible(actor, tenant, id).await?;
+        if actor.role == Role::Guardian {
+            return Err(DomainError::forbidden(
+                "the pupil and the school write the plan; a guardian agrees to it",
+            ));
+        }
         let current = self.plans.repo.versions(tenant, id).await?.pop();
         let version = current.as_ref().map_or(0, |p| p.version);
         check_if_match(version, if_match)?;
@@ -105,7 +110,8 @@ impl StudentService {
             plan_b: new.plan_b,
             helpers: new.helpers,
             notes: new.notes,
-            agreed_by: new.agreed_by,
+            agreed_by: Vec::new(),
+            agreements: Vec::new(),
             version: version + 1,
             created_at: self.clock.now(),
         };
@@ -123,5 +129,50 @@ impl StudentService {
             }),
             Err(other) => Err(other),
         }
+    }
+
+    /// The caller agrees to the current version of the pupil's plan, as who it is: the
+    /// pupil's token as `student`, a guardian's as `guardian`, the school's key as the
+    /// `mentor`. Agreeing again answers the first agreement. With `If-Match`, only to
+    /// the version the caller saw.
+    pub async fn agree_to_plan(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+        if_match: Option<i64>,
+    ) -> DomainResult<(PlanView, PlanAgreement, bool)> {
+        let (party, evidence) = match actor.role {
+            Role::Pupil => (AgreedParty::Student, AgreementEvidence::Token),
+            Role::Guardian => (AgreedParty::Guardian, AgreementEvidence::Token),
+            Role::School => (AgreedParty::Mentor, AgreementEvidence::Key),
+            _ => {
+                return Err(DomainError::forbidden(
+                    "the pupil, a guardian or the mentor agrees, each for themselves",
+                ));
+            }
+        };
+        let student = self.visible(actor, tenant, id).await?;
+        let mut plan = self
+            .plans
+            .repo
+            .versions(tenant, id)
+            .await?
+            .pop()
+            .ok_or(DomainError::NotFound("route plan"))?;
+        check_if_match(plan.version, if_match)?;
+        let agreement = PlanAgreement {
+            party,
+            agreed_at: self.clock.now(),
+            evidence,
+            evidence_id: actor.key_id.map(|k| k.as_uuid()),
+        };
+        let event = self.event(actor, tenant, AuditAction::RoutePlanAgree, &student);
+        let (stored, created) = self.plans.repo.agree(&plan, &agreement, &event).await?;
+        if created {
+            plan.agreements.push(stored.clone());
+        }
+        let status = self.check_plan(tenant, &plan).await?;
+        Ok((PlanView { plan, status }, stored, created))
     }
 }

@@ -20,7 +20,7 @@ fn by_pupil(purpose: ConsentPurpose) -> NewConsent {
     NewConsent {
         purpose,
         status: ConsentStatus::Granted,
-        given_by: ConsentGiver::Student,
+        given_by: Some(ConsentGiver::Student),
     }
 }
 
@@ -76,7 +76,7 @@ fn entry(title: &str) -> NewEntry {
         evidence_url: None,
         booking_id: None,
         shared_with_business: false,
-        author_role: EntryAuthor::Student,
+        author_role: Some(EntryAuthor::Student),
     }
 }
 
@@ -94,7 +94,7 @@ async fn moved_pupil(f: &Fixture, consents: bool) -> (School, Student) {
         let guardian = NewConsent {
             purpose: ConsentPurpose::PortfolioTransfer,
             status: ConsentStatus::Granted,
-            given_by: ConsentGiver::Guardian,
+            given_by: Some(ConsentGiver::Guardian),
         };
         f.students
             .record_consent(&old, f.tenant.id, pupil.id, 16, guardian)
@@ -141,13 +141,13 @@ async fn a_transfer_without_consent_seals_what_was_made_before_it() {
     assert_eq!(titles, ["Op de nieuwe school"]);
     let export = f
         .students
-        .export(&new, f.tenant.id, pupil.id)
+        .export(&new, f.tenant.id, pupil.id, 16)
         .await
         .unwrap();
     assert_eq!((export.entries.len(), export.sealed_entries), (1, 1));
     let platform = f
         .students
-        .export(&admin(), f.tenant.id, pupil.id)
+        .export(&admin(), f.tenant.id, pupil.id, 16)
         .await
         .unwrap();
     assert_eq!((platform.entries.len(), platform.sealed_entries), (2, 0));
@@ -159,7 +159,7 @@ async fn with_portfolio_transfer_consent_the_portfolio_moves_along() {
     let (to, pupil) = moved_pupil(&f, true).await;
     let export = f
         .students
-        .export(&f.school_key(to.id), f.tenant.id, pupil.id)
+        .export(&f.school_key(to.id), f.tenant.id, pupil.id, 16)
         .await
         .unwrap();
     assert_eq!((export.entries.len(), export.sealed_entries), (2, 0));
@@ -242,7 +242,6 @@ async fn a_route_plan_follows_the_edges_of_its_published_map() {
         plan_b: Vec::new(),
         helpers: Vec::new(),
         notes: None,
-        agreed_by: Vec::new(),
     };
     let key = f.school_key(school.id);
     let off_map = f
