@@ -202,7 +202,8 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
     Ok((settings, bind))
 }
 
-fn print_keys(keys: &[seed::DemoKey]) {
+/// The demo's keys, tokens and links; `base` starts the links (`http://host:port`).
+fn print_keys(keys: &[seed::DemoKey], base: &str) {
     if keys.is_empty() {
         println!(
             "Demo tenants already present; their keys were printed when they were first loaded."
@@ -214,9 +215,14 @@ fn print_keys(keys: &[seed::DemoKey]) {
     }
     println!("Demo keys (shown once):");
     for key in keys {
+        let secret = if key.secret.starts_with('/') {
+            format!("{base}{}", key.secret)
+        } else {
+            key.secret.clone()
+        };
         println!(
-            "  {:<10} {:<11} {}  # {}",
-            key.tenant, key.role, key.secret, key.name
+            "  {:<10} {:<11} {secret}  # {}",
+            key.tenant, key.role, key.name
         );
     }
 }
@@ -238,7 +244,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::SeedDemo => {
             let state = startup::connect(&settings).await?;
-            print_keys(&seed::seed_demo(&state).await.map_err(|e| e.to_string())?);
+            print_keys(
+                &seed::seed_demo(&state).await.map_err(|e| e.to_string())?,
+                &format!("http://{bind}"),
+            );
         }
         Command::CreateAdminKey { name } => {
             let state = startup::connect(&settings).await?;
@@ -257,7 +266,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { demo } => {
             let state = startup::connect(&settings).await?;
             if demo {
-                print_keys(&seed::seed_demo(&state).await.map_err(|e| e.to_string())?);
+                print_keys(
+                    &seed::seed_demo(&state).await.map_err(|e| e.to_string())?,
+                    &format!("http://{bind}"),
+                );
             }
             let listener =
                 TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;

@@ -17,8 +17,8 @@ use driehoek_domain::programmes::{
 };
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::students::{
-    ConsentGiver, ConsentStatus, EntryAuthor, NewAccessToken, NewConsent, NewEntry, NewStudent,
-    StudentStatus,
+    ConsentGiver, ConsentStatus, EntryAuthor, INVITATION_DAYS, NewAccessToken, NewConsent,
+    NewEntry, NewInvitation, NewStudent, PageLanguage, StudentStatus,
 };
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{
@@ -1167,10 +1167,36 @@ async fn seed_agreements(
         .students
         .agree_to_plan(&token.actor(), tenant, *first, None)
         .await?;
-    Ok(vec![DemoKey {
-        tenant: slug.to_owned(),
-        role: Role::Pupil.code(),
-        name: format!("demo pupil token for pupil {first}, 12 h"),
-        secret,
-    }])
+    let invite = NewInvitation {
+        purposes: vec![
+            ConsentPurpose::ShareWithBusiness,
+            ConsentPurpose::Media,
+            ConsentPurpose::PortfolioTransfer,
+        ],
+        route_plan: true,
+        language: if slug == "leuven" {
+            PageLanguage::Nl
+        } else {
+            PageLanguage::En
+        },
+        expires_in_days: *INVITATION_DAYS.end(),
+    };
+    let (_, link) = state
+        .students
+        .invite(school, tenant, *first, invite)
+        .await?;
+    Ok(vec![
+        DemoKey {
+            tenant: slug.to_owned(),
+            role: Role::Pupil.code(),
+            name: format!("demo pupil token for pupil {first}, 12 h"),
+            secret,
+        },
+        DemoKey {
+            tenant: slug.to_owned(),
+            role: "parents_page",
+            name: "the parents' page of a guardian invitation for that pupil, 30 days".to_owned(),
+            secret: format!("/invitations/{link}"),
+        },
+    ])
 }

@@ -357,6 +357,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> std::io:
                 .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
         )
         .service(web::redirect("/docs", "/docs/"))
+        .configure(routes::parents_page::configure)
         .default_service(web::to(fallback))
     })
     .workers(workers)

@@ -120,6 +120,7 @@ impl AppState {
             consents: database.consents(),
             portfolio: database.portfolio(),
             tokens: key_repo.clone(),
+            invitations: database.invitations(),
         };
         Self {
             tenants: TenantService::new(tenant_repo, clock.clone()),

@@ -37,9 +37,10 @@ struct Seeded {
     slug: String,
     tenant: Uuid,
     schools: Vec<School>,
-    /// A pupil with 200 portfolio entries, and its school's key.
+    /// A pupil with 200 portfolio entries, its school's key, and the pupil's own token.
     exported: Uuid,
     exported_key: String,
+    exported_token: String,
 }
 
 fn err(e: String) -> anyhow::Error {
@@ -149,6 +150,15 @@ async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
             .add_entry(&admin, tenant.id, exported.id, entry(i)?)
             .await?;
     }
+    let token = driehoek_domain::students::NewAccessToken {
+        role: driehoek_domain::auth::Role::Pupil,
+        expires_in: *driehoek_domain::api_keys::TOKEN_LIFETIME_SECS.end(),
+        label: None,
+    };
+    let (_, exported_token) = state
+        .students
+        .issue_token(&admin, tenant.id, exported.id, token)
+        .await?;
     eprintln!(
         "seeded {} schools x {} pupils and one pupil with 200 entries in {:.1} s",
         args.schools_per_tenant,
@@ -160,6 +170,7 @@ async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
         tenant: tenant.id.as_uuid(),
         exported: exported.id.as_uuid(),
         exported_key: first.key.clone(),
+        exported_token,
         schools,
     })
 }
@@ -544,6 +555,38 @@ async fn scenarios(
             );
         }
     }
+
+    // 5. The portfolio at a glance, read with the school's key and with the pupil's
+    // own token: the same work, behind a token for one pupil.
+    let portfolio = |a: Args, key: String| {
+        let (http, base, seeded) = (http.clone(), base.to_owned(), seeded.clone());
+        let op = move |_| {
+            let request = http
+                .get(format!(
+                    "{base}/v1/tenants/{}/students/{}/portfolio",
+                    seeded.slug, seeded.exported
+                ))
+                .bearer_auth(&key);
+            api_ok(request, 200)
+        };
+        async move { drive(&a, op).await }
+    };
+    let (school_key, pupil_token) = (seeded.exported_key.clone(), seeded.exported_token.clone());
+    portfolio(warm.clone(), school_key.clone()).await;
+    portfolio(warm.clone(), pupil_token.clone()).await;
+    let by_school = portfolio(args.clone(), school_key).await;
+    let by_pupil = portfolio(args.clone(), pupil_token).await;
+    let scenario = "portfolio at a glance (200 entries)";
+    print_row(scenario, "API (HTTP), the school's key", &by_school, "");
+    print_row(
+        scenario,
+        "API (HTTP), the pupil's own token",
+        &by_pupil,
+        &format!(
+            "{} of the school key's",
+            ratio(&by_pupil, by_school.throughput())
+        ),
+    );
     Ok(())
 }
 

@@ -39,6 +39,11 @@ vocabulary! {
         StudentBookingsRead => "student.bookings", "Pupil's bookings read", "Boekingen van de leerling ingezien";
         AccessTokenIssue => "access_token.issue", "Pupil's or guardian's token made", "Token voor leerling of ouder gemaakt";
         AccessTokenList => "access_token.list", "Pupil's and guardians' tokens listed", "Tokens van leerling en ouders getoond";
+        InvitationCreate => "guardian_invitation.create", "Guardian invited", "Ouder uitgenodigd";
+        InvitationList => "guardian_invitation.list", "Guardian invitations listed", "Uitnodigingen voor ouders getoond";
+        InvitationRevoke => "guardian_invitation.revoke", "Guardian invitation revoked", "Uitnodiging voor ouders ingetrokken";
+        InvitationOpen => "guardian_invitation.open", "Parents' page opened", "Ouderpagina geopend";
+        InvitationAnswer => "guardian_invitation.answer", "Parents' page submitted", "Ouderpagina verstuurd";
         AccessTokenRevoke => "access_token.revoke", "Pupil's or guardian's token revoked", "Token voor leerling of ouder ingetrokken";
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
     }

@@ -75,6 +75,7 @@ id_type!(PortfolioEntryId);
 id_type!(AuditEventId);
 id_type!(RouteMapId);
 id_type!(RoutePlanId);
+id_type!(InvitationId);
 id_type!(WebhookEndpointId);
 id_type!(WebhookDeliveryId);
 id_type!(WebhookAttemptId);

@@ -25,6 +25,7 @@ mod m20261124_000012_route_map_graph_parts;
 mod m20261202_000013_faults;
 mod m20261202_000014_allowed_origins;
 mod m20261202_000015_pupil_tokens;
+mod m20261202_000016_guardian_invitations;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_faults::Migration),
             Box::new(m20261202_000014_allowed_origins::Migration),
             Box::new(m20261202_000015_pupil_tokens::Migration),
+            Box::new(m20261202_000016_guardian_invitations::Migration),
         ]
     }
 }

@@ -211,6 +211,81 @@ pub fn browser_claim(claim: &str) -> Option<std::path::PathBuf> {
     found
 }
 
+/// Debian's Chromium driven through its ChromeDriver (WebDriver), for a claim that
+/// needs clicks in a real browser: `None` (said on stderr) without them.
+pub fn webdriver_claim(claim: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let driver = std::path::PathBuf::from("/usr/bin/chromedriver");
+    if !driver.exists() {
+        eprintln!(
+            "SKIPPED without ChromeDriver (apt-get install chromium-driver): the claim '{claim}'"
+        );
+        return None;
+    }
+    browser_claim(claim).map(|browser| (browser, driver))
+}
+
+/// A headless Chromium session through a ChromeDriver of its own, on a free port, with
+/// a fresh profile and none of the browser's calls home. Ends with [`Browser::close`].
+pub struct Browser {
+    pub client: fantoccini::Client,
+    driver: std::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start(browser: &std::path::Path, driver: &std::path::Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = std::process::Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("a browser profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
+                "binary": browser.display().to_string(),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         "--window-size=420,1400",
+                         format!("--user-data-dir={}", profile.path().display())],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        // The WebDriver client's TLS stack needs its crypto named (it speaks plain HTTP
+        // to the local driver, but builds the connector anyway).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut last = None;
+        for _ in 0..100 {
+            let mut connector = fantoccini::ClientBuilder::rustls().expect("a TLS connector");
+            match connector.capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        driver,
+                        _profile: profile,
+                    };
+                }
+                Err(error) => last = Some(error),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("ChromeDriver did not answer: {last:?}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
 /// The document `url` leaves once its scripts ran, as headless Chromium renders it,
 /// with a fresh profile and none of its calls home.
 pub async fn rendered_dom(chromium: &std::path::Path, url: &str) -> String {

@@ -2,4 +2,5 @@
 //! endpoints (health, metrics, problem descriptions, the OpenAPI document).
 
 pub mod ops;
+pub mod parents_page;
 pub mod v1;

@@ -5,8 +5,8 @@ use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::ids::SchoolId;
 use driehoek_domain::students::{
-    Consent, NewConsent, NewStudent, RosterRow, Student, StudentBooking, StudentChanges,
-    StudentExport, StudentStatus, current_consents,
+    Consent, GuardianInvitation, NewConsent, NewInvitation, NewStudent, PageLanguage, RosterRow,
+    Student, StudentBooking, StudentChanges, StudentExport, StudentStatus, current_consents,
 };
 use driehoek_domain::values::{ExternalRef, Name, ShortText};
 use serde::{Deserialize, Serialize};
@@ -293,9 +293,11 @@ pub struct ConsentOut {
     pub status: ConsentStatusCode,
     pub given_by: ConsentGiverCode,
     pub recorded_at: DateTime<Utc>,
-    /// The key that recorded it (`null` for the operator's bootstrap key).
+    /// The key, token or invitation it was recorded with (`null` for the operator's
+    /// bootstrap key).
     pub recorded_by_key_id: Option<Uuid>,
     pub recorded_by_role: RoleCode,
+    pub recorded_via: super::ConsentChannelCode,
 }
 
 impl From<&Consent> for ConsentOut {
@@ -309,8 +311,86 @@ impl From<&Consent> for ConsentOut {
             recorded_at: c.recorded_at,
             recorded_by_key_id: c.recorded_by_key_id.map(|k| k.as_uuid()),
             recorded_by_role: c.recorded_by_role.into(),
+            recorded_via: c.recorded_via.into(),
         }
     }
+}
+
+/// An invitation for a pupil's parent or guardian to the parents' page.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationIn {
+    /// The consent purposes the parent decides on the page.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    pub purposes: Vec<ConsentPurposeCode>,
+    /// Ask the parent to agree to the pupil's current route plan.
+    #[serde(default)]
+    pub route_plan: bool,
+    /// The page's language; default `nl`.
+    pub language: Option<super::PageLanguageCode>,
+    /// Days the link works: 1-30, default 14.
+    #[serde(default = "default_invitation_days")]
+    #[schema(minimum = 1, maximum = 30, default = 14)]
+    pub expires_in_days: i64,
+}
+
+fn default_invitation_days() -> i64 {
+    14
+}
+
+impl From<InvitationIn> for NewInvitation {
+    fn from(input: InvitationIn) -> Self {
+        Self {
+            purposes: input.purposes.into_iter().map(|p| p.0).collect(),
+            route_plan: input.route_plan,
+            language: input.language.map_or(PageLanguage::Nl, |l| l.0),
+            expires_in_days: input.expires_in_days,
+        }
+    }
+}
+
+/// An invitation as listed: never its link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationOut {
+    pub id: Uuid,
+    pub student_id: Uuid,
+    pub purposes: Vec<ConsentPurposeCode>,
+    pub route_plan: bool,
+    pub language: super::PageLanguageCode,
+    pub status: super::InvitationStatusCode,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// When the parent last submitted the page.
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl InvitationOut {
+    pub fn at(i: GuardianInvitation, now: DateTime<Utc>) -> Self {
+        Self {
+            id: i.id.as_uuid(),
+            student_id: i.student_id.as_uuid(),
+            purposes: i.purposes.iter().map(|p| (*p).into()).collect(),
+            route_plan: i.route_plan,
+            language: i.language.into(),
+            status: i.status_at(now).into(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            used_at: i.used_at,
+            revoked_at: i.revoked_at,
+        }
+    }
+}
+
+/// A made invitation with its link, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationCreated {
+    #[serde(flatten)]
+    pub invitation: InvitationOut,
+    /// The parents' page. Send it to the parent now: it is never shown again.
+    #[schema(example = "https://driehoek.example/invitations/dhi_...")]
+    pub url: String,
 }
 
 /// The current state of one purpose.

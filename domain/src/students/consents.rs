@@ -22,6 +22,15 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// How a consent decision reached the ledger.
+    pub enum ConsentChannel = "consent_channels" {
+        Key => "key", "Recorded by the school with its key", "Vastgelegd door de school met haar sleutel";
+        Token => "token", "Decided with the pupil's or guardian's own token", "Besloten met het eigen token van leerling of ouder";
+        Invitation => "invitation", "Decided by a parent on the page of an invitation", "Besloten door een ouder op de pagina van een uitnodiging";
+    }
+}
+
 /// The youngest age at which an employer may be allowed to contact a pupil.
 pub const RECRUITMENT_CONTACT_AGE: i32 = 16;
 
@@ -36,8 +45,10 @@ pub struct Consent {
     pub status: ConsentStatus,
     pub given_by: ConsentGiver,
     pub recorded_at: DateTime<Utc>,
+    /// The key, token or invitation it was recorded with.
     pub recorded_by_key_id: Option<ApiKeyId>,
     pub recorded_by_role: Role,
+    pub recorded_via: ConsentChannel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 //! see passes through consent.
 
 mod consents;
+mod invitations;
 mod model;
 mod plans;
 mod portfolio;
@@ -13,6 +14,7 @@ mod ports;
 mod service;
 
 pub use consents::*;
+pub use invitations::*;
 pub use model::*;
 pub use plans::*;
 pub use portfolio::*;

@@ -1,12 +1,14 @@
 use async_trait::async_trait;
 
 use super::{
-    Consent, EntryFilter, PlanAgreement, PortfolioEntry, RoutePlan, Student, StudentBooking,
-    StudentFilter,
+    Consent, EntryFilter, GuardianInvitation, PlanAgreement, PortfolioEntry, RoutePlan, Student,
+    StudentBooking, StudentFilter,
 };
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
-use crate::ids::{BookingId, PortfolioEntryId, SchoolId, StudentId, TenantId};
+use chrono::{DateTime, Utc};
+
+use crate::ids::{BookingId, InvitationId, PortfolioEntryId, SchoolId, StudentId, TenantId};
 use crate::paging::PageRequest;
 use crate::vocabularies::ConsentPurpose;
 
@@ -118,4 +120,39 @@ pub trait PortfolioRepository: Send + Sync {
         audit: &AuditEvent,
     ) -> DomainResult<bool>;
     async fn delete(&self, entry: &PortfolioEntry, audit: &AuditEvent) -> DomainResult<bool>;
+}
+
+/// Guardian invitations. Writes take their audit events, as pupils' records do.
+#[async_trait]
+pub trait InvitationRepository: Send + Sync {
+    async fn insert(&self, invitation: &GuardianInvitation, audit: &AuditEvent)
+    -> DomainResult<()>;
+    async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<GuardianInvitation>>;
+    async fn get(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+    ) -> DomainResult<Option<GuardianInvitation>>;
+    /// The pupil's invitations, oldest first.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        student: StudentId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<GuardianInvitation>>;
+    /// Marks the invitation revoked (once).
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+        at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> DomainResult<()>;
+    /// Records that the parent submitted the page at `at`.
+    async fn mark_used(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+        at: DateTime<Utc>,
+    ) -> DomainResult<()>;
 }

@@ -22,17 +22,17 @@ use crate::businesses::{
 
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{
-    ApiKeyId, BookingId, BusinessId, CoachId, FeedbackId, PortfolioEntryId, ProgrammeId,
-    ProgrammeMemberId, RouteMapId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+    ApiKeyId, BookingId, BusinessId, CoachId, FeedbackId, InvitationId, PortfolioEntryId,
+    ProgrammeId, ProgrammeMemberId, RouteMapId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
 use crate::paging::PageRequest;
 use crate::programmes::{Programme, ProgrammeFilter, ProgrammeMember, ProgrammeRepository};
 use crate::route_maps::{Graph, RouteMap, RouteMapFilter, RouteMapRepository};
 use crate::schools::{School, SchoolFilter, SchoolRepository};
 use crate::students::{
-    Consent, ConsentRepository, ConsentStatus, EntryFilter, PlanAgreement, PortfolioEntry,
-    PortfolioRepository, RoutePlan, RoutePlanRepository, Student, StudentBooking, StudentFilter,
-    StudentRepository,
+    Consent, ConsentRepository, ConsentStatus, EntryFilter, GuardianInvitation,
+    InvitationRepository, PlanAgreement, PortfolioEntry, PortfolioRepository, RoutePlan,
+    RoutePlanRepository, Student, StudentBooking, StudentFilter, StudentRepository,
 };
 use crate::vocabularies::ConsentPurpose;
 use crate::work_visits::{
@@ -61,6 +61,7 @@ pub struct Rows {
     pub plans: Vec<RoutePlan>,
     pub maps: Vec<(RouteMap, Graph)>,
     pub keys: Vec<ApiKey>,
+    pub invitations: Vec<GuardianInvitation>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -717,6 +718,79 @@ impl RoutePlanRepository for Memory {
         stored.agreements.push(agreement.clone());
         rows.audit.push(audit.clone());
         Ok((agreement.clone(), true))
+    }
+}
+
+#[async_trait]
+impl InvitationRepository for Memory {
+    async fn insert(
+        &self,
+        invitation: &GuardianInvitation,
+        audit: &AuditEvent,
+    ) -> DomainResult<()> {
+        let mut rows = self.rows();
+        rows.invitations.push(invitation.clone());
+        rows.audit.push(audit.clone());
+        Ok(())
+    }
+    async fn find_by_digest(&self, digest: &str) -> DomainResult<Option<GuardianInvitation>> {
+        let rows = self.rows();
+        Ok(rows
+            .invitations
+            .iter()
+            .find(|i| i.digest == digest)
+            .cloned())
+    }
+    async fn get(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+    ) -> DomainResult<Option<GuardianInvitation>> {
+        let rows = self.rows();
+        Ok(rows
+            .invitations
+            .iter()
+            .find(|i| i.tenant_id == tenant && i.id == id)
+            .cloned())
+    }
+    async fn list(
+        &self,
+        tenant: TenantId,
+        student: StudentId,
+        _page: &PageRequest,
+    ) -> DomainResult<Vec<GuardianInvitation>> {
+        Ok(picked(&self.rows().invitations, |i| {
+            i.tenant_id == tenant && i.student_id == student
+        }))
+    }
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+        at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> DomainResult<()> {
+        let mut rows = self.rows();
+        for i in &mut rows.invitations {
+            if i.tenant_id == tenant && i.id == id && i.revoked_at.is_none() {
+                i.revoked_at = Some(at);
+            }
+        }
+        rows.audit.push(audit.clone());
+        Ok(())
+    }
+    async fn mark_used(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+        at: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        for i in &mut self.rows().invitations {
+            if i.tenant_id == tenant && i.id == id {
+                i.used_at = Some(at);
+            }
+        }
+        Ok(())
     }
 }
 

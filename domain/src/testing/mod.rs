@@ -84,6 +84,7 @@ impl Fixture {
             consents: memory.clone(),
             portfolio: memory.clone(),
             tokens: memory.clone(),
+            invitations: memory.clone(),
         };
         Self {
             schools: crate::schools::SchoolService::new(memory.clone(), shared.clone()),

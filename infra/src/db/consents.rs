@@ -5,7 +5,9 @@ use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::auth::Role;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{ApiKeyId, ConsentId, StudentId, TenantId};
-use driehoek_domain::students::{Consent, ConsentGiver, ConsentRepository, ConsentStatus};
+use driehoek_domain::students::{
+    Consent, ConsentChannel, ConsentGiver, ConsentRepository, ConsentStatus,
+};
 use driehoek_domain::vocabularies::{ConsentPurpose, Vocabulary};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
@@ -42,6 +44,13 @@ fn consent_from_model(m: consents::Model) -> DomainResult<Consent> {
         recorded_at: m.created_at,
         recorded_by_key_id: m.recorded_by_key_id.map(ApiKeyId::from_uuid),
         recorded_by_role: Role::parse(&m.recorded_by_role).map_err(bad)?,
+        recorded_via: match m.recorded_via.as_deref() {
+            Some(code) => ConsentChannel::parse(code).map_err(bad)?,
+            None if matches!(m.recorded_by_role.as_str(), "pupil" | "guardian") => {
+                ConsentChannel::Token
+            }
+            None => ConsentChannel::Key,
+        },
     })
 }
 
@@ -60,6 +69,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
             given_by: c.given_by.code().to_owned(),
             recorded_by_key_id: c.recorded_by_key_id.map(|k| k.as_uuid()),
             recorded_by_role: c.recorded_by_role.code().to_owned(),
+            recorded_via: Some(c.recorded_via.code().to_owned()),
         }
         .into_active_model()
         .reset_all();

@@ -525,6 +525,9 @@ pub mod consents {
         pub given_by: String,
         pub recorded_by_key_id: Option<Uuid>,
         pub recorded_by_role: String,
+        /// `key`, `token` or `invitation`; absent on decisions recorded before it was
+        /// kept (known from the role then).
+        pub recorded_via: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -805,4 +808,41 @@ pub mod webhook_attempts {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod guardian_invitations {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "guardian_invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub student_id: Uuid,
+        pub school_id: Uuid,
+        /// `|code|code|`, as every coded list.
+        pub purposes: String,
+        pub route_plan: bool,
+        pub language: String,
+        pub digest: String,
+        pub expires_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub used_at: Option<DateTimeUtc>,
+        pub created_by: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    /// Invitations of one tenant (looked up by digest before the tenant is known).
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
 }

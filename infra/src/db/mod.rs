@@ -11,6 +11,7 @@ mod consents;
 pub mod entities;
 mod feedback;
 pub mod idempotency;
+mod invitations;
 mod portfolio;
 mod programmes;
 mod read_pool;
@@ -60,6 +61,7 @@ pub use changes::SeaOrmChangeRepository;
 pub(crate) use changes::{NewChange, record_change};
 pub use consents::SeaOrmConsentRepository;
 pub use feedback::SeaOrmFeedbackRepository;
+pub use invitations::SeaOrmInvitationRepository;
 pub use portfolio::SeaOrmPortfolioRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use route_maps::SeaOrmRouteMapRepository;
@@ -384,6 +386,10 @@ impl Database {
             self.conn.clone(),
             self.reads.clone(),
         ))
+    }
+
+    pub fn invitations(&self) -> Arc<dyn driehoek_domain::students::InvitationRepository> {
+        Arc::new(SeaOrmInvitationRepository::new(self.conn.clone()))
     }
 
     pub fn portfolio(&self) -> Arc<dyn driehoek_domain::students::PortfolioRepository> {

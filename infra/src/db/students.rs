@@ -25,7 +25,8 @@ use uuid::Uuid;
 use super::audit::audit_in;
 use super::changes::{NewChange, record_changes};
 use super::entities::{
-    api_keys, booking_students, bookings, consents, portfolio_entries, route_plans, students,
+    api_keys, booking_students, bookings, consents, guardian_invitations, portfolio_entries,
+    route_plans, students,
 };
 use super::read_pool::ReadPool;
 use super::read_pool::{OnReadPool, one_by_key};
@@ -331,6 +332,15 @@ impl StudentRepository for SeaOrmStudentRepository {
         delete_of_pupil::<consents::Entity>(
             &txn,
             (consents::Column::TenantId, consents::Column::StudentId),
+            (tenant, id),
+        )
+        .await?;
+        delete_of_pupil::<guardian_invitations::Entity>(
+            &txn,
+            (
+                guardian_invitations::Column::TenantId,
+                guardian_invitations::Column::StudentId,
+            ),
             (tenant, id),
         )
         .await?;

@@ -60,6 +60,8 @@ fn body_for(app: &TestApp, method: &Method, path: &str, victim: &World) -> Optio
         json!({"purpose": "media", "status": "granted", "given_by": "guardian"})
     } else if path.ends_with("/entries") {
         json!({"competence": "motives", "kind": "goal", "title": "pwned", "body": "pwned", "author_role": "student"})
+    } else if path.ends_with("/guardian-invitations") {
+        json!({"purposes": ["media"], "route_plan": true})
     } else if path.ends_with("/access-tokens") {
         json!({"role": "pupil", "expires_in": 600})
     } else if path.ends_with("/transfer") {
@@ -90,6 +92,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{booking_id}", &ids.booking)
         .replace("{key_id}", key_id)
         .replace("{token_id}", key_id)
+        .replace("{invitation_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)

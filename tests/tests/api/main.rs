@@ -17,6 +17,7 @@ mod faults;
 mod idempotency;
 mod isolation;
 mod oauth;
+mod parents_page;
 mod permissions;
 mod programmes;
 mod pupil_tokens;

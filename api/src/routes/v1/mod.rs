@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod businesses;
 pub mod calendars;
 pub mod changes;
+pub mod invitations;
 pub mod oauth;
 pub mod portfolios;
 pub mod programmes;
@@ -54,7 +55,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 scope("/students")
                     .configure(students::configure)
                     .configure(portfolios::configure)
-                    .configure(access_tokens::configure),
+                    .configure(access_tokens::configure)
+                    .configure(invitations::configure),
             )
             .service(
                 scope("/businesses")

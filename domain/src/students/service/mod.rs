@@ -4,12 +4,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AgreedParty, AgreementEvidence, Consent, ConsentGiver, ConsentRepository, EntryAuthor,
-    EntryChanges, EntryFilter, NewConsent, NewEntry, NewRoutePlan, NewStudent, PlanAgreement,
-    PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow, RoutePlan,
-    RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking, StudentChanges,
-    StudentFilter, StudentRepository, StudentStatus, check_birth_year, consent_refusal,
-    first_break, route_status,
+    AgreedParty, AgreementEvidence, Consent, ConsentChannel, ConsentGiver, ConsentRepository,
+    EntryAuthor, EntryChanges, EntryFilter, InvitationRepository, NewConsent, NewEntry,
+    NewRoutePlan, NewStudent, PlanAgreement, PortfolioEntry, PortfolioRepository, PortfolioSummary,
+    RosterRow, RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
+    StudentChanges, StudentFilter, StudentRepository, StudentStatus, check_birth_year,
+    consent_refusal, first_break, route_status,
 };
 use crate::api_keys::{ApiKeyRepository, Revocation};
 use crate::audit::{AuditAction, AuditEvent, AuditRepository};
@@ -27,6 +27,7 @@ use crate::values::{Name, dedup_keep_order};
 use crate::versioning::{check_if_match, written};
 use crate::vocabularies::ConsentPurpose;
 
+pub use invitations::{InvitationAnswered, InvitationView};
 pub use tokens::NewAccessToken;
 
 /// The most rows one roster import takes.
@@ -59,6 +60,7 @@ pub struct StudentService {
     consents: Arc<dyn ConsentRepository>,
     portfolio: Arc<dyn PortfolioRepository>,
     tokens: Arc<dyn ApiKeyRepository>,
+    invitations: Arc<dyn InvitationRepository>,
     audit: Arc<dyn AuditRepository>,
     schools: Arc<dyn SchoolRepository>,
     bookings: Arc<dyn BookingRepository>,
@@ -160,6 +162,7 @@ pub struct StudentRecords {
     pub portfolio: Arc<dyn PortfolioRepository>,
     /// Where pupils' and guardians' tokens are kept (with the keys).
     pub tokens: Arc<dyn ApiKeyRepository>,
+    pub invitations: Arc<dyn InvitationRepository>,
 }
 
 impl StudentService {
@@ -176,6 +179,7 @@ impl StudentService {
             consents: pupils.consents,
             portfolio: pupils.portfolio,
             tokens: pupils.tokens,
+            invitations: pupils.invitations,
             audit,
             schools,
             bookings,
@@ -581,6 +585,24 @@ impl StudentService {
         consent_age: u8,
         new: NewConsent,
     ) -> DomainResult<Consent> {
+        let channel = if actor.acts_for_a_pupil() {
+            ConsentChannel::Token
+        } else {
+            ConsentChannel::Key
+        };
+        self.decide(actor, (tenant, id), consent_age, new, channel)
+            .await
+    }
+
+    /// Appends a decision to the ledger, as `actor` decides and through `channel`.
+    async fn decide(
+        &self,
+        actor: &Actor,
+        (tenant, id): (TenantId, StudentId),
+        consent_age: u8,
+        new: NewConsent,
+        channel: ConsentChannel,
+    ) -> DomainResult<Consent> {
         let student = self.visible(actor, tenant, id).await?;
         let now = self.clock.now();
         let given_by = acting_party(
@@ -606,6 +628,7 @@ impl StudentService {
             recorded_at: now,
             recorded_by_key_id: actor.key_id,
             recorded_by_role: actor.role,
+            recorded_via: channel,
         };
         let event = self.event(actor, tenant, AuditAction::ConsentRecord, &student);
         self.consents.insert(&consent, &event).await?;
@@ -810,6 +833,7 @@ impl StudentService {
 }
 
 mod host;
+mod invitations;
 mod plans;
 #[cfg(test)]
 mod tests;

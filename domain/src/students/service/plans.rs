@@ -152,6 +152,18 @@ impl StudentService {
                 ));
             }
         };
+        self.agree(actor, (tenant, id), if_match, (party, evidence))
+            .await
+    }
+
+    /// Records `party`'s agreement to the current version (at `if_match`, if given).
+    pub(super) async fn agree(
+        &self,
+        actor: &Actor,
+        (tenant, id): (TenantId, StudentId),
+        if_match: Option<i64>,
+        (party, evidence): (AgreedParty, AgreementEvidence),
+    ) -> DomainResult<(PlanView, PlanAgreement, bool)> {
         let student = self.visible(actor, tenant, id).await?;
         let mut plan = self
             .plans

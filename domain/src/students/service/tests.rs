@@ -272,3 +272,123 @@ async fn a_route_plan_follows_the_edges_of_its_published_map() {
         .unwrap();
     assert_eq!(on_map.plan.steps.len(), 3);
 }
+
+/// A token's actor as the API makes it from the stored token.
+async fn token_actor(
+    f: &Fixture,
+    school: &crate::auth::Actor,
+    pupil: &Student,
+    role: Role,
+) -> crate::auth::Actor {
+    let new = NewAccessToken {
+        role,
+        expires_in: 3600,
+        label: None,
+    };
+    let (token, secret) = f
+        .students
+        .issue_token(school, f.tenant.id, pupil.id, new)
+        .await
+        .unwrap();
+    assert!(secret.starts_with(crate::api_keys::TOKEN_PREFIX));
+    token.actor()
+}
+
+#[tokio::test]
+async fn a_token_reaches_its_own_pupil_while_the_pupil_stays_at_its_school() {
+    let f = Fixture::at(NOW);
+    let school = f.school(&[NlHavo]).await;
+    let key = f.school_key(school.id);
+    let (sara, bram) = (f.pupil(&school, 2013).await, f.pupil(&school, 2013).await);
+    let pupil = token_actor(&f, &key, &sara, Role::Pupil).await;
+    let guardian = token_actor(&f, &key, &sara, Role::Guardian).await;
+    let t = f.tenant.id;
+    for actor in [&pupil, &guardian] {
+        assert!(f.students.get(actor, t, sara.id).await.is_ok());
+        assert!(matches!(
+            f.students.get(actor, t, bram.id).await,
+            Err(DomainError::NotFound(_))
+        ));
+        // Managing the pupil is the school's.
+        let refused = f.students.erase(actor, t, sara.id, None).await;
+        assert!(
+            matches!(refused, Err(DomainError::Forbidden(_))),
+            "{refused:?}"
+        );
+        let listed = f
+            .students
+            .tokens(actor, t, sara.id, PageRequest::first(10))
+            .await;
+        assert!(matches!(listed, Err(DomainError::Forbidden(_))));
+    }
+    // A pupil below the consent age does not export alone; a guardian does.
+    assert!(matches!(
+        f.students.export(&pupil, t, sara.id, 16).await,
+        Err(DomainError::BelowConsentAge(_))
+    ));
+    assert!(f.students.export(&guardian, t, sara.id, 16).await.is_ok());
+    // A token made before a move reaches nothing after it, and is revoked with it.
+    let other = f.school(&[NlHavo]).await;
+    f.students
+        .transfer(&key, t, sara.id, other.id, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.students.get(&pupil, t, sara.id).await,
+        Err(DomainError::NotFound(_))
+    ));
+    let tokens = f
+        .students
+        .tokens(&f.school_key(other.id), t, sara.id, PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(tokens.items.iter().all(|k| k.revoked_at.is_some()));
+    assert_eq!(tokens.items.len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_writes_as_who_it_is() {
+    let f = Fixture::at(NOW);
+    let school = f.school(&[NlHavo]).await;
+    let key = f.school_key(school.id);
+    let sara = f.pupil(&school, 2013).await;
+    let t = f.tenant.id;
+    let guardian = token_actor(&f, &key, &sara, Role::Guardian).await;
+    let unnamed = NewEntry {
+        author_role: None,
+        ..entry("Wat ik zag")
+    };
+    let written = f
+        .students
+        .add_entry(&guardian, t, sara.id, unnamed.clone())
+        .await
+        .unwrap();
+    assert_eq!(written.author_role, EntryAuthor::Guardian);
+    let posing = f
+        .students
+        .add_entry(&guardian, t, sara.id, entry("Ik"))
+        .await;
+    assert!(
+        matches!(posing, Err(DomainError::Validation(_))),
+        "{posing:?}"
+    );
+    assert!(
+        matches!(
+            f.students.add_entry(&key, t, sara.id, unnamed).await,
+            Err(DomainError::Validation(_))
+        ),
+        "a school key names the author"
+    );
+    let consent = NewConsent {
+        given_by: None,
+        ..by_pupil(ConsentPurpose::Media)
+    };
+    let decided = f
+        .students
+        .record_consent(&guardian, t, sara.id, 16, consent)
+        .await
+        .unwrap();
+    assert_eq!(decided.given_by, ConsentGiver::Guardian);
+    assert_eq!(decided.recorded_by_role, Role::Guardian);
+    assert_eq!(decided.recorded_by_key_id, guardian.key_id);
+}
