@@ -20,7 +20,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::{AppService, HttpServiceFactory, Payload};
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use driehoek_domain::auth::{Actor, Role};
 use driehoek_domain::vocabularies::Vocabulary;
 use utoipa::openapi::path::Paths;
@@ -29,11 +29,16 @@ use utoipa_actix_web::OpenApiFactory;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Caller, FeedCtx, TenantCtx};
+use crate::state::AppState;
 
 /// The roles that may call an operation. Platform administrators may call every
 /// operation and are not listed.
 pub trait Policy: 'static {
     const ROLES: &'static [Role];
+    /// Whether a pupil's or guardian's use of the operation is audited when it is
+    /// allowed (the catalogue's; what a token reads of its own pupil is audited by the
+    /// service that reads it).
+    const AUDITS_TOKENS: bool = false;
 
     /// Whether `actor` may call the operation.
     fn allows(actor: &Actor) -> bool {
@@ -62,10 +67,36 @@ macro_rules! policies {
     };
 }
 
-policies! {
-    /// Every role of the tenant, pupils' and guardians' tokens included: the catalogue.
-    Anyone = [CityAdmin, School, Business, Integrator, Pupil, Guardian];
-    /// Every organisation's key: the change feed and the webhook events it may follow.
+/// Every role of the tenant, pupils' and guardians' tokens included: the catalogue.
+/// A token's every use is in the audit log, so these reads are recorded too.
+pub struct Anyone;
+
+impl Policy for Anyone {
+    const ROLES: &'static [Role] = &[
+        Role::CityAdmin,
+        Role::School,
+        Role::Business,
+        Role::Integrator,
+        Role::Pupil,
+        Role::Guardian,
+    ];
+    const AUDITS_TOKENS: bool = true;
+}
+
+/// Records a token's allowed use of an operation whose policy says so.
+async fn audit_token_use<P: Policy>(
+    state: Option<&web::Data<AppState>>,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    match state {
+        Some(state) if P::AUDITS_TOKENS && actor.acts_for_a_pupil() => {
+            Ok(state.students.record_catalogue_read(actor).await?)
+        }
+        _ => Ok(()),
+    }
+}
+
+policies! {    /// Every organisation's key: the change feed and the webhook events it may follow.
     Organisations = [CityAdmin, School, Business, Integrator];
     /// The city's administrators: running the tenant.
     CityAdmin = [CityAdmin];
@@ -132,9 +163,11 @@ impl<P: Policy> FromRequest for Authorized<P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let ctx = TenantCtx::from_request(req, payload);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let ctx = ctx.await?;
             refuse::<P>(&ctx.actor)?;
+            audit_token_use::<P>(state.as_ref(), &ctx.actor).await?;
             Ok(Self {
                 ctx,
                 policy: PhantomData,
@@ -194,9 +227,11 @@ impl<P: Policy> FromRequest for AuthorizedCaller<P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let caller = Caller::from_request(req, payload);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let Caller(actor) = caller.await?;
             refuse::<P>(&actor)?;
+            audit_token_use::<P>(state.as_ref(), &actor).await?;
             Ok(Self {
                 actor,
                 policy: PhantomData,

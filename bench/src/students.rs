@@ -574,18 +574,26 @@ async fn scenarios(
     let (school_key, pupil_token) = (seeded.exported_key.clone(), seeded.exported_token.clone());
     portfolio(warm.clone(), school_key.clone()).await;
     portfolio(warm.clone(), pupil_token.clone()).await;
-    let by_school = portfolio(args.clone(), school_key).await;
-    let by_pupil = portfolio(args.clone(), pupil_token).await;
+    // In the order key, token, token, key: every read appends an audit row, so a
+    // later run reads beside a larger log; the pairs cancel that out.
+    let school_first = portfolio(args.clone(), school_key.clone()).await;
+    let pupil_first = portfolio(args.clone(), pupil_token.clone()).await;
+    let pupil_second = portfolio(args.clone(), pupil_token).await;
+    let school_second = portfolio(args.clone(), school_key).await;
     let scenario = "portfolio at a glance (200 entries)";
-    print_row(scenario, "API (HTTP), the school's key", &by_school, "");
-    print_row(
-        scenario,
-        "API (HTTP), the pupil's own token",
-        &by_pupil,
-        &format!(
-            "{} of the school key's",
-            ratio(&by_pupil, by_school.throughput())
-        ),
+    for (side, run) in [
+        ("API (HTTP), the school's key (1st)", &school_first),
+        ("API (HTTP), the pupil's own token (1st)", &pupil_first),
+        ("API (HTTP), the pupil's own token (2nd)", &pupil_second),
+        ("API (HTTP), the school's key (2nd)", &school_second),
+    ] {
+        print_row(scenario, side, run, "");
+    }
+    let pupil = pupil_first.throughput() + pupil_second.throughput();
+    let school = school_first.throughput() + school_second.throughput();
+    println!(
+        "| {scenario} | the pupil's token vs the school's key, both runs | | | | | | {:.0} % |",
+        pupil / school * 100.0
     );
     Ok(())
 }

@@ -39,6 +39,7 @@ vocabulary! {
         StudentBookingsRead => "student.bookings", "Pupil's bookings read", "Boekingen van de leerling ingezien";
         AccessTokenIssue => "access_token.issue", "Pupil's or guardian's token made", "Token voor leerling of ouder gemaakt";
         AccessTokenList => "access_token.list", "Pupil's and guardians' tokens listed", "Tokens van leerling en ouders getoond";
+        CatalogueRead => "catalogue.read", "The catalogue read with a pupil's or guardian's token", "De catalogus gelezen met een token van leerling of ouder";
         InvitationCreate => "guardian_invitation.create", "Guardian invited", "Ouder uitgenodigd";
         InvitationList => "guardian_invitation.list", "Guardian invitations listed", "Uitnodigingen voor ouders getoond";
         InvitationRevoke => "guardian_invitation.revoke", "Guardian invitation revoked", "Uitnodiging voor ouders ingetrokken";

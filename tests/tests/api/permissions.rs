@@ -22,7 +22,7 @@ fn keys(w: &World) -> [(&'static str, Key); 6] {
 }
 
 /// `template` with every path parameter filled from the world.
-fn path(template: &str, w: &World) -> String {
+pub(crate) fn path(template: &str, w: &World) -> String {
     let ids: BTreeMap<&str, &str> = [
         ("{tenant}", w.tenant.as_str()),
         ("{school_id}", w.school.as_str()),
@@ -58,7 +58,7 @@ fn path(template: &str, w: &World) -> String {
 
 /// Every operation of the document that takes a key: (method, path, operation id,
 /// the roles it lists).
-fn keyed_operations(doc: &Value) -> Vec<(Method, String, String, Vec<String>)> {
+pub(crate) fn keyed_operations(doc: &Value) -> Vec<(Method, String, String, Vec<String>)> {
     let mut operations = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

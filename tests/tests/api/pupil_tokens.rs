@@ -355,6 +355,16 @@ async fn a_token_reaches_its_own_pupil_and_the_catalogue_and_nothing_else() {
         roles.contains(&"pupil") && roles.contains(&"guardian"),
         "{roles:?}"
     );
+    let catalogue = log.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "catalogue.read" && e["role"] == "pupil")
+        .count();
+    assert!(
+        catalogue >= 5,
+        "the pupil's catalogue reads are audited: {catalogue}"
+    );
 }
 
 #[tokio::test]
@@ -747,4 +757,133 @@ async fn erasing_a_pupil_ends_and_removes_their_tokens() {
     // every column, in students.rs.)
     let listed = app.get(&tokens_path(&w, &gone), &w.school_key).await;
     assert_eq!(listed.status, StatusCode::NOT_FOUND);
+}
+
+/// Sends `method` to `url` with `key` and a broken body for writes: a refusal must come
+/// before the body is read.
+async fn try_route(app: &TestApp, method: &Method, url: &str, key: &Key) -> (StatusCode, Value) {
+    let mut request = app
+        .http
+        .request(method.clone(), format!("{}{url}", app.base))
+        .bearer_auth(&key.0);
+    if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        request = request
+            .header("content-type", "application/json")
+            .body("{\"not json");
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_route_answers_each_kind_of_token_exactly_and_refusals_change_nothing() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let t = w.tenant.clone();
+    let doc = app
+        .send(Method::GET, "/openapi.json", None, None, &[])
+        .await
+        .body;
+    let operations = crate::permissions::keyed_operations(&doc);
+    // Tokens that reach another pupil than the world's: of the same school, of another
+    // school, of another tenant.
+    let b = app
+        .student(&t, &w.school_key, "LL-0002", "Bram", app.born(14))
+        .await;
+    let (_, pupil_b) = token(&app, &w, &w.school_key, &b, "pupil").await;
+    let (_, guardian_b) = token(&app, &w, &w.school_key, &b, "guardian").await;
+    let other = w.other_school_key(&app).await;
+    let c = app.student(&t, &other, "EA-1", "Cas", app.born(15)).await;
+    let (_, pupil_c) = token(&app, &w, &other, &c, "pupil").await;
+    let elsewhere = World::build(&app, "leuven", "BE").await;
+    // Tokens that have ended: revoked, made by a key since revoked, of a pupil who
+    // moved, expired.
+    let (revoked_id, revoked) = token(&app, &w, &w.school_key, &w.student, "guardian").await;
+    app.delete(
+        &format!("{}/{revoked_id}", tokens_path(&w, &w.student)),
+        &w.school_key,
+    )
+    .await;
+    let (key_id, key) = revocable_school_key(&app, &w).await;
+    let (_, orphaned) = token(&app, &w, &key, &w.student, "pupil").await;
+    app.delete(&format!("/v1/tenants/{t}/api-keys/{key_id}"), &w.city)
+        .await;
+    let d = app
+        .student(&t, &w.school_key, "LL-0003", "Dewi", app.born(14))
+        .await;
+    let (_, moved) = token(&app, &w, &w.school_key, &d, "pupil").await;
+    app.post(
+        &format!("/v1/tenants/{t}/students/{d}/transfer"),
+        &w.school_key,
+        json!({"to_school_id": w.other_school}),
+    )
+    .await;
+    let before = w.versions(&app).await;
+    let mut tried = 0;
+    for (method, template, id, roles) in &operations {
+        let url = crate::permissions::path(template, &w);
+        let of_a_pupil = template.contains("{student_id}");
+        for (role, key) in [
+            ("pupil", &pupil_b),
+            ("guardian", &guardian_b),
+            ("pupil", &pupil_c),
+        ] {
+            let (status, body) = try_route(&app, method, &url, key).await;
+            let listed = roles.iter().any(|r| r == role);
+            if !listed {
+                assert_eq!(
+                    (status, body["code"].as_str().unwrap_or_default()),
+                    (StatusCode::FORBIDDEN, "forbidden"),
+                    "{id}: {body}"
+                );
+            } else if of_a_pupil {
+                // Another pupil does not exist for the token; a write's broken body
+                // may be judged first (it tells nothing of the pupil).
+                let body_first = matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+                    && status.is_client_error()
+                    && body["code"] != "forbidden";
+                assert!(
+                    status == StatusCode::NOT_FOUND || body_first,
+                    "{id} for another pupil: {status} {body}"
+                );
+            } else {
+                // The catalogue: a token of any pupil reads it.
+                assert!(
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                    "{id}: {status} {body}"
+                );
+            }
+            tried += 1;
+        }
+        if template.starts_with("/v1/tenants/{tenant}") {
+            let (status, body) = try_route(&app, method, &url, &elsewhere.pupil).await;
+            assert_eq!(
+                (status, body["code"].as_str().unwrap_or_default()),
+                (StatusCode::FORBIDDEN, "tenant_forbidden"),
+                "{id} with another tenant's token: {body}"
+            );
+        }
+        for key in [&revoked, &orphaned, &moved] {
+            let (status, _) = try_route(&app, method, &url, key).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{id} with an ended token");
+        }
+    }
+    assert!(tried > 300, "{tried} tried");
+    // Expired: every route, once the clock has passed the hour.
+    app.clock.advance(chrono::Duration::seconds(3601));
+    for (method, template, id, _) in &operations {
+        let url = crate::permissions::path(template, &w);
+        let (status, _) = try_route(&app, method, &url, &w.pupil).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{id} with an expired token"
+        );
+    }
+    assert_eq!(
+        w.versions(&app).await,
+        before,
+        "no refusal changed anything"
+    );
 }

@@ -123,4 +123,24 @@ impl StudentService {
         self.audited_read(actor, tenant, AuditAction::AccessTokenRevoke, &[&student])
             .await
     }
+
+    /// Records a pupil's or guardian's read of the catalogue (nothing for a key): a
+    /// token's every use is in the audit log.
+    pub async fn record_catalogue_read(&self, actor: &Actor) -> DomainResult<()> {
+        let (Some(tenant), Binding::Student { student, school }) = (actor.tenant_id, actor.binding)
+        else {
+            return Ok(());
+        };
+        if !actor.acts_for_a_pupil() {
+            return Ok(());
+        }
+        let event = AuditEvent::new(
+            actor,
+            tenant,
+            AuditAction::CatalogueRead,
+            (student, school),
+            self.clock.now(),
+        );
+        self.audit.record(&[event]).await
+    }
 }
