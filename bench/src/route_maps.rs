@@ -199,6 +199,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
                 },
                 max_steps: 6,
                 min_prospect: None,
+                require_prospects: false,
                 limit: 5,
             };
             let t = Instant::now();

@@ -327,7 +327,8 @@ pub struct RouteOut {
     /// Sum of the steps' typical years (steps without one count 0).
     #[schema(example = 7.0)]
     pub total_years: f64,
-    /// The lowest prospect of the nodes after the start; `null` when one is unknown.
+    /// The lowest prospect of the nodes after the start that have data; `null` only when
+    /// none of them has any.
     pub weakest_prospect: Option<u8>,
     pub nodes: Vec<NodeDto>,
     pub edges: Vec<EdgeDto>,

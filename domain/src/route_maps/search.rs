@@ -1,9 +1,13 @@
 //! Route search on a map's in-memory graph: ranked simple paths from where a pupil is
 //! towards a programme or an occupation, never a query per step.
 //!
-//! Routes are ranked by their weakest prospect (better first; a node without
-//! prospects counts as unknown, below any known value), then by fewer steps, then by
-//! fewer typical years, then by their codes, so the order is stable. The search is
+//! A node without prospect data is *unknown*, not poor (DESIGN.md §4): `min_prospect`
+//! judges the nodes that have data, never the start; `require_prospects` asks for data
+//! on every node after the start; a route's `weakest_prospect` is over the nodes with
+//! data (none only when none has any). Routes are ranked by their weakest prospect
+//! with an unknown node counting as the scale's middle ([`UNKNOWN_RANK`]: below a
+//! known good prospect, above a known poor one), then by fewer steps, then by fewer
+//! typical years, then by their codes, so the order is stable. The search is
 //! best-first on that order: extending a route never improves its rank, so the first
 //! routes that reach the target are the best ones. It only walks nodes from which the
 //! target can still be reached within the steps left (found once, backwards from the
@@ -23,6 +27,11 @@ pub const MAX_ROUTES: u8 = 20;
 pub const DEFAULT_ROUTES: u8 = 5;
 /// Partial routes a search may look at before it answers with what it has.
 const WORK_LIMIT: usize = 200_000;
+/// What a node without prospect data counts as when routes are ranked: the middle of
+/// the 1-5 scale.
+pub const UNKNOWN_RANK: u8 = 3;
+/// A rank or weakest value before any node after the start: above every prospect.
+const NONE_YET: u8 = 6;
 
 /// Where a route should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +46,11 @@ pub struct RouteQuery {
     pub from: NodeCode,
     pub to: Target,
     pub max_steps: u8,
-    /// Every node after the start must have its weakest prospect at least this (nodes
-    /// without prospects do not qualify when this is set).
+    /// Every node after the start that has prospect data must have its weakest
+    /// prospect at least this; nodes without data pass (unless `require_prospects`).
     pub min_prospect: Option<u8>,
+    /// Every node after the start must have prospect data.
+    pub require_prospects: bool,
     pub limit: u8,
 }
 
@@ -50,7 +61,8 @@ pub struct Route<'g> {
     pub edges: Vec<&'g Edge>,
     /// Sum of the edges' typical years, in tenths (edges without one count 0).
     pub total_tenths: u32,
-    /// The lowest prospect of the nodes after the start; `None` when one is unknown.
+    /// The lowest prospect of the nodes after the start that have data; `None` only
+    /// when none of them has any.
     pub weakest_prospect: Option<u8>,
 }
 
@@ -72,8 +84,11 @@ pub enum SearchError {
 /// A partial route on the heap: its rank key and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Partial {
-    /// Weakest prospect so far: 0 unknown, 6 when no node after the start yet.
+    /// The rank so far: the weakest of the nodes after the start, an unknown one
+    /// counting [`UNKNOWN_RANK`]; [`NONE_YET`] before any.
     weakest: u8,
+    /// The weakest known prospect so far; [`NONE_YET`] while none is known.
+    known: u8,
     steps: u8,
     tenths: u32,
     /// Node indices, start first.
@@ -103,9 +118,17 @@ impl PartialOrd for Partial {
     }
 }
 
-/// A node's weakest prospect as a rank value: 0 when it has none.
+/// A node's weakest prospect as a rank value: [`UNKNOWN_RANK`] when it has none.
 fn rank_value(node: &Node) -> u8 {
-    node.weakest_prospect().unwrap_or(0)
+    node.weakest_prospect().unwrap_or(UNKNOWN_RANK)
+}
+
+/// Whether a route may pass `node` (after its start) under `query`.
+fn passes(node: &Node, query: &RouteQuery) -> bool {
+    match node.weakest_prospect() {
+        None => !query.require_prospects,
+        Some(known) => query.min_prospect.is_none_or(|min| known >= min),
+    }
 }
 
 impl Graph {
@@ -132,11 +155,7 @@ impl Graph {
                 marks
             }
         };
-        let allowed = |i: usize| {
-            query
-                .min_prospect
-                .is_none_or(|min| self.nodes[i].weakest_prospect().is_some_and(|w| w >= min))
-        };
+        let allowed = |i: usize| passes(&self.nodes[i], query);
         // Steps from each node to the nearest target, walking edges backwards through
         // nodes a route may pass; beyond max_steps counts as unreachable.
         let mut distance = vec![u8::MAX; self.nodes.len()];
@@ -169,7 +188,8 @@ impl Graph {
         }
         let mut heap = BinaryHeap::new();
         heap.push(Reverse(Partial {
-            weakest: 6,
+            weakest: NONE_YET,
+            known: NONE_YET,
             steps: 0,
             tenths: 0,
             path: vec![start],
@@ -205,8 +225,12 @@ impl Graph {
                 path.push(next);
                 let mut via = partial.via.clone();
                 via.push(e);
+                let node = &self.nodes[next];
                 heap.push(Reverse(Partial {
-                    weakest: partial.weakest.min(rank_value(&self.nodes[next])),
+                    weakest: partial.weakest.min(rank_value(node)),
+                    known: node
+                        .weakest_prospect()
+                        .map_or(partial.known, |w| partial.known.min(w)),
                     steps: partial.steps + 1,
                     tenths: partial.tenths
                         + self.edges[e]
@@ -228,9 +252,7 @@ impl Graph {
             nodes: partial.path.iter().map(|&i| &self.nodes[i]).collect(),
             edges: partial.via.iter().map(|&e| &self.edges[e]).collect(),
             total_tenths: partial.tenths,
-            weakest_prospect: (1..=5)
-                .contains(&partial.weakest)
-                .then_some(partial.weakest),
+            weakest_prospect: (partial.known < NONE_YET).then_some(partial.known),
         }
     }
 }
@@ -315,8 +337,75 @@ mod tests {
             to,
             max_steps,
             min_prospect,
+            require_prospects: false,
             limit: 10,
         }
+    }
+
+    /// A realistic map: the start and the programmes without data, occupations with.
+    /// S → P (no data) → Q (no data) → J (2512, 4); S → R (2) → J; S → P → K (2512, no data).
+    fn sparse() -> Graph {
+        use RouteEdgeKind::*;
+        Graph::new(
+            vec![
+                node("S", None, None),
+                node("P", None, None),
+                node("Q", None, None),
+                node("R", None, Some(2)),
+                node("J", Some("2512"), Some(4)),
+                node("K", Some("2512"), None),
+            ],
+            vec![
+                edge("S", "P", Progression, 1.0),
+                edge("P", "Q", Progression, 1.0),
+                edge("Q", "J", QualifiesFor, 0.0),
+                edge("S", "R", Progression, 1.0),
+                edge("R", "J", QualifiesFor, 0.0),
+                edge("P", "K", QualifiesFor, 0.0),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn from_s(min_prospect: Option<u8>, require_prospects: bool) -> RouteQuery {
+        RouteQuery {
+            from: NodeCode::parse("S").unwrap(),
+            require_prospects,
+            ..query(occupation(), 6, min_prospect)
+        }
+    }
+
+    #[test]
+    fn a_node_without_data_is_unknown_not_poor() {
+        let graph = sparse();
+        let all = graph.routes(&from_s(None, false)).unwrap();
+        // SPQJ: known 4, unknowns rank 3; SPK: nothing known (rank 3, fewer steps);
+        // SRJ: a known 2.
+        assert_eq!(codes(&all), ["SPK", "SPQJ", "SRJ"]);
+        let weakest: Vec<Option<u8>> = all.routes.iter().map(|r| r.weakest_prospect).collect();
+        assert_eq!(
+            weakest,
+            [None, Some(4), Some(2)],
+            "over the nodes with data only"
+        );
+        // min_prospect judges the nodes with data, never the start.
+        assert_eq!(
+            codes(&graph.routes(&from_s(Some(3), false)).unwrap()),
+            ["SPK", "SPQJ"]
+        );
+        assert_eq!(
+            codes(&graph.routes(&from_s(Some(5), false)).unwrap()),
+            ["SPK"]
+        );
+        // require_prospects: data on every node after the start.
+        assert_eq!(codes(&graph.routes(&from_s(None, true)).unwrap()), ["SRJ"]);
+        assert!(
+            graph
+                .routes(&from_s(Some(3), true))
+                .unwrap()
+                .routes
+                .is_empty()
+        );
     }
 
     fn codes(search: &RouteSearch<'_>) -> Vec<String> {
@@ -395,20 +484,20 @@ mod tests {
     }
 
     /// Every simple path from `from` to `to` within `max_steps` whose nodes after the
-    /// start all meet `min_prospect`, found by brute force.
+    /// start all pass `query`'s prospect rules, found by brute force.
     fn brute_force(
         graph: &Graph,
         from: usize,
         to: usize,
         max_steps: u8,
-        min: Option<u8>,
+        query: &RouteQuery,
     ) -> Vec<Vec<usize>> {
         fn walk(
             g: &Graph,
             path: &mut Vec<usize>,
             to: usize,
             left: u8,
-            min: Option<u8>,
+            query: &RouteQuery,
             out: &mut Vec<Vec<usize>>,
         ) {
             let here = *path.last().unwrap();
@@ -421,17 +510,19 @@ mod tests {
             }
             for &e in &g.outgoing[here] {
                 let next = g.index[&g.edges[e].to];
-                let ok =
-                    min.is_none_or(|m| g.nodes[next].weakest_prospect().is_some_and(|w| w >= m));
+                let ok = match g.nodes[next].weakest_prospect() {
+                    None => !query.require_prospects,
+                    Some(w) => query.min_prospect.is_none_or(|m| w >= m),
+                };
                 if ok && !path.contains(&next) {
                     path.push(next);
-                    walk(g, path, to, left - 1, min, out);
+                    walk(g, path, to, left - 1, query, out);
                     path.pop();
                 }
             }
         }
         let mut out = Vec::new();
-        walk(graph, &mut vec![from], to, max_steps, min, &mut out);
+        walk(graph, &mut vec![from], to, max_steps, query, &mut out);
         out
     }
 
@@ -444,6 +535,7 @@ mod tests {
             to in 0usize..10,
             max_steps in 1u8..=5,
             min_prospect in proptest::option::of(1u8..=5),
+            require_prospects in proptest::bool::ANY,
         ) {
             let n = prospects.len();
             let nodes: Vec<Node> = prospects.iter().enumerate()
@@ -462,6 +554,7 @@ mod tests {
                 to: Target::Node(NodeCode::parse(&format!("n{to}")).unwrap()),
                 max_steps,
                 min_prospect,
+                require_prospects,
                 limit: 5,
             };
             let found = graph.routes(&query).unwrap();
@@ -481,19 +574,23 @@ mod tests {
                 codes.sort_unstable();
                 codes.dedup();
                 prop_assert_eq!(codes.len(), route.nodes.len(), "a simple path");
-                if let Some(min) = min_prospect {
-                    for node in &route.nodes[1..] {
-                        prop_assert!(node.weakest_prospect().is_some_and(|w| w >= min));
+                for node in &route.nodes[1..] {
+                    match node.weakest_prospect() {
+                        None => prop_assert!(!require_prospects),
+                        Some(w) => prop_assert!(min_prospect.is_none_or(|m| w >= m)),
                     }
                 }
-                let key = (Reverse(route.weakest_prospect.unwrap_or(0)), route.edges.len(), route.total_tenths);
+                let known = route.nodes[1..].iter().filter_map(|n| n.weakest_prospect()).min();
+                prop_assert_eq!(route.weakest_prospect, known);
+                let rank = route.nodes[1..].iter().map(|n| n.weakest_prospect().unwrap_or(UNKNOWN_RANK)).min().unwrap_or(NONE_YET);
+                let key = (Reverse(rank), route.edges.len(), route.total_tenths);
                 if let Some(previous) = previous {
                     prop_assert!(previous <= key, "ranked");
                 }
                 previous = Some(key);
             }
             // Nothing is missed: as many routes as exist, up to the limit.
-            let all = brute_force(&graph, from, to, max_steps, min_prospect);
+            let all = brute_force(&graph, from, to, max_steps, &query);
             prop_assert_eq!(found.routes.len(), all.len().min(5));
         }
     }

@@ -326,6 +326,19 @@ async fn a_route_search_answers_ranked_routes_over_http() {
         assert_eq!(codes, ["vmbo", "mbo", "ict"]);
         assert_eq!(route["edges"][1]["kind"], "qualifies_for");
     }
+    // The start has no prospect data and is not judged; every node after it has data.
+    let required = app
+        .get(
+            &format!("{routes}?from=vmbo&to=ict&require_prospects=true&min_prospect=4"),
+            &w.integrator,
+        )
+        .await;
+    assert_eq!(
+        required.body["routes"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        required.body
+    );
     for query in [
         "from=vmbo&to=ict&min_prospect=5",
         "from=vmbo&to=ict&max_steps=1",
@@ -343,6 +356,7 @@ async fn a_route_search_answers_ranked_routes_over_http() {
         "from=vmbo&to=ict&max_steps=0",
         "from=vmbo&to=ict&max_steps=13",
         "from=vmbo&to=ict&min_prospect=6",
+        "from=vmbo&to=ict&require_prospects=yes",
         "from=vmbo&to=ict&limit=21",
         "from=bad%20code&to=ict",
     ] {
@@ -936,4 +950,90 @@ async fn a_graph_document_is_read_strictly() {
 
     let after = app.get(&format!("{path}/graph"), &app.admin()).await;
     assert_eq!(after.body, before.body);
+}
+
+#[tokio::test]
+async fn a_node_without_prospect_data_is_unknown_not_poor_over_http() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    // The world's map with the programme's prospects taken away: only the occupation
+    // has data.
+    let mut graph = driehoek_tests::small_graph();
+    graph["nodes"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("prospects");
+    let map = format!("/v1/tenants/rotterdam/route-maps/{}", w.route_map);
+    let replaced = app
+        .send(
+            Method::PUT,
+            &format!("{map}/graph"),
+            Some(&app.admin()),
+            Some(graph),
+            &[],
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
+    let routes = format!("{map}/routes?from=vmbo&to=ict");
+    let found = app
+        .get(&format!("{routes}&min_prospect=3"), &w.integrator)
+        .await;
+    let all = found.body["routes"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{:?}", found.body);
+    assert_eq!(all[0]["weakest_prospect"], 4, "over the nodes with data");
+    let demanding = app
+        .get(&format!("{routes}&require_prospects=true"), &w.integrator)
+        .await;
+    assert_eq!(demanding.body["routes"], json!([]), "mbo has no data");
+    let too_high = app
+        .get(&format!("{routes}&min_prospect=5"), &w.integrator)
+        .await;
+    assert_eq!(too_high.body["routes"], json!([]), "ict is known to be 4");
+}
+
+#[tokio::test]
+async fn the_readme_route_search_on_the_demo_map_finds_routes() {
+    let app = TestApp::spawn().await;
+    let keys = app.seed_demo().await;
+    let integrator = keys
+        .iter()
+        .find(|(t, role, _)| t == "rotterdam" && role == "integrator")
+        .map(|(_, _, key)| key.clone())
+        .unwrap();
+    let maps = app
+        .get("/v1/tenants/rotterdam/route-maps", &integrator)
+        .await;
+    let map = maps.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let routes = format!("/v1/tenants/rotterdam/route-maps/{map}/routes");
+    let all = app
+        .get(
+            &format!("{routes}?from=vmbo_tl:ict&to_occupation=2512"),
+            &integrator,
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    let every = all.body["routes"].as_array().unwrap().len();
+    assert!(every > 0, "{:?}", all.body);
+    let good = app
+        .get(
+            &format!("{routes}?from=vmbo_tl:ict&to_occupation=2512&min_prospect=3"),
+            &integrator,
+        )
+        .await;
+    let kept = good.body["routes"].as_array().unwrap();
+    assert!(!kept.is_empty(), "unknown is not poor: {:?}", good.body);
+    for route in kept {
+        for node in route["nodes"].as_array().unwrap().iter().skip(1) {
+            let known: Vec<i64> = node["prospects"]
+                .as_array()
+                .map(|p| p.iter().filter_map(|x| x["value"].as_i64()).collect())
+                .unwrap_or_default();
+            assert!(known.iter().all(|v| *v >= 3), "{node}");
+        }
+        let weakest = &route["weakest_prospect"];
+        assert!(
+            weakest.is_null() || weakest.as_i64().unwrap() >= 3,
+            "{route}"
+        );
+    }
 }

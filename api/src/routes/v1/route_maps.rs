@@ -64,8 +64,12 @@ pub struct RouteSearchQuery {
     to_occupation: Option<String>,
     /// At most this many steps, 1-12 (default 6).
     max_steps: Option<u8>,
-    /// Every node on the way has a prospect of at least this, 1-5.
+    /// Every node on the way that has prospect data has a prospect of at least this,
+    /// 1-5; a node without data is unknown, not poor, and passes; the start is not
+    /// judged.
     min_prospect: Option<u8>,
+    /// Every node after the start must have prospect data (default false).
+    require_prospects: Option<bool>,
     /// At most this many routes, 1-20 (default 5).
     limit: Option<u8>,
 }
@@ -74,8 +78,10 @@ pub struct RouteSearchQuery {
 /// Search routes
 ///
 /// Ranked routes from a node to another node or to an occupation (ISCO code): each
-/// with its nodes and edges, total typical years and the weakest prospect on the way.
-/// Best first — by weakest prospect, then fewer steps, then fewer years. Served from an
+/// with its nodes and edges, total typical years and the weakest prospect on the way
+/// (over the nodes with data; `null` only when none has any). Best first — by weakest
+/// prospect (a node without data counting as 3, the scale's middle: unknown, not
+/// poor), then fewer steps, then fewer years. Served from an
 /// in-memory graph of the map's current graph version; never a query per step.
 #[utoipa::path(
     operation_id = "route_maps.routes", tag = "route-maps",
@@ -135,6 +141,7 @@ pub async fn search_routes(
         to,
         max_steps,
         min_prospect: query.min_prospect,
+        require_prospects: query.require_prospects.unwrap_or(false),
         limit,
     };
     let found = graph.routes(&search).map_err(|e| match e {
