@@ -248,9 +248,16 @@ fn nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The headers every answer of the page carries.
-fn page_response(status: StatusCode, nonce: &str, html: String) -> HttpResponse {
-    HttpResponse::build(status)
+/// `page` rendered, with the headers every answer of the page carries.
+fn page_response(
+    status: StatusCode,
+    nonce: &str,
+    page: &impl Template,
+) -> Result<HttpResponse, ApiError> {
+    let html = page
+        .render()
+        .map_err(|e| DomainError::Internal(format!("the parents' page did not render: {e}")))?;
+    Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
@@ -263,12 +270,12 @@ fn page_response(status: StatusCode, nonce: &str, html: String) -> HttpResponse 
                  frame-ancestors 'none'; base-uri 'none'"
             ),
         ))
-        .body(html)
+        .body(html))
 }
 
 /// The page for a link that does not work: both languages, since the link's own is
 /// not known.
-fn gone(status: StatusCode) -> HttpResponse {
+fn gone(status: StatusCode) -> Result<HttpResponse, ApiError> {
     let nonce = nonce();
     let (title, body) = if status == StatusCode::TOO_MANY_REQUESTS {
         (
@@ -290,7 +297,7 @@ fn gone(status: StatusCode) -> HttpResponse {
         title,
         body,
     };
-    page_response(status, &nonce, page.render().unwrap_or_default())
+    page_response(status, &nonce, &page)
 }
 
 fn fill(text: &str, name: &str) -> String {
@@ -303,7 +310,7 @@ fn render(
     secret: &str,
     now: DateTime<Utc>,
     (done, notice): (Option<Done>, Option<String>),
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let w = words(view.invitation.language);
     let name = view.student.display_name.to_string();
     let until = view.invitation.expires_at.format("%Y-%m-%d").to_string();
@@ -365,14 +372,14 @@ fn render(
         submit: w.submit,
         footer: w.footer,
     };
-    let mut response = page_response(StatusCode::OK, &nonce, page.render().unwrap_or_default());
+    let mut response = page_response(StatusCode::OK, &nonce, &page)?;
     let cookie = Cookie::build(FORM_COOKIE, token)
         .path(format!("/invitations/{secret}"))
         .http_only(true)
         .same_site(SameSite::Strict)
         .finish();
     let _ = response.add_cookie(&cookie);
-    response
+    Ok(response)
 }
 
 /// The city's name for the page, if the tenant answers requests.
@@ -405,23 +412,17 @@ async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let secret = path.into_inner();
     if over_limit(&state, &secret).await {
-        return Ok(gone(StatusCode::TOO_MANY_REQUESTS));
+        return gone(StatusCode::TOO_MANY_REQUESTS);
     }
     let view = match state.students.open_invitation(&secret, request_id()).await {
         Ok(view) => view,
-        Err(DomainError::NotFound(_)) => return Ok(gone(StatusCode::NOT_FOUND)),
+        Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
         Err(other) => return Err(other.into()),
     };
     let Some(city) = city(&state, &view).await? else {
-        return Ok(gone(StatusCode::NOT_FOUND));
+        return gone(StatusCode::NOT_FOUND);
     };
-    Ok(render(
-        &view,
-        &city,
-        &secret,
-        state.clock.now(),
-        (None, None),
-    ))
+    render(&view, &city, &secret, state.clock.now(), (None, None))
 }
 
 /// The parent's choices as the form sent them.
@@ -457,7 +458,7 @@ async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let secret = path.into_inner();
     if over_limit(&state, &secret).await {
-        return Ok(gone(StatusCode::TOO_MANY_REQUESTS));
+        return gone(StatusCode::TOO_MANY_REQUESTS);
     }
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let now = state.clock.now();
@@ -477,14 +478,14 @@ async fn submit(
         // Nothing is recorded; the page is shown again (or the link is gone).
         let view = match state.students.open_invitation(&secret, request_id()).await {
             Ok(view) => view,
-            Err(DomainError::NotFound(_)) => return Ok(gone(StatusCode::NOT_FOUND)),
+            Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
             Err(other) => return Err(other.into()),
         };
         let Some(city) = city(&state, &view).await? else {
-            return Ok(gone(StatusCode::NOT_FOUND));
+            return gone(StatusCode::NOT_FOUND);
         };
         let notice = words(view.invitation.language).stale_form.to_owned();
-        let mut page = render(&view, &city, &secret, now, (None, Some(notice)));
+        let mut page = render(&view, &city, &secret, now, (None, Some(notice)))?;
         *page.status_mut() = StatusCode::FORBIDDEN;
         return Ok(page);
     }
@@ -494,20 +495,14 @@ async fn submit(
         .await
     {
         Ok(answered) => answered,
-        Err(DomainError::NotFound(_)) => return Ok(gone(StatusCode::NOT_FOUND)),
+        Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
         Err(other) => return Err(other.into()),
     };
     let Some(city) = city(&state, &answered.view).await? else {
-        return Ok(gone(StatusCode::NOT_FOUND));
+        return gone(StatusCode::NOT_FOUND);
     };
     let (done, notice) = confirmation(&answered);
-    Ok(render(
-        &answered.view,
-        &city,
-        &secret,
-        now,
-        (Some(done), notice),
-    ))
+    render(&answered.view, &city, &secret, now, (Some(done), notice))
 }
 
 /// What the confirmation says was recorded, and what could not be.
