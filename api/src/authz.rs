@@ -96,7 +96,8 @@ async fn audit_token_use<P: Policy>(
     }
 }
 
-policies! {    /// Every organisation's key: the change feed and the webhook events it may follow.
+policies! {
+    /// Every organisation's key: the change feed and the webhook events it may follow.
     Organisations = [CityAdmin, School, Business, Integrator];
     /// The city's administrators: running the tenant.
     CityAdmin = [CityAdmin];

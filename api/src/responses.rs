@@ -26,6 +26,16 @@ pub fn created<T: Serialize>(location: String, version: i64, body: T) -> HttpRes
     with_json(response, &body, ITEM_BYTES)
 }
 
+/// `201 Created` with `Location`, for a body holding a secret shown this once (a key,
+/// a token, an invitation's link): `Cache-Control: no-store`, so no cache keeps it.
+pub fn created_secret<T: Serialize>(location: String, body: T) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    with_json(response, &body, ITEM_BYTES)
+}
+
 /// `200 OK` with `ETag`, or `304 Not Modified` when the client has this version.
 pub fn resource<T: Serialize>(req: &HttpRequest, version: i64, body: T) -> HttpResponse {
     if req.method() == actix_web::http::Method::GET && not_modified(req, version) {

@@ -111,14 +111,6 @@ impl Actor {
         }
     }
 
-    /// The pupil a `pupil` or `guardian` token acts for.
-    pub fn student(&self) -> Option<StudentId> {
-        match self.binding {
-            Binding::Student { student, .. } if self.acts_for_a_pupil() => Some(student),
-            _ => None,
-        }
-    }
-
     /// Whether the caller is a pupil or a guardian (a token for one pupil).
     pub fn acts_for_a_pupil(&self) -> bool {
         matches!(self.role, Role::Pupil | Role::Guardian)
@@ -219,8 +211,8 @@ mod tests {
             school: SchoolId::new(),
         };
         assert_eq!(actor(Role::School, pupil).school(), None);
-        assert_eq!(actor(Role::School, pupil).student(), None);
-        assert!(actor(Role::Guardian, pupil).student().is_some());
+        assert!(!actor(Role::School, pupil).acts_for_a_pupil());
+        assert!(actor(Role::Guardian, pupil).acts_for_a_pupil());
     }
 
     #[test]

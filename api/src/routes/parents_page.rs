@@ -18,10 +18,10 @@ use chrono::{DateTime, Utc};
 use driehoek_domain::DomainError;
 use driehoek_domain::api_keys::digest_secret;
 use driehoek_domain::students::{
-    ConsentStatus, InvitationAnswer, InvitationAnswered, InvitationView, PageLanguage, form_token,
-    form_token_is_valid,
+    ConsentStatus, InvitationAnswer, InvitationAnswered, InvitationView, PageLanguage, PlanAnswer,
+    form_token, form_token_is_valid,
 };
-use driehoek_domain::tenants::TenantStatus;
+use driehoek_domain::tenants::{Tenant, TenantStatus};
 use driehoek_domain::vocabularies::{ConsentPurpose, Vocabulary};
 
 use crate::error::ApiError;
@@ -340,18 +340,15 @@ fn render(
             }
         })
         .collect();
-    let plan = view
-        .plan
-        .as_ref()
-        .map(|(version, steps, agreed)| PlanField {
-            title: fill(w.plan_title, &name),
-            explanation: fill(w.plan_explanation, &name),
-            steps: steps.clone(),
-            version: *version,
-            agreed: *agreed,
-            agreed_text: w.agreed,
-            agree_label: w.agree,
-        });
+    let plan = view.plan.as_ref().map(|shown| PlanField {
+        title: fill(w.plan_title, &name),
+        explanation: fill(w.plan_explanation, &name),
+        steps: shown.steps.clone(),
+        version: shown.version,
+        agreed: shown.agreed,
+        agreed_text: w.agreed,
+        agree_label: w.agree,
+    });
     let nonce = nonce();
     let digest = digest_secret(secret);
     let token = form_token(&digest, now);
@@ -382,14 +379,27 @@ fn render(
     Ok(response)
 }
 
-/// The city's name for the page, if the tenant answers requests.
-async fn city(state: &AppState, view: &InvitationView) -> Result<Option<String>, ApiError> {
+/// The city of the link's invitation, if the link is known and the city answers
+/// requests (a suspended tenant's links answer nothing): found before the page reads or
+/// records anything.
+async fn city_of(state: &AppState, secret: &str) -> Result<Option<Tenant>, ApiError> {
+    let Some(tenant) = state.students.invitation_tenant(secret).await? else {
+        return Ok(None);
+    };
     Ok(state
         .tenants
-        .find(view.invitation.tenant_id)
+        .find(tenant)
         .await?
-        .filter(|t| t.status == TenantStatus::Active)
-        .map(|t| t.name.to_string()))
+        .filter(|t| t.status == TenantStatus::Active))
+}
+
+/// The page for a link that is known but no longer open (expired, revoked, its pupil
+/// gone), and the answer for any other failure.
+fn or_gone(error: DomainError) -> Result<HttpResponse, ApiError> {
+    match error {
+        DomainError::NotFound(_) => gone(StatusCode::NOT_FOUND),
+        other => Err(other.into()),
+    }
 }
 
 /// Counts the request against the link's own limit: `true` when it is over.
@@ -414,15 +424,19 @@ async fn show(
     if over_limit(&state, &secret).await {
         return gone(StatusCode::TOO_MANY_REQUESTS);
     }
-    let view = match state.students.open_invitation(&secret, request_id()).await {
-        Ok(view) => view,
-        Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
-        Err(other) => return Err(other.into()),
-    };
-    let Some(city) = city(&state, &view).await? else {
+    let Some(city) = city_of(&state, &secret).await? else {
         return gone(StatusCode::NOT_FOUND);
     };
-    render(&view, &city, &secret, state.clock.now(), (None, None))
+    match state.students.open_invitation(&secret, request_id()).await {
+        Ok(view) => render(
+            &view,
+            &city.name.to_string(),
+            &secret,
+            state.clock.now(),
+            (None, None),
+        ),
+        Err(error) => or_gone(error),
+    }
 }
 
 /// The parent's choices as the form sent them.
@@ -474,35 +488,38 @@ async fn submit(
         }
         _ => false,
     };
+    let Some(city) = city_of(&state, &secret).await? else {
+        return gone(StatusCode::NOT_FOUND);
+    };
+    let city_name = city.name.to_string();
     if !genuine {
         // Nothing is recorded; the page is shown again (or the link is gone).
         let view = match state.students.open_invitation(&secret, request_id()).await {
             Ok(view) => view,
-            Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
-            Err(other) => return Err(other.into()),
-        };
-        let Some(city) = city(&state, &view).await? else {
-            return gone(StatusCode::NOT_FOUND);
+            Err(error) => return or_gone(error),
         };
         let notice = words(view.invitation.language).stale_form.to_owned();
-        let mut page = render(&view, &city, &secret, now, (None, Some(notice)))?;
+        let mut page = render(&view, &city_name, &secret, now, (None, Some(notice)))?;
         *page.status_mut() = StatusCode::FORBIDDEN;
         return Ok(page);
     }
+    let consent_age = city.settings.consent_age;
     let answered = match state
         .students
-        .answer_invitation(&secret, answer_of(&form), request_id())
+        .answer_invitation(&secret, consent_age, answer_of(&form), request_id())
         .await
     {
         Ok(answered) => answered,
-        Err(DomainError::NotFound(_)) => return gone(StatusCode::NOT_FOUND),
-        Err(other) => return Err(other.into()),
-    };
-    let Some(city) = city(&state, &answered.view).await? else {
-        return gone(StatusCode::NOT_FOUND);
+        Err(error) => return or_gone(error),
     };
     let (done, notice) = confirmation(&answered);
-    render(&answered.view, &city, &secret, now, (Some(done), notice))
+    render(
+        &answered.view,
+        &city_name,
+        &secret,
+        now,
+        (Some(done), notice),
+    )
 }
 
 /// What the confirmation says was recorded, and what could not be.
@@ -522,7 +539,7 @@ fn confirmation(answered: &InvitationAnswered) -> (Done, Option<String>) {
             format!("{title}: {verdict}")
         })
         .collect();
-    if answered.agreed == Some(true) {
+    if answered.plan == PlanAnswer::Agreed {
         lines.push(w.saved_agreement.to_owned());
     }
     if lines.is_empty() {
@@ -533,7 +550,7 @@ fn confirmation(answered: &InvitationAnswered) -> (Done, Option<String>) {
         .iter()
         .map(|(purpose, why)| format!("{}: {why}", purpose_text(*purpose, language).0))
         .collect();
-    if answered.agreed == Some(false) {
+    if answered.plan == PlanAnswer::PlanChanged {
         notices.push(w.plan_changed.to_owned());
     }
     let notice = (!notices.is_empty()).then(|| notices.join(" "));

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    AgreedPartyCode, AgreementEvidenceCode, CompetenceCode, EntryAuthorCode, NaceSectionCode,
+    AgreedPartyCode, CompetenceCode, DecisionChannelCode, EntryAuthorCode, NaceSectionCode,
     PortfolioEntryKindCode, double_option, patch_field,
 };
 
@@ -306,7 +306,7 @@ pub struct AgreementDto {
 pub struct PlanAgreementOut {
     pub party: AgreedPartyCode,
     pub agreed_at: DateTime<Utc>,
-    pub evidence: AgreementEvidenceCode,
+    pub evidence: DecisionChannelCode,
     /// The token, key or invitation it was given with (absent for the operator's key).
     pub evidence_id: Option<Uuid>,
 }

@@ -297,7 +297,7 @@ pub struct ConsentOut {
     /// bootstrap key).
     pub recorded_by_key_id: Option<Uuid>,
     pub recorded_by_role: RoleCode,
-    pub recorded_via: super::ConsentChannelCode,
+    pub recorded_via: super::DecisionChannelCode,
 }
 
 impl From<&Consent> for ConsentOut {

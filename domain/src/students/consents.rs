@@ -23,11 +23,12 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// How a consent decision reached the ledger.
-    pub enum ConsentChannel = "consent_channels" {
-        Key => "key", "Recorded by the school with its key", "Vastgelegd door de school met haar sleutel";
-        Token => "token", "Decided with the pupil's or guardian's own token", "Besloten met het eigen token van leerling of ouder";
-        Invitation => "invitation", "Decided by a parent on the page of an invitation", "Besloten door een ouder op de pagina van een uitnodiging";
+    /// How a decision about a pupil (a consent, an agreement to the route plan)
+    /// reached Driehoek: its evidence.
+    pub enum DecisionChannel = "decision_channels" {
+        Key => "key", "By the school, with its key", "Door de school, met haar sleutel";
+        Token => "token", "With the pupil's or guardian's own token", "Met het eigen token van leerling of ouder";
+        Invitation => "invitation", "By a parent, on the page of an invitation", "Door een ouder, op de pagina van een uitnodiging";
     }
 }
 
@@ -48,7 +49,7 @@ pub struct Consent {
     /// The key, token or invitation it was recorded with.
     pub recorded_by_key_id: Option<ApiKeyId>,
     pub recorded_by_role: Role,
-    pub recorded_via: ConsentChannel,
+    pub recorded_via: DecisionChannel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,15 +21,6 @@ vocabulary! {
 pub const MAX_PLAN_STEPS: usize = 30;
 pub const MAX_HELPERS: usize = 20;
 
-vocabulary! {
-    /// How an agreement to a route plan was given (DESIGN.md §3.9).
-    pub enum AgreementEvidence = "route_plan_agreement_evidence" {
-        Token => "token", "With the pupil's or guardian's own token", "Met het eigen token van leerling of ouder";
-        Invitation => "invitation", "On the parents' page of an invitation", "Op de ouderpagina van een uitnodiging";
-        Key => "key", "By the mentor, with the school's key", "Door de mentor, met de sleutel van de school";
-    }
-}
-
 /// A date of agreement as the school stated it on a plan version (before agreements
 /// were recorded by whoever agrees; read-only since).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +34,7 @@ pub struct Agreement {
 pub struct PlanAgreement {
     pub party: AgreedParty,
     pub agreed_at: DateTime<Utc>,
-    pub evidence: AgreementEvidence,
+    pub evidence: super::DecisionChannel,
     /// The token, key or invitation it was given with (`None` for the bootstrap key).
     pub evidence_id: Option<uuid::Uuid>,
 }

@@ -6,7 +6,7 @@ use driehoek_domain::auth::Role;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{ApiKeyId, ConsentId, StudentId, TenantId};
 use driehoek_domain::students::{
-    Consent, ConsentChannel, ConsentGiver, ConsentRepository, ConsentStatus,
+    Consent, ConsentGiver, ConsentRepository, ConsentStatus, DecisionChannel,
 };
 use driehoek_domain::vocabularies::{ConsentPurpose, Vocabulary};
 use sea_orm::{
@@ -45,11 +45,11 @@ fn consent_from_model(m: consents::Model) -> DomainResult<Consent> {
         recorded_by_key_id: m.recorded_by_key_id.map(ApiKeyId::from_uuid),
         recorded_by_role: Role::parse(&m.recorded_by_role).map_err(bad)?,
         recorded_via: match m.recorded_via.as_deref() {
-            Some(code) => ConsentChannel::parse(code).map_err(bad)?,
+            Some(code) => DecisionChannel::parse(code).map_err(bad)?,
             None if matches!(m.recorded_by_role.as_str(), "pupil" | "guardian") => {
-                ConsentChannel::Token
+                DecisionChannel::Token
             }
-            None => ConsentChannel::Key,
+            None => DecisionChannel::Key,
         },
     })
 }

@@ -6,7 +6,7 @@ use driehoek_domain::error::{DomainError, DomainResult};
 use driehoek_domain::ids::{RouteMapId, RoutePlanId, StudentId, TenantId};
 use driehoek_domain::route_maps::NodeCode;
 use driehoek_domain::students::{
-    AgreedParty, Agreement, AgreementEvidence, PlanAgreement, RoutePlan, RoutePlanRepository,
+    AgreedParty, Agreement, DecisionChannel, PlanAgreement, RoutePlan, RoutePlanRepository,
 };
 use driehoek_domain::values::{IscoCode, ShortText};
 use driehoek_domain::vocabularies::Vocabulary;
@@ -94,7 +94,7 @@ fn split_agreements(stored: &str) -> DomainResult<(Vec<Agreement>, Vec<PlanAgree
             (Some(agreed_at), Some(evidence)) => recorded.push(PlanAgreement {
                 party,
                 agreed_at,
-                evidence: AgreementEvidence::parse(&evidence)
+                evidence: DecisionChannel::parse(&evidence)
                     .map_err(|e| corrupt("route plan", e))?,
                 evidence_id: a.evidence_id,
             }),

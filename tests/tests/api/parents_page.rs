@@ -3,9 +3,13 @@
 //! parent's decisions as the guardian's, with the invitation as evidence, and the
 //! agreement to the plan version it showed. Over HTTP, and in a real browser.
 
-use driehoek_tests::{Key, Reply, TestApp, World};
+use driehoek_tests::{Reply, TestApp, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+fn plan_path(w: &World) -> String {
+    format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student)
+}
 
 fn invitations_path(w: &World, student: &str) -> String {
     format!(
@@ -19,7 +23,7 @@ fn invitations_path(w: &World, student: &str) -> String {
 async fn invited(app: &TestApp, w: &World, language: &str) -> Reply {
     let plan = app
         .put(
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
+            &plan_path(w),
             &w.school_key,
             json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo", "ict"]}),
         )
@@ -382,12 +386,7 @@ async fn a_parents_answer_is_the_guardians_with_the_invitation_as_evidence() {
         decided,
         [("share_with_business", "granted"), ("media", "refused")]
     );
-    let plan = app
-        .get(
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
-            &w.school_key,
-        )
-        .await;
+    let plan = app.get(&plan_path(&w), &w.school_key).await;
     let agreement = &plan.body["agreements"][0];
     assert_eq!(agreement["party"], "guardian");
     assert_eq!(agreement["evidence"], "invitation");
@@ -430,7 +429,7 @@ async fn a_plan_changed_meanwhile_is_not_agreed_to_and_an_expired_link_is_gone()
     let token = page.form_token();
     let changed = app
         .put(
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
+            &plan_path(&w),
             &w.pupil,
             json!({"route_map_id": w.route_map, "steps": ["vmbo", "mbo"]}),
         )
@@ -453,12 +452,7 @@ async fn a_plan_changed_meanwhile_is_not_agreed_to_and_an_expired_link_is_gone()
         "{}",
         answer.text
     );
-    let plan = app
-        .get(
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
-            &w.school_key,
-        )
-        .await;
+    let plan = app.get(&plan_path(&w), &w.school_key).await;
     assert_eq!(plan.body["agreements"], json!([]));
 
     // Expired: the 404 page, and nothing recorded.
@@ -561,12 +555,51 @@ async fn a_parent_answers_the_page_in_a_real_browser() {
             ("media".to_owned(), "refused".to_owned())
         ]
     );
-    let plan = app
-        .get(
-            &format!("/v1/tenants/{}/students/{}/route-plan", w.tenant, w.student),
-            &Key(w.school_key.0.clone()),
-        )
-        .await;
+    let plan = app.get(&plan_path(&w), &w.school_key).await;
     assert_eq!(plan.body["agreements"][0]["evidence"], "invitation");
     assert_eq!(plan.body["agreements"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_suspended_citys_links_record_nothing() {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let made = invited(&app, &w, "en").await;
+    let path = page_path(&made);
+    let page = get_page(&app, &path).await;
+    let token = page.form_token();
+    let suspended = app
+        .patch(
+            "/v1/tenants/rotterdam",
+            &app.admin(),
+            json!({"status": "suspended"}),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{:?}", suspended.body);
+    assert_eq!(get_page(&app, &path).await.status, StatusCode::NOT_FOUND);
+    let answer = post_page(
+        &app,
+        &path,
+        Some(&token),
+        &[("form_token", &token), ("media", "grant")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let resumed = app
+        .patch(
+            "/v1/tenants/rotterdam",
+            &app.admin(),
+            json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(resumed.status, StatusCode::OK);
+    let by_page = ledger(&app, &w)
+        .await
+        .into_iter()
+        .filter(|c| c["recorded_via"] == "invitation")
+        .count();
+    assert_eq!(
+        by_page, 0,
+        "nothing was recorded while the city was suspended"
+    );
 }

@@ -3,21 +3,19 @@
 //! for an app the pupil or a parent uses, so the app never holds the school's key;
 //! the token reaches that one pupil and the catalogue, nothing else.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{ApiKeyId, StudentId};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::PageQuery;
 use super::students::StudentPath;
 use crate::authz::{Authorized, StudentsSchool, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Query, page_request};
+use crate::extract::{JsonBody, Query};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
-use crate::responses::{list, no_content};
+use crate::responses::{created_secret, list, no_content};
 use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::api_keys::{AccessTokenCreated, AccessTokenIn, AccessTokenOut};
@@ -26,15 +24,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(guarded(create_access_token))
         .service(guarded(list_access_tokens))
         .service(guarded(revoke_access_token));
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AccessTokenQuery {
-    /// Page size, 1-200 (default 50).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 #[guarded]
@@ -66,13 +55,13 @@ pub async fn create_access_token(
         .issue_token(&ctx.actor, ctx.tenant.id, StudentId::from_uuid(path.1), new)
         .await?;
     let location = format!("{}/{}", req.path(), token.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(AccessTokenCreated {
+    Ok(created_secret(
+        location,
+        AccessTokenCreated {
             access_token: token.into(),
             token: secret,
-        }))
+        },
+    ))
 }
 
 #[guarded]
@@ -82,7 +71,7 @@ pub async fn create_access_token(
 /// first, revoked and expired ones included.
 #[utoipa::path(
     operation_id = "students.access_tokens.list", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"), AccessTokenQuery),
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"), PageQuery),
     responses((status = 200, description = "One page of tokens", body = ListOf<AccessTokenOut>), ReadErrors),
     security(("api_key" = []))
 )]
@@ -92,10 +81,10 @@ pub async fn list_access_tokens(
     ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
-    query: Query<AccessTokenQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.checked()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = query.page()?;
     let tokens = state
         .students
         .tokens(

@@ -3,16 +3,15 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use driehoek_api_macros::guarded;
 use driehoek_domain::ids::ApiKeyId;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::PageQuery;
 use crate::authz::{Authorized, CityAdmin, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Query, page_request};
+use crate::extract::{JsonBody, Query};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
-use crate::responses::{list, no_content};
+use crate::responses::{created_secret, list, no_content};
 use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::api_keys::{ApiKeyCreated, ApiKeyIn, ApiKeyOut};
@@ -24,22 +23,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guarded(revoke_api_key));
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ApiKeyQuery {
-    /// Page size, 1-200 (default 50).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
 #[guarded]
 /// List API keys
 ///
 /// City administrators. Secrets are never listed: only their display `prefix`.
 #[utoipa::path(
     operation_id = "api_keys.list", tag = "api-keys",
-    params(("tenant" = String, Path, description = "Tenant slug"), ApiKeyQuery),
+    params(("tenant" = String, Path, description = "Tenant slug"), PageQuery),
     responses((status = 200, description = "One page of keys", body = ListOf<ApiKeyOut>), ReadErrors),
     security(("api_key" = []))
 )]
@@ -48,10 +38,10 @@ pub async fn list_api_keys(
     req: HttpRequest,
     ctx: Authorized<CityAdmin>,
     state: web::Data<AppState>,
-    query: Query<ApiKeyQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.checked()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = query.page()?;
     let keys = state.api_keys.list(&ctx.actor, ctx.tenant.id, page).await?;
     Ok(list(&req, keys, ApiKeyOut::from))
 }
@@ -80,13 +70,13 @@ pub async fn create_api_key(
         .create(&ctx.actor, ctx.tenant.id, body.into_inner()?.try_into()?)
         .await?;
     let location = format!("{}/{}", req.path(), key.id);
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(ApiKeyCreated {
+    Ok(created_secret(
+        location,
+        ApiKeyCreated {
             api_key: key.into(),
             key: secret,
-        }))
+        },
+    ))
 }
 
 #[guarded]

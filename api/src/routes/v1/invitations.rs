@@ -2,21 +2,19 @@
 //! invites a parent to the parents' page (DESIGN.md §3.10; the page itself is
 //! [`crate::routes::parents_page`]). Only a digest of the link's secret is kept.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use driehoek_api_macros::guarded;
 use driehoek_domain::ids::{InvitationId, StudentId};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::PageQuery;
 use super::students::StudentPath;
 use crate::authz::{Authorized, StudentsSchool, guarded};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Query, page_request};
+use crate::extract::{JsonBody, Query};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
-use crate::responses::{list, no_content};
+use crate::responses::{created_secret, list, no_content};
 use crate::state::AppState;
 use crate::wire::ListOf;
 use crate::wire::students::{InvitationCreated, InvitationIn, InvitationOut};
@@ -25,15 +23,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(guarded(create_invitation))
         .service(guarded(list_invitations))
         .service(guarded(revoke_invitation));
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct InvitationQuery {
-    /// Page size, 1-200 (default 50).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 #[guarded]
@@ -68,13 +57,13 @@ pub async fn create_invitation(
     let info = req.connection_info();
     let url = format!("{}://{}/invitations/{secret}", info.scheme(), info.host());
     let location = format!("{}/{}", req.path(), invitation.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(InvitationCreated {
+    Ok(created_secret(
+        location,
+        InvitationCreated {
             invitation: InvitationOut::at(invitation, state.clock.now()),
             url,
-        }))
+        },
+    ))
 }
 
 #[guarded]
@@ -83,7 +72,7 @@ pub async fn create_invitation(
 /// By the pupil's school, oldest first, with each one's `status`; never the links.
 #[utoipa::path(
     operation_id = "students.guardian_invitations.list", tag = "students",
-    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"), InvitationQuery),
+    params(("tenant" = String, Path, description = "Tenant slug"), ("student_id" = Uuid, Path, description = "Pupil id"), PageQuery),
     responses((status = 200, description = "One page of invitations", body = ListOf<InvitationOut>), ReadErrors),
     security(("api_key" = []))
 )]
@@ -93,10 +82,10 @@ pub async fn list_invitations(
     ctx: Authorized<StudentsSchool>,
     state: web::Data<AppState>,
     path: StudentPath,
-    query: Query<InvitationQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.checked()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = query.page()?;
     let invitations = state
         .students
         .invitations(

@@ -22,10 +22,29 @@ pub mod work_visits;
 
 use chrono::{DateTime, Utc};
 use driehoek_domain::vocabularies::Vocabulary;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
+
+/// The query of a collection that takes no filters: one page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for.
+    pub fn page(&self) -> Result<driehoek_domain::paging::PageRequest, ApiError> {
+        crate::extract::page_request(self.limit, self.cursor.as_deref())
+    }
+}
 
 /// Registers every v1 operation (the OpenAPI document is collected from these).
 ///

@@ -15,6 +15,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::PageQuery;
 use super::code_filter;
 use crate::authz::{Authorized, AuthorizedCaller, BusinessOrCity, Organisations, guarded};
 use crate::error::ApiError;
@@ -49,15 +50,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 type WebhookPath = web::Path<(String, Uuid)>;
 type DeliveryPath = web::Path<(String, Uuid, Uuid)>;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1-200 (default 50).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -119,7 +111,7 @@ pub async fn list_webhooks(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.checked()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = query.page()?;
     let endpoints = state.webhooks.list(&ctx.actor, ctx.tenant.id, page).await?;
     Ok(list(&req, endpoints, WebhookOut::from))
 }

@@ -11,7 +11,7 @@ use crate::ids::{ApiKeyId, InvitationId};
 use crate::route_maps::NodeCode;
 use crate::students::{
     ConsentStatus, GuardianInvitation, INVITATION_DAYS, INVITATION_PREFIX, InvitationAnswer,
-    NewInvitation, PageLanguage,
+    NewInvitation, PageLanguage, current_consents,
 };
 
 /// What the parents' page shows.
@@ -22,9 +22,31 @@ pub struct InvitationView {
     pub school_name: Name,
     /// Each purpose asked, with its current state (the latest line of the ledger).
     pub purposes: Vec<(ConsentPurpose, Option<ConsentStatus>)>,
-    /// The current plan, when the parent is asked to agree to it: its version, its
-    /// steps by name in the page's language, and whether a guardian agreed already.
-    pub plan: Option<(i64, Vec<String>, bool)>,
+    /// The current plan, when the parent is asked to agree to it.
+    pub plan: Option<PlanShown>,
+}
+
+/// The pupil's current plan as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanShown {
+    pub version: i64,
+    /// The steps by name, in the page's language.
+    pub steps: Vec<String>,
+    /// Whether a guardian has agreed to this version already.
+    pub agreed: bool,
+}
+
+/// What became of the agreement a submission asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAnswer {
+    /// No agreement was asked (or the invitation does not ask about the plan).
+    NotAsked,
+    /// Recorded now, on the version the page showed.
+    Agreed,
+    /// A guardian had agreed to this version already.
+    AlreadyAgreed,
+    /// The plan changed after the page was shown: nothing recorded.
+    PlanChanged,
 }
 
 /// What a submission recorded.
@@ -34,10 +56,15 @@ pub struct InvitationAnswered {
     pub recorded: Vec<Consent>,
     /// Decisions the rules do not allow (recruitment contact below 16), with why.
     pub not_allowed: Vec<(ConsentPurpose, String)>,
-    /// `Some(true)` when the agreement was recorded now on the version shown,
-    /// `Some(false)` when the plan changed since the page was shown (nothing recorded
-    /// then), `None` when none was asked or a guardian had agreed already.
-    pub agreed: Option<bool>,
+    pub plan: PlanAnswer,
+}
+
+/// The state of `purpose` in `ledger`: its latest line's, if any.
+fn state_of(ledger: &[Consent], purpose: ConsentPurpose) -> Option<ConsentStatus> {
+    current_consents(ledger)
+        .into_iter()
+        .find(|(p, _)| *p == purpose)
+        .and_then(|(_, latest)| latest.map(|c| c.status))
 }
 
 /// The page acts as a guardian of the invitation's pupil, under the invitation's id.
@@ -142,6 +169,17 @@ impl StudentService {
             .await
     }
 
+    /// The tenant of the invitation behind a link's secret, if there is one (open or
+    /// not): for the page to check the city answers requests before anything is read
+    /// or recorded.
+    pub async fn invitation_tenant(&self, secret: &str) -> DomainResult<Option<TenantId>> {
+        Ok(self
+            .invitations
+            .find_by_digest(&digest_secret(secret))
+            .await?
+            .map(|i| i.tenant_id))
+    }
+
     /// The open invitation behind a link's secret, or `NotFound` (unknown, expired,
     /// revoked, or its pupil has left the school that sent it).
     async fn open(
@@ -178,10 +216,7 @@ impl StudentService {
         let purposes = invitation
             .purposes
             .iter()
-            .map(|p| {
-                let latest = ledger.iter().rev().find(|c| c.purpose == *p);
-                (*p, latest.map(|c| c.status))
-            })
+            .map(|p| (*p, state_of(&ledger, *p)))
             .collect();
         let plan = match self.plans.repo.versions(tenant, student.id).await?.pop() {
             Some(plan) if invitation.route_plan => {
@@ -204,7 +239,11 @@ impl StudentService {
                     .agreed()
                     .iter()
                     .any(|a| a.party == AgreedParty::Guardian);
-                Some((plan.version, plan.steps.iter().map(name).collect(), agreed))
+                Some(PlanShown {
+                    version: plan.version,
+                    steps: plan.steps.iter().map(name).collect(),
+                    agreed,
+                })
             }
             _ => None,
         };
@@ -241,23 +280,17 @@ impl StudentService {
     pub async fn answer_invitation(
         &self,
         secret: &str,
+        consent_age: u8,
         answer: InvitationAnswer,
         request_id: Option<String>,
     ) -> DomainResult<InvitationAnswered> {
         let (invitation, actor, student) = self.open(secret, request_id).await?;
         let tenant = invitation.tenant_id;
         let ledger = self.consents.ledger(tenant, student.id).await?;
-        let current = |purpose: ConsentPurpose| {
-            ledger
-                .iter()
-                .rev()
-                .find(|c| c.purpose == purpose)
-                .map(|c| c.status)
-        };
         let asked: Vec<(ConsentPurpose, ConsentStatus)> = answer
             .decisions
             .into_iter()
-            .filter(|(p, s)| invitation.purposes.contains(p) && current(*p) != Some(*s))
+            .filter(|(p, s)| invitation.purposes.contains(p) && state_of(&ledger, *p) != Some(*s))
             .collect();
         let (mut recorded, mut not_allowed) = (Vec::new(), Vec::new());
         for (purpose, status) in asked {
@@ -266,15 +299,13 @@ impl StudentService {
                 status,
                 given_by: Some(ConsentGiver::Guardian),
             };
-            // A guardian's decision does not depend on the consent age (only a pupil's
-            // deciding alone does), so none is needed here.
             match self
                 .decide(
                     &actor,
                     (tenant, student.id),
-                    0,
+                    consent_age,
                     new,
-                    ConsentChannel::Invitation,
+                    DecisionChannel::Invitation,
                 )
                 .await
             {
@@ -285,19 +316,20 @@ impl StudentService {
                 Err(other) => return Err(other),
             }
         }
-        let agreed = match answer.agree_to_version {
+        let plan = match answer.agree_to_version {
             Some(version) if invitation.route_plan => {
-                let evidence = (AgreedParty::Guardian, AgreementEvidence::Invitation);
+                let evidence = (AgreedParty::Guardian, DecisionChannel::Invitation);
                 match self
                     .agree(&actor, (tenant, student.id), Some(version), evidence)
                     .await
                 {
-                    Ok((_, _, created)) => created.then_some(true),
-                    Err(DomainError::VersionMismatch { .. }) => Some(false),
+                    Ok((_, _, true)) => PlanAnswer::Agreed,
+                    Ok((_, _, false)) => PlanAnswer::AlreadyAgreed,
+                    Err(DomainError::VersionMismatch { .. }) => PlanAnswer::PlanChanged,
                     Err(other) => return Err(other),
                 }
             }
-            _ => None,
+            _ => PlanAnswer::NotAsked,
         };
         self.invitations
             .mark_used(tenant, invitation.id, self.clock.now())
@@ -309,7 +341,7 @@ impl StudentService {
             view,
             recorded,
             not_allowed,
-            agreed,
+            plan,
         })
     }
 }

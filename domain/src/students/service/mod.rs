@@ -4,10 +4,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AgreedParty, AgreementEvidence, Consent, ConsentChannel, ConsentGiver, ConsentRepository,
-    EntryAuthor, EntryChanges, EntryFilter, InvitationRepository, NewConsent, NewEntry,
-    NewRoutePlan, NewStudent, PlanAgreement, PortfolioEntry, PortfolioRepository, PortfolioSummary,
-    RosterRow, RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
+    AgreedParty, Consent, ConsentGiver, ConsentRepository, DecisionChannel, EntryAuthor,
+    EntryChanges, EntryFilter, InvitationRepository, NewConsent, NewEntry, NewRoutePlan,
+    NewStudent, PlanAgreement, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow,
+    RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
     StudentChanges, StudentFilter, StudentRepository, StudentStatus, check_birth_year,
     consent_refusal, first_break, route_status,
 };
@@ -27,7 +27,7 @@ use crate::values::{Name, dedup_keep_order};
 use crate::versioning::{check_if_match, written};
 use crate::vocabularies::ConsentPurpose;
 
-pub use invitations::{InvitationAnswered, InvitationView};
+pub use invitations::{InvitationAnswered, InvitationView, PlanAnswer, PlanShown};
 pub use tokens::NewAccessToken;
 
 /// The most rows one roster import takes.
@@ -586,9 +586,9 @@ impl StudentService {
         new: NewConsent,
     ) -> DomainResult<Consent> {
         let channel = if actor.acts_for_a_pupil() {
-            ConsentChannel::Token
+            DecisionChannel::Token
         } else {
-            ConsentChannel::Key
+            DecisionChannel::Key
         };
         self.decide(actor, (tenant, id), consent_age, new, channel)
             .await
@@ -601,7 +601,7 @@ impl StudentService {
         (tenant, id): (TenantId, StudentId),
         consent_age: u8,
         new: NewConsent,
-        channel: ConsentChannel,
+        channel: DecisionChannel,
     ) -> DomainResult<Consent> {
         let student = self.visible(actor, tenant, id).await?;
         let now = self.clock.now();

@@ -143,9 +143,9 @@ impl StudentService {
         if_match: Option<i64>,
     ) -> DomainResult<(PlanView, PlanAgreement, bool)> {
         let (party, evidence) = match actor.role {
-            Role::Pupil => (AgreedParty::Student, AgreementEvidence::Token),
-            Role::Guardian => (AgreedParty::Guardian, AgreementEvidence::Token),
-            Role::School => (AgreedParty::Mentor, AgreementEvidence::Key),
+            Role::Pupil => (AgreedParty::Student, DecisionChannel::Token),
+            Role::Guardian => (AgreedParty::Guardian, DecisionChannel::Token),
+            Role::School => (AgreedParty::Mentor, DecisionChannel::Key),
             _ => {
                 return Err(DomainError::forbidden(
                     "the pupil, a guardian or the mentor agrees, each for themselves",
@@ -162,7 +162,7 @@ impl StudentService {
         actor: &Actor,
         (tenant, id): (TenantId, StudentId),
         if_match: Option<i64>,
-        (party, evidence): (AgreedParty, AgreementEvidence),
+        (party, evidence): (AgreedParty, DecisionChannel),
     ) -> DomainResult<(PlanView, PlanAgreement, bool)> {
         let student = self.visible(actor, tenant, id).await?;
         let mut plan = self
