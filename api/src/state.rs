@@ -10,6 +10,7 @@ use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
 use driehoek_domain::clock::SharedClock;
+use driehoek_domain::matching::MatchingService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
+    pub matching: MatchingService,
     pub route_maps: RouteMapService,
     pub audit: AuditService,
     pub database: Database,
@@ -122,6 +124,17 @@ impl AppState {
             tokens: key_repo.clone(),
             invitations: database.invitations(),
         };
+        let students = StudentService::new(
+            pupils.clone(),
+            database.audit(),
+            database.schools(),
+            database.bookings(),
+            Plans {
+                repo: database.route_plans(),
+                maps: route_maps.clone(),
+            },
+            clock.clone(),
+        );
         Self {
             tenants: TenantService::new(tenant_repo, clock.clone()),
             api_keys: ApiKeyService::new(
@@ -162,17 +175,13 @@ impl AppState {
                 pupils.clone(),
                 clock.clone(),
             ),
-            students: StudentService::new(
-                pupils,
-                database.audit(),
-                database.schools(),
-                database.bookings(),
-                Plans {
-                    repo: database.route_plans(),
-                    maps: route_maps.clone(),
-                },
+            matching: MatchingService::new(
+                students.clone(),
+                database.work_visits(),
+                route_maps.clone(),
                 clock.clone(),
             ),
+            students,
             audit: AuditService::new(database.audit()),
             webhooks: WebhookService::new(
                 database.webhooks(),

@@ -47,6 +47,7 @@ vocabulary! {
         InvitationAnswer => "guardian_invitation.answer", "Parents' page submitted", "Ouderpagina verstuurd";
         AccessTokenRevoke => "access_token.revoke", "Pupil's or guardian's token revoked", "Token voor leerling of ouder ingetrokken";
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
+        RecommendationsRead => "student.recommendations", "Visits recommended from the pupil's portfolio and route plan", "Bezoeken aanbevolen uit portfolio en routeplan van de leerling";
     }
 }
 

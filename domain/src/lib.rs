@@ -18,6 +18,7 @@ pub mod changes;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod matching;
 pub mod paging;
 pub mod programmes;
 pub mod route_maps;

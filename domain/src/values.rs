@@ -299,6 +299,11 @@ impl Locale {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The language subtag (`nl` of `nl-BE`).
+    pub fn language(&self) -> &str {
+        self.0.split('-').next().unwrap_or_default()
+    }
 }
 
 /// An IANA time zone name (`Europe/Amsterdam`).

@@ -324,6 +324,7 @@ pub fn catalogue() -> Vec<VocabularyListing> {
         listing::<Prospect>("Labour-market prospects (SBB scale, 1-5)", no_extra),
         listing::<RouteEdgeKind>("Route-map edge kinds", no_extra),
         listing::<PortfolioEntryKind>("Portfolio entry kinds", no_extra),
+        listing::<crate::matching::ReasonCode>("Why a visit is recommended to a pupil", no_extra),
     ]
 }
 

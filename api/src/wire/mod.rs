@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
+pub mod matching;
 pub mod portfolios;
 pub mod programmes;
 pub mod route_maps;
@@ -162,6 +163,7 @@ code_type!(DecisionChannelCode => driehoek_domain::students::DecisionChannel, "H
 code_type!(PageLanguageCode => driehoek_domain::students::PageLanguage, "The language of the parents' page: `nl` or `en`.");
 code_type!(InvitationStatusCode => driehoek_domain::students::InvitationStatus, "`open`, `used` (answered; open to changes until it expires), `expired` or `revoked`.");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
+code_type!(ReasonCodeCode => driehoek_domain::matching::ReasonCode, "Why an offering is recommended: `route_target`, `on_route`, `interest_occupation`, `interest_sector`, `competence_gap`, `new_sector` or `age_and_level` (vocabulary `recommendation_reasons`).");
 code_type!(WebhookStatusCode => driehoek_domain::webhooks::EndpointStatus, "Whether an endpoint receives deliveries; Driehoek disables one that answers `410 Gone`.");
 code_type!(DeliveryStatusCode => driehoek_domain::webhooks::DeliveryStatus, "`pending` (to be tried, again), `succeeded` (a 2xx answer), or `failed` (given up after about three days, or on `410 Gone`).");
 

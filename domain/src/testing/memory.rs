@@ -25,6 +25,7 @@ use crate::ids::{
     ApiKeyId, BookingId, BusinessId, CoachId, FeedbackId, InvitationId, PortfolioEntryId,
     ProgrammeId, ProgrammeMemberId, RouteMapId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
+use crate::matching::{Candidate, CandidateQuery};
 use crate::paging::PageRequest;
 use crate::programmes::{Programme, ProgrammeFilter, ProgrammeMember, ProgrammeRepository};
 use crate::route_maps::{Graph, RouteMap, RouteMapFilter, RouteMapRepository};
@@ -36,7 +37,8 @@ use crate::students::{
 };
 use crate::vocabularies::ConsentPurpose;
 use crate::work_visits::{
-    ExternalId, Slot, StoredOffering, SyncWrite, WorkVisit, WorkVisitFilter, WorkVisitRepository,
+    ExternalId, Slot, SlotStatus, StoredOffering, SyncWrite, WorkVisit, WorkVisitFilter,
+    WorkVisitRepository, WorkVisitStatus,
 };
 
 fn not_kept<T>() -> DomainResult<T> {
@@ -336,6 +338,52 @@ impl WorkVisitRepository for Memory {
         Ok(picked(&self.rows().visits, |v| {
             v.tenant_id == tenant && ids.contains(&v.id)
         }))
+    }
+    async fn candidates(
+        &self,
+        tenant: TenantId,
+        query: &CandidateQuery,
+    ) -> DomainResult<Vec<Candidate>> {
+        let rows = self.rows();
+        let mut earliest: std::collections::BTreeMap<WorkVisitId, &Slot> = Default::default();
+        for slot in rows.slots.iter().filter(|s| {
+            s.tenant_id == tenant && s.status == SlotStatus::Scheduled && s.seats_left() > 0
+        }) {
+            let Some(visit) = rows.visits.iter().find(|v| {
+                v.tenant_id == tenant
+                    && v.id == slot.work_visit_id
+                    && v.status == WorkVisitStatus::Published
+            }) else {
+                continue;
+            };
+            let at = slot.schedule.starts_at();
+            if !query.fits(at, visit.ages, &visit.education_levels) {
+                continue;
+            }
+            let best = earliest.entry(visit.id).or_insert(slot);
+            if (at, slot.id) < (best.schedule.starts_at(), best.id) {
+                *best = slot;
+            }
+        }
+        Ok(earliest
+            .values()
+            .filter_map(|slot| {
+                let v = rows.visits.iter().find(|v| v.id == slot.work_visit_id)?;
+                Some(Candidate {
+                    work_visit_id: v.id,
+                    slot_id: slot.id,
+                    starts_at: slot.schedule.starts_at(),
+                    title: v.title.clone(),
+                    format: v.format,
+                    sectors: v.sectors.clone(),
+                    occupations: v.occupations.clone(),
+                    competences: v.competences.clone(),
+                    ages: v.ages,
+                    education_levels: v.education_levels.clone(),
+                    languages: v.languages.clone(),
+                })
+            })
+            .collect())
     }
     async fn business_slots_since(
         &self,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use super::{ExternalId, Slot, StoredOffering, SyncWrite, WorkVisit, WorkVisitFilter};
 use crate::error::DomainResult;
 use crate::ids::{BusinessId, SlotId, TenantId, WorkVisitId};
+use crate::matching::{Candidate, CandidateQuery};
 use crate::paging::PageRequest;
 
 #[async_trait]
@@ -52,6 +53,15 @@ pub trait WorkVisitRepository: Send + Sync {
         tenant: TenantId,
         ids: &[WorkVisitId],
     ) -> DomainResult<Vec<WorkVisit>>;
+    /// For each published offering, its earliest slot that `query` looks for
+    /// ([`CandidateQuery::fits`]: scheduled, a seat left, starting in one of the
+    /// query's windows while the offering's ages hold that window's age, the
+    /// offering's levels naming the query's or none), in no particular order.
+    async fn candidates(
+        &self,
+        tenant: TenantId,
+        query: &CandidateQuery,
+    ) -> DomainResult<Vec<Candidate>>;
     /// Slots of the business's work visits that end at or after `since`, earliest
     /// first, at most `limit`.
     async fn business_slots_since(

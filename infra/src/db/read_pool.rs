@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_orm::sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait,
     QueryFilter, QuerySelect, QueryTrait, RuntimeErr, Select,
@@ -120,16 +120,23 @@ where
     }
 
     async fn all_on(self, pool: &ReadPool) -> Result<Vec<M>, DbErr> {
-        let query = self.into_query();
-        match pool {
-            ReadPool::Postgres(pool) => {
-                let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
-                read_models(&pool.fetch_all(sql, values).await?)
-            }
-            ReadPool::Sqlite(pool) => {
-                let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
-                read_models(&pool.fetch_all(sql, values).await?)
-            }
+        rows_on(pool, &self.into_query()).await
+    }
+}
+
+/// The rows of any `SELECT` on the read pool, read into `M` by column name.
+pub(crate) async fn rows_on<M: ReadRow>(
+    pool: &ReadPool,
+    query: &SelectStatement,
+) -> Result<Vec<M>, DbErr> {
+    match pool {
+        ReadPool::Postgres(pool) => {
+            let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
+            read_models(&pool.fetch_all(sql, values).await?)
+        }
+        ReadPool::Sqlite(pool) => {
+            let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
+            read_models(&pool.fetch_all(sql, values).await?)
         }
     }
 }

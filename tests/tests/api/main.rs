@@ -22,6 +22,7 @@ mod permissions;
 mod programmes;
 mod pupil_tokens;
 mod rate_limits;
+mod recommendations;
 mod route_maps;
 mod schools;
 mod stats;

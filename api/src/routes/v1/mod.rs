@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod oauth;
 pub mod portfolios;
 pub mod programmes;
+pub mod recommendations;
 pub mod route_maps;
 pub mod schools;
 pub mod stats;
@@ -75,7 +76,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .configure(students::configure)
                     .configure(portfolios::configure)
                     .configure(access_tokens::configure)
-                    .configure(invitations::configure),
+                    .configure(invitations::configure)
+                    .configure(recommendations::configure),
             )
             .service(
                 scope("/businesses")

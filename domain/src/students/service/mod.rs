@@ -47,6 +47,18 @@ pub struct StudentExport {
     pub exported_at: DateTime<Utc>,
 }
 
+/// A pupil's records as matching reads them ([`StudentService::matching_records`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchingRecords {
+    pub student: Student,
+    /// The entries open to the pupil's school.
+    pub entries: Vec<PortfolioEntry>,
+    pub consents: Vec<Consent>,
+    pub bookings: Vec<StudentBooking>,
+    /// The current version of the route plan.
+    pub plan: Option<RoutePlan>,
+}
+
 /// A shared portfolio entry as the host of its booking sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedEntry {
@@ -573,6 +585,32 @@ impl StudentService {
         self.audited_read(actor, tenant, AuditAction::StudentBookingsRead, &[&student])
             .await?;
         Ok(bookings)
+    }
+
+    /// What matching reads of one pupil: the record, the portfolio entries open to the
+    /// pupil's school, the consent ledger, the bookings naming the pupil and the
+    /// current route plan. The read is audited.
+    pub async fn matching_records(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<MatchingRecords> {
+        let student = self.visible(actor, tenant, id).await?;
+        let mut entries = self.portfolio.all(tenant, id).await?;
+        entries.retain(|e| student.entry_is_open(e.created_at));
+        let consents = self.consents.ledger(tenant, id).await?;
+        let bookings = self.students.bookings(tenant, id).await?;
+        let plan = self.plans.repo.versions(tenant, id).await?.pop();
+        self.audited_read(actor, tenant, AuditAction::RecommendationsRead, &[&student])
+            .await?;
+        Ok(MatchingRecords {
+            student,
+            entries,
+            consents,
+            bookings,
+            plan,
+        })
     }
 
     // Consents.

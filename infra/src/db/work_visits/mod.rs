@@ -6,6 +6,7 @@ use driehoek_domain::clock::SharedClock;
 use driehoek_domain::error::DomainError;
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
+use driehoek_domain::matching::{Candidate, CandidateQuery};
 use driehoek_domain::paging::PageRequest;
 use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name};
 use driehoek_domain::vocabularies::{
@@ -38,6 +39,7 @@ use super::{
 const DUPLICATE_VISIT: &str = "external_id is already used by another work visit of this business";
 const DUPLICATE_SLOT: &str = "external_id is already used by another slot of this work visit";
 
+mod candidates;
 mod sync;
 
 pub struct SeaOrmWorkVisitRepository {
@@ -562,6 +564,14 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
                 .filter(work_visits::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
         };
         in_chunks_on_read_pool(&self.reads, ids, query, visit_from_model).await
+    }
+
+    async fn candidates(
+        &self,
+        tenant: TenantId,
+        query: &CandidateQuery,
+    ) -> DomainResult<Vec<Candidate>> {
+        candidates::candidates(&self.reads, tenant.as_uuid(), query).await
     }
 
     async fn business_slots_since(
