@@ -86,6 +86,8 @@ struct CoachSeed<'a> {
 struct OfferSeed<'a> {
     title: &'a str,
     format: WorkVisitFormat,
+    /// ISCO-08 codes of the occupations it shows.
+    occupations: &'a [&'a str],
     ages: (u8, u8),
     group: (u16, u16),
     first: (i64, u32, u32),
@@ -157,6 +159,8 @@ impl DemoDates {
 
 struct BusinessSeed<'a> {
     offer: OfferSeed<'a>,
+    /// Further offerings, beside the one the demo books.
+    more: &'a [OfferSeed<'a>],
     name: &'a str,
     street: &'a str,
     postal: &'a str,
@@ -258,11 +262,32 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Bliksemstage in de haven",
                 format: WorkVisitFormat::LightningInternship,
+                occupations: &["8344"],
                 ages: (13, 16),
                 group: (3, 6),
                 first: (6, 8, 30),
                 hours: 3,
             },
+            more: &[
+                OfferSeed {
+                    title: "Een ochtend op de containerterminal",
+                    format: WorkVisitFormat::CompanyVisit,
+                    occupations: &["8344"],
+                    ages: (13, 16),
+                    group: (2, 20),
+                    first: (3, 8, 30),
+                    hours: 3,
+                },
+                OfferSeed {
+                    title: "Meevaren met de havenpatrouille",
+                    format: WorkVisitFormat::JobShadowing,
+                    occupations: &["3152"],
+                    ages: (14, 18),
+                    group: (1, 4),
+                    first: (5, 9, 0),
+                    hours: 4,
+                },
+            ],
             name: "Havenbedrijf Rotterdam",
             street: "Wilhelminakade 909",
             postal: "3072 AP",
@@ -281,11 +306,21 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Proefdag zorg en lab",
                 format: WorkVisitFormat::TasterDay,
+                occupations: &["3212", "5321"],
                 ages: (14, 17),
                 group: (4, 12),
                 first: (11, 8, 0),
                 hours: 6,
             },
+            more: &[OfferSeed {
+                title: "Een middag meelopen in de zorg",
+                format: WorkVisitFormat::JobShadowing,
+                occupations: &["5321", "2221"],
+                ages: (13, 17),
+                group: (1, 6),
+                first: (4, 12, 30),
+                hours: 3,
+            }],
             name: "Erasmus MC",
             street: "Doctor Molewaterplein 40",
             postal: "3015 GD",
@@ -304,11 +339,13 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Sollicitatietraining",
                 format: WorkVisitFormat::MockInterview,
+                occupations: &[],
                 ages: (14, 18),
                 group: (10, 30),
                 first: (15, 12, 0),
                 hours: 2,
             },
+            more: &[],
             name: "JINC Rotterdam",
             street: "Schiedamse Vest 154",
             postal: "3011 BH",
@@ -463,11 +500,13 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Jobspotters: chauffeur en mecanicien",
                 format: WorkVisitFormat::JobTryoutTrack,
+                occupations: &[],
                 ages: (12, 14),
                 group: (2, 3),
                 first: (5, 12, 30),
                 hours: 3,
             },
+            more: &[],
             name: "De Lijn Vlaams-Brabant",
             street: "Martelarenplein 19",
             postal: "3000",
@@ -486,11 +525,13 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Jobspotters bij de brandweer",
                 format: WorkVisitFormat::JobTryoutTrack,
+                occupations: &[],
                 ages: (12, 14),
                 group: (2, 3),
                 first: (6, 12, 30),
                 hours: 3,
             },
+            more: &[],
             name: "Brandweer Leuven",
             street: "Terbankstraat 2",
             postal: "3001",
@@ -509,11 +550,13 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             offer: OfferSeed {
                 title: "Maak je eigen radio-uitzending",
                 format: WorkVisitFormat::Workshop,
+                occupations: &[],
                 ages: (12, 18),
                 group: (2, 6),
                 first: (9, 12, 30),
                 hours: 3,
             },
+            more: &[],
             name: "Radio Scorpio",
             street: "Naamsestraat 96",
             postal: "3000",
@@ -621,7 +664,11 @@ async fn seed_offer(
                 description: business.description.clone(),
                 format: offer.format,
                 sectors: business.sectors.clone(),
-                occupations: Vec::new(),
+                occupations: offer
+                    .occupations
+                    .iter()
+                    .map(|o| IscoCode::parse(o).map_err(invalid))
+                    .collect::<Result<_, _>>()?,
                 competences: vec![Competence::WorkExploration, Competence::Qualities],
                 ages: AgeRange::new(offer.ages.0, offer.ages.1).map_err(invalid)?,
                 education_levels: levels,
@@ -966,6 +1013,17 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
             )
             .await?,
         );
+        for offer in b.more {
+            seed_offer(
+                state,
+                &tenant,
+                offer,
+                &business,
+                (seed, &dates),
+                first_coach,
+            )
+            .await?;
+        }
         businesses.push(business);
     }
 
