@@ -26,6 +26,7 @@ mod direct;
 mod faults;
 mod http1;
 mod platform;
+mod recommendations;
 mod route_maps;
 mod schools;
 mod stats;
@@ -60,8 +61,9 @@ struct Args {
     /// school's pupils, add a portfolio entry, export a pupil) or `route-maps` (import
     /// a 20 000-node map, search routes), `webhooks` (delivery throughput and lag),
     /// `platform` (the cost of rate limits and idempotency keys, in process and Redis)
-    /// `stats` (the city's figures for a year) or `faults` (large bodies at once, and
-    /// reads while Redis fails).
+    /// `stats` (the city's figures for a year), `faults` (large bodies at once, and
+    /// reads while Redis fails) or `recommendations` (a pupil's list over 10 000
+    /// offerings with `--work-visits 10000`).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -497,6 +499,7 @@ async fn main() -> Result<()> {
         "work-visits",
         "students",
         "route-maps",
+        "recommendations",
         "webhooks",
         "platform",
         "stats",
@@ -511,6 +514,9 @@ async fn main() -> Result<()> {
             "stats" => stats::run(&args, &database_url, pg_name.is_some()).await,
             "faults" => faults::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
+            "recommendations" => {
+                recommendations::run(&args, &database_url, pg_name.is_some()).await
+            }
             _ => work_visits::run(&args, &database_url, pg_name.is_some()).await,
         };
         drop_database(&args, pg_name).await?;

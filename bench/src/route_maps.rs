@@ -22,7 +22,7 @@ use crate::{Args, Measurement, drive, pick};
 const PROGRAMME_SHARE: f64 = 0.9;
 
 /// The generated map as JSON, deterministic for a given size.
-fn generated_graph(nodes: usize, edges: usize) -> Value {
+pub(crate) fn generated_graph(nodes: usize, edges: usize) -> Value {
     let programmes = ((nodes as f64) * PROGRAMME_SHARE) as usize;
     let node_list: Vec<Value> = (0..nodes)
         .map(|i| {

@@ -300,38 +300,24 @@ impl Profile {
         }
     }
 
-    /// The points and reasons of one eligible candidate, highest points first.
-    fn score(&self, c: &Candidate, lang: DetailLanguage) -> (u32, Vec<(u32, Reason)>) {
-        let mut parts: Vec<(u32, Reason)> = Vec::new();
-        let mut add = |points: u32, code: ReasonCode, detail: String| {
-            parts.push((points, Reason { code, detail }));
-        };
+    /// The points and reasons of one eligible candidate, highest points first (the
+    /// details are written only for the items that make the list).
+    fn score(&self, c: &Candidate) -> (u32, Vec<Part>) {
+        let mut parts: Vec<Part> = Vec::new();
         let target = self.target.filter(|t| c.occupations.contains(t));
         if let Some(target) = target {
-            let name = self.occupation_name(target, lang);
-            add(
+            parts.push(Part::new(
                 40,
                 ReasonCode::RouteTarget,
-                match lang {
-                    DetailLanguage::Nl => format!("Laat je doelberoep zien: {name}"),
-                    DetailLanguage::En => format!("Shows your target occupation: {name}"),
-                },
-            );
+                About::Occupation(target),
+            ));
         }
         if let Some(on) = c
             .occupations
             .iter()
             .find(|o| Some(**o) != target && self.on_route.contains(o))
         {
-            let name = self.occupation_name(*on, lang);
-            add(
-                25,
-                ReasonCode::OnRoute,
-                match lang {
-                    DetailLanguage::Nl => format!("Je route leidt naar dit beroep: {name}"),
-                    DetailLanguage::En => format!("Your route leads to this occupation: {name}"),
-                },
-            );
+            parts.push(Part::new(25, ReasonCode::OnRoute, About::Occupation(*on)));
         }
         if let Some(occupation) = strongest(&c.occupations, &self.occupation_interest) {
             let total: u32 = c
@@ -339,15 +325,11 @@ impl Profile {
                 .iter()
                 .filter_map(|o| self.occupation_interest.get(o))
                 .sum();
-            let name = self.occupation_name(occupation, lang);
-            add(
+            parts.push(Part::new(
                 (10 * total).min(30),
                 ReasonCode::InterestOccupation,
-                match lang {
-                    DetailLanguage::Nl => format!("Je portfolio noemt {name}"),
-                    DetailLanguage::En => format!("Your portfolio names {name}"),
-                },
-            );
+                About::Occupation(occupation),
+            ));
         }
         if let Some(sector) = strongest(&c.sectors, &self.sector_interest) {
             let total: u32 = c
@@ -355,68 +337,101 @@ impl Profile {
                 .iter()
                 .filter_map(|s| self.sector_interest.get(s))
                 .sum();
-            let label = lang.label(sector);
-            add(
+            parts.push(Part::new(
                 (5 * total).min(15),
                 ReasonCode::InterestSector,
-                match lang {
-                    DetailLanguage::Nl => format!("Je portfolio noemt de sector {label}"),
-                    DetailLanguage::En => format!("Your portfolio names the sector {label}"),
-                },
-            );
+                About::Sector(sector),
+            ));
         }
         if let Some(gap) = self.gaps.iter().find(|g| c.competences.contains(g)) {
-            let label = lang.label(*gap);
-            add(
+            parts.push(Part::new(
                 10,
                 ReasonCode::CompetenceGap,
-                match lang {
-                    DetailLanguage::Nl => {
-                        format!("Werkt aan wat je portfolio het minst heeft: {label}")
-                    }
-                    DetailLanguage::En => {
-                        format!("Works on what your portfolio has least of: {label}")
-                    }
-                },
-            );
+                About::Competence(*gap),
+            ));
         }
         if let Some(new) = self.new_sector(c) {
-            let label = lang.label(new);
-            add(
-                0,
-                ReasonCode::NewSector,
-                match lang {
-                    DetailLanguage::Nl => format!("Een sector die je nog niet kent: {label}"),
-                    DetailLanguage::En => format!("A sector you have not met yet: {label}"),
-                },
-            );
+            parts.push(Part::new(0, ReasonCode::NewSector, About::Sector(new)));
         }
-        parts.sort_by_key(|(points, _)| std::cmp::Reverse(*points));
+        parts.sort_by_key(|part| std::cmp::Reverse(part.points));
         let targeted = c.education_levels.contains(&self.level);
-        let (min, max) = (c.ages.min(), c.ages.max());
-        let level = lang.label(self.level);
-        parts.push((
+        parts.push(Part::new(
             if targeted { 5 } else { 0 },
-            Reason {
-                code: ReasonCode::AgeAndLevel,
-                detail: match (lang, targeted) {
-                    (DetailLanguage::Nl, true) => {
-                        format!("Voor {min}–{max} jaar en voor jouw niveau ({level})")
-                    }
-                    (DetailLanguage::Nl, false) => {
-                        format!("Voor {min}–{max} jaar en voor elk niveau")
-                    }
-                    (DetailLanguage::En, true) => {
-                        format!("For ages {min}–{max} and for your level ({level})")
-                    }
-                    (DetailLanguage::En, false) => {
-                        format!("For ages {min}–{max} and for every level")
-                    }
-                },
+            ReasonCode::AgeAndLevel,
+            About::Fit {
+                ages: c.ages,
+                targeted,
             },
         ));
-        let score = parts.iter().map(|(points, _)| points).sum();
+        let score = parts.iter().map(|part| part.points).sum();
         (score, parts)
+    }
+
+    /// The short sentence a reason gives the pupil.
+    fn detail(&self, part: &Part, lang: DetailLanguage) -> String {
+        use DetailLanguage::{En, Nl};
+        match (part.code, &part.about, lang) {
+            (ReasonCode::RouteTarget, About::Occupation(o), Nl) => {
+                format!(
+                    "Laat je doelberoep zien: {}",
+                    self.occupation_name(*o, lang)
+                )
+            }
+            (ReasonCode::RouteTarget, About::Occupation(o), En) => {
+                format!(
+                    "Shows your target occupation: {}",
+                    self.occupation_name(*o, lang)
+                )
+            }
+            (ReasonCode::OnRoute, About::Occupation(o), Nl) => {
+                format!(
+                    "Je route leidt naar dit beroep: {}",
+                    self.occupation_name(*o, lang)
+                )
+            }
+            (ReasonCode::OnRoute, About::Occupation(o), En) => format!(
+                "Your route leads to this occupation: {}",
+                self.occupation_name(*o, lang)
+            ),
+            (_, About::Occupation(o), Nl) => {
+                format!("Je portfolio noemt {}", self.occupation_name(*o, lang))
+            }
+            (_, About::Occupation(o), En) => {
+                format!("Your portfolio names {}", self.occupation_name(*o, lang))
+            }
+            (ReasonCode::NewSector, About::Sector(s), Nl) => {
+                format!("Een sector die je nog niet kent: {}", lang.label(*s))
+            }
+            (ReasonCode::NewSector, About::Sector(s), En) => {
+                format!("A sector you have not met yet: {}", lang.label(*s))
+            }
+            (_, About::Sector(s), Nl) => format!("Je portfolio noemt de sector {}", lang.label(*s)),
+            (_, About::Sector(s), En) => {
+                format!("Your portfolio names the sector {}", lang.label(*s))
+            }
+            (_, About::Competence(c), Nl) => {
+                format!(
+                    "Werkt aan wat je portfolio het minst heeft: {}",
+                    lang.label(*c)
+                )
+            }
+            (_, About::Competence(c), En) => {
+                format!(
+                    "Works on what your portfolio has least of: {}",
+                    lang.label(*c)
+                )
+            }
+            (_, About::Fit { ages, targeted }, _) => {
+                let (min, max) = (ages.min(), ages.max());
+                let level = lang.label(self.level);
+                match (lang, targeted) {
+                    (Nl, true) => format!("Voor {min}–{max} jaar en voor jouw niveau ({level})"),
+                    (Nl, false) => format!("Voor {min}–{max} jaar en voor elk niveau"),
+                    (En, true) => format!("For ages {min}–{max} and for your level ({level})"),
+                    (En, false) => format!("For ages {min}–{max} and for every level"),
+                }
+            }
+        }
     }
 
     /// The offering's first sector, when none of its sectors is one the pupil met.
@@ -461,6 +476,40 @@ fn route_occupations(graph: &Graph, plan: &RoutePlan) -> HashSet<IscoCode> {
     found
 }
 
+/// One part of a candidate's score, and what its reason will speak of.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    points: u32,
+    code: ReasonCode,
+    about: About,
+}
+
+impl Part {
+    fn new(points: u32, code: ReasonCode, about: About) -> Self {
+        Self {
+            points,
+            code,
+            about,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum About {
+    Occupation(IscoCode),
+    Sector(NaceSection),
+    Competence(Competence),
+    Fit { ages: AgeRange, targeted: bool },
+}
+
+/// An eligible candidate with its points.
+struct Scored {
+    candidate: Candidate,
+    score: u32,
+    parts: Vec<Part>,
+    new_sector: bool,
+}
+
 /// The pupil's list: eligible candidates scored, ranked and broadened (module doc),
 /// at most `limit`.
 pub fn recommend(
@@ -469,46 +518,60 @@ pub fn recommend(
     limit: usize,
     lang: DetailLanguage,
 ) -> Vec<Recommendation> {
-    let mut ranked: Vec<(Recommendation, bool)> = candidates
+    let mut ranked: Vec<Scored> = candidates
         .into_iter()
         .filter(|c| profile.eligible(c))
-        .map(|c| {
-            let (score, parts) = profile.score(&c, lang);
-            let new = profile.new_sector(&c).is_some();
-            let item = Recommendation {
-                work_visit_id: c.work_visit_id,
-                slot_id: c.slot_id,
-                title: c.title,
-                format: c.format,
-                starts_at: c.starts_at,
+        .map(|candidate| {
+            let (score, parts) = profile.score(&candidate);
+            let new_sector = profile.new_sector(&candidate).is_some();
+            Scored {
+                candidate,
                 score,
-                reasons: parts.into_iter().map(|(_, r)| r).collect(),
-            };
-            (item, new)
+                parts,
+                new_sector,
+            }
         })
         .collect();
-    ranked.sort_by(|(a, _), (b, _)| {
+    ranked.sort_by(|a, b| {
         b.score
             .cmp(&a.score)
-            .then(a.starts_at.cmp(&b.starts_at))
-            .then(a.work_visit_id.cmp(&b.work_visit_id))
+            .then(a.candidate.starts_at.cmp(&b.candidate.starts_at))
+            .then(a.candidate.work_visit_id.cmp(&b.candidate.work_visit_id))
     });
     broaden(ranked, limit)
+        .into_iter()
+        .map(|s| Recommendation {
+            reasons: s
+                .parts
+                .iter()
+                .map(|part| Reason {
+                    code: part.code,
+                    detail: profile.detail(part, lang),
+                })
+                .collect(),
+            work_visit_id: s.candidate.work_visit_id,
+            slot_id: s.candidate.slot_id,
+            title: s.candidate.title,
+            format: s.candidate.format,
+            starts_at: s.candidate.starts_at,
+            score: s.score,
+        })
+        .collect()
 }
 
 /// Takes the ranked list in order, but for every fifth place a new-sector item when
 /// fewer than one in five so far are.
-fn broaden(ranked: Vec<(Recommendation, bool)>, limit: usize) -> Vec<Recommendation> {
-    let mut left: Vec<Option<(Recommendation, bool)>> = ranked.into_iter().map(Some).collect();
-    let mut chosen = Vec::with_capacity(limit.min(left.len()));
+fn broaden(ranked: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    let mut left: Vec<Option<Scored>> = ranked.into_iter().map(Some).collect();
+    let mut chosen: Vec<Scored> = Vec::with_capacity(limit.min(left.len()));
     let mut new_chosen = 0;
     let (mut next, mut next_new) = (0, 0);
     while chosen.len() < limit {
         let place = chosen.len() + 1;
-        let owed = place % BROADEN_EVERY == 0 && new_chosen < place / BROADEN_EVERY;
+        let owed = place.is_multiple_of(BROADEN_EVERY) && new_chosen < place / BROADEN_EVERY;
         let mut take = None;
         if owed {
-            while next_new < left.len() && !left[next_new].as_ref().is_some_and(|(_, n)| *n) {
+            while next_new < left.len() && !left[next_new].as_ref().is_some_and(|s| s.new_sector) {
                 next_new += 1;
             }
             if next_new < left.len() {
@@ -524,10 +587,10 @@ fn broaden(ranked: Vec<(Recommendation, bool)>, limit: usize) -> Vec<Recommendat
             }
             take = Some(next);
         }
-        let Some((item, new)) = take.and_then(|i| left[i].take()) else {
+        let Some(item) = take.and_then(|i| left[i].take()) else {
             break;
         };
-        new_chosen += usize::from(new);
+        new_chosen += usize::from(item.new_sector);
         chosen.push(item);
     }
     chosen
