@@ -156,14 +156,10 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         )
         .await?;
     let school_actor = school_actor.actor();
-    let (city, _) = (
-        state
-            .api_keys
-            .create(&admin, tenant.id, key(Role::CityAdmin, Binding::None)?)
-            .await?
-            .1,
-        (),
-    );
+    let (_, city) = state
+        .api_keys
+        .create(&admin, tenant.id, key(Role::CityAdmin, Binding::None)?)
+        .await?;
     let pupil = state
         .students
         .create(

@@ -12,7 +12,7 @@ use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::StudentId;
 use crate::route_maps::RouteMapService;
-use crate::students::{ConsentStatus, StudentService};
+use crate::students::{ConsentStatus, StudentService, current_consents};
 use crate::tenants::Tenant;
 use crate::values::LanguageCode;
 use crate::vocabularies::ConsentPurpose;
@@ -104,12 +104,13 @@ impl MatchingService {
         let (from, to) = request.window(now)?;
         let limit = request.limit()?;
         let records = self.students.matching_records(actor, tenant.id, id).await?;
-        let participation_refused = records
-            .consents
-            .iter()
-            .rev()
-            .find(|c| c.purpose == ConsentPurpose::Participation)
-            .is_some_and(|c| c.status != ConsentStatus::Granted);
+        let participation_refused =
+            current_consents(&records.consents)
+                .into_iter()
+                .any(|(purpose, latest)| {
+                    purpose == ConsentPurpose::Participation
+                        && latest.is_some_and(|c| c.status != ConsentStatus::Granted)
+                });
         if participation_refused {
             return Ok(Vec::new());
         }
