@@ -526,8 +526,10 @@ async fn a_parent_answers_the_page_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // The answer page comes after the post: wait for it, not for the next instant.
     let done = c
-        .find(Locator::Css(".done"))
+        .wait()
+        .for_element(Locator::Css(".done"))
         .await
         .unwrap()
         .text()
