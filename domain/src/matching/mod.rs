@@ -1,6 +1,8 @@
 //! Matching pupils with experiences: recommendations for one pupil from the pupil's
-//! own portfolio and route plan ([`recommend`]).
+//! own portfolio and route plan ([`recommend`]); a whole class over the slots of one
+//! day by the pupils' choices ([`placement`]).
 
+pub mod placement;
 pub mod recommend;
 mod service;
 
