@@ -65,6 +65,7 @@ catalogue! {
     SlotFull => "slot_full", 409, "Slot full", "Not enough seats are left on the slot. Ask for the wait-list with `\"waitlist\": true`, or choose another slot.";
     SlotUnavailable => "slot_unavailable", 409, "Slot unavailable", "The slot cannot be booked: it is cancelled, has already started, or its work visit is not published.";
     SlotHasBookings => "slot_has_bookings", 409, "Slot has bookings", "A sync left out a slot that still has confirmed or wait-listed bookings. Send the slot with `\"status\": \"cancelled\"` to cancel it and its bookings, or keep it in the payload.";
+    PlacementOutdated => "placement_outdated", 409, "Placement outdated", "Since the proposal, a slot can no longer take its group (its seats were taken, it was cancelled or has started, its offering was withdrawn or its group size changed); nothing was booked. `errors[]` points at each such slot of the placement (`/slots/{i}`). Discard the proposal and make a new one.";
     IdempotencyInProgress => "idempotency_in_progress", 409, "Idempotency key in progress", "A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.";
     StateConflict => "state_conflict", 409, "State conflict", "The resource's state does not allow this, e.g. deleting a published work visit (withdraw it instead) or changing a cancelled slot.";
     RequestTimeout => "request_timeout", 408, "Request timeout", "The request body did not arrive within 30 seconds.";
@@ -165,15 +166,20 @@ impl ApiError {
 
     pub fn validation(errors: ValidationErrors) -> Self {
         let count = errors.len();
-        let mut error = Self::new(
+        Self::new(
             ErrorCode::ValidationFailed,
             if count == 1 {
                 "1 field is invalid".to_owned()
             } else {
                 format!("{count} fields are invalid")
             },
-        );
-        error.errors = errors
+        )
+        .pointing_at(&errors)
+    }
+
+    /// The error with one `errors[]` item per field error.
+    fn pointing_at(mut self, errors: &ValidationErrors) -> Self {
+        self.errors = errors
             .errors()
             .iter()
             .map(|e| ProblemFieldError {
@@ -181,7 +187,7 @@ impl ApiError {
                 message: e.message.clone(),
             })
             .collect();
-        error
+        self
     }
 
     /// The same error about a part of a larger document: its pointers moved under
@@ -327,6 +333,14 @@ impl From<DomainError> for ApiError {
                 error.errors.push(ProblemFieldError { pointer, message });
                 error
             }
+            DomainError::Outdated(errors) => Self::new(
+                ErrorCode::PlacementOutdated,
+                format!(
+                    "{} slot(s) can no longer take their group; nothing was booked",
+                    errors.len()
+                ),
+            )
+            .pointing_at(&errors),
             DomainError::VersionMismatch { current } => Self::new(
                 ErrorCode::VersionMismatch,
                 format!("the resource is at version {current}"),

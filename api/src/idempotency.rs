@@ -296,9 +296,10 @@ fn collection_of(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether the path is a pupil route (`/v1/tenants/{tenant}/students…`).
+/// Whether the path is a pupil route (`/v1/tenants/{tenant}/students…`, and
+/// `…/placements…`, which name pupils and their choices).
 pub fn holds_pupil_data(path: &str) -> bool {
-    path.split('/').nth(4) == Some("students")
+    matches!(path.split('/').nth(4), Some("students" | "placements"))
 }
 
 /// The headers a replay repeats (request ids, rate limits and dates are the retry's own).
@@ -335,6 +336,7 @@ mod tests {
         assert!(holds_pupil_data(
             "/v1/tenants/rotterdam/students/x/consents"
         ));
+        assert!(holds_pupil_data("/v1/tenants/rotterdam/placements/x"));
         assert!(!holds_pupil_data("/v1/tenants/rotterdam/bookings"));
         assert!(!holds_pupil_data("/v1/tenants/students/schools"));
     }

@@ -105,7 +105,7 @@ pub async fn observe(
 /// `HEAD` wherever `GET` is: the request is served as a `GET`, and the HTTP layer,
 /// which saw the `HEAD`, sends the headers (its `Content-Length` included) without the
 /// body. Every response says `X-Content-Type-Options: nosniff`, and a successful one on
-/// a pupil route (`…/students…`) `Cache-Control: no-store`.
+/// a pupil route (`…/students…`, `…/placements…`) `Cache-Control: no-store`.
 pub async fn transport(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,

@@ -11,6 +11,7 @@ use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
 use driehoek_domain::clock::SharedClock;
 use driehoek_domain::matching::MatchingService;
+use driehoek_domain::placements::PlacementService;
 use driehoek_domain::programmes::ProgrammeService;
 use driehoek_domain::route_maps::RouteMapService;
 use driehoek_domain::schools::SchoolService;
@@ -43,6 +44,7 @@ pub struct AppState {
     pub bookings: BookingService,
     pub students: StudentService,
     pub matching: MatchingService,
+    pub placements: PlacementService,
     pub route_maps: RouteMapService,
     pub audit: AuditService,
     pub database: Database,
@@ -170,6 +172,13 @@ impl AppState {
             bookings: BookingService::new(
                 database.bookings(),
                 database.feedback(),
+                database.work_visits(),
+                database.schools(),
+                pupils.clone(),
+                clock.clone(),
+            ),
+            placements: PlacementService::new(
+                database.placements(),
                 database.work_visits(),
                 database.schools(),
                 pupils.clone(),

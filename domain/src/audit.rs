@@ -48,6 +48,7 @@ vocabulary! {
         AccessTokenRevoke => "access_token.revoke", "Pupil's or guardian's token revoked", "Token voor leerling of ouder ingetrokken";
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
         RecommendationsRead => "student.recommendations", "Visits recommended from the pupil's portfolio and route plan", "Bezoeken aanbevolen uit portfolio en routeplan van de leerling";
+        PlacementPropose => "student.placement", "Pupil's choices placed over a day's slots (a proposal)", "Keuzes van de leerling over de plekken van een dag verdeeld (een voorstel)";
     }
 }
 

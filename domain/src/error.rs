@@ -152,6 +152,10 @@ pub enum DomainError {
         pointer: String,
         message: String,
     },
+    /// What the request rests on changed since it was prepared (a placement's slots
+    /// since the proposal): each item points at a part that changed.
+    #[error("{} part(s) changed meanwhile", .0.len())]
+    Outdated(ValidationErrors),
     #[error("version mismatch: the resource is at version {current}")]
     VersionMismatch { current: i64 },
     #[error("dependency unavailable: {0}")]

@@ -66,6 +66,7 @@ id_type!(WorkVisitId);
 id_type!(SlotId);
 id_type!(FeedbackId);
 id_type!(BookingId);
+id_type!(PlacementId);
 id_type!(
     /// A pupil.
     StudentId

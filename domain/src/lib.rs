@@ -20,6 +20,7 @@ pub mod error;
 pub mod ids;
 pub mod matching;
 pub mod paging;
+pub mod placements;
 pub mod programmes;
 pub mod route_maps;
 pub mod schools;

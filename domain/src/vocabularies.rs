@@ -325,6 +325,11 @@ pub fn catalogue() -> Vec<VocabularyListing> {
         listing::<RouteEdgeKind>("Route-map edge kinds", no_extra),
         listing::<PortfolioEntryKind>("Portfolio entry kinds", no_extra),
         listing::<crate::matching::ReasonCode>("Why a visit is recommended to a pupil", no_extra),
+        listing::<crate::placements::PlacementStatus>("Where a class placement stands", no_extra),
+        listing::<crate::placements::UnplacedReason>(
+            "Why a pupil of a class placement got no place",
+            no_extra,
+        ),
     ]
 }
 

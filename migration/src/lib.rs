@@ -26,6 +26,7 @@ mod m20261202_000013_faults;
 mod m20261202_000014_allowed_origins;
 mod m20261202_000015_pupil_tokens;
 mod m20261202_000016_guardian_invitations;
+mod m20261203_000017_placements;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_allowed_origins::Migration),
             Box::new(m20261202_000015_pupil_tokens::Migration),
             Box::new(m20261202_000016_guardian_invitations::Migration),
+            Box::new(m20261203_000017_placements::Migration),
         ]
     }
 }

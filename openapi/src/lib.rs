@@ -60,6 +60,7 @@ impl Modify for BearerKeys {
         (name = "programmes", description = "Programmes the city runs and their members."),
         (name = "work-visits", description = "Offerings of businesses — company visits, bliksemstages, Jobspotters tracks, taster days — and their slots."),
         (name = "bookings", description = "Schools booking seats on slots; seats are taken atomically, with an optional wait-list."),
+        (name = "placements", description = "A whole class spread over the slots of one day by the pupils' ranked choices (a bliksemstage): a proposal to check, then confirmed as one booking per group naming its pupils, all or nothing. For the pupils' own school."),
         (name = "students", description = "Pupils, their consents and talent portfolios, export and erasure, and the audit log of every access. Only the pupil's own school (and the platform) reaches a pupil."),
         (name = "route-maps", description = "Route maps: the city's education graph — programmes leading to programmes and occupations, with labour-market prospects — authored as a whole, read by everyone once published."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),

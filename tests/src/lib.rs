@@ -1024,6 +1024,46 @@ impl World {
 
     /// The version of every resource of the world and the ids in every collection,
     /// read as the platform administrator: equal snapshots prove nothing was written.
+    /// A published offering of the world's business with one slot per `(day,
+    /// capacity)`, from 9 to 12 that day; `extra` is merged into the offering (levels,
+    /// ages, group sizes, languages, competences...). Returns its id and its slots'.
+    pub async fn offering(
+        &self,
+        app: &TestApp,
+        title: &str,
+        extra: Value,
+        slots: &[(i64, u32)],
+    ) -> (String, Vec<String>) {
+        let mut body = json!({"business_id": self.business, "title": title, "format": "company_visit",
+            "min_age": 12, "max_age": 16, "group_size_min": 1, "group_size_max": 30, "online": true,
+            "status": "published"});
+        for (k, v) in extra.as_object().expect("an object of fields") {
+            body[k] = v.clone();
+        }
+        let visit = app
+            .post(
+                &format!("/v1/tenants/{}/work-visits", self.tenant),
+                &app.admin(),
+                body,
+            )
+            .await;
+        assert_eq!(visit.status, StatusCode::CREATED, "{:?}", visit.body);
+        let visit = visit.id();
+        let mut ids = Vec::new();
+        for (day, capacity) in slots {
+            let slot = app
+                .post(
+                    &format!("/v1/tenants/{}/work-visits/{visit}/slots", self.tenant),
+                    &app.admin(),
+                    json!({"starts_at": app.at(*day, 9, 0), "ends_at": app.at(*day, 12, 0), "capacity": capacity}),
+                )
+                .await;
+            assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
+            ids.push(slot.id());
+        }
+        (visit, ids)
+    }
+
     /// A key of `other_school`: a school of this tenant that is not `school`.
     pub async fn other_school_key(&self, app: &TestApp) -> Key {
         app.key(

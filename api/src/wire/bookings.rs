@@ -24,6 +24,33 @@ pub struct ContactDto {
     pub phone: Option<String>,
 }
 
+impl ContactDto {
+    /// The contact, or its errors (at `/contact/…`) added to `errors`.
+    pub fn parse(&self, errors: &mut ValidationErrors) -> Option<BookingContact> {
+        let name = errors.check("/contact/name", Name::parse(&self.name));
+        let email = errors.check_opt("/contact/email", self.email.as_deref().map(Email::parse));
+        let phone = errors.check_opt(
+            "/contact/phone",
+            self.phone.as_deref().map(ShortText::parse),
+        );
+        Some(BookingContact {
+            name: name?,
+            email: email?,
+            phone: phone?,
+        })
+    }
+}
+
+impl From<BookingContact> for ContactDto {
+    fn from(c: BookingContact) -> Self {
+        Self {
+            name: c.name.to_string(),
+            email: c.email.map(|e| e.as_str().to_owned()),
+            phone: c.phone.map(|p| p.to_string()),
+        }
+    }
+}
+
 /// A booking request: seats on one slot for a group of the school's pupils.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,38 +81,26 @@ impl TryFrom<BookingIn> for NewBooking {
     fn try_from(input: BookingIn) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let group_name = errors.check("/group_name", Name::parse(&input.group_name));
-        let contact_name = errors.check("/contact/name", Name::parse(&input.contact.name));
-        let email = errors.check_opt(
-            "/contact/email",
-            input.contact.email.as_deref().map(Email::parse),
-        );
-        let phone = errors.check_opt(
-            "/contact/phone",
-            input.contact.phone.as_deref().map(ShortText::parse),
-        );
+        let contact = input.contact.parse(&mut errors);
         let notes = errors.check_opt("/notes", input.notes.as_deref().map(Description::parse));
         if input.seats == 0 {
             errors.add("/seats", "must be at least 1");
         }
-        match (group_name, contact_name, email, phone, notes) {
-            (Some(group_name), Some(name), Some(email), Some(phone), Some(notes))
-                if errors.is_empty() =>
-            {
-                Ok(NewBooking {
-                    slot_id: SlotId::from_uuid(input.slot_id),
-                    school_id: input.school_id.map(SchoolId::from_uuid),
-                    group_name,
-                    seats: input.seats,
-                    contact: BookingContact { name, email, phone },
-                    notes,
-                    student_ids: input
-                        .student_ids
-                        .into_iter()
-                        .map(StudentId::from_uuid)
-                        .collect(),
-                    waitlist: input.waitlist,
-                })
-            }
+        match (group_name, contact, notes) {
+            (Some(group_name), Some(contact), Some(notes)) if errors.is_empty() => Ok(NewBooking {
+                slot_id: SlotId::from_uuid(input.slot_id),
+                school_id: input.school_id.map(SchoolId::from_uuid),
+                group_name,
+                seats: input.seats,
+                contact,
+                notes,
+                student_ids: input
+                    .student_ids
+                    .into_iter()
+                    .map(StudentId::from_uuid)
+                    .collect(),
+                waitlist: input.waitlist,
+            }),
             _ => Err(errors),
         }
     }
@@ -198,11 +213,7 @@ impl BookingOut {
             school_id: b.school_id.as_uuid(),
             group_name: b.group_name.to_string(),
             seats: b.seats,
-            contact: ContactDto {
-                name: b.contact.name.to_string(),
-                email: b.contact.email.map(|e| e.as_str().to_owned()),
-                phone: b.contact.phone.map(|p| p.to_string()),
-            },
+            contact: b.contact.into(),
             notes: b.notes.map(|n| n.to_string()),
             status: b.status.into(),
             cancellation_reason: b.cancellation_reason.map(|r| r.to_string()),

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
 pub mod matching;
+pub mod placements;
 pub mod portfolios;
 pub mod programmes;
 pub mod route_maps;
@@ -164,6 +165,8 @@ code_type!(PageLanguageCode => driehoek_domain::students::PageLanguage, "The lan
 code_type!(InvitationStatusCode => driehoek_domain::students::InvitationStatus, "`open`, `used` (answered; open to changes until it expires), `expired` or `revoked`.");
 code_type!(AuditActionCode => driehoek_domain::audit::AuditAction, "What was done to a pupil's data.");
 code_type!(ReasonCodeCode => driehoek_domain::matching::ReasonCode, "Why an offering is recommended: `route_target`, `on_route`, `interest_occupation`, `interest_sector`, `competence_gap`, `new_sector` or `age_and_level` (vocabulary `recommendation_reasons`).");
+code_type!(PlacementStatusCode => driehoek_domain::placements::PlacementStatus, "`proposed` (nothing booked yet) or `confirmed` (every group booked).");
+code_type!(UnplacedReasonCode => driehoek_domain::placements::UnplacedReason, "Why a pupil got no place: `consent_missing`, `outside_target_group` (no slot of the pupil's choices fits the pupil's age or level) or `no_seat` (vocabulary `placement_unplaced_reasons`).");
 code_type!(WebhookStatusCode => driehoek_domain::webhooks::EndpointStatus, "Whether an endpoint receives deliveries; Driehoek disables one that answers `410 Gone`.");
 code_type!(DeliveryStatusCode => driehoek_domain::webhooks::DeliveryStatus, "`pending` (to be tried, again), `succeeded` (a 2xx answer), or `failed` (given up after about three days, or on `410 Gone`).");
 

@@ -6,7 +6,8 @@ use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::ids::SchoolId;
 use driehoek_domain::students::{
     Consent, GuardianInvitation, NewConsent, NewInvitation, NewStudent, PageLanguage, RosterRow,
-    Student, StudentBooking, StudentChanges, StudentExport, StudentStatus, current_consents,
+    Student, StudentBooking, StudentChanges, StudentExport, StudentPlacement, StudentStatus,
+    current_consents,
 };
 use driehoek_domain::values::{ExternalRef, Name, ShortText};
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,8 @@ use uuid::Uuid;
 use super::portfolios::{EntryOut, RoutePlanOut};
 use super::{
     AuditActionCode, BookingStatusCode, ConsentGiverCode, ConsentPurposeCode, ConsentStatusCode,
-    EducationLevelCode, RoleCode, StudentStatusCode, double_option, patch_field,
+    EducationLevelCode, PlacementStatusCode, RoleCode, StudentStatusCode, UnplacedReasonCode,
+    double_option, patch_field,
 };
 
 /// A new pupil: the minimum a school needs — no national numbers, addresses or health
@@ -453,6 +455,30 @@ impl From<StudentBooking> for StudentBookingOut {
     }
 }
 
+/// A class placement naming the pupil: the choices given and what became of them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StudentPlacementOut {
+    pub placement_id: Uuid,
+    pub status: PlacementStatusCode,
+    pub choices: Vec<Uuid>,
+    pub slot_id: Option<Uuid>,
+    pub rank: Option<u32>,
+    pub unplaced_reason: Option<UnplacedReasonCode>,
+}
+
+impl From<StudentPlacement> for StudentPlacementOut {
+    fn from(p: StudentPlacement) -> Self {
+        Self {
+            placement_id: p.placement_id.as_uuid(),
+            status: p.status.into(),
+            choices: p.choices.iter().map(|c| c.as_uuid()).collect(),
+            slot_id: p.place.map(|(s, _)| s.as_uuid()),
+            rank: p.place.map(|(_, r)| r),
+            unplaced_reason: p.unplaced.map(Into::into),
+        }
+    }
+}
+
 /// Everything held on one pupil.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StudentExportOut {
@@ -463,6 +489,8 @@ pub struct StudentExportOut {
     /// Entries of earlier schools held but sealed to the caller.
     pub sealed_entries: u32,
     pub bookings: Vec<StudentBookingOut>,
+    /// The class placements naming the pupil (proposals and confirmed ones).
+    pub placements: Vec<StudentPlacementOut>,
     /// The pupil's current route plan, if there is one.
     pub route_plan: Option<RoutePlanOut>,
     /// Every version of it, oldest first.
@@ -478,6 +506,7 @@ impl From<StudentExport> for StudentExportOut {
             portfolio_entries: x.entries.into_iter().map(EntryOut::from).collect(),
             sealed_entries: x.sealed_entries,
             bookings: x.bookings.into_iter().map(Into::into).collect(),
+            placements: x.placements.into_iter().map(Into::into).collect(),
             route_plan: x.route_plans.last().map(RoutePlanOut::from),
             route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
         }

@@ -33,7 +33,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::ids::{SlotId, WorkVisitId};
 use crate::route_maps::{Graph, NodeKind};
@@ -130,7 +130,7 @@ impl CandidateQuery {
             windows.push(AgeWindow {
                 from: start,
                 to: end,
-                age: start.year() - birth_year - 1,
+                age: crate::students::certain_age(birth_year, start),
             });
             start = end;
         }
@@ -148,11 +148,6 @@ impl CandidateQuery {
         });
         age_fits && (levels.is_empty() || levels.contains(&self.level))
     }
-}
-
-/// The default window: from `now` for [`DEFAULT_WINDOW_DAYS`].
-pub fn default_window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    (now, now + TimeDelta::days(DEFAULT_WINDOW_DAYS))
 }
 
 /// An offering's earliest eligible slot, with what scoring reads of the offering.

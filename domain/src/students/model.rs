@@ -34,12 +34,18 @@ pub struct Student {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The age someone born in `birth_year` has certainly reached on `at` (see
+/// [`Student::certain_age`]).
+pub fn certain_age(birth_year: i32, at: DateTime<Utc>) -> i32 {
+    at.year() - birth_year - 1
+}
+
 impl Student {
     /// The age the pupil has certainly reached on `at`: only the birth year is held, so
     /// a pupil born in 2010 is counted 15 throughout 2026 (16 if born on 1 January).
     /// Age rules err on the side of the minor.
     pub fn certain_age(&self, at: DateTime<Utc>) -> i32 {
-        at.year() - self.birth_year - 1
+        certain_age(self.birth_year, at)
     }
 
     /// Changes to a pupil's data are for the pupil's current school only.
@@ -148,6 +154,18 @@ impl RowOutcome {
             Self::Unchanged => "unchanged",
         }
     }
+}
+
+/// A pupil's line in a class placement, as the pupil's export shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudentPlacement {
+    pub placement_id: crate::ids::PlacementId,
+    pub status: crate::placements::PlacementStatus,
+    /// Offerings, most wanted first.
+    pub choices: Vec<crate::ids::WorkVisitId>,
+    /// The slot given and which choice it is, or why none.
+    pub place: Option<(crate::ids::SlotId, u32)>,
+    pub unplaced: Option<crate::placements::UnplacedReason>,
 }
 
 /// A booking a pupil was named on, as the pupil's export shows it.

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::{
     Consent, EntryFilter, GuardianInvitation, PlanAgreement, PortfolioEntry, RoutePlan, Student,
-    StudentBooking, StudentFilter,
+    StudentBooking, StudentFilter, StudentPlacement,
 };
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
@@ -52,6 +52,12 @@ pub trait StudentRepository: Send + Sync {
     ) -> DomainResult<()>;
     /// The bookings the pupil is named on, oldest first.
     async fn bookings(&self, tenant: TenantId, id: StudentId) -> DomainResult<Vec<StudentBooking>>;
+    /// The class placements naming the pupil, oldest first.
+    async fn placements(
+        &self,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Vec<StudentPlacement>>;
     /// Erases the pupil: portfolio, consents, the naming on bookings and the record
     /// itself, each removal in the change log (ids only). Bookings keep their counts.
     /// `false` when the version moved.

@@ -639,6 +639,13 @@ impl StudentRepository for Memory {
     async fn bookings(&self, _: TenantId, _: StudentId) -> DomainResult<Vec<StudentBooking>> {
         Ok(Vec::new())
     }
+    async fn placements(
+        &self,
+        _: TenantId,
+        _: StudentId,
+    ) -> DomainResult<Vec<crate::students::StudentPlacement>> {
+        Ok(Vec::new())
+    }
     async fn erase(&self, _: &Student, _: &AuditEvent) -> DomainResult<bool> {
         not_kept()
     }

@@ -75,6 +75,19 @@ fn to_model(b: &Booking) -> bookings::Model {
     }
 }
 
+/// A contact as stored in a row's `contact_name`, `contact_email` and `contact_phone`.
+pub(crate) fn stored_contact(
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<BookingContact, String> {
+    Ok(BookingContact {
+        name: Name::parse(name)?,
+        email: email.map(Email::parse).transpose()?,
+        phone: phone.map(ShortText::parse).transpose()?,
+    })
+}
+
 fn from_model(m: bookings::Model) -> DomainResult<Booking> {
     let bad = |e: String| corrupt("booking", e);
     Ok(Booking {
@@ -86,21 +99,12 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
         school_id: SchoolId::from_uuid(m.school_id),
         group_name: Name::parse(&m.group_name).map_err(bad)?,
         seats: u32::try_from(m.seats).map_err(|e| bad(e.to_string()))?,
-        contact: BookingContact {
-            name: Name::parse(&m.contact_name).map_err(bad)?,
-            email: m
-                .contact_email
-                .as_deref()
-                .map(Email::parse)
-                .transpose()
-                .map_err(bad)?,
-            phone: m
-                .contact_phone
-                .as_deref()
-                .map(ShortText::parse)
-                .transpose()
-                .map_err(bad)?,
-        },
+        contact: stored_contact(
+            &m.contact_name,
+            m.contact_email.as_deref(),
+            m.contact_phone.as_deref(),
+        )
+        .map_err(bad)?,
         notes: m
             .notes
             .as_deref()
@@ -156,7 +160,7 @@ pub(crate) async fn with_students(
 
 /// Moves `delta` seats on a scheduled slot in one statement, only if the result stays
 /// within `0..=capacity`; records the slot's change. `false` when they do not fit.
-async fn move_seats(
+pub(crate) async fn move_seats(
     txn: &DatabaseTransaction,
     tenant: Uuid,
     slot: Uuid,
@@ -213,6 +217,29 @@ async fn move_seats(
     )
     .await?; // seats move only on slots of offerings that are or were published
     Ok(true)
+}
+
+/// Stores a new booking (its seats already taken, if it holds any) with the pupils it
+/// names and its change, inside `txn`.
+pub(crate) async fn insert_in(txn: &DatabaseTransaction, booking: &Booking) -> DomainResult<()> {
+    let tenant = booking.tenant_id.as_uuid();
+    bookings::Entity::insert(to_model(booking).into_active_model().reset_all())
+        .exec(txn)
+        .await
+        .map_err(|e| write_error(e, "this booking exists"))?;
+    let named: Vec<StudentId> = booking.students.iter().map(|p| p.student_id).collect();
+    name_students(txn, tenant, booking.id.as_uuid(), &named).await?;
+    let change = NewChange {
+        resource: resource::BOOKING,
+        id: booking.id.as_uuid(),
+        op: ChangeOp::Created,
+        version: booking.version,
+        at: booking.created_at,
+        audience: booking.feed_audience(),
+        status: Some(booking.status.code()),
+    };
+    record_change(txn, tenant, change).await?;
+    Ok(())
 }
 
 /// Writes `booking` (already at its new version) if the stored one is still at
@@ -334,23 +361,8 @@ impl BookingRepository for SeaOrmBookingRepository {
         {
             stored.status = when_full.outcome()?;
         }
-        bookings::Entity::insert(to_model(&stored).into_active_model().reset_all())
-            .exec(&txn)
-            .await
-            .map_err(|e| write_error(e, "this booking exists"))?;
-        let named: Vec<StudentId> = stored.students.iter().map(|p| p.student_id).collect();
-        name_students(&txn, tenant, stored.id.as_uuid(), &named).await?;
+        insert_in(&txn, &stored).await?;
         audit_in(&txn, audit).await?;
-        let change = NewChange {
-            resource: resource::BOOKING,
-            id: stored.id.as_uuid(),
-            op: ChangeOp::Created,
-            version: stored.version,
-            at: stored.created_at,
-            audience: stored.feed_audience(),
-            status: Some(stored.status.code()),
-        };
-        record_change(&txn, tenant, change).await?;
         txn.commit().await.map_err(db_error)?;
         Ok(stored)
     }

@@ -846,3 +846,99 @@ pub mod guardian_invitations {
         Entity::find().filter(Column::TenantId.eq(tenant))
     }
 }
+
+/// A school's placement of a class over a day's slots (never in the change feed: it
+/// names pupils).
+pub mod placements {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "placements")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub school_id: Uuid,
+        pub group_name: String,
+        pub contact_name: String,
+        pub contact_email: Option<String>,
+        pub contact_phone: Option<String>,
+        pub status: String,
+        pub optimal: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}
+
+/// The slots of a placement, in the order the school gave them.
+pub mod placement_slots {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "placement_slots")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub placement_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub slot_id: Uuid,
+        pub work_visit_id: Uuid,
+        pub title: String,
+        pub starts_at: DateTimeUtc,
+        pub seats_left: i32,
+        pub booking_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}
+
+/// The pupils of a placement (ids only), in the order the school gave them.
+pub mod placement_pupils {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "placement_pupils")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub placement_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub student_id: Uuid,
+        /// `|id|id|`, most wanted first.
+        pub choices: String,
+        pub slot_id: Option<Uuid>,
+        pub rank: Option<i32>,
+        pub unplaced_reason: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}

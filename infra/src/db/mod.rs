@@ -12,6 +12,7 @@ pub mod entities;
 mod feedback;
 pub mod idempotency;
 mod invitations;
+mod placements;
 mod portfolio;
 mod programmes;
 mod read_pool;
@@ -62,6 +63,7 @@ pub(crate) use changes::{NewChange, record_change};
 pub use consents::SeaOrmConsentRepository;
 pub use feedback::SeaOrmFeedbackRepository;
 pub use invitations::SeaOrmInvitationRepository;
+pub use placements::SeaOrmPlacementRepository;
 pub use portfolio::SeaOrmPortfolioRepository;
 pub use programmes::SeaOrmProgrammeRepository;
 pub use route_maps::SeaOrmRouteMapRepository;
@@ -386,6 +388,10 @@ impl Database {
             self.conn.clone(),
             self.reads.clone(),
         ))
+    }
+
+    pub fn placements(&self) -> Arc<dyn driehoek_domain::placements::PlacementRepository> {
+        Arc::new(SeaOrmPlacementRepository::new(self.conn.clone()))
     }
 
     pub fn invitations(&self) -> Arc<dyn driehoek_domain::students::InvitationRepository> {

@@ -7,11 +7,12 @@ use driehoek_domain::bookings::BookingStatus;
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
-    BookingId, BusinessId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+    BookingId, BusinessId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
 use driehoek_domain::paging::PageRequest;
+use driehoek_domain::placements::PlacementStatus;
 use driehoek_domain::students::{
-    Student, StudentBooking, StudentFilter, StudentRepository, StudentStatus,
+    Student, StudentBooking, StudentFilter, StudentPlacement, StudentRepository, StudentStatus,
 };
 use driehoek_domain::values::{ExternalRef, Name, ShortText};
 use driehoek_domain::vocabularies::{EducationLevel, Vocabulary};
@@ -25,9 +26,10 @@ use uuid::Uuid;
 use super::audit::audit_in;
 use super::changes::{NewChange, record_changes};
 use super::entities::{
-    api_keys, booking_students, bookings, consents, guardian_invitations, portfolio_entries,
-    route_plans, students,
+    api_keys, booking_students, bookings, consents, guardian_invitations, placement_pupils,
+    placements, portfolio_entries, route_plans, students,
 };
+use super::placements::read_line;
 use super::read_pool::ReadPool;
 use super::read_pool::{OnReadPool, one_by_key};
 use super::versioned::{self, RowChange};
@@ -290,6 +292,47 @@ impl StudentRepository for SeaOrmStudentRepository {
         Ok(found)
     }
 
+    async fn placements(
+        &self,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Vec<StudentPlacement>> {
+        let lines = placement_pupils::scoped(tenant.as_uuid())
+            .filter(placement_pupils::Column::StudentId.eq(id.as_uuid()))
+            .order_by_asc(placement_pupils::Column::PlacementId)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let ids: Vec<Uuid> = lines.iter().map(|l| l.placement_id).collect();
+        let statuses: Vec<(Uuid, String)> = placements::scoped(tenant.as_uuid())
+            .filter(placements::Column::Id.is_in(ids))
+            .select_only()
+            .column(placements::Column::Id)
+            .column(placements::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let bad = |e: String| corrupt("placement", e);
+        lines
+            .into_iter()
+            .map(|l| {
+                let status = statuses
+                    .iter()
+                    .find(|(p, _)| *p == l.placement_id)
+                    .ok_or_else(|| bad("a line without its placement".to_owned()))?;
+                let line = read_line(&l).map_err(bad)?;
+                Ok(StudentPlacement {
+                    placement_id: PlacementId::from_uuid(l.placement_id),
+                    status: PlacementStatus::parse(&status.1).map_err(bad)?,
+                    choices: line.choices,
+                    place: line.place,
+                    unplaced: line.unplaced,
+                })
+            })
+            .collect()
+    }
+
     async fn erase(&self, student: &Student, audit: &AuditEvent) -> DomainResult<bool> {
         let (tenant, id) = (student.tenant_id.as_uuid(), student.id.as_uuid());
         let now = audit.at;
@@ -332,6 +375,16 @@ impl StudentRepository for SeaOrmStudentRepository {
         delete_of_pupil::<consents::Entity>(
             &txn,
             (consents::Column::TenantId, consents::Column::StudentId),
+            (tenant, id),
+        )
+        .await?;
+        // The pupil's lines in class placements (ids and choices only).
+        delete_of_pupil::<placement_pupils::Entity>(
+            &txn,
+            (
+                placement_pupils::Column::TenantId,
+                placement_pupils::Column::StudentId,
+            ),
             (tenant, id),
         )
         .await?;

@@ -19,6 +19,7 @@ mod isolation;
 mod oauth;
 mod parents_page;
 mod permissions;
+mod placements;
 mod programmes;
 mod pupil_tokens;
 mod rate_limits;

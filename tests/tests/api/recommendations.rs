@@ -6,45 +6,6 @@ use driehoek_tests::{TestApp, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A published offering of the world's business with one slot per `(day, capacity)`;
-/// `extra` is merged into the offering (levels, ages, languages, competences...).
-async fn offering(
-    app: &TestApp,
-    w: &World,
-    title: &str,
-    extra: Value,
-    slots: &[(i64, u32)],
-) -> (String, Vec<String>) {
-    let mut body = json!({"business_id": w.business, "title": title, "format": "company_visit",
-        "min_age": 12, "max_age": 16, "group_size_min": 1, "group_size_max": 30, "online": true,
-        "status": "published"});
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let visit = app
-        .post(
-            &format!("/v1/tenants/{}/work-visits", w.tenant),
-            &app.admin(),
-            body,
-        )
-        .await;
-    assert_eq!(visit.status, StatusCode::CREATED, "{:?}", visit.body);
-    let visit = visit.id();
-    let mut ids = Vec::new();
-    for (day, capacity) in slots {
-        let slot = app
-            .post(
-                &format!("/v1/tenants/{}/work-visits/{visit}/slots", w.tenant),
-                &app.admin(),
-                json!({"starts_at": app.at(*day, 9, 0), "ends_at": app.at(*day, 12, 0), "capacity": capacity}),
-            )
-            .await;
-        assert_eq!(slot.status, StatusCode::CREATED, "{:?}", slot.body);
-        ids.push(slot.id());
-    }
-    (visit, ids)
-}
-
 async fn book(app: &TestApp, w: &World, slot: &str, seats: u32, pupils: &[&str]) {
     let reply = app
         .post(
@@ -90,62 +51,58 @@ async fn story(app: &TestApp, w: &World) -> Story {
         .await;
     assert_eq!(plan.status, StatusCode::OK, "{:?}", plan.body);
 
-    let (route_target, _) = offering(
-        app,
-        w,
-        "Software voor de haven",
-        json!({"sectors": ["J"], "occupations": ["2512"]}),
-        &[(12, 10)],
-    )
-    .await;
+    let (route_target, _) = w
+        .offering(
+            app,
+            "Software voor de haven",
+            json!({"sectors": ["J"], "occupations": ["2512"]}),
+            &[(12, 10)],
+        )
+        .await;
     // The earliest slot is full: the list offers the next one.
-    let port = offering(
-        app,
-        w,
-        "Een dag op de kraan",
+    let port = w.offering(app, "Een dag op de kraan",
         json!({"sectors": ["H"], "occupations": ["8343"], "education_levels": ["nl_havo", "nl_vwo"]}),
         &[(5, 2), (20, 10), (30, 10)],
     )
     .await;
     book(app, w, &port.1[0], 2, &[]).await;
-    let (care, _) = offering(
-        app,
-        w,
-        "Een ochtend in de zorg",
-        json!({"sectors": ["Q"], "competences": ["networking"]}),
-        &[(15, 10)],
-    )
-    .await;
+    let (care, _) = w
+        .offering(
+            app,
+            "Een ochtend in de zorg",
+            json!({"sectors": ["Q"], "competences": ["networking"]}),
+            &[(15, 10)],
+        )
+        .await;
     // None of these fit.
-    offering(
+    w.offering(
         app,
-        w,
         "Voor vwo",
         json!({"sectors": ["H"], "education_levels": ["nl_vwo"]}),
         &[(8, 10)],
     )
     .await;
-    offering(
+    w.offering(
         app,
-        w,
         "Vanaf zestien",
         json!({"sectors": ["H"], "min_age": 16, "max_age": 18}),
         &[(8, 10)],
     )
     .await;
-    let (english, _) = offering(
-        app,
-        w,
-        "Port tour in English",
-        json!({"sectors": ["H"], "languages": ["en"]}),
-        &[(9, 10)],
-    )
-    .await;
-    let (_, booked) = offering(app, w, "Al geboekt", json!({"sectors": ["H"]}), &[(7, 10)]).await;
+    let (english, _) = w
+        .offering(
+            app,
+            "Port tour in English",
+            json!({"sectors": ["H"], "languages": ["en"]}),
+            &[(9, 10)],
+        )
+        .await;
+    let (_, booked) = w
+        .offering(app, "Al geboekt", json!({"sectors": ["H"]}), &[(7, 10)])
+        .await;
     book(app, w, &booked[0], 1, &[&w.student]).await;
-    offering(
+    w.offering(
         app,
-        w,
         "Nog concept",
         json!({"sectors": ["H"], "status": "draft"}),
         &[(6, 10)],

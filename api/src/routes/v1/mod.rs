@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod changes;
 pub mod invitations;
 pub mod oauth;
+pub mod placements;
 pub mod portfolios;
 pub mod programmes;
 pub mod recommendations;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
             .service(scope("/work-visits").configure(work_visits::configure))
             .service(scope("/bookings").configure(bookings::configure))
+            .service(scope("/placements").configure(placements::configure))
             .service(
                 scope("/students")
                     .configure(students::configure)

@@ -8,8 +8,8 @@ use super::{
     EntryChanges, EntryFilter, InvitationRepository, NewConsent, NewEntry, NewRoutePlan,
     NewStudent, PlanAgreement, PortfolioEntry, PortfolioRepository, PortfolioSummary, RosterRow,
     RoutePlan, RoutePlanRepository, RouteStatus, RowOutcome, Student, StudentBooking,
-    StudentChanges, StudentFilter, StudentRepository, StudentStatus, check_birth_year,
-    consent_refusal, first_break, route_status,
+    StudentChanges, StudentFilter, StudentPlacement, StudentRepository, StudentStatus,
+    check_birth_year, consent_refusal, first_break, route_status,
 };
 use crate::api_keys::{ApiKeyRepository, Revocation};
 use crate::audit::{AuditAction, AuditEvent, AuditRepository};
@@ -42,6 +42,8 @@ pub struct StudentExport {
     /// Entries of earlier schools the caller may not open (always 0 for the platform).
     pub sealed_entries: u32,
     pub bookings: Vec<StudentBooking>,
+    /// The class placements naming the pupil, oldest first.
+    pub placements: Vec<StudentPlacement>,
     /// Every version of the pupil's route plan, oldest first.
     pub route_plans: Vec<RoutePlan>,
     pub exported_at: DateTime<Utc>,
@@ -533,6 +535,7 @@ impl StudentService {
         let consents = self.consents.ledger(tenant, id).await?;
         let all = self.portfolio.all(tenant, id).await?;
         let bookings = self.students.bookings(tenant, id).await?;
+        let placements = self.students.placements(tenant, id).await?;
         let route_plans = self.plans.repo.versions(tenant, id).await?;
         let (entries, sealed): (Vec<_>, Vec<_>) = all
             .into_iter()
@@ -545,6 +548,7 @@ impl StudentService {
             entries,
             sealed_entries: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
             bookings,
+            placements,
             route_plans,
             exported_at: self.clock.now(),
         })
