@@ -11,7 +11,10 @@ use driehoek_domain::bookings::{
 };
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
 use driehoek_domain::error::DomainError;
-use driehoek_domain::ids::{SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
+use driehoek_domain::ids::{
+    CoachId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
+};
+use driehoek_domain::placements::{NewPlacement, PupilChoices};
 use driehoek_domain::programmes::{
     Funding, MemberOrg, MemberRole, NewProgramme, NewProgrammeMember, ProgrammeStatus,
 };
@@ -212,6 +215,24 @@ struct TenantSeed<'a> {
     businesses: &'a [BusinessSeed<'a>],
     programmes: &'a [ProgrammeSeed<'a>],
     pupils: &'a [StudentSeed<'a>],
+    /// A class of the first school with a placement proposal over a bliksemstage day.
+    class: Option<ClassSeed<'a>>,
+}
+
+/// A class (pupils of one age and level, with participation consent, nothing in their
+/// portfolios) whose choices over the day's offerings make a placement proposal, ready
+/// to confirm.
+struct ClassSeed<'a> {
+    group_name: &'a str,
+    /// The day, as (weeks ahead, hour, minute): every chosen offering gets a slot
+    /// then, of three hours, seating its largest group (at most six).
+    day: (i64, u32, u32),
+    age: i32,
+    level: EducationLevel,
+    /// (school number, name).
+    pupils: &'a [(&'a str, &'a str)],
+    /// Ranked choices by offering title; pupil `i` gives `choices[i % len]`.
+    choices: &'a [&'a [&'a str]],
 }
 
 use BusinessKind as B;
@@ -460,6 +481,48 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             ],
         },
     ],
+    class: Some(ClassSeed {
+        group_name: "Klas 2B bliksemstage",
+        day: (8, 8, 30),
+        age: 14,
+        level: L::NlVmboKb,
+        pupils: &[
+            ("CV-2032-0201", "Lars"),
+            ("CV-2032-0202", "Fenna"),
+            ("CV-2032-0203", "Mohammed"),
+            ("CV-2032-0204", "Julia"),
+            ("CV-2032-0205", "Bram"),
+            ("CV-2032-0206", "Aya"),
+            ("CV-2032-0207", "Thijs"),
+            ("CV-2032-0208", "Eva"),
+            ("CV-2032-0209", "Ilias"),
+            ("CV-2032-0210", "Roos"),
+            ("CV-2032-0211", "Stijn"),
+            ("CV-2032-0212", "Nora"),
+        ],
+        choices: &[
+            &[
+                "Meevaren met de havenpatrouille",
+                "Een ochtend op de containerterminal",
+                "Een middag meelopen in de zorg",
+            ],
+            &[
+                "Een ochtend op de containerterminal",
+                "Bliksemstage in de haven",
+                "Proefdag zorg en lab",
+            ],
+            &[
+                "Een middag meelopen in de zorg",
+                "Proefdag zorg en lab",
+                "Meevaren met de havenpatrouille",
+            ],
+            &[
+                "Meevaren met de havenpatrouille",
+                "Bliksemstage in de haven",
+                "Een ochtend op de containerterminal",
+            ],
+        ],
+    }),
 };
 
 const LEUVEN: TenantSeed<'static> = TenantSeed {
@@ -627,6 +690,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
             }],
         },
     ],
+    class: None,
 };
 
 /// One published offering of `business` with one slot hosted by its first coach
@@ -638,7 +702,7 @@ async fn seed_offer(
     offer: &OfferSeed<'_>,
     business: &driehoek_domain::businesses::Business,
     (seed, dates): (&TenantSeed<'_>, &DemoDates),
-    coach: Option<(driehoek_domain::ids::CoachId, bool)>,
+    coach: Option<(CoachId, bool)>,
 ) -> Result<(WorkVisitId, SlotId), DomainError> {
     let admin = Actor::bootstrap_admin();
     // The levels the city's schools teach, without primary school for teenagers.
@@ -887,6 +951,112 @@ async fn seed_students(
     Ok((taking_part, all))
 }
 
+/// A seeded offering: its seed, its id, and the coach of its slots (screened or not).
+type Offered<'a> = (&'a OfferSeed<'a>, WorkVisitId, Option<(CoachId, bool)>);
+
+/// The class of the first school, and a placement proposal of it over a bliksemstage
+/// day: a slot on that day for each offering the class chooses.
+async fn seed_class(
+    state: &AppState,
+    tenant: &driehoek_domain::tenants::Tenant,
+    school: &driehoek_domain::schools::School,
+    (class, offers): (&ClassSeed<'_>, &[Offered<'_>]),
+    dates: &DemoDates,
+) -> Result<PlacementId, DomainError> {
+    let admin = Actor::bootstrap_admin();
+    let starts_at = dates.ahead(class.day)?;
+    let mut slots: Vec<(WorkVisitId, SlotId)> = Vec::new();
+    for title in class.choices.iter().flat_map(|c| c.iter()) {
+        let Some((offer, visit, coach)) = offers.iter().find(|(o, _, _)| o.title == *title) else {
+            return Err(invalid(format!(
+                "the class chooses an unknown offering: {title}"
+            )));
+        };
+        if slots.iter().any(|(v, _)| v == visit) {
+            continue;
+        }
+        let slot = state
+            .work_visits
+            .create_slot(
+                &admin,
+                tenant,
+                *visit,
+                NewSlot {
+                    external_id: None,
+                    schedule: Schedule::new(starts_at, starts_at + Duration::hours(3), Vec::new())?,
+                    capacity: u32::from(offer.group.1.min(6)),
+                    coach_id: coach.map(|(id, _)| id),
+                    teacher_present: coach.is_some_and(|(_, screened)| !screened),
+                },
+            )
+            .await?;
+        slots.push((*visit, slot.id));
+    }
+    let mut pupils = Vec::new();
+    for (i, (number, display_name)) in class.pupils.iter().enumerate() {
+        let student = state
+            .students
+            .create(
+                &admin,
+                tenant.id,
+                NewStudent {
+                    school_id: Some(school.id),
+                    external_ref: ExternalRef::parse(number).map_err(invalid)?,
+                    display_name: name(display_name)?,
+                    birth_year: dates.today.year() - class.age - 1,
+                    grade: Some(ShortText::parse("2 vmbo-k").map_err(invalid)?),
+                    education_level: class.level,
+                    status: StudentStatus::Active,
+                },
+            )
+            .await?;
+        state
+            .students
+            .record_consent(
+                &admin,
+                tenant.id,
+                student.id,
+                tenant.settings.consent_age,
+                NewConsent {
+                    purpose: ConsentPurpose::Participation,
+                    status: ConsentStatus::Granted,
+                    given_by: Some(ConsentGiver::Guardian),
+                },
+            )
+            .await?;
+        let titles = class.choices.get(i % class.choices.len().max(1));
+        let choices = titles
+            .into_iter()
+            .flat_map(|t| t.iter())
+            .filter_map(|title| offers.iter().find(|(o, _, _)| o.title == *title))
+            .map(|(_, visit, _)| *visit)
+            .collect();
+        pupils.push(PupilChoices {
+            student_id: student.id,
+            choices,
+        });
+    }
+    let placement = state
+        .placements
+        .propose(
+            &admin,
+            tenant.id,
+            NewPlacement {
+                school_id: Some(school.id),
+                group_name: name(class.group_name)?,
+                contact: BookingContact {
+                    name: name("Loopbaancoördinator")?,
+                    email: school.contact_email.clone(),
+                    phone: None,
+                },
+                slot_ids: slots.into_iter().map(|(_, slot)| slot).collect(),
+                pupils,
+            },
+        )
+        .await?;
+    Ok(placement.id)
+}
+
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
 pub async fn seed_demo(state: &AppState) -> Result<Vec<DemoKey>, DomainError> {
     let mut keys = Vec::new();
@@ -949,6 +1119,8 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
 
     let mut businesses = Vec::new();
     let mut offered_slots = Vec::new();
+    // Every offering: its seed, id and the coach of its slots.
+    let mut offers = Vec::new();
     for b in seed.businesses {
         let business = state
             .businesses
@@ -1002,19 +1174,19 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 .await?;
             first_coach.get_or_insert((coach.id, coach.screening.is_some()));
         }
-        offered_slots.push(
-            seed_offer(
-                state,
-                &tenant,
-                &b.offer,
-                &business,
-                (seed, &dates),
-                first_coach,
-            )
-            .await?,
-        );
+        let first = seed_offer(
+            state,
+            &tenant,
+            &b.offer,
+            &business,
+            (seed, &dates),
+            first_coach,
+        )
+        .await?;
+        offered_slots.push(first);
+        offers.push((&b.offer, first.0, first_coach));
         for offer in b.more {
-            seed_offer(
+            let (visit, _) = seed_offer(
                 state,
                 &tenant,
                 offer,
@@ -1023,6 +1195,7 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 first_coach,
             )
             .await?;
+            offers.push((offer, visit, first_coach));
         }
         businesses.push(business);
     }
@@ -1072,6 +1245,14 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
         seed.businesses.get(1),
     ) {
         seed_past_visit(state, &tenant, school, *offered, (&b.offer, &dates)).await?;
+    }
+
+    let mut proposal = None;
+    if let (Some(school), Some(class)) = (schools.first(), &seed.class) {
+        proposal = Some((
+            class.group_name,
+            seed_class(state, &tenant, school, (class, &offers), &dates).await?,
+        ));
     }
 
     for p in seed.programmes {
@@ -1189,6 +1370,16 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
     }
     if let Some(school) = school_key {
         keys.extend(seed_agreements(state, t, &school, &planned, seed.slug).await?);
+    }
+    if let Some((class, id)) = proposal {
+        keys.push(DemoKey {
+            tenant: seed.slug.to_owned(),
+            role: "placement",
+            name: format!(
+                "the placement proposal of {class}, to read and confirm with the school key"
+            ),
+            secret: format!("/v1/tenants/{}/placements/{id}", seed.slug),
+        });
     }
     Ok(keys)
 }

@@ -1838,7 +1838,8 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
         .iter()
         .map(|p| p["display_name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Sara", "Daan", "Yasmina"]);
+    assert_eq!(names[..3], ["Sara", "Daan", "Yasmina"]);
+    assert_eq!(names.len(), 3 + 12, "and the class of the placement");
     let sara = pupils.body["data"][0]["id"].as_str().unwrap().to_owned();
     let portfolio = app
         .get(
@@ -1924,6 +1925,24 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
     assert_eq!(stats.body["reach"]["visits"], 1, "{:?}", stats.body);
     assert_eq!(stats.body["would_host_again"], json!({"yes": 1, "no": 0}));
 
+    // A class placement proposal of Klas 2B is ready: every pupil placed, and the
+    // school confirms it as bookings.
+    let proposal = key("rotterdam", "placement").0;
+    let proposal = proposal.trim_start_matches(|c| c != '/');
+    let read = app.get(proposal, &school).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    assert_eq!(read.body["status"], "proposed");
+    assert_eq!(read.body["totals"]["unplaced"], 0, "{:#}", read.body);
+    assert!(
+        read.body["totals"]["by_rank"][0].as_u64() >= Some(9),
+        "{:#}",
+        read.body["totals"]
+    );
+    let confirmed = app
+        .post(&format!("{proposal}/confirm"), &school, json!({}))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+
     // Seeding again changes nothing.
     let db = app.database().await;
     let before = app.changes(&db, "rotterdam").await.len();
@@ -1936,6 +1955,6 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        names.len()
     );
 }
