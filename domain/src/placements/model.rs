@@ -87,7 +87,10 @@ impl Placement {
             .unwrap_or(0);
         let mut counts = vec![0; longest];
         for (_, rank) in self.pupils.iter().filter_map(|p| p.place) {
-            if let Some(count) = counts.get_mut(rank as usize - 1) {
+            if let Some(count) = (rank as usize)
+                .checked_sub(1)
+                .and_then(|i| counts.get_mut(i))
+            {
                 *count += 1;
             }
         }

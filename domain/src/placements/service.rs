@@ -377,14 +377,13 @@ impl PlacementService {
             .collect();
         self.check_still_placeable(tenant, &placement, &placed)
             .await?;
+        let groups: Vec<Vec<StudentId>> = placement
+            .slots
+            .iter()
+            .map(|s| placement.group(s.slot_id))
+            .collect();
         let mut bookings = Vec::new();
-        for planned in &mut placement.slots {
-            let group = placement
-                .pupils
-                .iter()
-                .filter(|p| p.place.is_some_and(|(s, _)| s == planned.slot_id))
-                .map(|p| p.student_id)
-                .collect::<Vec<_>>();
+        for (planned, group) in placement.slots.iter_mut().zip(groups) {
             let Some(visit) = day.visits.get(&planned.work_visit_id) else {
                 continue;
             };
