@@ -25,6 +25,7 @@ use uuid::Uuid;
 mod direct;
 mod faults;
 mod http1;
+mod placements;
 mod platform;
 mod recommendations;
 mod route_maps;
@@ -63,7 +64,8 @@ struct Args {
     /// `platform` (the cost of rate limits and idempotency keys, in process and Redis)
     /// `stats` (the city's figures for a year), `faults` (large bodies at once, and
     /// reads while Redis fails) or `recommendations` (a pupil's list over 10 000
-    /// offerings with `--work-visits 10000`).
+    /// offerings with `--work-visits 10000`) or `placements` (a class of 30 over 12
+    /// slots and a year of 300 over 60).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -500,6 +502,7 @@ async fn main() -> Result<()> {
         "students",
         "route-maps",
         "recommendations",
+        "placements",
         "webhooks",
         "platform",
         "stats",
@@ -514,6 +517,7 @@ async fn main() -> Result<()> {
             "stats" => stats::run(&args, &database_url, pg_name.is_some()).await,
             "faults" => faults::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
+            "placements" => placements::run(&args, &database_url, pg_name.is_some()).await,
             "recommendations" => {
                 recommendations::run(&args, &database_url, pg_name.is_some()).await
             }
