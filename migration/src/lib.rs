@@ -27,6 +27,7 @@ mod m20261202_000014_allowed_origins;
 mod m20261202_000015_pupil_tokens;
 mod m20261202_000016_guardian_invitations;
 mod m20261203_000017_placements;
+mod m20261203_000018_open_slots;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_pupil_tokens::Migration),
             Box::new(m20261202_000016_guardian_invitations::Migration),
             Box::new(m20261203_000017_placements::Migration),
+            Box::new(m20261203_000018_open_slots::Migration),
         ]
     }
 }

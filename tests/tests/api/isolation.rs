@@ -93,6 +93,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{key_id}", key_id)
         .replace("{token_id}", key_id)
         .replace("{invitation_id}", key_id)
+        .replace("{placement_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)
