@@ -67,7 +67,12 @@ pub(crate) fn candidates_query(tenant: Uuid, query: &CandidateQuery) -> SelectSt
         .from_as(slots::Entity, open.clone())
         .and_where(slot(S::TenantId).equals((work_visits::Entity, V::TenantId)))
         .and_where(slot(S::WorkVisitId).equals((work_visits::Entity, V::Id)))
-        .and_where(slot(S::Status).eq(SlotStatus::Scheduled.code()))
+        // A literal, not a bound value: a planner proves the partial index's predicate
+        // from the statement's text (PostgreSQL's generic plans, SQLite always).
+        .and_where(slot(S::Status).eq(Expr::cust(format!(
+            "'{}'",
+            SlotStatus::Scheduled.code()
+        ))))
         .and_where(slot(S::SeatsBooked).lt(slot(S::Capacity)))
         .cond_where(windows)
         .order_by((open.clone(), S::StartsAt), Order::Asc)
