@@ -139,14 +139,55 @@ pub struct PlacementOut {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Placement> for PlacementOut {
-    fn from(p: Placement) -> Self {
+impl PlacementTotals {
+    fn of(p: &Placement) -> Self {
         let placed = p.pupils.iter().filter(|x| x.place.is_some()).count() as u32;
-        let totals = PlacementTotals {
+        Self {
             placed,
             unplaced: p.pupils.len() as u32 - placed,
             by_rank: p.by_rank(),
-        };
+        }
+    }
+}
+
+/// A placement in the school's list: what it is and how well it meets the choices
+/// (read one for its slots and pupils).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementSummaryOut {
+    pub id: Uuid,
+    pub school_id: Uuid,
+    #[schema(example = "3B bliksemstage")]
+    pub group_name: String,
+    pub status: PlacementStatusCode,
+    pub optimal: bool,
+    pub totals: PlacementTotals,
+    /// When the first of its slots starts.
+    pub starts_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Placement> for PlacementSummaryOut {
+    fn from(p: Placement) -> Self {
+        Self {
+            id: p.id.as_uuid(),
+            school_id: p.school_id.as_uuid(),
+            totals: PlacementTotals::of(&p),
+            starts_at: p.slots.iter().map(|s| s.starts_at).min(),
+            group_name: p.group_name.to_string(),
+            status: p.status.into(),
+            optimal: p.optimal,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+impl From<Placement> for PlacementOut {
+    fn from(p: Placement) -> Self {
+        let totals = PlacementTotals::of(&p);
         let slots = p
             .slots
             .iter()

@@ -4,7 +4,8 @@ use super::Placement;
 use crate::audit::AuditEvent;
 use crate::bookings::Booking;
 use crate::error::DomainResult;
-use crate::ids::{PlacementId, SlotId, TenantId};
+use crate::ids::{PlacementId, SchoolId, SlotId, TenantId};
+use crate::paging::PageRequest;
 
 /// What became of a confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,13 @@ pub trait PlacementRepository: Send + Sync {
     /// Stores a proposal with the audit events of making it.
     async fn insert(&self, placement: &Placement, audit: &[AuditEvent]) -> DomainResult<()>;
     async fn get(&self, tenant: TenantId, id: PlacementId) -> DomainResult<Option<Placement>>;
+    /// The school's placements, oldest first, one page after `page.after`.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Placement>>;
     /// In one transaction: takes each booking's seats on its slot (only where they are
     /// all there), stores the bookings with their named pupils and the audit events,
     /// and writes `placement` (already confirmed, at its new version) if the stored

@@ -12,6 +12,7 @@ use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule, ValidationErrors};
 use crate::ids::{BookingId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
 use crate::matching::placement::{MAX_CHOICES, MAX_PUPILS, MAX_SLOTS, SlotSeats, Wishes, place};
+use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
 use crate::students::{Student, StudentRecords, StudentStatus};
 use crate::versioning::check_if_match;
@@ -285,6 +286,19 @@ impl PlacementService {
             .collect();
         self.repo.insert(&placement, &audit).await?;
         Ok(placement)
+    }
+
+    /// The school's placements, oldest first (the platform names the school).
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        school: Option<SchoolId>,
+        page: PageRequest,
+    ) -> DomainResult<Page<Placement>> {
+        let school = placing_school(actor, school)?;
+        let rows = self.repo.list(tenant, school, &page).await?;
+        Ok(Page::from_fetched(rows, &page, |p| p.id.as_uuid()))
     }
 
     /// A placement of the caller's school (the platform: any); others' do not exist.

@@ -9,6 +9,7 @@ use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{
     BookingId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
 };
+use driehoek_domain::paging::PageRequest;
 use driehoek_domain::placements::{
     Confirmation, PlacedPupil, Placement, PlacementRepository, PlacementSlot, PlacementStatus,
     UnplacedReason,
@@ -24,7 +25,7 @@ use uuid::Uuid;
 use super::audit::audit_in;
 use super::bookings::{insert_in, move_seats, stored_contact};
 use super::entities::{placement_pupils, placement_slots, placements};
-use super::{begin_write, corrupt, db_error, encode_codes, parse_codes, write_error};
+use super::{begin_write, corrupt, db_error, encode_codes, keyset, parse_codes, write_error};
 
 pub struct SeaOrmPlacementRepository {
     db: DatabaseConnection,
@@ -237,6 +238,31 @@ async fn advance(
     Ok(updated == 1)
 }
 
+impl SeaOrmPlacementRepository {
+    /// The slots and pupils of the placements `ids`, each in its placement's order.
+    async fn parts(
+        &self,
+        tenant: Uuid,
+        ids: &[Uuid],
+    ) -> DomainResult<(Vec<placement_slots::Model>, Vec<placement_pupils::Model>)> {
+        let slots = placement_slots::scoped(tenant)
+            .filter(placement_slots::Column::PlacementId.is_in(ids.iter().copied()))
+            .order_by_asc(placement_slots::Column::PlacementId)
+            .order_by_asc(placement_slots::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let pupils = placement_pupils::scoped(tenant)
+            .filter(placement_pupils::Column::PlacementId.is_in(ids.iter().copied()))
+            .order_by_asc(placement_pupils::Column::PlacementId)
+            .order_by_asc(placement_pupils::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok((slots, pupils))
+    }
+}
+
 #[async_trait]
 impl PlacementRepository for SeaOrmPlacementRepository {
     async fn insert(&self, placement: &Placement, audit: &[AuditEvent]) -> DomainResult<()> {
@@ -260,19 +286,37 @@ impl PlacementRepository for SeaOrmPlacementRepository {
         else {
             return Ok(None);
         };
-        let slots = placement_slots::scoped(tenant)
-            .filter(placement_slots::Column::PlacementId.eq(id))
-            .order_by_asc(placement_slots::Column::Position)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        let pupils = placement_pupils::scoped(tenant)
-            .filter(placement_pupils::Column::PlacementId.eq(id))
-            .order_by_asc(placement_pupils::Column::Position)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
+        let (slots, pupils) = self.parts(tenant, &[id]).await?;
         from_models(row, slots, pupils).map(Some)
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        page: &PageRequest,
+    ) -> DomainResult<Vec<Placement>> {
+        let rows = keyset(
+            placements::scoped(tenant.as_uuid())
+                .filter(placements::Column::SchoolId.eq(school.as_uuid())),
+            placements::Column::Id,
+            page,
+        )
+        .all(&self.db)
+        .await
+        .map_err(db_error)?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let (mut slots, mut pupils) = self.parts(tenant.as_uuid(), &ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let id = row.id;
+                from_models(
+                    row,
+                    slots.extract_if(.., |s| s.placement_id == id).collect(),
+                    pupils.extract_if(.., |p| p.placement_id == id).collect(),
+                )
+            })
+            .collect()
     }
 
     async fn confirm(

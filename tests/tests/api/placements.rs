@@ -589,6 +589,33 @@ async fn only_the_pupils_own_school_reaches_a_placement() {
         reply.body
     );
     assert_eq!(reply.body["errors"][0]["pointer"], "/pupils/0/student_id");
+    // The school's list holds it; the other school's and the other city's are empty;
+    // the city's key is refused.
+    let listed = app.get(&placements(&w), &w.school_key).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(listed.header("cache-control"), Some("no-store"));
+    let items = listed.body["data"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:#}", listed.body);
+    assert_eq!(items[0]["id"], p["id"]);
+    assert_eq!(items[0]["totals"], p["totals"]);
+    assert_eq!(items[0]["starts_at"], app.at(DAY, 9, 0));
+    assert_eq!(items[0].get("pupils"), None, "a summary names no pupils");
+    for (who, key, list) in [
+        ("other school", &other, placements(&w)),
+        ("other tenant", &gent.school_key, placements(&gent)),
+    ] {
+        let reply = app.get(&list, key).await;
+        assert_eq!(reply.body["data"], json!([]), "{who}: {:?}", reply.body);
+    }
+    let city = app.get(&placements(&w), &w.city).await;
+    assert_eq!(city.status, StatusCode::FORBIDDEN, "{:?}", city.body);
+    let named = app
+        .get(
+            &format!("{}?school_id={}", placements(&w), w.other_school),
+            &w.school_key,
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::FORBIDDEN, "{:?}", named.body);
     // Still a proposal, untouched.
     assert_eq!(app.get(&path, &w.school_key).await.body, p);
     assert_eq!(seats_left(&app, &w, &d.port).await, 3);

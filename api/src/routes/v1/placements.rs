@@ -3,26 +3,73 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use driehoek_api_macros::guarded;
-use driehoek_domain::ids::PlacementId;
+use driehoek_domain::ids::{PlacementId, SchoolId};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::authz::{Authorized, StudentsSchool, guarded};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, JsonBody};
+use crate::extract::{IfMatch, JsonBody, Query, page_request};
 use crate::problems::{DeleteErrors, ReadErrors, WriteErrors};
-use crate::responses::{created, no_content, resource};
+use crate::responses::{created, list, no_content, resource};
 use crate::state::AppState;
-use crate::wire::placements::{PlacementIn, PlacementOut};
+use crate::wire::ListOf;
+use crate::wire::placements::{PlacementIn, PlacementOut, PlacementSummaryOut};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(guarded(propose_placement))
+    cfg.service(guarded(list_placements))
+        .service(guarded(propose_placement))
         .service(guarded(get_placement))
         .service(guarded(confirm_placement))
         .service(guarded(discard_placement));
 }
 
 type PlacementPath = web::Path<(String, Uuid)>;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlacementQuery {
+    /// The school (the platform only; a school key lists its own).
+    school_id: Option<Uuid>,
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[guarded]
+/// List the school's placements
+///
+/// Proposals and confirmed ones, oldest first, each with its totals; read one for its
+/// slots and pupils.
+#[utoipa::path(
+    operation_id = "placements.list", tag = "placements",
+    params(("tenant" = String, Path, description = "Tenant slug"), PlacementQuery),
+    responses((status = 200, description = "One page", body = ListOf<PlacementSummaryOut>), ReadErrors),
+    security(("api_key" = []))
+)]
+#[get("")]
+pub async fn list_placements(
+    req: HttpRequest,
+    ctx: Authorized<StudentsSchool>,
+    state: web::Data<AppState>,
+    query: Query<PlacementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.checked()?;
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let placements = state
+        .placements
+        .list(
+            &ctx.actor,
+            ctx.tenant.id,
+            query.school_id.map(SchoolId::from_uuid),
+            page,
+        )
+        .await?;
+    Ok(list(&req, placements, PlacementSummaryOut::from))
+}
 
 #[guarded]
 /// Propose a placement of a class

@@ -69,10 +69,7 @@ pub(crate) fn candidates_query(tenant: Uuid, query: &CandidateQuery) -> SelectSt
         .and_where(slot(S::WorkVisitId).equals((work_visits::Entity, V::Id)))
         // A literal, not a bound value: a planner proves the partial index's predicate
         // from the statement's text (PostgreSQL's generic plans, SQLite always).
-        .and_where(slot(S::Status).eq(Expr::cust(format!(
-            "'{}'",
-            SlotStatus::Scheduled.code()
-        ))))
+        .and_where(slot(S::Status).eq(Expr::cust(format!("'{}'", SlotStatus::Scheduled.code()))))
         .and_where(slot(S::SeatsBooked).lt(slot(S::Capacity)))
         .cond_where(windows)
         .order_by((open.clone(), S::StartsAt), Order::Asc)
