@@ -229,6 +229,7 @@ struct ClassSeed<'a> {
     day: (i64, u32, u32),
     age: i32,
     level: EducationLevel,
+    grade: &'a str,
     /// (school number, name).
     pupils: &'a [(&'a str, &'a str)],
     /// Ranked choices by offering title; pupil `i` gives `choices[i % len]`.
@@ -486,6 +487,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
         day: (8, 8, 30),
         age: 14,
         level: L::NlVmboKb,
+        grade: "2 vmbo-k",
         pupils: &[
             ("CV-2032-0201", "Lars"),
             ("CV-2032-0202", "Fenna"),
@@ -992,50 +994,35 @@ async fn seed_class(
             .await?;
         slots.push((*visit, slot.id));
     }
-    let mut pupils = Vec::new();
-    for (i, (number, display_name)) in class.pupils.iter().enumerate() {
-        let student = state
-            .students
-            .create(
-                &admin,
-                tenant.id,
-                NewStudent {
-                    school_id: Some(school.id),
-                    external_ref: ExternalRef::parse(number).map_err(invalid)?,
-                    display_name: name(display_name)?,
-                    birth_year: dates.today.year() - class.age - 1,
-                    grade: Some(ShortText::parse("2 vmbo-k").map_err(invalid)?),
-                    education_level: class.level,
-                    status: StudentStatus::Active,
-                },
-            )
-            .await?;
-        state
-            .students
-            .record_consent(
-                &admin,
-                tenant.id,
-                student.id,
-                tenant.settings.consent_age,
-                NewConsent {
-                    purpose: ConsentPurpose::Participation,
-                    status: ConsentStatus::Granted,
-                    given_by: Some(ConsentGiver::Guardian),
-                },
-            )
-            .await?;
-        let titles = class.choices.get(i % class.choices.len().max(1));
-        let choices = titles
-            .into_iter()
-            .flat_map(|t| t.iter())
-            .filter_map(|title| offers.iter().find(|(o, _, _)| o.title == *title))
-            .map(|(_, visit, _)| *visit)
-            .collect();
-        pupils.push(PupilChoices {
-            student_id: student.id,
-            choices,
-        });
-    }
+    let seeds: Vec<StudentSeed<'_>> = class
+        .pupils
+        .iter()
+        .map(|(external_ref, name)| StudentSeed {
+            external_ref,
+            name,
+            age: class.age,
+            level: class.level,
+            grade: class.grade,
+            consents: &[(P::Participation, S::Granted, G::Guardian)],
+            entries: &[],
+        })
+        .collect();
+    let (_, seeded) = seed_students(state, tenant, school.id, (&seeds, dates)).await?;
+    let pupils = seeded
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, student_id))| PupilChoices {
+            student_id,
+            choices: class
+                .choices
+                .get(i % class.choices.len().max(1))
+                .into_iter()
+                .flat_map(|titles| titles.iter())
+                .filter_map(|title| offers.iter().find(|(o, _, _)| o.title == *title))
+                .map(|(_, visit, _)| *visit)
+                .collect(),
+        })
+        .collect();
     let placement = state
         .placements
         .propose(

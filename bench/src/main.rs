@@ -30,6 +30,7 @@ mod platform;
 mod recommendations;
 mod route_maps;
 mod schools;
+mod seeding;
 mod stats;
 mod students;
 mod webhooks;

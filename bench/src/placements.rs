@@ -14,23 +14,17 @@ use chrono::{TimeDelta, Utc};
 use driehoek_api::startup;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
-use driehoek_domain::businesses::NewBusiness;
 use driehoek_domain::ids::{SlotId, StudentId, WorkVisitId};
-use driehoek_domain::schools::NewSchool;
-use driehoek_domain::students::{
-    ConsentGiver, ConsentStatus, NewConsent, NewStudent, StudentStatus,
-};
-use driehoek_domain::tenants::{NewTenant, SettingsChanges};
-use driehoek_domain::values::{CountryCode, ExternalRef, Locale, Name, TenantSlug, Timezone};
+use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::WorkVisitFormat;
-use driehoek_domain::vocabularies::{BusinessKind, ConsentPurpose, EducationLevel, SchoolKind};
+use driehoek_domain::vocabularies::{BusinessKind, EducationLevel};
 use driehoek_domain::work_visits::{
     AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, WorkVisitStatus,
 };
 use serde_json::{Value, json};
 
 use crate::work_visits::print_row;
-use crate::{Args, Measurement, pick};
+use crate::{Args, Measurement, pick, seeding};
 
 fn err(e: String) -> anyhow::Error {
     anyhow::Error::msg(e)
@@ -79,54 +73,9 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         .await
         .map_err(err)?;
     let admin = Actor::bootstrap_admin();
-    let tenant = state
-        .tenants
-        .create(
-            &admin,
-            NewTenant {
-                slug: TenantSlug::parse("placing").map_err(err)?,
-                name: Name::parse("Gemeente Placing").map_err(err)?,
-                country: CountryCode::parse("NL").map_err(err)?,
-                locale: Locale::parse("nl-NL").map_err(err)?,
-                timezone: Timezone::parse("Europe/Amsterdam").map_err(err)?,
-                settings: SettingsChanges::default(),
-            },
-        )
-        .await?;
-    let business = state
-        .businesses
-        .create(
-            &admin,
-            tenant.id,
-            NewBusiness {
-                name: Name::parse("JINC").map_err(err)?,
-                kind: BusinessKind::Intermediary,
-                registration_code: None,
-                sectors: vec![],
-                description: None,
-                address: None,
-                contact_email: None,
-                website: None,
-                status: None,
-            },
-        )
-        .await?;
-    let school = state
-        .schools
-        .create(
-            &admin,
-            tenant.id,
-            NewSchool {
-                name: Name::parse("Bench College").map_err(err)?,
-                kind: SchoolKind::Secondary,
-                registration_code: None,
-                education_levels: vec![EducationLevel::NlHavo],
-                address: None,
-                contact_email: None,
-                website: None,
-            },
-        )
-        .await?;
+    let tenant = seeding::tenant(&state, "placing", "Gemeente Placing").await?;
+    let business = seeding::business(&state, &tenant, "JINC", BusinessKind::Intermediary).await?;
+    let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
     let (school_actor, school_key) = state
         .api_keys
         .create(
@@ -143,36 +92,14 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
     let school_actor = school_actor.actor();
     let mut pupils = Vec::new();
     for p in 0..300 {
-        let pupil = state
-            .students
-            .create(
-                &school_actor,
-                tenant.id,
-                NewStudent {
-                    school_id: None,
-                    external_ref: ExternalRef::parse(&format!("B-{p}")).map_err(err)?,
-                    display_name: Name::parse(&format!("Pupil {p}")).map_err(err)?,
-                    birth_year: chrono::Datelike::year(&Utc::now()) - 15,
-                    grade: None,
-                    education_level: EducationLevel::NlHavo,
-                    status: StudentStatus::Active,
-                },
-            )
-            .await?;
-        state
-            .students
-            .record_consent(
-                &school_actor,
-                tenant.id,
-                pupil.id,
-                tenant.settings.consent_age,
-                NewConsent {
-                    purpose: ConsentPurpose::Participation,
-                    status: ConsentStatus::Granted,
-                    given_by: Some(ConsentGiver::Guardian),
-                },
-            )
-            .await?;
+        let pupil = seeding::consenting_pupil(
+            &state,
+            (&school_actor, &tenant),
+            (&format!("B-{p}"), &format!("Pupil {p}")),
+            chrono::Datelike::year(&Utc::now()) - 15,
+            EducationLevel::NlHavo,
+        )
+        .await?;
         pupils.push(pupil.id);
     }
     let mut cases = Vec::new();

@@ -14,25 +14,16 @@ use chrono::{Datelike, TimeDelta, Utc};
 use driehoek_api::startup;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
-use driehoek_domain::businesses::NewBusiness;
 use driehoek_domain::route_maps::{NewRouteMap, NodeCode, RouteMapAudience};
-use driehoek_domain::schools::NewSchool;
-use driehoek_domain::students::{
-    ConsentGiver, ConsentStatus, EntryAuthor, NewConsent, NewEntry, NewRoutePlan, NewStudent,
-    StudentStatus,
-};
-use driehoek_domain::tenants::{NewTenant, SettingsChanges};
-use driehoek_domain::values::{
-    CountryCode, EntryBody, ExternalRef, IscoCode, Locale, Name, TenantSlug, Timezone,
-};
+use driehoek_domain::students::{EntryAuthor, NewEntry, NewRoutePlan};
+use driehoek_domain::values::{EntryBody, IscoCode, Name};
 use driehoek_domain::vocabularies::{
-    BusinessKind, Competence, ConsentPurpose, EducationLevel, NaceSection, PortfolioEntryKind,
-    SchoolKind, Vocabulary,
+    BusinessKind, Competence, EducationLevel, NaceSection, PortfolioEntryKind, Vocabulary,
 };
 use serde_json::{Value, json};
 
 use crate::work_visits::print_row;
-use crate::{Args, drive_gets};
+use crate::{Args, drive_gets, seeding};
 
 const LEVELS: [&str; 5] = ["nl_vmbo_kb", "nl_vmbo_tl", "nl_havo", "nl_vwo", "nl_mbo_2"];
 const BATCH: usize = 1000;
@@ -79,20 +70,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         .await
         .map_err(err)?;
     let admin = Actor::bootstrap_admin();
-    let tenant = state
-        .tenants
-        .create(
-            &admin,
-            NewTenant {
-                slug: TenantSlug::parse("matching").map_err(err)?,
-                name: Name::parse("Gemeente Matching").map_err(err)?,
-                country: CountryCode::parse("NL").map_err(err)?,
-                locale: Locale::parse("nl-NL").map_err(err)?,
-                timezone: Timezone::parse("Europe/Amsterdam").map_err(err)?,
-                settings: SettingsChanges::default(),
-            },
-        )
-        .await?;
+    let tenant = seeding::tenant(&state, "matching", "Gemeente Matching").await?;
     let key = |role: Role, binding: Binding| -> Result<NewApiKey> {
         Ok(NewApiKey {
             name: Name::parse("bench").map_err(err)?,
@@ -103,24 +81,13 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
     };
     let mut businesses = Vec::new();
     for b in 0..args.work_visits.div_ceil(BATCH) {
-        let business = state
-            .businesses
-            .create(
-                &admin,
-                tenant.id,
-                NewBusiness {
-                    name: Name::parse(&format!("Bedrijf {b}")).map_err(err)?,
-                    kind: BusinessKind::Company,
-                    registration_code: None,
-                    sectors: vec![],
-                    description: None,
-                    address: None,
-                    contact_email: None,
-                    website: None,
-                    status: None,
-                },
-            )
-            .await?;
+        let business = seeding::business(
+            &state,
+            &tenant,
+            &format!("Bedrijf {b}"),
+            BusinessKind::Company,
+        )
+        .await?;
         let (_, secret) = state
             .api_keys
             .create(
@@ -131,22 +98,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             .await?;
         businesses.push((business.id, secret));
     }
-    let school = state
-        .schools
-        .create(
-            &admin,
-            tenant.id,
-            NewSchool {
-                name: Name::parse("Bench College").map_err(err)?,
-                kind: SchoolKind::Secondary,
-                registration_code: None,
-                education_levels: vec![EducationLevel::NlHavo],
-                address: None,
-                contact_email: None,
-                website: None,
-            },
-        )
-        .await?;
+    let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
     let (school_actor, school_key) = state
         .api_keys
         .create(
@@ -160,36 +112,14 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         .api_keys
         .create(&admin, tenant.id, key(Role::CityAdmin, Binding::None)?)
         .await?;
-    let pupil = state
-        .students
-        .create(
-            &school_actor,
-            tenant.id,
-            NewStudent {
-                school_id: None,
-                external_ref: ExternalRef::parse("B-1").map_err(err)?,
-                display_name: Name::parse("Sara").map_err(err)?,
-                birth_year: Utc::now().year() - 15,
-                grade: None,
-                education_level: EducationLevel::NlHavo,
-                status: StudentStatus::Active,
-            },
-        )
-        .await?;
-    state
-        .students
-        .record_consent(
-            &school_actor,
-            tenant.id,
-            pupil.id,
-            tenant.settings.consent_age,
-            NewConsent {
-                purpose: ConsentPurpose::Participation,
-                status: ConsentStatus::Granted,
-                given_by: Some(ConsentGiver::Guardian),
-            },
-        )
-        .await?;
+    let pupil = seeding::consenting_pupil(
+        &state,
+        (&school_actor, &tenant),
+        ("B-1", "Sara"),
+        Utc::now().year() - 15,
+        EducationLevel::NlHavo,
+    )
+    .await?;
     for e in 0..200 {
         let sectors = NaceSection::ALL;
         state
