@@ -498,6 +498,7 @@ enum About {
 }
 
 /// An eligible candidate with its points.
+#[derive(Clone)]
 struct Scored {
     candidate: Candidate,
     score: u32,
@@ -505,53 +506,119 @@ struct Scored {
     new_sector: bool,
 }
 
-/// The pupil's list: eligible candidates scored, ranked and broadened (module doc),
-/// at most `limit`.
+/// The order of the list: points, highest first, then the earliest start, then the
+/// offering's id.
+fn rank_order(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.score
+        .cmp(&a.score)
+        .then(a.candidate.starts_at.cmp(&b.candidate.starts_at))
+        .then(a.candidate.work_visit_id.cmp(&b.candidate.work_visit_id))
+}
+
+/// The candidates a list of `limit` can draw on, kept as they arrive, so a request
+/// holds a few dozen candidates, never all of them. [`broaden`] takes at most `limit`
+/// items: the ones in rank order come from the best `2 × limit` (at most `limit` of
+/// those are taken out of turn as new-sector items), and the new-sector ones from the
+/// best `2 × limit` new-sector candidates (at most `limit` of those are taken in
+/// turn first). So the answer over the shortlist is the answer over all candidates
+/// (a test holds it to that).
+pub struct Shortlist<'p> {
+    profile: &'p Profile,
+    limit: usize,
+    best: Vec<Scored>,
+    best_new: Vec<Scored>,
+}
+
+impl<'p> Shortlist<'p> {
+    pub fn new(profile: &'p Profile, limit: usize) -> Self {
+        Self {
+            profile,
+            limit,
+            best: Vec::new(),
+            best_new: Vec::new(),
+        }
+    }
+
+    /// Scores `candidate` if it is eligible and keeps it if it may be listed.
+    pub fn offer(&mut self, candidate: Candidate) {
+        if !self.profile.eligible(&candidate) {
+            return;
+        }
+        let (score, parts) = self.profile.score(&candidate);
+        let scored = Scored {
+            new_sector: self.profile.new_sector(&candidate).is_some(),
+            candidate,
+            score,
+            parts,
+        };
+        let keep = 2 * self.limit;
+        if scored.new_sector {
+            keep_best(&mut self.best_new, scored.clone(), keep);
+        }
+        keep_best(&mut self.best, scored, keep);
+    }
+
+    /// The list: ranked and broadened (module doc), at most `limit`.
+    pub fn finish(self, lang: DetailLanguage) -> Vec<Recommendation> {
+        let Self {
+            profile,
+            limit,
+            mut best,
+            best_new,
+        } = self;
+        for scored in best_new {
+            if !best
+                .iter()
+                .any(|s| s.candidate.work_visit_id == scored.candidate.work_visit_id)
+            {
+                best.push(scored);
+            }
+        }
+        best.sort_by(rank_order);
+        broaden(best, limit)
+            .into_iter()
+            .map(|s| Recommendation {
+                reasons: s
+                    .parts
+                    .iter()
+                    .map(|part| Reason {
+                        code: part.code,
+                        detail: profile.detail(part, lang),
+                    })
+                    .collect(),
+                work_visit_id: s.candidate.work_visit_id,
+                slot_id: s.candidate.slot_id,
+                title: s.candidate.title,
+                format: s.candidate.format,
+                starts_at: s.candidate.starts_at,
+                score: s.score,
+            })
+            .collect()
+    }
+}
+
+/// Inserts `scored` into `kept` (in rank order) if it is among the best `keep`.
+fn keep_best(kept: &mut Vec<Scored>, scored: Scored, keep: usize) {
+    let at = kept.partition_point(|k| rank_order(k, &scored).is_lt());
+    if at < keep {
+        kept.insert(at, scored);
+        kept.truncate(keep);
+    }
+}
+
+/// The pupil's list from `candidates`: eligible ones scored, ranked and broadened
+/// (module doc), at most `limit`.
 pub fn recommend(
     profile: &Profile,
     candidates: Vec<Candidate>,
     limit: usize,
     lang: DetailLanguage,
 ) -> Vec<Recommendation> {
-    let mut ranked: Vec<Scored> = candidates
-        .into_iter()
-        .filter(|c| profile.eligible(c))
-        .map(|candidate| {
-            let (score, parts) = profile.score(&candidate);
-            let new_sector = profile.new_sector(&candidate).is_some();
-            Scored {
-                candidate,
-                score,
-                parts,
-                new_sector,
-            }
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.candidate.starts_at.cmp(&b.candidate.starts_at))
-            .then(a.candidate.work_visit_id.cmp(&b.candidate.work_visit_id))
-    });
-    broaden(ranked, limit)
-        .into_iter()
-        .map(|s| Recommendation {
-            reasons: s
-                .parts
-                .iter()
-                .map(|part| Reason {
-                    code: part.code,
-                    detail: profile.detail(part, lang),
-                })
-                .collect(),
-            work_visit_id: s.candidate.work_visit_id,
-            slot_id: s.candidate.slot_id,
-            title: s.candidate.title,
-            format: s.candidate.format,
-            starts_at: s.candidate.starts_at,
-            score: s.score,
-        })
-        .collect()
+    let mut shortlist = Shortlist::new(profile, limit);
+    for candidate in candidates {
+        shortlist.offer(candidate);
+    }
+    shortlist.finish(lang)
 }
 
 /// Takes the ranked list in order, but for every fifth place a new-sector item when

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::recommend::{
     CandidateQuery, DEFAULT_LIMIT, DEFAULT_WINDOW_DAYS, DetailLanguage, MAX_LIMIT, MAX_WINDOW_DAYS,
-    Profile, Recommendation, Records, recommend,
+    Profile, Recommendation, Records, Shortlist,
 };
 use crate::auth::Actor;
 use crate::bookings::BookingStatus;
@@ -157,12 +157,10 @@ impl MatchingService {
             records.student.birth_year,
             records.student.education_level,
         );
-        let candidates = self.visits.candidates(tenant.id, &query).await?;
-        Ok(recommend(
-            &profile,
-            candidates,
-            limit,
-            DetailLanguage::of(&tenant.locale),
-        ))
+        let mut shortlist = Shortlist::new(&profile, limit);
+        self.visits
+            .candidates(tenant.id, &query, &mut |c| shortlist.offer(c))
+            .await?;
+        Ok(shortlist.finish(DetailLanguage::of(&tenant.locale)))
     }
 }

@@ -343,7 +343,8 @@ impl WorkVisitRepository for Memory {
         &self,
         tenant: TenantId,
         query: &CandidateQuery,
-    ) -> DomainResult<Vec<Candidate>> {
+        each: &mut (dyn FnMut(Candidate) + Send),
+    ) -> DomainResult<()> {
         let rows = self.rows();
         let mut earliest: std::collections::BTreeMap<WorkVisitId, &Slot> = Default::default();
         for slot in rows.slots.iter().filter(|s| {
@@ -365,7 +366,7 @@ impl WorkVisitRepository for Memory {
                 *best = slot;
             }
         }
-        Ok(earliest
+        let found: Vec<Candidate> = earliest
             .values()
             .filter_map(|slot| {
                 let v = rows.visits.iter().find(|v| v.id == slot.work_visit_id)?;
@@ -383,7 +384,9 @@ impl WorkVisitRepository for Memory {
                     languages: v.languages.clone(),
                 })
             })
-            .collect())
+            .collect();
+        found.into_iter().for_each(each);
+        Ok(())
     }
     async fn business_slots_since(
         &self,

@@ -56,12 +56,14 @@ pub trait WorkVisitRepository: Send + Sync {
     /// For each published offering, its earliest slot that `query` looks for
     /// ([`CandidateQuery::fits`]: scheduled, a seat left, starting in one of the
     /// query's windows while the offering's ages hold that window's age, the
-    /// offering's levels naming the query's or none), in no particular order.
+    /// offering's levels naming the query's or none), each given to `each` as it is
+    /// read (in no particular order), so none need be held.
     async fn candidates(
         &self,
         tenant: TenantId,
         query: &CandidateQuery,
-    ) -> DomainResult<Vec<Candidate>>;
+        each: &mut (dyn FnMut(Candidate) + Send),
+    ) -> DomainResult<()>;
     /// Slots of the business's work visits that end at or after `since`, earliest
     /// first, at most `limit`.
     async fn business_slots_since(

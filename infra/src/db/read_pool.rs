@@ -141,6 +141,34 @@ pub(crate) async fn rows_on<M: ReadRow>(
     }
 }
 
+/// The rows of any `SELECT` on the read pool, each read into `M` by column name and
+/// given to `each`, the driver's row dropped as soon as it is read.
+pub(crate) async fn each_row_on<M: ReadRow>(
+    pool: &ReadPool,
+    query: &SelectStatement,
+    mut each: impl FnMut(M),
+) -> Result<(), DbErr> {
+    fn read_each<R: sqlx::Row, M: for<'r> FromRow<'r, R>>(
+        rows: Vec<R>,
+        each: &mut impl FnMut(M),
+    ) -> Result<(), DbErr> {
+        for row in rows {
+            each(M::from_row(&row).map_err(|e| DbErr::Query(RuntimeErr::SqlxError(e.into())))?);
+        }
+        Ok(())
+    }
+    match pool {
+        ReadPool::Postgres(pool) => {
+            let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
+            read_each(pool.fetch_all(sql, values).await?, &mut each)
+        }
+        ReadPool::Sqlite(pool) => {
+            let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
+            read_each(pool.fetch_all(sql, values).await?, &mut each)
+        }
+    }
+}
+
 /// The driver's rows as `M`s, each read by column name.
 fn read_models<R: sqlx::Row, M: for<'r> FromRow<'r, R>>(rows: &[R]) -> Result<Vec<M>, DbErr> {
     rows.iter()

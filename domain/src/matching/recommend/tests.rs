@@ -509,3 +509,58 @@ fn the_window_is_cut_at_new_year_with_the_age_of_each_year() {
         &[EducationLevel::NlVwo, EducationLevel::NlHavo]
     ));
 }
+
+/// The list as it was made before the shortlist: every eligible candidate scored,
+/// all of them ranked, then broadened.
+fn ranked_in_full(profile: &Profile, candidates: Vec<Candidate>, limit: usize) -> Vec<WorkVisitId> {
+    let mut all: Vec<Scored> = candidates
+        .into_iter()
+        .filter(|c| profile.eligible(c))
+        .map(|candidate| {
+            let (score, parts) = profile.score(&candidate);
+            Scored {
+                new_sector: profile.new_sector(&candidate).is_some(),
+                candidate,
+                score,
+                parts,
+            }
+        })
+        .collect();
+    all.sort_by(rank_order);
+    broaden(all, limit)
+        .into_iter()
+        .map(|s| s.candidate.work_visit_id)
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Keeping only the shortlist while the candidates arrive gives the list ranking
+    /// them all would, whatever their order, sectors and scores.
+    #[test]
+    fn the_shortlist_lists_what_ranking_every_candidate_would(
+        offerings in proptest::collection::vec((0usize..6, 0i64..30, 0usize..3), 0..120),
+        limit in 1usize..12,
+    ) {
+        use NaceSection::{C, F, H, J, Q};
+        let sectors = [H, H, J, Q, C, F];
+        let occupations = ["8343", "2512", "5321"];
+        let entries = [
+            interest(&[H], &["8343"]),
+            interest(&[H, J], &[]),
+            entry(PortfolioEntryKind::Talent, Competence::Qualities, &[J], &["2512"]),
+        ];
+        let profile = Profile::of(records(&entries));
+        let candidates: Vec<Candidate> = offerings
+            .iter()
+            .enumerate()
+            .map(|(n, (sector, days, occupation))| {
+                offering(n as u128 + 1, *days, &[sectors[*sector]], &[occupations[*occupation]])
+            })
+            .collect();
+        let expected = ranked_in_full(&profile, candidates.clone(), limit);
+        let listed = ids(&recommend(&profile, candidates, limit, DetailLanguage::En));
+        proptest::prop_assert_eq!(listed, expected);
+    }
+}

@@ -15,7 +15,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, Select
 use uuid::Uuid;
 
 use super::super::entities::{slots, work_visits};
-use super::super::read_pool::{ReadPool, rows_on};
+use super::super::read_pool::{ReadPool, each_row_on};
 use super::super::{corrupt, db_error, holds_code, parse_codes};
 
 #[derive(sqlx::FromRow)]
@@ -135,14 +135,27 @@ pub(crate) async fn candidates(
     reads: &ReadPool,
     tenant: Uuid,
     query: &CandidateQuery,
-) -> DomainResult<Vec<Candidate>> {
+    each: &mut (dyn FnMut(Candidate) + Send),
+) -> DomainResult<()> {
     if query.windows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let rows: Vec<CandidateRow> = rows_on(reads, &candidates_query(tenant, query))
-        .await
-        .map_err(db_error)?;
-    rows.into_iter().map(candidate_from_row).collect()
+    // Each driver's row is read and dropped in turn: only the driver's rows are ever
+    // all held, never the candidates made of them.
+    let mut bad = None;
+    each_row_on(
+        reads,
+        &candidates_query(tenant, query),
+        |row: CandidateRow| match candidate_from_row(row) {
+            Ok(candidate) => each(candidate),
+            Err(e) => {
+                bad.get_or_insert(e);
+            }
+        },
+    )
+    .await
+    .map_err(db_error)?;
+    bad.map_or(Ok(()), Err)
 }
 
 fn candidate_from_row(r: CandidateRow) -> DomainResult<Candidate> {

@@ -570,8 +570,9 @@ impl WorkVisitRepository for SeaOrmWorkVisitRepository {
         &self,
         tenant: TenantId,
         query: &CandidateQuery,
-    ) -> DomainResult<Vec<Candidate>> {
-        candidates::candidates(&self.reads, tenant.as_uuid(), query).await
+        each: &mut (dyn FnMut(Candidate) + Send),
+    ) -> DomainResult<()> {
+        candidates::candidates(&self.reads, tenant.as_uuid(), query, each).await
     }
 
     async fn business_slots_since(
