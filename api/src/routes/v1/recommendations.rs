@@ -39,7 +39,7 @@ pub struct RecommendationQuery {
     limit: Option<u32>,
     /// The languages the pupil takes part in, ISO 639-1, comma-separated (`nl,en`);
     /// default the tenant's language. An offering naming no language suits every one.
-    #[param(example = "nl,en")]
+    #[param(example = "nl,en", pattern = "^[a-z]{2}(,[a-z]{2})*$")]
     languages: Option<String>,
 }
 
