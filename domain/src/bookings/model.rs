@@ -119,6 +119,44 @@ impl BookingScope {
 }
 
 impl Booking {
+    /// A new confirmed booking of `new` for `school` on a slot of `visit` (the
+    /// repository wait-lists or refuses it if the seats are not there).
+    pub fn new(
+        tenant: TenantId,
+        visit: &crate::work_visits::WorkVisit,
+        school: SchoolId,
+        new: NewBooking,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: BookingId::new(),
+            tenant_id: tenant,
+            slot_id: new.slot_id,
+            work_visit_id: visit.id,
+            business_id: visit.business_id,
+            school_id: school,
+            group_name: new.group_name,
+            seats: new.seats,
+            contact: new.contact,
+            notes: new.notes,
+            status: BookingStatus::Confirmed,
+            cancellation_reason: None,
+            cancelled_at: None,
+            attendance: None,
+            students: new
+                .student_ids
+                .into_iter()
+                .map(|student_id| NamedStudent {
+                    student_id,
+                    present: None,
+                })
+                .collect(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// A booking's changes are for its school and its host (and the city).
     pub fn feed_audience(&self) -> crate::changes::Audience {
         crate::changes::Audience::Parties {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use super::policy::WhenFull;
 use super::{
     AttendanceReport, Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus,
-    Feedback, FeedbackAuthor, FeedbackRepository, NamedStudent, NewBooking, NewFeedback,
+    Feedback, FeedbackAuthor, FeedbackRepository, NewBooking, NewFeedback,
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
@@ -13,11 +13,11 @@ use crate::ids::{BookingId, FeedbackId, TenantId};
 use crate::ids::{PortfolioEntryId, StudentId};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
-use crate::students::{EntryAuthor, PortfolioEntry, StudentRecords, StudentStatus};
+use crate::students::{EntryAuthor, PortfolioEntry, StudentRecords};
 use crate::values::{Description, EntryBody};
 use crate::versioning::{check_if_match, written};
-use crate::vocabularies::{Competence, ConsentPurpose, PortfolioEntryKind};
-use crate::work_visits::{SlotStatus, WorkVisitRepository, WorkVisitStatus};
+use crate::vocabularies::{Competence, PortfolioEntryKind};
+use crate::work_visits::WorkVisitRepository;
 
 #[derive(Clone)]
 pub struct BookingService {
@@ -106,44 +106,14 @@ impl BookingService {
                 format!("{} pupils named on {seats} seats", ids.len()),
             ));
         }
-        let found = self.pupils.students.get_many(tenant, ids).await?;
-        let mut errors = crate::ValidationErrors::new();
-        for (index, id) in ids.iter().enumerate() {
-            match found.iter().find(|s| s.id == *id) {
-                Some(s) if s.school_id == school && s.status == StudentStatus::Active => {}
-                Some(s) if s.school_id == school => {
-                    errors.add(
-                        format!("/student_ids/{index}"),
-                        "the pupil has left the school",
-                    );
-                }
-                _ => errors.add(
-                    format!("/student_ids/{index}"),
-                    "no such pupil at the booking school",
-                ),
-            }
-        }
-        errors.into_result()?;
-        let granted = self
+        let found = self
             .pupils
-            .consents
-            .granted(tenant, ids, ConsentPurpose::Participation)
+            .active_at(tenant, school, ids, |i| format!("/student_ids/{i}"))
             .await?;
-        let missing: Vec<String> = ids
-            .iter()
-            .filter(|id| !granted.contains(id))
-            .map(ToString::to_string)
-            .collect();
-        if !missing.is_empty() {
-            return Err(DomainError::rule(
-                Rule::ConsentMissing,
-                "/student_ids",
-                format!(
-                    "no participation consent for pupil(s) {}",
-                    missing.join(", ")
-                ),
-            ));
-        }
+        // The pointer names the list: the detail names every pupil without consent.
+        self.pupils
+            .require_participation(tenant, ids, |_| "/student_ids".to_owned())
+            .await?;
         let now = self.clock.now();
         Ok(found
             .iter()
@@ -203,23 +173,9 @@ impl BookingService {
             .await?
             .ok_or_else(|| DomainError::invalid("/slot_id", "no such slot in this tenant"))?;
         let now = self.clock.now();
-        let unavailable =
-            |why: &str| DomainError::conflict(ConflictKind::SlotUnavailable, why.to_owned());
-        if visit.status != WorkVisitStatus::Published {
-            return Err(unavailable("the work visit is not published"));
-        }
-        if slot.status == SlotStatus::Cancelled {
-            return Err(unavailable("the slot is cancelled"));
-        }
-        if slot.schedule.starts_at() <= now {
-            return Err(unavailable("the slot has already started"));
-        }
-        let seats = u16::try_from(new.seats).unwrap_or(u16::MAX);
-        if new.seats == 0
-            || seats < visit.group_size.min()
-            || seats > visit.group_size.max()
-            || new.seats > slot.capacity
-        {
+        slot.bookable(&visit, now)
+            .map_err(|why| DomainError::conflict(ConflictKind::SlotUnavailable, why))?;
+        if !visit.group_size.holds(new.seats) || new.seats > slot.capacity {
             return Err(DomainError::rule(
                 Rule::OutsideTargetGroup,
                 "/seats",
@@ -244,38 +200,17 @@ impl BookingService {
                 "the offering is meant for education levels the school does not teach",
             ));
         }
-        let student_ids = crate::values::dedup_keep_order(new.student_ids);
-        let audit = self
-            .check_named_students(actor, tenant, school_id, new.seats, &student_ids)
-            .await?;
-        let booking = Booking {
-            id: BookingId::new(),
-            tenant_id: tenant,
-            slot_id: slot.id,
-            work_visit_id: visit.id,
-            business_id: visit.business_id,
-            school_id,
-            group_name: new.group_name,
-            seats: new.seats,
-            contact: new.contact,
-            notes: new.notes,
-            status: BookingStatus::Confirmed,
-            cancellation_reason: None,
-            cancelled_at: None,
-            attendance: None,
-            students: student_ids
-                .into_iter()
-                .map(|student_id| NamedStudent {
-                    student_id,
-                    present: None,
-                })
-                .collect(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
+        let waitlist = new.waitlist;
+        let new = NewBooking {
+            student_ids: crate::values::dedup_keep_order(new.student_ids),
+            ..new
         };
+        let audit = self
+            .check_named_students(actor, tenant, school_id, new.seats, &new.student_ids)
+            .await?;
+        let booking = Booking::new(tenant, &visit, school_id, new, now);
         self.repo
-            .book(&booking, WhenFull::from_request(new.waitlist), &audit)
+            .book(&booking, WhenFull::from_request(waitlist), &audit)
             .await
     }
 

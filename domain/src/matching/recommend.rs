@@ -140,13 +140,11 @@ impl CandidateQuery {
     /// Whether a slot of `visit` starting at `at` is one the query looks for (the
     /// rule the repositories implement).
     pub fn fits(&self, at: DateTime<Utc>, ages: AgeRange, levels: &[EducationLevel]) -> bool {
-        let age_fits = self.windows.iter().any(|w| {
-            w.from <= at
-                && at < w.to
-                && i32::from(ages.min()) <= w.age
-                && w.age <= i32::from(ages.max())
-        });
-        age_fits && (levels.is_empty() || levels.contains(&self.level))
+        let age_fits = self
+            .windows
+            .iter()
+            .any(|w| w.from <= at && at < w.to && ages.holds(w.age));
+        age_fits && crate::work_visits::open_to_level(levels, self.level)
     }
 }
 

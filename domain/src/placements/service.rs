@@ -7,17 +7,17 @@ use super::{
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
-use crate::bookings::{Booking, BookingStatus, NamedStudent};
+use crate::bookings::{Booking, NewBooking};
 use crate::clock::SharedClock;
-use crate::error::{ConflictKind, DomainError, DomainResult, Rule, ValidationErrors};
-use crate::ids::{BookingId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
+use crate::error::{ConflictKind, DomainError, DomainResult, ValidationErrors};
+use crate::ids::{PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId};
 use crate::matching::placement::{MAX_CHOICES, MAX_PUPILS, MAX_SLOTS, SlotSeats, Wishes, place};
 use crate::paging::{Page, PageRequest};
 use crate::schools::SchoolRepository;
-use crate::students::{Student, StudentRecords, StudentStatus};
+use crate::students::{Student, StudentRecords};
 use crate::versioning::check_if_match;
 use crate::vocabularies::ConsentPurpose;
-use crate::work_visits::{Slot, SlotStatus, WorkVisit, WorkVisitRepository, WorkVisitStatus};
+use crate::work_visits::{Slot, WorkVisit, WorkVisitRepository, open_to_level};
 
 /// Proposes, confirms and discards placements.
 #[derive(Clone)]
@@ -54,29 +54,27 @@ struct Day {
 }
 
 impl Day {
-    fn visit(&self, slot: &Slot) -> Option<&WorkVisit> {
-        self.visits.get(&slot.work_visit_id)
-    }
-
-    /// Why a group cannot be booked on `slot` at `now`, if it cannot.
-    fn unavailable(&self, slot: &Slot, now: chrono::DateTime<chrono::Utc>) -> Option<&'static str> {
-        match self.visit(slot) {
-            _ if slot.status == SlotStatus::Cancelled => Some("the slot is cancelled"),
-            _ if slot.schedule.starts_at() <= now => Some("the slot has already started"),
-            Some(visit) if visit.status == WorkVisitStatus::Published => None,
-            _ => Some("its work visit is not published"),
-        }
+    /// The offering of `slot` when a group can be booked on it at `now`, else why not.
+    fn bookable(
+        &self,
+        slot: &Slot,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<&WorkVisit, &'static str> {
+        let visit = self
+            .visits
+            .get(&slot.work_visit_id)
+            .ok_or("its work visit is gone")?;
+        slot.bookable(visit, now).map(|()| visit)
     }
 }
 
-/// Whether `student` may go to `slot` of `visit`: the offering's ages hold the pupil's
-/// certain age on the slot's date, and its education levels name the pupil's or none.
-fn fits(student: &Student, slot: &Slot, visit: &WorkVisit) -> bool {
-    let age = student.certain_age(slot.schedule.starts_at());
-    i32::from(visit.ages.min()) <= age
-        && age <= i32::from(visit.ages.max())
-        && (visit.education_levels.is_empty()
-            || visit.education_levels.contains(&student.education_level))
+/// Whether `student` is in the target group of `visit` on `slot`: the offering's ages
+/// hold the pupil's certain age on the slot's date, its levels the pupil's.
+fn fits(student: &Student, (slot, visit): (&Slot, &WorkVisit)) -> bool {
+    visit
+        .ages
+        .holds(student.certain_age(slot.schedule.starts_at()))
+        && open_to_level(&visit.education_levels, student.education_level)
 }
 
 impl PlacementService {
@@ -128,37 +126,20 @@ impl PlacementService {
         let now = self.clock.now();
         let day = self.day(tenant, &new.slot_ids).await?;
         let mut errors = ValidationErrors::new();
-        let mut slots: Vec<&Slot> = Vec::with_capacity(new.slot_ids.len());
+        // The day's slots, each with its (published) offering.
+        let mut open: Vec<(&Slot, &WorkVisit)> = Vec::with_capacity(new.slot_ids.len());
         for (index, id) in new.slot_ids.iter().enumerate() {
             match day.slots.iter().find(|s| s.id == *id) {
                 None => errors.add(format!("/slot_ids/{index}"), "no such slot in this tenant"),
-                Some(slot) => match day.unavailable(slot, now) {
-                    Some(why) => errors.add(format!("/slot_ids/{index}"), why),
-                    None => slots.push(slot),
+                Some(slot) => match day.bookable(slot, now) {
+                    Ok(visit) => open.push((slot, visit)),
+                    Err(why) => errors.add(format!("/slot_ids/{index}"), why),
                 },
             }
         }
-        errors.into_result()?;
-        let mut errors = ValidationErrors::new();
-        let ids: Vec<StudentId> = new.pupils.iter().map(|p| p.student_id).collect();
-        let students = self.pupils.students.get_many(tenant, &ids).await?;
-        let mut found: Vec<&Student> = Vec::with_capacity(ids.len());
         for (index, pupil) in new.pupils.iter().enumerate() {
-            match students.iter().find(|s| s.id == pupil.student_id) {
-                Some(s) if s.school_id == school_id && s.status == StudentStatus::Active => {
-                    found.push(s);
-                }
-                Some(s) if s.school_id == school_id => errors.add(
-                    format!("/pupils/{index}/student_id"),
-                    "the pupil has left the school",
-                ),
-                _ => errors.add(
-                    format!("/pupils/{index}/student_id"),
-                    "no such pupil at the school",
-                ),
-            }
             for (at, choice) in pupil.choices.iter().enumerate() {
-                if !slots.iter().any(|s| s.work_visit_id == *choice) {
+                if !open.iter().any(|(_, v)| v.id == *choice) {
                     errors.add(
                         format!("/pupils/{index}/choices/{at}"),
                         "none of the slot_ids is a slot of this offering",
@@ -167,14 +148,16 @@ impl PlacementService {
             }
         }
         errors.into_result()?;
-        let seats: u32 = slots
-            .iter()
-            .filter_map(|s| {
-                Some(
-                    s.seats_left()
-                        .min(u32::from(day.visit(s)?.group_size.max())),
-                )
+        let ids: Vec<StudentId> = new.pupils.iter().map(|p| p.student_id).collect();
+        let found = self
+            .pupils
+            .active_at(tenant, school_id, &ids, |i| {
+                format!("/pupils/{i}/student_id")
             })
+            .await?;
+        let seats: u32 = open
+            .iter()
+            .map(|(slot, visit)| slot.seats_left().min(u32::from(visit.group_size.max())))
             .sum();
         if new.pupils.len() > seats as usize {
             return Err(DomainError::invalid(
@@ -190,30 +173,30 @@ impl PlacementService {
             .consents
             .granted(tenant, &ids, ConsentPurpose::Participation)
             .await?;
-        let seats: Vec<SlotSeats> = slots
+        let seats: Vec<SlotSeats> = open
             .iter()
-            .filter_map(|slot| {
-                let visit = day.visit(slot)?;
-                Some(SlotSeats {
-                    offering: slot.work_visit_id,
-                    seats: slot.seats_left(),
-                    group_min: u32::from(visit.group_size.min()),
-                    group_max: u32::from(visit.group_size.max()),
-                })
+            .map(|(slot, visit)| SlotSeats {
+                offering: visit.id,
+                seats: slot.seats_left(),
+                group_min: u32::from(visit.group_size.min()),
+                group_max: u32::from(visit.group_size.max()),
             })
+            .collect();
+        // Per pupil per slot: in the offering's target group (consent aside).
+        let in_group: Vec<Vec<bool>> = found
+            .iter()
+            .map(|student| open.iter().map(|o| fits(student, *o)).collect())
             .collect();
         let wishes: Vec<Wishes> = new
             .pupils
             .iter()
             .zip(&found)
-            .map(|(pupil, student)| Wishes {
+            .zip(&in_group)
+            .map(|((pupil, student), in_group)| Wishes {
                 choices: pupil.choices.clone(),
-                fits: slots
+                fits: in_group
                     .iter()
-                    .map(|slot| {
-                        consenting.contains(&student.id)
-                            && day.visit(slot).is_some_and(|v| fits(student, slot, v))
-                    })
+                    .map(|fit| *fit && consenting.contains(&student.id))
                     .collect(),
             })
             .collect();
@@ -222,27 +205,24 @@ impl PlacementService {
             .pupils
             .iter()
             .zip(&found)
-            .zip(&assignment.places)
-            .map(|((pupil, student), place)| {
-                let unplaced = match place {
-                    Some(_) => None,
-                    None if !consenting.contains(&student.id) => {
-                        Some(UnplacedReason::ConsentMissing)
-                    }
-                    None if !slots.iter().any(|slot| {
-                        pupil.choices.contains(&slot.work_visit_id)
-                            && day.visit(slot).is_some_and(|v| fits(student, slot, v))
-                    }) =>
-                    {
-                        Some(UnplacedReason::OutsideTargetGroup)
-                    }
-                    None => Some(UnplacedReason::NoSeat),
-                };
+            .zip(in_group.iter().zip(&assignment.places))
+            .map(|((pupil, student), (in_group, place))| {
+                let chosen_fits = open
+                    .iter()
+                    .zip(in_group)
+                    .any(|((_, visit), fit)| *fit && pupil.choices.contains(&visit.id));
                 PlacedPupil {
                     student_id: pupil.student_id,
                     choices: pupil.choices.clone(),
-                    place: place.map(|p| (slots[p.slot].id, p.rank as u32)),
-                    unplaced,
+                    place: place.map(|p| (open[p.slot].0.id, p.rank as u32)),
+                    unplaced: match place {
+                        Some(_) => None,
+                        None if !consenting.contains(&student.id) => {
+                            Some(UnplacedReason::ConsentMissing)
+                        }
+                        None if !chosen_fits => Some(UnplacedReason::OutsideTargetGroup),
+                        None => Some(UnplacedReason::NoSeat),
+                    },
                 }
             })
             .collect();
@@ -254,17 +234,15 @@ impl PlacementService {
             contact: new.contact,
             status: PlacementStatus::Proposed,
             optimal: assignment.optimal,
-            slots: slots
+            slots: open
                 .iter()
-                .filter_map(|s| {
-                    Some(PlacementSlot {
-                        slot_id: s.id,
-                        work_visit_id: s.work_visit_id,
-                        title: day.visit(s)?.title.clone(),
-                        starts_at: s.schedule.starts_at(),
-                        seats_left: s.seats_left(),
-                        booking_id: None,
-                    })
+                .map(|(slot, visit)| PlacementSlot {
+                    slot_id: slot.id,
+                    work_visit_id: visit.id,
+                    title: visit.title.clone(),
+                    starts_at: slot.schedule.starts_at(),
+                    seats_left: slot.seats_left(),
+                    booking_id: None,
                 })
                 .collect(),
             pupils,
@@ -355,23 +333,19 @@ impl PlacementService {
             }
             let why = match day.slots.iter().find(|s| s.id == planned.slot_id) {
                 None => Some("the slot no longer exists".to_owned()),
-                Some(slot) => day.unavailable(slot, now).map(str::to_owned).or_else(|| {
-                    let visit = day.visit(slot)?;
-                    let (min, max) = (
-                        u32::from(visit.group_size.min()),
-                        u32::from(visit.group_size.max()),
-                    );
-                    if group < min || group > max {
-                        Some(format!("the offering now takes groups of {min} to {max}"))
-                    } else if slot.seats_left() < group {
-                        Some(format!(
-                            "{} seats left, the group is {group}",
-                            slot.seats_left()
-                        ))
-                    } else {
-                        None
-                    }
-                }),
+                Some(slot) => match day.bookable(slot, now) {
+                    Err(why) => Some(why.to_owned()),
+                    Ok(visit) if !visit.group_size.holds(group) => Some(format!(
+                        "the offering now takes groups of {} to {}",
+                        visit.group_size.min(),
+                        visit.group_size.max()
+                    )),
+                    Ok(_) if slot.seats_left() < group => Some(format!(
+                        "{} seats left, the group is {group}",
+                        slot.seats_left()
+                    )),
+                    Ok(_) => None,
+                },
             };
             if let Some(why) = why {
                 outdated.add(
@@ -404,32 +378,17 @@ impl PlacementService {
             if group.is_empty() {
                 continue;
             }
-            let booking = Booking {
-                id: BookingId::new(),
-                tenant_id: tenant,
+            let new = NewBooking {
                 slot_id: planned.slot_id,
-                work_visit_id: planned.work_visit_id,
-                business_id: visit.business_id,
-                school_id: placement.school_id,
+                school_id: Some(placement.school_id),
                 group_name: placement.group_name.clone(),
                 seats: group.len() as u32,
                 contact: placement.contact.clone(),
                 notes: None,
-                status: BookingStatus::Confirmed,
-                cancellation_reason: None,
-                cancelled_at: None,
-                attendance: None,
-                students: group
-                    .into_iter()
-                    .map(|student_id| NamedStudent {
-                        student_id,
-                        present: None,
-                    })
-                    .collect(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
+                student_ids: group,
+                waitlist: false,
             };
+            let booking = Booking::new(tenant, visit, placement.school_id, new, now);
             planned.booking_id = Some(booking.id);
             bookings.push(booking);
         }
@@ -475,55 +434,28 @@ impl PlacementService {
     }
 
     /// The placed pupils are still active pupils of the school with participation
-    /// consent; else 422 naming them.
+    /// consent; else 422 pointing at them.
     async fn check_still_placeable(
         &self,
         tenant: TenantId,
         placement: &Placement,
         placed: &[StudentId],
     ) -> DomainResult<()> {
-        let students = self.pupils.students.get_many(tenant, placed).await?;
-        let granted = self
+        // Where each placed pupil stands among all the placement's pupils.
+        let at: Vec<usize> = placement
             .pupils
-            .consents
-            .granted(tenant, placed, ConsentPurpose::Participation)
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.place.is_some())
+            .map(|(index, _)| index)
+            .collect();
+        let pointer = |i: usize| format!("/pupils/{}/student_id", at.get(i).copied().unwrap_or(i));
+        self.pupils
+            .active_at(tenant, placement.school_id, placed, pointer)
             .await?;
-        let mut errors = ValidationErrors::new();
-        let mut missing = Vec::new();
-        for (index, pupil) in placement.pupils.iter().enumerate() {
-            if pupil.place.is_none() {
-                continue;
-            }
-            let here = students.iter().any(|s| {
-                s.id == pupil.student_id
-                    && s.school_id == placement.school_id
-                    && s.status == StudentStatus::Active
-            });
-            if !here {
-                errors.add(
-                    format!("/pupils/{index}/student_id"),
-                    "the pupil is no longer at the school",
-                );
-            } else if !granted.contains(&pupil.student_id) {
-                missing.push((index, pupil.student_id));
-            }
-        }
-        errors.into_result()?;
-        match missing.first() {
-            None => Ok(()),
-            Some((index, _)) => Err(DomainError::rule(
-                Rule::ConsentMissing,
-                format!("/pupils/{index}/student_id"),
-                format!(
-                    "no participation consent any more for pupil(s) {}",
-                    missing
-                        .iter()
-                        .map(|(_, id)| id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
-        }
+        self.pupils
+            .require_participation(tenant, placed, pointer)
+            .await
     }
 
     /// Discards a proposal; a confirmed placement stays (its bookings are cancelled

@@ -92,6 +92,11 @@ impl AgeRange {
     pub fn max(&self) -> u8 {
         self.max
     }
+
+    /// Whether `age` is in the range.
+    pub fn holds(&self, age: i32) -> bool {
+        (i32::from(self.min)..=i32::from(self.max)).contains(&age)
+    }
 }
 
 /// Pupils per group (1-1000, min ≤ max).
@@ -119,6 +124,16 @@ impl GroupSize {
     pub fn max(&self) -> u16 {
         self.max
     }
+
+    /// Whether a group of `pupils` is in the range.
+    pub fn holds(&self, pupils: u32) -> bool {
+        (u32::from(self.min)..=u32::from(self.max)).contains(&pupils)
+    }
+}
+
+/// Whether an offering for `levels` (none named: every level) is for `level`.
+pub fn open_to_level(levels: &[EducationLevel], level: EducationLevel) -> bool {
+    levels.is_empty() || levels.contains(&level)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,6 +378,20 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// Nothing when a group can be booked on this slot of `visit` at `now`, else why
+    /// not: its offering is not published, it is cancelled, or it has started.
+    pub fn bookable(&self, visit: &WorkVisit, now: DateTime<Utc>) -> Result<(), &'static str> {
+        if visit.status != WorkVisitStatus::Published {
+            Err("the work visit is not published")
+        } else if self.status == SlotStatus::Cancelled {
+            Err("the slot is cancelled")
+        } else if self.schedule.starts_at() <= now {
+            Err("the slot has already started")
+        } else {
+            Ok(())
+        }
+    }
+
     /// Seats still free; none on a cancelled slot.
     pub fn seats_left(&self) -> u32 {
         match self.status {

@@ -179,6 +179,70 @@ pub struct StudentRecords {
     pub invitations: Arc<dyn InvitationRepository>,
 }
 
+impl StudentRecords {
+    /// The pupils `ids` (in that order) when each is an active pupil of `school`;
+    /// else 422 pointing (`pointer(index)`) at each that is not.
+    pub async fn active_at(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        ids: &[StudentId],
+        pointer: impl Fn(usize) -> String,
+    ) -> DomainResult<Vec<Student>> {
+        let found = self.students.get_many(tenant, ids).await?;
+        let mut errors = crate::ValidationErrors::new();
+        let mut pupils = Vec::with_capacity(ids.len());
+        for (index, id) in ids.iter().enumerate() {
+            match found.iter().find(|s| s.id == *id) {
+                Some(s) if s.school_id == school && s.status == StudentStatus::Active => {
+                    pupils.push(s.clone());
+                }
+                Some(s) if s.school_id == school => {
+                    errors.add(pointer(index), "the pupil has left the school");
+                }
+                _ => errors.add(pointer(index), "no such pupil at the school"),
+            }
+        }
+        errors.into_result()?;
+        Ok(pupils)
+    }
+
+    /// Nothing when each of `ids` has `participation` consent (the latest decision
+    /// grants it); else 422 `consent_missing` at `pointer(index)` of the first without,
+    /// naming every one.
+    pub async fn require_participation(
+        &self,
+        tenant: TenantId,
+        ids: &[StudentId],
+        pointer: impl Fn(usize) -> String,
+    ) -> DomainResult<()> {
+        let granted = self
+            .consents
+            .granted(tenant, ids, ConsentPurpose::Participation)
+            .await?;
+        let missing: Vec<(usize, &StudentId)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !granted.contains(id))
+            .collect();
+        match missing.first() {
+            None => Ok(()),
+            Some((index, _)) => Err(DomainError::rule(
+                crate::error::Rule::ConsentMissing,
+                pointer(*index),
+                format!(
+                    "no participation consent for pupil(s) {}",
+                    missing
+                        .iter()
+                        .map(|(_, id)| id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+}
+
 impl StudentService {
     pub fn new(
         pupils: StudentRecords,
