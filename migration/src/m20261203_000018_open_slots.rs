@@ -1,6 +1,6 @@
 //! The slots that can still be booked, indexed apart (a partial index): a pupil's
 //! recommendations probe each fitting offering for its earliest open slot, and this
-//! answers each probe from the index alone, without the slot rows.
+//! walks only its open slots, holding every column the probe reads.
 
 use sea_orm_migration::prelude::*;
 

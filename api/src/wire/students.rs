@@ -471,10 +471,10 @@ impl From<StudentPlacement> for StudentPlacementOut {
         Self {
             placement_id: p.placement_id.as_uuid(),
             status: p.status.into(),
-            choices: p.choices.iter().map(|c| c.as_uuid()).collect(),
-            slot_id: p.place.map(|(s, _)| s.as_uuid()),
-            rank: p.place.map(|(_, r)| r),
-            unplaced_reason: p.unplaced.map(Into::into),
+            choices: p.line.choices.iter().map(|c| c.as_uuid()).collect(),
+            slot_id: p.line.place.map(|(s, _)| s.as_uuid()),
+            rank: p.line.place.map(|(_, r)| r),
+            unplaced_reason: p.line.unplaced.map(Into::into),
         }
     }
 }

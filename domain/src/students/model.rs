@@ -161,11 +161,8 @@ impl RowOutcome {
 pub struct StudentPlacement {
     pub placement_id: crate::ids::PlacementId,
     pub status: crate::placements::PlacementStatus,
-    /// Offerings, most wanted first.
-    pub choices: Vec<crate::ids::WorkVisitId>,
-    /// The slot given and which choice it is, or why none.
-    pub place: Option<(crate::ids::SlotId, u32)>,
-    pub unplaced: Option<crate::placements::UnplacedReason>,
+    /// The pupil's choices and what the placement made of them.
+    pub line: crate::placements::PlacedPupil,
 }
 
 /// A booking a pupil was named on, as the pupil's export shows it.

@@ -16,6 +16,7 @@ use driehoek_domain::placements::{
 };
 use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::Vocabulary;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder,
@@ -102,15 +103,10 @@ fn pupil_models(p: &Placement) -> Vec<placement_pupils::ActiveModel> {
         .collect()
 }
 
-/// What a stored pupil line says: the choices, the place given, why none.
-pub(crate) struct Line {
-    pub choices: Vec<WorkVisitId>,
-    pub place: Option<(SlotId, u32)>,
-    pub unplaced: Option<UnplacedReason>,
-}
-
-pub(crate) fn read_line(l: &placement_pupils::Model) -> Result<Line, String> {
-    Ok(Line {
+/// A stored pupil line: the pupil, the choices, the place given or why none.
+pub(crate) fn read_line(l: &placement_pupils::Model) -> Result<PlacedPupil, String> {
+    Ok(PlacedPupil {
+        student_id: StudentId::from_uuid(l.student_id),
         choices: parse_codes(&l.choices, |c| {
             Uuid::parse_str(c)
                 .map(WorkVisitId::from_uuid)
@@ -139,15 +135,7 @@ fn from_models(
     let bad = |e: String| corrupt("placement", e);
     let pupils = pupils
         .into_iter()
-        .map(|p| {
-            let line = read_line(&p).map_err(bad)?;
-            Ok(PlacedPupil {
-                student_id: StudentId::from_uuid(p.student_id),
-                choices: line.choices,
-                place: line.place,
-                unplaced: line.unplaced,
-            })
-        })
+        .map(|p| read_line(&p).map_err(bad))
         .collect::<DomainResult<Vec<_>>>()?;
     let slots = slots
         .into_iter()
@@ -194,6 +182,27 @@ async fn insert_parts(txn: &DatabaseTransaction, placement: &Placement) -> Domai
     }
     for chunk in pupil_models(placement).chunks(super::IN_LIST_CHUNK / 4) {
         placement_pupils::Entity::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Writes on each of the placement's slots the booking of its group, if it has one.
+async fn record_bookings(txn: &DatabaseTransaction, placement: &Placement) -> DomainResult<()> {
+    for (index, slot) in placement.slots.iter().enumerate() {
+        let Some(booking) = slot.booking_id else {
+            continue;
+        };
+        placement_slots::Entity::update_many()
+            .col_expr(
+                placement_slots::Column::BookingId,
+                Expr::value(booking.as_uuid()),
+            )
+            .filter(placement_slots::Column::TenantId.eq(placement.tenant_id.as_uuid()))
+            .filter(placement_slots::Column::PlacementId.eq(placement.id.as_uuid()))
+            .filter(placement_slots::Column::Position.eq(position(index)))
             .exec(txn)
             .await
             .map_err(db_error)?;
@@ -348,8 +357,7 @@ impl PlacementRepository for SeaOrmPlacementRepository {
         for booking in bookings {
             insert_in(&txn, booking).await?;
         }
-        delete_parts(&txn, placement).await?;
-        insert_parts(&txn, placement).await?;
+        record_bookings(&txn, placement).await?;
         audit_in(&txn, audit).await?;
         txn.commit().await.map_err(db_error)?;
         Ok(Confirmation::Confirmed)

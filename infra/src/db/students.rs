@@ -321,13 +321,10 @@ impl StudentRepository for SeaOrmStudentRepository {
                     .iter()
                     .find(|(p, _)| *p == l.placement_id)
                     .ok_or_else(|| bad("a line without its placement".to_owned()))?;
-                let line = read_line(&l).map_err(bad)?;
                 Ok(StudentPlacement {
                     placement_id: PlacementId::from_uuid(l.placement_id),
                     status: PlacementStatus::parse(&status.1).map_err(bad)?,
-                    choices: line.choices,
-                    place: line.place,
-                    unplaced: line.unplaced,
+                    line: read_line(&l).map_err(bad)?,
                 })
             })
             .collect()

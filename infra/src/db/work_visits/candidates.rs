@@ -37,7 +37,7 @@ struct CandidateRow {
 /// The statement [`candidates`] sends: the offerings that may fit (published, the
 /// level), each with the id of its earliest fitting slot — a correlated subquery that
 /// walks the partial index of open slots (`ix_slots_open`: scheduled, a seat left;
-/// `(tenant_id, work_visit_id, starts_at, id)`, so the probe reads no slot row) and
+/// `(tenant_id, work_visit_id, starts_at, id)`: the probe walks only open slots) and
 /// stops at the first — joined to that slot for its start. Offerings first: over 10 000
 /// offerings and 50 000 slots this reads each candidate's few slots by index instead of
 /// every slot of the window; the first version, every fitting slot numbered per
