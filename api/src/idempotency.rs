@@ -297,9 +297,16 @@ fn collection_of(kind: &str) -> Option<&'static str> {
 }
 
 /// Whether the path is a pupil route (`/v1/tenants/{tenant}/students…`, and
-/// `…/placements…`, which name pupils and their choices).
+/// `…/placements…`, which name pupils and their choices), or one of pupils' data under
+/// another resource (a booking's talent notes and shared entries, a school's
+/// recruitment interests).
 pub fn holds_pupil_data(path: &str) -> bool {
-    matches!(path.split('/').nth(4), Some("students" | "placements"))
+    let mut segments = path.split('/').skip(4);
+    matches!(segments.next(), Some("students" | "placements"))
+        || matches!(
+            segments.nth(1),
+            Some("talent-notes" | "interests" | "portfolio-entries")
+        )
 }
 
 /// The headers a replay repeats (request ids, rate limits and dates are the retry's own).

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use driehoek_domain::api_keys::{NewApiKey, TOKEN_LIFETIME_SECS};
 use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::bookings::{
-    AttendanceReport, BookingContact, FeedbackAuthor, NewBooking, NewFeedback, Rating,
+    AttendanceReport, BookingContact, CycleStep, FeedbackAuthor, NewBooking, NewFeedback, Rating,
 };
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
 use driehoek_domain::error::DomainError;
@@ -21,7 +21,7 @@ use driehoek_domain::programmes::{
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::students::{
     ConsentGiver, ConsentStatus, EntryAuthor, INVITATION_DAYS, NewAccessToken, NewConsent,
-    NewEntry, NewInvitation, NewStudent, PageLanguage, StudentStatus,
+    NewEntry, NewInvitation, NewStudent, NewTalentNote, PageLanguage, StudentStatus,
 };
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
 use driehoek_domain::values::{
@@ -34,7 +34,8 @@ use driehoek_domain::vocabularies::{
     SchoolKind, ScreeningKind, Vocabulary, WorkVisitFormat,
 };
 use driehoek_domain::work_visits::{
-    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, SlotChanges, WorkVisitStatus,
+    AgeRange, GroupSize, NewSlot, NewWorkVisit, Preparation, Schedule, Session, SlotChanges,
+    WorkVisitStatus,
 };
 
 use crate::state::AppState;
@@ -95,6 +96,8 @@ struct OfferSeed<'a> {
     group: (u16, u16),
     first: (i64, u32, u32),
     hours: i64,
+    /// What the class does before the visit.
+    preparation: Option<&'a str>,
 }
 
 /// The demo's calendar, laid out around the clock's today, so `serve --demo` tells
@@ -217,6 +220,10 @@ struct TenantSeed<'a> {
     pupils: &'a [StudentSeed<'a>],
     /// A class of the first school with a placement proposal over a bliksemstage day.
     class: Option<ClassSeed<'a>>,
+    /// The pupils of the first school named on the visit that took place, with what
+    /// its host saw in them: (pupil's `external_ref`, talents, note); each note asks to
+    /// be in touch, which reaches the school only for a pupil of 16 with consent.
+    talent_notes: &'a [(&'a str, &'a str, &'a str)],
 }
 
 /// A class (pupils of one age and level, with participation consent, nothing in their
@@ -289,6 +296,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 group: (3, 6),
                 first: (6, 8, 30),
                 hours: 3,
+                preparation: None,
             },
             more: &[
                 OfferSeed {
@@ -299,6 +307,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                     group: (2, 20),
                     first: (3, 8, 30),
                     hours: 3,
+                    preparation: None,
                 },
                 OfferSeed {
                     title: "Meevaren met de havenpatrouille",
@@ -308,6 +317,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                     group: (1, 4),
                     first: (5, 9, 0),
                     hours: 4,
+                    preparation: None,
                 },
             ],
             name: "Havenbedrijf Rotterdam",
@@ -333,6 +343,9 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 group: (4, 12),
                 first: (11, 8, 0),
                 hours: 6,
+                preparation: Some(
+                    "Bekijk in de klas de film over een dag op de spoedeisende hulp en schrijf per tweetal één vraag op voor de verpleegkundige.",
+                ),
             },
             more: &[OfferSeed {
                 title: "Een middag meelopen in de zorg",
@@ -342,6 +355,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 group: (1, 6),
                 first: (4, 12, 30),
                 hours: 3,
+                preparation: None,
             }],
             name: "Erasmus MC",
             street: "Doctor Molewaterplein 40",
@@ -366,6 +380,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
                 group: (10, 30),
                 first: (15, 12, 0),
                 hours: 2,
+                preparation: None,
             },
             more: &[],
             name: "JINC Rotterdam",
@@ -459,6 +474,7 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             grade: "4 vmbo-t",
             consents: &[
                 (P::Participation, S::Granted, G::Student),
+                (P::ShareWithBusiness, S::Granted, G::Student),
                 (P::PortfolioTransfer, S::Granted, G::Student),
                 (P::RecruitmentContact, S::Granted, G::Student),
             ],
@@ -525,6 +541,18 @@ const ROTTERDAM: TenantSeed<'static> = TenantSeed {
             ],
         ],
     }),
+    talent_notes: &[
+        (
+            "CV-2029-0311",
+            "Rustig en oplettend bij patiënten",
+            "Yasmina stelde een oudere patiënt op zijn gemak en vroeg de verpleegkundige precies wat ze mocht doen. Wij zien haar graag terug voor een bijbaan of een bbl-plek.",
+        ),
+        (
+            "CV-2031-0117",
+            "Nieuwsgierig in het lab",
+            "Sara wilde bij elke stap weten waarom die nodig was en schreef de metingen netjes op.",
+        ),
+    ],
 };
 
 const LEUVEN: TenantSeed<'static> = TenantSeed {
@@ -570,6 +598,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 group: (2, 3),
                 first: (5, 12, 30),
                 hours: 3,
+                preparation: None,
             },
             more: &[],
             name: "De Lijn Vlaams-Brabant",
@@ -595,6 +624,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 group: (2, 3),
                 first: (6, 12, 30),
                 hours: 3,
+                preparation: None,
             },
             more: &[],
             name: "Brandweer Leuven",
@@ -620,6 +650,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
                 group: (2, 6),
                 first: (9, 12, 30),
                 hours: 3,
+                preparation: None,
             },
             more: &[],
             name: "Radio Scorpio",
@@ -693,6 +724,7 @@ const LEUVEN: TenantSeed<'static> = TenantSeed {
         },
     ],
     class: None,
+    talent_notes: &[],
 };
 
 /// One published offering of `business` with one slot hosted by its first coach
@@ -744,6 +776,15 @@ async fn seed_offer(
                 online: false,
                 accessibility: None,
                 requirements: None,
+                preparation: offer
+                    .preparation
+                    .map(|text| {
+                        Ok::<_, DomainError>(Preparation {
+                            text: Description::parse(text).map_err(invalid)?,
+                            url: None,
+                        })
+                    })
+                    .transpose()?,
                 status: Some(WorkVisitStatus::Published),
             },
         )
@@ -788,15 +829,17 @@ async fn seed_offer(
 }
 
 /// A visit that took place ([`DemoDates::past_visit`]): the second offer's slot, moved
-/// into the past once booked (no client can book the past), its attendance recorded
-/// and both sides' feedback given, so the city's figures (`/stats`) have something to
-/// count.
+/// into the past once booked (no client can book the past), the class prepared, its
+/// attendance recorded (the `named` pupils present), debriefed and both sides'
+/// feedback given, so the city's figures (`/stats`) have something to count; and the
+/// host's talent note on each named pupil, asking to be in touch.
 async fn seed_past_visit(
     state: &AppState,
     tenant: &driehoek_domain::tenants::Tenant,
     school: &driehoek_domain::schools::School,
     (visit, slot): (WorkVisitId, SlotId),
     (offer, dates): (&OfferSeed<'_>, &DemoDates),
+    named: &[(StudentId, &str, &str)],
 ) -> Result<(), DomainError> {
     let admin = Actor::bootstrap_admin();
     let seats = u32::from(offer.group.1);
@@ -816,10 +859,14 @@ async fn seed_past_visit(
                     phone: None,
                 },
                 notes: None,
-                student_ids: Vec::new(),
+                student_ids: named.iter().map(|(id, _, _)| *id).collect(),
                 waitlist: false,
             },
         )
+        .await?;
+    state
+        .bookings
+        .mark_step(&admin, tenant.id, booking.id, CycleStep::Prepared, None)
         .await?;
     let starts_at = dates.past_visit(offer.hours)?;
     let schedule = Schedule::new(
@@ -850,11 +897,33 @@ async fn seed_past_visit(
             AttendanceReport {
                 present: seats.saturating_sub(1),
                 absent: seats.min(1),
-                pupils: Vec::new(),
+                pupils: named.iter().map(|(id, _, _)| (*id, true)).collect(),
             },
             None,
         )
         .await?;
+    state
+        .bookings
+        .mark_step(&admin, tenant.id, booking.id, CycleStep::Debriefed, None)
+        .await?;
+    let booking = state.bookings.get(&admin, tenant.id, booking.id).await?;
+    for (id, talents, note) in named {
+        state
+            .students
+            .write_talent_note(
+                &admin,
+                tenant.id,
+                booking.id,
+                NewTalentNote {
+                    pupil: booking.pupil_reference(*id),
+                    competences: vec![Competence::Qualities, Competence::WorkExploration],
+                    talents: name(talents)?,
+                    note: Description::parse(note).map_err(invalid)?,
+                    contact_interest: true,
+                },
+            )
+            .await?;
+    }
     for (author, rating, again) in [
         (FeedbackAuthor::School, 4, None),
         (FeedbackAuthor::Business, 5, Some(true)),
@@ -1190,10 +1259,12 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
     // The first school's pupils, and a booking naming those who may take part.
     let mut taking_part = Vec::new();
     let mut planned = Vec::new();
+    let mut pupils = Vec::new();
     if let Some(school) = schools.first() {
         let (may_take_part, all) =
             seed_students(state, &tenant, school.id, (seed.pupils, &dates)).await?;
         taking_part = may_take_part;
+        pupils.clone_from(&all);
         let map = if seed.slug == "leuven" {
             &crate::seed_maps::LEUVEN
         } else {
@@ -1227,11 +1298,23 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
             .await?;
     }
     if let (Some(school), Some(offered), Some(b)) = (
-        schools.get(1).or(schools.first()),
+        schools.first(),
         offered_slots.get(1),
         seed.businesses.get(1),
     ) {
-        seed_past_visit(state, &tenant, school, *offered, (&b.offer, &dates)).await?;
+        let named = seed
+            .talent_notes
+            .iter()
+            .map(|(reference, talents, note)| {
+                let id = pupils
+                    .iter()
+                    .find(|(r, _)| r == reference)
+                    .map(|(_, id)| *id)
+                    .ok_or_else(|| invalid(format!("no demo pupil {reference}")))?;
+                Ok((id, *talents, *note))
+            })
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        seed_past_visit(state, &tenant, school, *offered, (&b.offer, &dates), &named).await?;
     }
 
     let mut proposal = None;

@@ -125,6 +125,7 @@ impl AppState {
             portfolio: database.portfolio(),
             tokens: key_repo.clone(),
             invitations: database.invitations(),
+            talent_notes: database.talent_notes(),
         };
         let students = StudentService::new(
             pupils.clone(),

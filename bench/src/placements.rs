@@ -133,6 +133,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
                         online: true,
                         accessibility: None,
                         requirements: None,
+                        preparation: None,
                         status: Some(WorkVisitStatus::Published),
                     },
                 )

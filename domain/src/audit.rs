@@ -49,6 +49,10 @@ vocabulary! {
         SharedEntriesRead => "booking.read_shared_entries", "Shared portfolio entry read by the host", "Gedeeld portfolio-item door het gastbedrijf ingezien";
         RecommendationsRead => "student.recommendations", "Visits recommended from the pupil's portfolio and route plan", "Bezoeken aanbevolen uit portfolio en routeplan van de leerling";
         PlacementPropose => "student.placement", "Pupil's choices placed over a day's slots (a proposal)", "Keuzes van de leerling over de plekken van een dag verdeeld (een voorstel)";
+        TalentNoteWrite => "booking.talent_note", "Talent note written about the pupil by the host", "Talentnotitie over de leerling door het gastbedrijf geschreven";
+        TalentNotesRead => "booking.read_talent_notes", "Host's talent notes read by the host", "Talentnotities door het gastbedrijf ingezien";
+        TalentNoteWithdraw => "booking.withdraw_talent_note", "Talent note withdrawn by the host", "Talentnotitie door het gastbedrijf ingetrokken";
+        InterestsRead => "student.interests", "Recruitment interests in the pupil read", "Interesse van werkgevers in de leerling ingezien";
     }
 }
 

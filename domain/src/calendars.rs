@@ -234,6 +234,15 @@ impl CalendarService {
             if let Some(requirements) = &visit.requirements {
                 description.push_str(&format!("\nBring: {requirements}"));
             }
+            if let Some(preparation) = &visit.preparation {
+                description.push_str(&format!("\nPrepare: {}", preparation.text));
+                if let Some(url) = &preparation.url {
+                    description.push_str(&format!(" ({})", url.as_str()));
+                }
+                if let Some(at) = booking.prepared_at {
+                    description.push_str(&format!("\nPrepared on {}.", at.format("%Y-%m-%d")));
+                }
+            }
             let template = CalendarEvent {
                 uid: String::new(),
                 starts_at: slot.schedule.starts_at(),

@@ -73,6 +73,7 @@ id_type!(
 );
 id_type!(ConsentId);
 id_type!(PortfolioEntryId);
+id_type!(TalentNoteId);
 id_type!(AuditEventId);
 id_type!(RouteMapId);
 id_type!(RoutePlanId);

@@ -28,6 +28,7 @@ mod m20261202_000015_pupil_tokens;
 mod m20261202_000016_guardian_invitations;
 mod m20261203_000017_placements;
 mod m20261203_000018_open_slots;
+mod m20261203_000019_visit_cycle;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_guardian_invitations::Migration),
             Box::new(m20261203_000017_placements::Migration),
             Box::new(m20261203_000018_open_slots::Migration),
+            Box::new(m20261203_000019_visit_cycle::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use driehoek_domain::auth::Actor;
 use driehoek_domain::ids::{BookingId, SchoolId, SlotId, StudentId};
+use driehoek_domain::students::HostPupil;
 use driehoek_domain::values::{Description, Email, Name, ShortText};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -144,6 +145,25 @@ pub struct AttendanceOut {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// A pupil named on a booking, as its host sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostPupilOut {
+    /// This booking's reference for the pupil: what a talent note names.
+    #[schema(example = "p-3f9a1c02b7de")]
+    pub reference: String,
+    /// Only where the pupil consents to sharing with the host.
+    pub display_name: Option<String>,
+}
+
+impl From<&HostPupil> for HostPupilOut {
+    fn from(p: &HostPupil) -> Self {
+        Self {
+            reference: p.reference.clone(),
+            display_name: p.display_name.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 /// Why a booking is cancelled.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +188,10 @@ pub struct BookingOut {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Set once attendance is recorded (the booking is then `completed`).
     pub attendance: Option<AttendanceOut>,
+    /// When the school marked the class prepared for the visit (`POST …/prepared`).
+    pub prepared_at: Option<DateTime<Utc>>,
+    /// When the school marked the visit debriefed with the class (`POST …/debriefed`).
+    pub debriefed_at: Option<DateTime<Utc>>,
     /// How many pupils are named on the booking (0 for a booking by head count).
     pub named_pupils: u32,
     /// The named pupils: shown to the booking school and the platform only.
@@ -177,6 +201,11 @@ pub struct BookingOut {
     /// (`share_with_business`): shown to the host business only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_pupils: Option<Vec<String>>,
+    /// The named pupils as the host sees them, shown to the host business only: each
+    /// by a reference of this booking (what a talent note names), with the display
+    /// name where the pupil consents to sharing with the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_pupils: Option<Vec<HostPupilOut>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -185,7 +214,11 @@ pub struct BookingOut {
 impl BookingOut {
     /// The booking as `actor` may see it: pupils by id for their school, by consented
     /// display name (`host_names`) for the host, as a count for everyone else.
-    pub fn seen_by(b: Booking, actor: &Actor, host_names: &HashMap<BookingId, Vec<Name>>) -> Self {
+    pub fn seen_by(
+        b: Booking,
+        actor: &Actor,
+        host_names: &HashMap<BookingId, Vec<HostPupil>>,
+    ) -> Self {
         let named_pupils = u32::try_from(b.students.len()).unwrap_or(u32::MAX);
         let students = b.shows_pupils_to(actor).then(|| {
             b.students
@@ -196,16 +229,24 @@ impl BookingOut {
                 })
                 .collect()
         });
-        let shared_pupils = (actor.business() == Some(b.business_id)).then(|| {
-            host_names
-                .get(&b.id)
-                .map(|names| names.iter().map(ToString::to_string).collect())
-                .unwrap_or_default()
+        let host_pupils: Option<Vec<HostPupilOut>> = (actor.business() == Some(b.business_id))
+            .then(|| {
+                host_names
+                    .get(&b.id)
+                    .map(|pupils| pupils.iter().map(HostPupilOut::from).collect())
+                    .unwrap_or_default()
+            });
+        let shared_pupils = host_pupils.as_ref().map(|pupils| {
+            pupils
+                .iter()
+                .filter_map(|p| p.display_name.clone())
+                .collect()
         });
         Self {
             named_pupils,
             students,
             shared_pupils,
+            host_pupils,
             id: b.id.as_uuid(),
             slot_id: b.slot_id.as_uuid(),
             work_visit_id: b.work_visit_id.as_uuid(),
@@ -223,6 +264,8 @@ impl BookingOut {
                 absent: a.absent,
                 recorded_at: a.recorded_at,
             }),
+            prepared_at: b.prepared_at,
+            debriefed_at: b.debriefed_at,
             version: b.version,
             created_at: b.created_at,
             updated_at: b.updated_at,

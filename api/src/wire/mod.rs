@@ -14,6 +14,7 @@ pub mod schools;
 pub mod stats;
 pub mod students;
 pub mod sync;
+pub mod talent;
 pub mod tenants;
 pub mod vocabularies;
 pub mod webhooks;

@@ -495,6 +495,8 @@ pub struct StudentExportOut {
     pub route_plan: Option<RoutePlanOut>,
     /// Every version of it, oldest first.
     pub route_plan_versions: Vec<RoutePlanOut>,
+    /// The hosts' talent notes about the pupil (each also a portfolio entry).
+    pub talent_notes: Vec<super::talent::StudentTalentNoteOut>,
 }
 
 impl From<StudentExport> for StudentExportOut {
@@ -509,6 +511,7 @@ impl From<StudentExport> for StudentExportOut {
             placements: x.placements.into_iter().map(Into::into).collect(),
             route_plan: x.route_plans.last().map(RoutePlanOut::from),
             route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
+            talent_notes: x.talent_notes.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub struct SyncWorkVisitIn {
     pub online: bool,
     pub accessibility: Option<String>,
     pub requirements: Option<String>,
+    /// What the class does before the visit.
+    pub preparation: Option<super::work_visits::PreparationDto>,
     /// Defaults to `published`: what a partner's system sends is on offer unless it
     /// says otherwise. A published offering never returns to `draft`.
     pub status: Option<WorkVisitStatusCode>,
@@ -119,6 +121,7 @@ impl SyncWorkVisitIn {
             online: self.online,
             accessibility: self.accessibility,
             requirements: self.requirements,
+            preparation: self.preparation,
             status: Some(self.status.unwrap_or(WorkVisitStatusCode(
                 driehoek_domain::work_visits::WorkVisitStatus::Published,
             ))),

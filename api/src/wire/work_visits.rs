@@ -1,10 +1,10 @@
 use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId};
-use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name};
+use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name, WebUrl};
 use driehoek_domain::work_visits::{
-    AgeRange, ExternalId, GroupSize, NewSlot, NewWorkVisit, Schedule, Session, Slot, SlotChanges,
-    WorkVisit, WorkVisitChanges, check_capacity,
+    AgeRange, ExternalId, GroupSize, NewSlot, NewWorkVisit, Preparation, Schedule, Session, Slot,
+    SlotChanges, WorkVisit, WorkVisitChanges, check_capacity,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,6 +64,7 @@ pub struct WorkVisitIn {
     pub accessibility: Option<String>,
     /// What pupils bring or need (safety shoes, ID).
     pub requirements: Option<String>,
+    pub preparation: Option<PreparationDto>,
     /// Defaults to `draft`.
     pub status: Option<WorkVisitStatusCode>,
 }
@@ -107,6 +108,10 @@ impl TryFrom<WorkVisitIn> for NewWorkVisit {
             "/requirements",
             input.requirements.as_deref().map(Description::parse),
         );
+        let preparation = match &input.preparation {
+            Some(p) => p.parse("/preparation", &mut errors).map(Some),
+            None => Some(None),
+        };
         match (
             external_id,
             title,
@@ -148,9 +153,53 @@ impl TryFrom<WorkVisitIn> for NewWorkVisit {
                 online: input.online,
                 accessibility,
                 requirements,
+                preparation: preparation.flatten(),
                 status: input.status.map(|s| s.0),
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// What a class does before the visit (DESIGN.md §4 "the visit cycle"): a text for
+/// the class, and a link to more.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreparationDto {
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        example = "Zoek op wat een havenloods doet en bedenk twee vragen voor de loods."
+    )]
+    pub text: String,
+    /// An absolute http(s) URL.
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        example = "https://www.portofrotterdam.com/nl/leren"
+    )]
+    pub url: Option<String>,
+}
+
+impl PreparationDto {
+    pub fn parse(&self, pointer: &str, errors: &mut ValidationErrors) -> Option<Preparation> {
+        let text = errors.check(&format!("{pointer}/text"), Description::parse(&self.text));
+        let url = errors.check_opt(
+            &format!("{pointer}/url"),
+            self.url.as_deref().map(WebUrl::parse),
+        );
+        Some(Preparation {
+            text: text?,
+            url: url?,
+        })
+    }
+}
+
+impl From<Preparation> for PreparationDto {
+    fn from(p: Preparation) -> Self {
+        Self {
+            text: p.text.into_string(),
+            url: p.url.map(WebUrl::into_string),
         }
     }
 }
@@ -196,6 +245,9 @@ pub struct WorkVisitPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub requirements: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<PreparationDto>)]
+    pub preparation: Option<Option<PreparationDto>>,
     /// `draft` → `published` → `withdrawn` (and back to `published`).
     pub status: Option<WorkVisitStatusCode>,
 }
@@ -209,6 +261,11 @@ impl TryFrom<WorkVisitPatch> for WorkVisitChanges {
             None => None,
             Some(None) => Some(None),
             Some(Some(a)) => a.parse("/location", &mut errors).map(Some),
+        };
+        let preparation = match input.preparation {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(p)) => p.parse("/preparation", &mut errors).map(Some),
         };
         let changes = WorkVisitChanges {
             programme_id: input.programme_id.map(|p| p.map(ProgrammeId::from_uuid)),
@@ -263,6 +320,7 @@ impl TryFrom<WorkVisitPatch> for WorkVisitChanges {
                     .requirements
                     .map(|v| v.as_deref().map(Description::parse)),
             ),
+            preparation,
             status: input.status.map(|s| s.0),
         };
         if errors.is_empty() {
@@ -299,6 +357,8 @@ pub struct WorkVisitOut {
     pub online: bool,
     pub accessibility: Option<String>,
     pub requirements: Option<String>,
+    /// What the class does before the visit.
+    pub preparation: Option<PreparationDto>,
     pub status: WorkVisitStatusCode,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -328,6 +388,7 @@ impl From<WorkVisit> for WorkVisitOut {
             online: v.online,
             accessibility: v.accessibility.map(Description::into_string),
             requirements: v.requirements.map(Description::into_string),
+            preparation: v.preparation.map(PreparationDto::from),
             status: v.status.into(),
             version: v.version,
             created_at: v.created_at,

@@ -24,6 +24,25 @@ pub struct BookingContact {
     pub phone: Option<ShortText>,
 }
 
+/// A step of the visit cycle around a booking that its school marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CycleStep {
+    /// The class prepared the visit (with the offering's `preparation`, if any).
+    Prepared,
+    /// The class looked back on the visit together, after it.
+    Debriefed,
+}
+
+impl CycleStep {
+    /// The webhook event the step is.
+    pub const fn event(self) -> &'static str {
+        match self {
+            Self::Prepared => "booking.prepared",
+            Self::Debriefed => "booking.debriefed",
+        }
+    }
+}
+
 /// Who came, recorded after the visit started (a head count until pupils are named).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attendance {
@@ -49,6 +68,10 @@ pub struct Booking {
     pub cancellation_reason: Option<Description>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub attendance: Option<Attendance>,
+    /// When the class prepared the visit (DESIGN.md §4 "the visit cycle").
+    pub prepared_at: Option<DateTime<Utc>>,
+    /// When the class looked back on the visit together, after it.
+    pub debriefed_at: Option<DateTime<Utc>>,
     /// The pupils named on the booking (by id only), with their attendance once
     /// recorded; empty for a booking by head count.
     pub students: Vec<NamedStudent>,
@@ -143,6 +166,8 @@ impl Booking {
             cancellation_reason: None,
             cancelled_at: None,
             attendance: None,
+            prepared_at: None,
+            debriefed_at: None,
             students: new
                 .student_ids
                 .into_iter()
@@ -163,6 +188,29 @@ impl Booking {
             school: Some(self.school_id),
             business: Some(self.business_id),
         }
+    }
+
+    /// The reference the host sees for a pupil named on the booking (DESIGN.md §4
+    /// "talent notes"): the same for this booking and pupil every time, another on
+    /// every other booking, and no way back to the pupil's id — a host can tell the
+    /// pupils of its group apart and write about one, never follow a pupil across
+    /// visits or ask the school about an id.
+    pub fn pupil_reference(&self, student: StudentId) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new()
+            .chain_update(b"driehoek/host-pupil-reference/v1")
+            .chain_update(self.id.as_uuid().as_bytes())
+            .chain_update(student.as_uuid().as_bytes())
+            .finalize();
+        format!("p-{}", hex::encode(&digest[..6]))
+    }
+
+    /// The named pupil `reference` stands for, if any.
+    pub fn pupil_by_reference(&self, reference: &str) -> Option<StudentId> {
+        self.students
+            .iter()
+            .map(|p| p.student_id)
+            .find(|id| self.pupil_reference(*id) == reference)
     }
 
     /// Which pupils' ids a caller sees on the booking: the booking school's and the

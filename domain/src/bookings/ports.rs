@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::policy::WhenFull;
-use super::{Booking, BookingFilter, Feedback, FeedbackAuthor};
+use super::{Booking, BookingFilter, CycleStep, Feedback, FeedbackAuthor};
 use crate::audit::AuditEvent;
 use crate::error::DomainResult;
 use crate::ids::{BookingId, FeedbackId, SchoolId, TenantId};
@@ -37,6 +37,14 @@ pub trait BookingRepository: Send + Sync {
     /// Writes the booking (already at its new version) if it is still at
     /// `expected_version`; `false` when another write came first.
     async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool>;
+    /// [`update`](Self::update) for a step of the visit cycle: the change it records
+    /// is the step's event (`booking.prepared`), not an ordinary update.
+    async fn mark(
+        &self,
+        booking: &Booking,
+        expected_version: i64,
+        step: CycleStep,
+    ) -> DomainResult<bool>;
     async fn list(
         &self,
         tenant: TenantId,

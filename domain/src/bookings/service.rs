@@ -3,7 +3,7 @@ use std::sync::Arc;
 use super::policy::WhenFull;
 use super::{
     AttendanceReport, Booking, BookingFilter, BookingRepository, BookingScope, BookingStatus,
-    Feedback, FeedbackAuthor, FeedbackRepository, NewBooking, NewFeedback,
+    CycleStep, Feedback, FeedbackAuthor, FeedbackRepository, NewBooking, NewFeedback,
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Actor, Role};
@@ -268,6 +268,54 @@ impl BookingService {
             .ok_or(DomainError::VersionMismatch {
                 current: booking.version + 1,
             })
+    }
+
+    /// Marks a step of the visit cycle (by the booking school or the city): the class
+    /// prepared a confirmed (or completed) booking, or debriefed a completed one. Once
+    /// marked, a step keeps its first time: marking again answers the booking as it is.
+    pub async fn mark_step(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: BookingId,
+        step: CycleStep,
+        if_match: Option<i64>,
+    ) -> DomainResult<Booking> {
+        require_booker(actor)?;
+        let mut booking = self.get(actor, tenant, id).await?;
+        check_if_match(booking.version, if_match)?;
+        let allowed: &[BookingStatus] = match step {
+            CycleStep::Prepared => &[BookingStatus::Confirmed, BookingStatus::Completed],
+            CycleStep::Debriefed => &[BookingStatus::Completed],
+        };
+        if !allowed.contains(&booking.status) {
+            return Err(DomainError::conflict(
+                ConflictKind::InvalidState,
+                match step {
+                    CycleStep::Prepared => "only a confirmed or completed booking is prepared",
+                    CycleStep::Debriefed => {
+                        "the debrief follows the visit: record the attendance first"
+                    }
+                },
+            ));
+        }
+        let now = self.clock.now();
+        let at = match step {
+            CycleStep::Prepared => &mut booking.prepared_at,
+            CycleStep::Debriefed => &mut booking.debriefed_at,
+        };
+        if at.is_some() {
+            return Ok(booking);
+        }
+        *at = Some(now);
+        let expected = booking.version;
+        booking.version += 1;
+        booking.updated_at = now;
+        written(
+            self.repo.mark(&booking, expected, step).await?,
+            booking,
+            expected + 1,
+        )
     }
 
     /// Records who came (by the booking school, the host or the city) once the visit

@@ -12,6 +12,7 @@ mod plans;
 mod portfolio;
 mod ports;
 mod service;
+mod talent;
 
 pub use consents::*;
 pub use invitations::*;
@@ -20,3 +21,4 @@ pub use plans::*;
 pub use portfolio::*;
 pub use ports::*;
 pub use service::*;
+pub use talent::*;

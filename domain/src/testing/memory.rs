@@ -64,6 +64,7 @@ pub struct Rows {
     pub maps: Vec<(RouteMap, Graph)>,
     pub keys: Vec<ApiKey>,
     pub invitations: Vec<GuardianInvitation>,
+    pub talent_notes: Vec<crate::students::TalentNote>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -473,6 +474,14 @@ impl BookingRepository for Memory {
             booking,
         ))
     }
+    async fn mark(
+        &self,
+        booking: &Booking,
+        expected: i64,
+        _: crate::bookings::CycleStep,
+    ) -> DomainResult<bool> {
+        BookingRepository::update(self, booking, expected).await
+    }
     async fn list(
         &self,
         _: TenantId,
@@ -776,6 +785,59 @@ impl RoutePlanRepository for Memory {
         stored.agreements.push(agreement.clone());
         rows.audit.push(audit.clone());
         Ok((agreement.clone(), true))
+    }
+}
+
+#[async_trait]
+impl crate::students::TalentNoteRepository for Memory {
+    async fn insert(
+        &self,
+        note: &crate::students::TalentNote,
+        entry: &PortfolioEntry,
+        audit: &[AuditEvent],
+    ) -> DomainResult<()> {
+        let mut rows = self.rows();
+        rows.talent_notes.push(note.clone());
+        rows.entries.push(entry.clone());
+        rows.audit.extend_from_slice(audit);
+        Ok(())
+    }
+    async fn on_booking(
+        &self,
+        _: TenantId,
+        booking: BookingId,
+    ) -> DomainResult<Vec<crate::students::TalentNote>> {
+        Ok(picked(&self.rows().talent_notes, |n| {
+            n.booking_id == booking
+        }))
+    }
+    async fn delete(
+        &self,
+        note: &crate::students::TalentNote,
+        audit: &AuditEvent,
+    ) -> DomainResult<bool> {
+        let mut rows = self.rows();
+        let before = rows.talent_notes.len();
+        rows.talent_notes.retain(|n| n.id != note.id);
+        rows.entries.retain(|e| e.id != note.entry_id);
+        rows.audit.push(audit.clone());
+        Ok(rows.talent_notes.len() < before)
+    }
+    async fn interests(
+        &self,
+        _: TenantId,
+        _: crate::students::InterestScope,
+    ) -> DomainResult<Vec<crate::students::RecruitmentInterest>> {
+        not_kept()
+    }
+    async fn of_student(
+        &self,
+        _: TenantId,
+        student: StudentId,
+    ) -> DomainResult<Vec<crate::students::TalentNote>> {
+        Ok(picked(&self.rows().talent_notes, |n| {
+            n.student_id == student
+        }))
     }
 }
 

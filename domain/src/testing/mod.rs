@@ -85,6 +85,7 @@ impl Fixture {
             portfolio: memory.clone(),
             tokens: memory.clone(),
             invitations: memory.clone(),
+            talent_notes: memory.clone(),
         };
         Self {
             schools: crate::schools::SchoolService::new(memory.clone(), shared.clone()),
@@ -231,6 +232,7 @@ impl Fixture {
                     online: true,
                     accessibility: None,
                     requirements: None,
+                    preparation: None,
                     status: Some(WorkVisitStatus::Published),
                 },
             )

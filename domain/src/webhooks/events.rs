@@ -40,6 +40,21 @@ const TRANSITIONS: &[(&str, &str, &str)] = &[
     (resource::ROUTE_MAP, "archived", "route_map.archived"),
 ];
 
+/// Updates that are a milestone of the resource rather than a move to another status
+/// have their own event type too: (resource, event type, what it means).
+const MILESTONES: &[(&str, &str, &str)] = &[
+    (
+        resource::BOOKING,
+        crate::bookings::CycleStep::Prepared.event(),
+        "A booking's class prepared the visit.",
+    ),
+    (
+        resource::BOOKING,
+        crate::bookings::CycleStep::Debriefed.event(),
+        "A booking's class debriefed the visit.",
+    ),
+];
+
 /// The event sent by `POST …/webhooks/{id}/test`, whatever the endpoint subscribed to.
 pub const TEST_EVENT: &str = "webhook.test";
 
@@ -77,21 +92,37 @@ pub fn catalogue() -> Vec<EventType> {
                 description: format!("A {label} became {status}."),
             });
         }
+        for &(_, name, description) in MILESTONES.iter().filter(|(r, _, _)| *r == res) {
+            all.push(EventType {
+                name: name.to_owned(),
+                resource: res,
+                description: description.to_owned(),
+            });
+        }
     }
     all
 }
 
-/// The event type of a change: a transition's own type when an update moved the
-/// resource into a status of note (`previous` is its status before), else
-/// `<resource>.<op>`. `None` for resources that are never webhook events.
+/// The event type of a change: a milestone's own type when the update was one, a
+/// transition's own type when an update moved the resource into a status of note
+/// (`previous` is its status before), else `<resource>.<op>`. `None` for resources
+/// that are never webhook events.
 pub fn event_type(
     res: &str,
     op: ChangeOp,
-    status: Option<&str>,
-    previous: Option<&str>,
+    (status, previous): (Option<&str>, Option<&str>),
+    milestone: Option<&str>,
 ) -> Option<String> {
     if !EVENT_RESOURCES.contains(&res) {
         return None;
+    }
+    if op == ChangeOp::Updated
+        && let Some(milestone) = milestone
+        && let Some((_, name, _)) = MILESTONES
+            .iter()
+            .find(|(r, n, _)| *r == res && *n == milestone)
+    {
+        return Some((*name).to_owned());
     }
     if op == ChangeOp::Updated
         && let (Some(now), Some(before)) = (status, previous)
@@ -201,7 +232,7 @@ mod tests {
     #[test]
     fn transitions_have_their_own_type_and_other_updates_do_not() {
         let booking = |status, previous| {
-            event_type("booking", ChangeOp::Updated, status, previous).unwrap_or_default()
+            event_type("booking", ChangeOp::Updated, (status, previous), None).unwrap_or_default()
         };
         assert_eq!(
             booking(Some("cancelled"), Some("confirmed")),
@@ -222,22 +253,42 @@ mod tests {
         );
         assert_eq!(booking(Some("cancelled"), None), "booking.updated");
         assert_eq!(
-            event_type("booking", ChangeOp::Created, Some("confirmed"), None).as_deref(),
+            event_type(
+                "booking",
+                ChangeOp::Created,
+                (Some("confirmed"), None),
+                None
+            )
+            .as_deref(),
             Some("booking.created")
         );
         assert_eq!(
             event_type(
                 "route_map",
                 ChangeOp::Updated,
-                Some("published"),
-                Some("draft")
+                (Some("published"), Some("draft")),
+                None
             )
             .as_deref(),
             Some("route_map.published")
         );
-        assert_eq!(event_type("student", ChangeOp::Created, None, None), None);
         assert_eq!(
-            event_type("route_plan", ChangeOp::Updated, None, None),
+            event_type("student", ChangeOp::Created, (None, None), None),
+            None
+        );
+        assert_eq!(
+            event_type(
+                "booking",
+                ChangeOp::Updated,
+                (Some("confirmed"), Some("confirmed")),
+                Some("booking.prepared")
+            )
+            .as_deref(),
+            Some("booking.prepared"),
+            "a milestone names itself"
+        );
+        assert_eq!(
+            event_type("route_plan", ChangeOp::Updated, (None, None), None),
             None
         );
     }

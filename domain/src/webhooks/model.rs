@@ -244,6 +244,8 @@ pub struct LoggedChange {
     pub audience: Audience,
     pub status: Option<String>,
     pub previous_status: Option<String>,
+    /// The milestone the change was, when it is not a status (`booking.prepared`).
+    pub event: Option<String>,
     pub parent: Option<Uuid>,
 }
 

@@ -390,8 +390,8 @@ impl WebhookService {
                     let kind = event_type(
                         &c.change.resource,
                         c.change.op,
-                        c.status.as_deref(),
-                        c.previous_status.as_deref(),
+                        (c.status.as_deref(), c.previous_status.as_deref()),
+                        c.event.as_deref(),
                     )?;
                     let body = change_payload(&kind, c, &slug);
                     Some((c, kind, body))

@@ -158,6 +158,8 @@ pub struct WorkVisit {
     pub online: bool,
     pub accessibility: Option<Description>,
     pub requirements: Option<Description>,
+    /// What the class does before the visit.
+    pub preparation: Option<Preparation>,
     pub status: WorkVisitStatus,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -175,6 +177,14 @@ impl WorkVisit {
         }
         Ok(())
     }
+}
+
+/// What a class does before a visit (DESIGN.md §4 "the visit cycle"): a text for the
+/// class, and where to find more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preparation {
+    pub text: Description,
+    pub url: Option<crate::values::WebUrl>,
 }
 
 /// Everything a new work visit holds except what the service decides.
@@ -197,6 +207,7 @@ pub struct NewWorkVisit {
     pub online: bool,
     pub accessibility: Option<Description>,
     pub requirements: Option<Description>,
+    pub preparation: Option<Preparation>,
     pub status: Option<WorkVisitStatus>,
 }
 
@@ -222,6 +233,7 @@ pub struct WorkVisitChanges {
     pub online: Option<bool>,
     pub accessibility: Option<Option<Description>>,
     pub requirements: Option<Option<Description>>,
+    pub preparation: Option<Option<Preparation>>,
     pub status: Option<WorkVisitStatus>,
 }
 

@@ -126,6 +126,7 @@ impl WorkVisitService {
             online: new.online,
             accessibility: new.accessibility,
             requirements: new.requirements,
+            preparation: new.preparation,
             status: new.status.unwrap_or(WorkVisitStatus::Draft),
             version: 1,
             created_at: now,
@@ -496,6 +497,9 @@ fn apply(v: &mut WorkVisit, c: WorkVisitChanges) {
     }
     if let Some(x) = c.requirements {
         v.requirements = x;
+    }
+    if let Some(x) = c.preparation {
+        v.preparation = x;
     }
     if let Some(x) = c.status {
         v.status = x;

@@ -185,6 +185,7 @@ pub(super) fn planned_visit(
         online: item.online,
         accessibility: item.accessibility.clone(),
         requirements: item.requirements.clone(),
+        preparation: item.preparation.clone(),
         status,
         version: stored.map_or(1, |s| s.version),
         created_at: stored.map_or(now, |s| s.created_at),
@@ -608,6 +609,7 @@ mod tests {
             online: true,
             accessibility: None,
             requirements: None,
+            preparation: None,
             status,
         }
     }

@@ -99,6 +99,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                     at: key.created_at,
                     audience: feed_entry(key).1,
                     status: None,
+                    event: None,
                 },
             )
             .await?;
@@ -214,6 +215,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                     at,
                     audience: feed_entry(key).1,
                     status: None,
+                    event: None,
                 },
             )
             .await?;

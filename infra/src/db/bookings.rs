@@ -6,7 +6,7 @@ use driehoek_domain::audit::AuditEvent;
 use driehoek_domain::bookings::policy::{Waiting, WhenFull, promotions};
 use driehoek_domain::bookings::{
     Attendance, Booking, BookingContact, BookingFilter, BookingRepository, BookingScope,
-    BookingStatus, NamedStudent,
+    BookingStatus, CycleStep, NamedStudent,
 };
 use driehoek_domain::changes::{Audience, ChangeOp, resource};
 use driehoek_domain::error::DomainResult;
@@ -72,6 +72,8 @@ fn to_model(b: &Booking) -> bookings::Model {
             .attendance
             .map(|a| i32::try_from(a.absent).unwrap_or(i32::MAX)),
         attendance_recorded_at: b.attendance.map(|a| a.recorded_at),
+        prepared_at: b.prepared_at,
+        debriefed_at: b.debriefed_at,
     }
 }
 
@@ -127,6 +129,8 @@ fn from_model(m: bookings::Model) -> DomainResult<Booking> {
             }),
             _ => None,
         },
+        prepared_at: m.prepared_at,
+        debriefed_at: m.debriefed_at,
         students: Vec::new(),
         version: m.version,
         created_at: m.created_at,
@@ -213,6 +217,7 @@ pub(crate) async fn move_seats(
             at,
             audience: Audience::Public,
             status: None,
+            event: None,
         },
     )
     .await?; // seats move only on slots of offerings that are or were published
@@ -237,6 +242,7 @@ pub(crate) async fn insert_in(txn: &DatabaseTransaction, booking: &Booking) -> D
         at: booking.created_at,
         audience: booking.feed_audience(),
         status: Some(booking.status.code()),
+        event: None,
     };
     record_change(txn, tenant, change).await?;
     Ok(())
@@ -248,6 +254,7 @@ async fn write_in(
     txn: &DatabaseTransaction,
     booking: &Booking,
     expected_version: i64,
+    step: Option<CycleStep>,
 ) -> DomainResult<bool> {
     let row = RowChange {
         tenant: booking.tenant_id.as_uuid(),
@@ -256,6 +263,7 @@ async fn write_in(
         at: booking.updated_at,
         audience: booking.feed_audience(),
         status: Some(booking.status.code()),
+        event: step.map(CycleStep::event),
     };
     let model = to_model(booking).into_active_model().reset_all();
     versioned::update_in::<bookings::Entity>(
@@ -289,7 +297,7 @@ pub(crate) async fn transition_in(
     }
     booking.version += 1;
     booking.updated_at = at;
-    write_in(txn, &booking, expected).await?;
+    write_in(txn, &booking, expected, None).await?;
     Ok(())
 }
 
@@ -408,7 +416,7 @@ impl BookingRepository for SeaOrmBookingRepository {
             .collect();
         versioned::insert_many_in::<portfolio_entries::Entity>(&txn, rows, "this entry exists")
             .await?;
-        if !write_in(&txn, booking, expected_version).await? {
+        if !write_in(&txn, booking, expected_version, None).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -417,7 +425,21 @@ impl BookingRepository for SeaOrmBookingRepository {
 
     async fn update(&self, booking: &Booking, expected_version: i64) -> DomainResult<bool> {
         let txn = begin_write(&self.db).await?;
-        if !write_in(&txn, booking, expected_version).await? {
+        if !write_in(&txn, booking, expected_version, None).await? {
+            return Ok(false);
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn mark(
+        &self,
+        booking: &Booking,
+        expected_version: i64,
+        step: CycleStep,
+    ) -> DomainResult<bool> {
+        let txn = begin_write(&self.db).await?;
+        if !write_in(&txn, booking, expected_version, Some(step)).await? {
             return Ok(false);
         }
         txn.commit().await.map_err(db_error)?;
@@ -504,7 +526,7 @@ impl BookingRepository for SeaOrmBookingRepository {
         cancelled.version += 1;
         cancelled.updated_at = at;
         let txn = begin_write(&self.db).await?;
-        if !write_in(&txn, &cancelled, booking.version).await? {
+        if !write_in(&txn, &cancelled, booking.version, None).await? {
             return Ok(None);
         }
         if booking.status == BookingStatus::Confirmed {

@@ -47,6 +47,7 @@ fn row(b: &Business) -> RowChange {
         at: b.updated_at,
         audience: Audience::Public,
         status: None,
+        event: None,
     }
 }
 
@@ -248,6 +249,7 @@ fn coach_row(c: &Coach) -> RowChange {
         at: c.updated_at,
         audience: Audience::Public,
         status: None,
+        event: None,
     }
 }
 

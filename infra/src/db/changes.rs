@@ -61,6 +61,7 @@ fn change_row(tenant: Uuid, seq: i64, change: &NewChange<'_>) -> changes::Active
         school_id: Set(school_id),
         business_id: Set(business_id),
         status: Set(change.status.map(str::to_owned)),
+        event: Set(change.event.map(str::to_owned)),
     }
 }
 
@@ -106,6 +107,8 @@ pub(crate) struct NewChange<'a> {
     /// The resource's status after the change, for resources that have one: the
     /// webhook worker tells a transition (`booking.cancelled`) from other updates.
     pub status: Option<&'static str>,
+    /// The event of a milestone that is not a status (`booking.prepared`).
+    pub event: Option<&'static str>,
 }
 
 /// Appends many changes of one tenant at once: one counter bump for all of them and

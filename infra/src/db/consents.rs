@@ -81,6 +81,7 @@ impl ConsentRepository for SeaOrmConsentRepository {
             at: c.recorded_at,
             audience: pupil_audience(&txn, c.tenant_id, c.student_id).await?,
             status: None,
+            event: None,
         };
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         versioned::insert_in::<consents::Entity>(&txn, row, model, "this consent exists").await?;

@@ -118,6 +118,8 @@ pub mod changes {
         pub business_id: Option<Uuid>,
         /// The resource's status after the change, where it has one.
         pub status: Option<String>,
+        /// The event of a milestone that is not a status (`booking.prepared`).
+        pub event: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -362,6 +364,8 @@ pub mod work_visits {
         pub accessibility: Option<String>,
         pub requirements: Option<String>,
         pub status: String,
+        pub preparation_text: Option<String>,
+        pub preparation_url: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -435,6 +439,8 @@ pub mod bookings {
         pub attended_count: Option<i32>,
         pub absent_count: Option<i32>,
         pub attendance_recorded_at: Option<DateTimeUtc>,
+        pub prepared_at: Option<DateTimeUtc>,
+        pub debriefed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -931,6 +937,44 @@ pub mod placement_pupils {
         pub slot_id: Option<Uuid>,
         pub rank: Option<i32>,
         pub unplaced_reason: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}
+
+/// The host's talent notes about pupils of its bookings, each with the portfolio
+/// entry it made. Gone with the pupil's erasure.
+pub mod talent_notes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
+    #[sea_orm(table_name = "talent_notes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub booking_id: Uuid,
+        pub business_id: Uuid,
+        pub student_id: Uuid,
+        pub school_id: Uuid,
+        pub entry_id: Uuid,
+        /// `|code|code|`.
+        pub competences: String,
+        pub talents: String,
+        pub note: String,
+        /// A wish to be in touch that reached the school; one that could not is not kept.
+        pub interest_passed_on: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -101,6 +101,7 @@ impl FeedbackRepository for SeaOrmFeedbackRepository {
                 business: Some(BusinessId::from_uuid(business)),
             },
             status: None,
+            event: None,
         };
         let model = to_model(feedback).into_active_model().reset_all();
         versioned::insert::<booking_feedback::Entity>(

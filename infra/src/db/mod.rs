@@ -21,6 +21,7 @@ mod route_plans;
 mod schools;
 mod stats;
 mod students;
+mod talent_notes;
 pub(crate) mod tenants;
 #[cfg(test)]
 pub(crate) mod test_database;
@@ -392,6 +393,12 @@ impl Database {
 
     pub fn placements(&self) -> Arc<dyn driehoek_domain::placements::PlacementRepository> {
         Arc::new(SeaOrmPlacementRepository::new(self.conn.clone()))
+    }
+
+    pub fn talent_notes(&self) -> Arc<dyn driehoek_domain::students::TalentNoteRepository> {
+        Arc::new(talent_notes::SeaOrmTalentNoteRepository::new(
+            self.conn.clone(),
+        ))
     }
 
     pub fn invitations(&self) -> Arc<dyn driehoek_domain::students::InvitationRepository> {

@@ -48,6 +48,7 @@ pub(crate) fn entry_row_for(e: &PortfolioEntry, audience: Audience) -> RowChange
         at: e.updated_at,
         audience,
         status: None,
+        event: None,
     }
 }
 
@@ -235,6 +236,8 @@ impl PortfolioRepository for SeaOrmPortfolioRepository {
         let txn = begin_write(&self.db).await?;
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         let audience = pupil_audience(&txn, entry.tenant_id, entry.student_id).await?;
+        // A host's talent note goes with the entry it made.
+        super::talent_notes::delete_of_entry(&txn, entry.tenant_id, entry.id).await?;
         if !versioned::delete_in::<portfolio_entries::Entity>(
             &txn,
             entry.tenant_id.as_uuid(),

@@ -51,6 +51,7 @@ fn row(p: &Programme) -> RowChange {
         at: p.updated_at,
         audience: Audience::Public,
         status: None,
+        event: None,
     }
 }
 
@@ -137,6 +138,7 @@ fn member_row(m: &ProgrammeMember) -> RowChange {
         at: m.updated_at,
         audience: Audience::Public,
         status: None,
+        event: None,
     }
 }
 

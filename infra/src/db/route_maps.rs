@@ -40,6 +40,7 @@ fn row(m: &RouteMap) -> RowChange {
         at: m.updated_at,
         audience: m.feed_audience(),
         status: Some(m.status.code()),
+        event: None,
     }
 }
 

@@ -200,6 +200,7 @@ impl RoutePlanRepository for SeaOrmRoutePlanRepository {
             at: plan.created_at,
             audience: pupil_audience(&txn, plan.tenant_id, plan.student_id).await?,
             status: None,
+            event: None,
         };
         versioned::insert_in::<route_plans::Entity>(
             &txn,

@@ -75,6 +75,7 @@ fn row(s: &School) -> RowChange {
         at: s.updated_at,
         audience: Audience::Public,
         status: None,
+        event: None,
     }
 }
 
@@ -189,6 +190,7 @@ pub(super) async fn remove_memberships(
             at: now,
             audience: Audience::Public,
             status: None,
+            event: None,
         };
         record_change(txn, tenant, change).await?;
     }

@@ -27,7 +27,7 @@ use super::audit::audit_in;
 use super::changes::{NewChange, record_changes};
 use super::entities::{
     api_keys, booking_students, bookings, consents, guardian_invitations, placement_pupils,
-    placements, portfolio_entries, route_plans, students,
+    placements, portfolio_entries, route_plans, students, talent_notes,
 };
 use super::placements::read_line;
 use super::read_pool::ReadPool;
@@ -56,6 +56,7 @@ fn student_row(s: &Student) -> RowChange {
         at: s.updated_at,
         audience: s.feed_audience(),
         status: None,
+        event: None,
     }
 }
 
@@ -360,6 +361,16 @@ impl StudentRepository for SeaOrmStudentRepository {
             (tenant, id),
         )
         .await?;
+        // The host's talent notes (and with them any recruitment interest).
+        delete_of_pupil::<talent_notes::Entity>(
+            &txn,
+            (
+                talent_notes::Column::TenantId,
+                talent_notes::Column::StudentId,
+            ),
+            (tenant, id),
+        )
+        .await?;
         delete_of_pupil::<portfolio_entries::Entity>(
             &txn,
             (
@@ -420,6 +431,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 at: now,
                 audience,
                 status: None,
+                event: None,
             })
             .chain(ledger.iter().map(|c| NewChange {
                 resource: resource::CONSENT,
@@ -429,6 +441,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 at: now,
                 audience,
                 status: None,
+                event: None,
             }))
             .chain(plans.iter().map(|p| NewChange {
                 resource: resource::ROUTE_PLAN,
@@ -438,6 +451,7 @@ impl StudentRepository for SeaOrmStudentRepository {
                 at: now,
                 audience,
                 status: None,
+                event: None,
             }))
             .collect();
         let gone = students::Entity::delete_many()
@@ -459,6 +473,7 @@ impl StudentRepository for SeaOrmStudentRepository {
             at: now,
             audience,
             status: None,
+            event: None,
         });
         record_changes(&txn, tenant, &removed).await?;
         txn.commit().await.map_err(db_error)?;

@@ -102,6 +102,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 at: tenant.created_at,
                 audience: Audience::Admins,
                 status: None,
+                event: None,
             },
         )
         .await?;
@@ -162,6 +163,7 @@ impl TenantRepository for SeaOrmTenantRepository {
                 at: tenant.updated_at,
                 audience: Audience::Admins,
                 status: None,
+                event: None,
             },
         )
         .await?;

@@ -36,6 +36,8 @@ pub(crate) struct RowChange {
     pub audience: Audience,
     /// The resource's status after the write, for resources that have one.
     pub status: Option<&'static str>,
+    /// The event of a milestone the write is, when it is not a status.
+    pub event: Option<&'static str>,
 }
 
 impl RowChange {
@@ -48,6 +50,7 @@ impl RowChange {
             at: self.at,
             audience: self.audience,
             status: self.status,
+            event: self.event,
         }
     }
 }
@@ -195,6 +198,7 @@ pub(crate) async fn delete_in<E: TenantTable>(
         at,
         audience,
         status: None,
+        event: None,
     };
     record_change(txn, tenant, change).await?;
     Ok(true)

@@ -95,6 +95,7 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{invitation_id}", key_id)
         .replace("{placement_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
+        .replace("{note_id}", key_id)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)
         .replace("{route_map_id}", &ids.route_map)

@@ -29,6 +29,7 @@ mod schools;
 mod stats;
 mod students;
 mod sync;
+mod talent_notes;
 mod tenants;
 mod vocabularies;
 mod webhooks;

@@ -43,6 +43,7 @@ pub(crate) fn path(template: &str, w: &World) -> String {
         ("{invitation_id}", "01900000-0000-7000-8000-000000000003"),
         ("{placement_id}", "01900000-0000-7000-8000-000000000004"),
         ("{feedback_id}", "01900000-0000-7000-8000-000000000001"),
+        ("{note_id}", "01900000-0000-7000-8000-000000000005"),
         ("{code}", "vmbo"),
         ("{external_id}", "HR-1"),
         ("{name}", "school_kinds"),

@@ -1847,13 +1847,34 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
             &school,
         )
         .await;
-    assert_eq!(portfolio.body["entries"], 2);
-    assert_eq!(
-        portfolio.body["talents"],
-        json!(["Kan goed met klanten omgaan"])
+    // Her own two entries, the experience of the visit that took place, and what its
+    // host saw in her.
+    assert_eq!(portfolio.body["entries"], 4, "{:?}", portfolio.body);
+    let talents = portfolio.body["talents"].as_array().unwrap();
+    assert!(
+        talents.contains(&json!("Kan goed met klanten omgaan"))
+            && talents.contains(&json!("Nieuwsgierig in het lab")),
+        "{talents:?}"
     );
+    // The host's wish to be in touch reached the school for Yasmina (16, consenting)
+    // only; Sara (14) is not told of one.
+    let school_id = pupils.body["data"][0]["school_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let interests = app
+        .get(
+            &format!("/v1/tenants/rotterdam/schools/{school_id}/interests"),
+            &school,
+        )
+        .await;
+    assert_eq!(interests.status, StatusCode::OK, "{:?}", interests.body);
+    let interests = interests.body["data"].as_array().unwrap();
+    assert_eq!(interests.len(), 1, "{interests:?}");
+    assert_eq!(interests[0]["student_id"], pupils.body["data"][2]["id"]);
+    assert_eq!(interests[0]["business"]["name"], "Erasmus MC");
     // The demo booking names the pupils who may take part; the host sees only the
-    // one who shares her name.
+    // names of those who share them (not Daan's).
     let bookings = app
         .get(
             "/v1/tenants/rotterdam/bookings",
@@ -1862,7 +1883,7 @@ async fn the_demo_holds_pupils_with_consents_and_portfolios_once() {
         .await;
     let booking = &bookings.body["data"][0];
     assert_eq!(booking["named_pupils"], 3);
-    assert_eq!(booking["shared_pupils"], json!(["Sara"]));
+    assert_eq!(booking["shared_pupils"], json!(["Sara", "Yasmina"]));
     let leuven = app
         .get("/v1/tenants/leuven/students", &key("leuven", "school"))
         .await;

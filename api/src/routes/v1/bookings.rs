@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use driehoek_api_macros::guarded;
-use driehoek_domain::bookings::{AttendanceReport, Booking};
+use driehoek_domain::bookings::{AttendanceReport, Booking, CycleStep};
 use driehoek_domain::bookings::{BookingFilter, BookingScope};
 use driehoek_domain::ids::{BookingId, FeedbackId, SlotId, StudentId, WorkVisitId};
 use driehoek_domain::values::Description;
@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guarded(get_booking))
         .service(guarded(cancel_booking))
         .service(guarded(record_attendance))
+        .service(guarded(mark_prepared))
+        .service(guarded(mark_debriefed))
         .service(guarded(give_feedback))
         .service(guarded(list_feedback))
         .service(guarded(get_feedback))
@@ -283,6 +285,80 @@ pub async fn record_attendance(
         booking.version,
         shown(&state, &ctx, booking).await?,
     ))
+}
+
+/// Marks a step of the visit cycle and answers the booking with its ETag.
+async fn mark(
+    ctx: &TenantCtx,
+    state: &AppState,
+    id: Uuid,
+    step: CycleStep,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let booking = state
+        .bookings
+        .mark_step(
+            &ctx.actor,
+            ctx.tenant.id,
+            BookingId::from_uuid(id),
+            step,
+            if_match.version()?,
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            crate::responses::etag(booking.version),
+        ))
+        .json(shown(state, ctx, booking).await?))
+}
+
+#[guarded]
+/// Mark the class prepared
+///
+/// By the booking school (or the city for it), for a confirmed or completed booking:
+/// the class went through the offering's `preparation`. Sets `prepared_at` once
+/// (marking again answers the booking unchanged) and sends `booking.prepared` to the
+/// host's webhooks.
+#[utoipa::path(
+    operation_id = "bookings.prepared", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    responses((status = 200, description = "Marked; the booking", body = BookingOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/{booking_id}/prepared")]
+pub async fn mark_prepared(
+    ctx: Authorized<SchoolOrCity>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    mark(&ctx, &state, path.1, CycleStep::Prepared, if_match).await
+}
+
+#[guarded]
+/// Mark the visit debriefed
+///
+/// By the booking school (or the city for it), once the visit is completed (409
+/// `state_conflict` before attendance is recorded): the class looked back on it
+/// together. Sets `debriefed_at` once and sends `booking.debriefed` to the host's
+/// webhooks.
+#[utoipa::path(
+    operation_id = "bookings.debriefed", tag = "bookings",
+    params(("tenant" = String, Path, description = "Tenant slug"), ("booking_id" = Uuid, Path, description = "Booking id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 when stale")),
+    responses((status = 200, description = "Marked; the booking", body = BookingOut), WriteErrors),
+    security(("api_key" = []))
+)]
+#[post("/{booking_id}/debriefed")]
+pub async fn mark_debriefed(
+    ctx: Authorized<SchoolOrCity>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    mark(&ctx, &state, path.1, CycleStep::Debriefed, if_match).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

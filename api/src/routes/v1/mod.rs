@@ -16,6 +16,7 @@ pub mod route_maps;
 pub mod schools;
 pub mod stats;
 pub mod students;
+pub mod talent_notes;
 pub mod tenants;
 pub mod vocabularies;
 pub mod webhooks;
@@ -68,10 +69,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(
                 scope("/schools")
                     .configure(schools::configure)
-                    .configure(calendars::configure_schools),
+                    .configure(calendars::configure_schools)
+                    .configure(talent_notes::configure_schools),
             )
             .service(scope("/work-visits").configure(work_visits::configure))
-            .service(scope("/bookings").configure(bookings::configure))
+            .service(
+                scope("/bookings")
+                    .configure(bookings::configure)
+                    .configure(talent_notes::configure_bookings),
+            )
             .service(scope("/placements").configure(placements::configure))
             .service(
                 scope("/students")
@@ -79,7 +85,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .configure(portfolios::configure)
                     .configure(access_tokens::configure)
                     .configure(invitations::configure)
-                    .configure(recommendations::configure),
+                    .configure(recommendations::configure)
+                    .configure(talent_notes::configure_students),
             )
             .service(
                 scope("/businesses")

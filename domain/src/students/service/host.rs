@@ -32,15 +32,16 @@ impl StudentService {
             .collect())
     }
 
-    /// The display names of the pupils named on `bookings` who consent to sharing with
-    /// the host, for a business key (the host of each booking); nothing for anyone else.
-    /// Every name shown is audited.
+    /// The pupils named on `bookings` as their host sees them, for a business key (the
+    /// host of each booking); nothing for anyone else: each by its reference on the
+    /// booking, with its display name where the pupil consents to sharing with the
+    /// host. Every name shown is audited.
     pub async fn names_for_host(
         &self,
         actor: &Actor,
         tenant: TenantId,
         bookings: &[Booking],
-    ) -> DomainResult<HashMap<BookingId, Vec<Name>>> {
+    ) -> DomainResult<HashMap<BookingId, Vec<HostPupil>>> {
         let Some(host) = actor.business() else {
             return Ok(HashMap::new());
         };
@@ -56,13 +57,15 @@ impl StudentService {
         let mut names = HashMap::new();
         let mut events = Vec::new();
         for booking in bookings.iter().filter(|b| b.business_id == host) {
-            let shown: Vec<Name> = booking
+            let shown: Vec<HostPupil> = booking
                 .students
                 .iter()
-                .filter_map(|p| students.get(&p.student_id))
-                .map(|s| {
-                    events.push(self.event(actor, tenant, AuditAction::BookingStudentsRead, s));
-                    s.display_name.clone()
+                .map(|p| HostPupil {
+                    reference: booking.pupil_reference(p.student_id),
+                    display_name: students.get(&p.student_id).map(|s| {
+                        events.push(self.event(actor, tenant, AuditAction::BookingStudentsRead, s));
+                        s.display_name.clone()
+                    }),
                 })
                 .collect();
             names.insert(booking.id, shown);

@@ -46,6 +46,8 @@ pub struct StudentExport {
     pub placements: Vec<StudentPlacement>,
     /// Every version of the pupil's route plan, oldest first.
     pub route_plans: Vec<RoutePlan>,
+    /// The hosts' talent notes about the pupil (each also an entry), oldest first.
+    pub talent_notes: Vec<super::TalentNote>,
     pub exported_at: DateTime<Utc>,
 }
 
@@ -59,6 +61,14 @@ pub struct MatchingRecords {
     pub bookings: Vec<StudentBooking>,
     /// The current version of the route plan.
     pub plan: Option<RoutePlan>,
+}
+
+/// A pupil named on a booking as its host sees it: by the booking's reference for the
+/// pupil, with the display name only where the pupil consents to sharing with the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPupil {
+    pub reference: String,
+    pub display_name: Option<Name>,
 }
 
 /// A shared portfolio entry as the host of its booking sees it.
@@ -75,6 +85,7 @@ pub struct StudentService {
     portfolio: Arc<dyn PortfolioRepository>,
     tokens: Arc<dyn ApiKeyRepository>,
     invitations: Arc<dyn InvitationRepository>,
+    talent_notes: Arc<dyn super::TalentNoteRepository>,
     audit: Arc<dyn AuditRepository>,
     schools: Arc<dyn SchoolRepository>,
     bookings: Arc<dyn BookingRepository>,
@@ -177,6 +188,8 @@ pub struct StudentRecords {
     /// Where pupils' and guardians' tokens are kept (with the keys).
     pub tokens: Arc<dyn ApiKeyRepository>,
     pub invitations: Arc<dyn InvitationRepository>,
+    /// The hosts' talent notes about pupils, with their recruitment interests.
+    pub talent_notes: Arc<dyn super::TalentNoteRepository>,
 }
 
 impl StudentRecords {
@@ -258,6 +271,7 @@ impl StudentService {
             portfolio: pupils.portfolio,
             tokens: pupils.tokens,
             invitations: pupils.invitations,
+            talent_notes: pupils.talent_notes,
             audit,
             schools,
             bookings,
@@ -601,6 +615,8 @@ impl StudentService {
         let bookings = self.students.bookings(tenant, id).await?;
         let placements = self.students.placements(tenant, id).await?;
         let route_plans = self.plans.repo.versions(tenant, id).await?;
+        let mut talent_notes = self.talent_notes.of_student(tenant, id).await?;
+        talent_notes.retain(|n| actor.is_platform_admin() || student.entry_is_open(n.created_at));
         let (entries, sealed): (Vec<_>, Vec<_>) = all
             .into_iter()
             .partition(|e| actor.is_platform_admin() || student.entry_is_open(e.created_at));
@@ -614,6 +630,7 @@ impl StudentService {
             bookings,
             placements,
             route_plans,
+            talent_notes,
             exported_at: self.clock.now(),
         })
     }
@@ -941,6 +958,9 @@ impl StudentService {
 mod host;
 mod invitations;
 mod plans;
+mod talent;
 #[cfg(test)]
 mod tests;
 mod tokens;
+
+pub use talent::HostNote;

@@ -94,6 +94,7 @@ fn row(e: &Endpoint) -> RowChange {
         at: e.updated_at,
         audience: e.feed_audience(),
         status: Some(e.status.code()),
+        event: None,
     }
 }
 
@@ -532,6 +533,7 @@ impl WebhookRepository for SeaOrmWebhookRepository {
                 audience: audience_of(&row)?,
                 status: row.status,
                 previous_status,
+                event: row.event,
                 parent: None,
                 change: Change {
                     seq: row.seq,

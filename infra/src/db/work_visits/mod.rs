@@ -8,14 +8,14 @@ use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BusinessId, CoachId, ProgrammeId, SlotId, TenantId, WorkVisitId};
 use driehoek_domain::matching::{Candidate, CandidateQuery};
 use driehoek_domain::paging::PageRequest;
-use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name};
+use driehoek_domain::values::{Description, IscoCode, LanguageCode, Name, WebUrl};
 use driehoek_domain::vocabularies::{
     Competence, EducationLevel, NaceSection, Vocabulary, WorkVisitFormat,
 };
 use driehoek_domain::work_visits::{
-    AgeRange, ExternalId, GroupSize, Schedule, Session, Slot, SlotStatus, StoredOffering,
-    StoredSlot, SyncWrite, Visibility, VisitWrite, WorkVisit, WorkVisitFilter, WorkVisitRepository,
-    WorkVisitStatus, feed_audience,
+    AgeRange, ExternalId, GroupSize, Preparation, Schedule, Session, Slot, SlotStatus,
+    StoredOffering, StoredSlot, SyncWrite, Visibility, VisitWrite, WorkVisit, WorkVisitFilter,
+    WorkVisitRepository, WorkVisitStatus, feed_audience,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -67,6 +67,7 @@ fn visit_row(v: &WorkVisit) -> RowChange {
         at: v.updated_at,
         audience: feed_audience(v.status, v.business_id),
         status: Some(v.status.code()),
+        event: None,
     }
 }
 
@@ -120,6 +121,12 @@ fn to_model(v: &WorkVisit) -> work_visits::Model {
         accessibility: v.accessibility.as_ref().map(|a| a.to_string()),
         requirements: v.requirements.as_ref().map(|r| r.to_string()),
         status: v.status.code().to_owned(),
+        preparation_text: v.preparation.as_ref().map(|p| p.text.to_string()),
+        preparation_url: v
+            .preparation
+            .as_ref()
+            .and_then(|p| p.url.as_ref())
+            .map(|u| u.as_str().to_owned()),
     }
 }
 
@@ -224,6 +231,18 @@ pub(crate) fn visit_from_model(m: work_visits::Model) -> DomainResult<WorkVisit>
             .map(Description::parse_owned)
             .transpose()
             .map_err(bad)?,
+        preparation: match m.preparation_text {
+            Some(text) => Some(Preparation {
+                text: Description::parse_owned(text).map_err(bad)?,
+                url: m
+                    .preparation_url
+                    .as_deref()
+                    .map(WebUrl::parse)
+                    .transpose()
+                    .map_err(bad)?,
+            }),
+            None => None,
+        },
         status: WorkVisitStatus::parse(&m.status).map_err(bad)?,
         version: m.version,
         created_at: m.created_at,
@@ -246,6 +265,7 @@ fn slot_row(s: &Slot, audience: Audience) -> RowChange {
         at: s.updated_at,
         audience,
         status: Some(s.status.code()),
+        event: None,
     }
 }
 
