@@ -219,3 +219,67 @@ impl Booking {
         actor.is_platform_admin() || actor.school() == Some(self.school_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booking_naming(students: &[StudentId]) -> Booking {
+        let now = crate::testing::now();
+        Booking {
+            id: BookingId::new(),
+            tenant_id: TenantId::new(),
+            slot_id: SlotId::new(),
+            work_visit_id: WorkVisitId::new(),
+            business_id: BusinessId::new(),
+            school_id: SchoolId::new(),
+            group_name: Name::parse("2B").expect("a name"),
+            seats: 3,
+            contact: BookingContact {
+                name: Name::parse("Mevr. Jansen").expect("a name"),
+                email: None,
+                phone: None,
+            },
+            notes: None,
+            status: BookingStatus::Completed,
+            cancellation_reason: None,
+            cancelled_at: None,
+            attendance: None,
+            prepared_at: None,
+            debriefed_at: None,
+            students: students
+                .iter()
+                .map(|&student_id| NamedStudent {
+                    student_id,
+                    present: None,
+                })
+                .collect(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_pupil_reference_is_stable_on_its_booking_and_unlike_any_other() {
+        let pupils = [StudentId::new(), StudentId::new(), StudentId::new()];
+        let (one, other) = (booking_naming(&pupils), booking_naming(&pupils));
+        for pupil in pupils {
+            let reference = one.pupil_reference(pupil);
+            assert_eq!(reference, one.pupil_reference(pupil), "stable");
+            assert_eq!(reference.len(), 14, "p- and 12 hex digits: {reference}");
+            assert!(!reference.contains(&pupil.to_string()[..8]));
+            assert_ne!(reference, other.pupil_reference(pupil), "per booking");
+            assert_eq!(one.pupil_by_reference(&reference), Some(pupil));
+        }
+        let references: std::collections::HashSet<String> =
+            pupils.iter().map(|p| one.pupil_reference(*p)).collect();
+        assert_eq!(references.len(), 3, "one per pupil");
+        assert_eq!(one.pupil_by_reference("p-000000000000"), None);
+        assert_eq!(
+            one.pupil_by_reference(&one.pupil_reference(StudentId::new())),
+            None,
+            "a pupil not named on the booking"
+        );
+    }
+}

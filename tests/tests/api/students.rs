@@ -1491,6 +1491,17 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "shared_with_business": true, "author_role": "mentor"}))
         .await;
     assert_eq!(entry.status, StatusCode::CREATED);
+    // What the host's coach saw in the pupil.
+    let seen = app.get(&path, &w.business_key).await;
+    let reference = seen.body["host_pupils"][0]["reference"].clone();
+    let noted = app
+        .post(
+            &format!("{path}/talent-notes"),
+            &w.business_key,
+            json!({"pupil": reference, "talents": "Coach-talent-Kp", "note": "Coach-notitie-Kp"}),
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::CREATED, "{:?}", noted.body);
 
     // The export holds everything.
     let export = app
@@ -1505,9 +1516,10 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
     assert_eq!(export.body["consents"].as_array().unwrap().len(), 2);
     assert_eq!(
         export.body["portfolio_entries"].as_array().unwrap().len(),
-        2,
-        "experience + talent"
+        3,
+        "experience + talent + the coach's"
     );
+    assert_eq!(export.body["talent_notes"][0]["note"], "Coach-notitie-Kp");
     assert_eq!(
         export.body["bookings"],
         json!([{"booking_id": booked.id(), "work_visit_id": visit, "slot_id": slot,
@@ -1549,6 +1561,8 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "Zeldzaam-talent-Xq",
         "Geheime-notitie-Zw",
         "Helper-Marker-Qq",
+        "Coach-talent-Kp",
+        "Coach-notitie-Kp",
     ] {
         assert!(
             !where_in_database(&app, marker).await.is_empty(),
@@ -1568,6 +1582,8 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "Zeldzaam-talent-Xq",
         "Geheime-notitie-Zw",
         "Helper-Marker-Qq",
+        "Coach-talent-Kp",
+        "Coach-notitie-Kp",
     ] {
         assert_eq!(
             where_in_database(&app, marker).await,
@@ -1632,7 +1648,7 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
     assert_eq!(deleted.iter().filter(|r| **r == "consent").count(), 2);
     assert_eq!(
         deleted.iter().filter(|r| **r == "portfolio_entry").count(),
-        2
+        3
     );
 }
 
