@@ -73,6 +73,71 @@ pub struct CoverageOut {
     pub share: Option<f64>,
 }
 
+/// Pupils by how many completed experiences they had in the period: 0, 1, 2, 3 or
+/// more. Each `null` when suppressed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EncounterBandsOut {
+    pub none: Option<u64>,
+    pub one: Option<u64>,
+    pub two: Option<u64>,
+    pub three_or_more: Option<u64>,
+}
+
+/// One school's grade by encounters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EncounterGroupOut {
+    pub school_id: Uuid,
+    /// The pupils' grade as the school records it (`null`: pupils without one).
+    pub grade: Option<String>,
+    /// Active pupils now; `null` when suppressed.
+    pub pupils: Option<u64>,
+    pub by_count: EncounterBandsOut,
+}
+
+/// How many encounters with work each pupil had: named on a completed visit of the
+/// period and not marked absent (pupils booked by head count are not known by name);
+/// pupils as they are now (active, at their school and grade).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EncountersOut {
+    /// The city's active pupils; `null` when suppressed.
+    pub pupils: Option<u64>,
+    pub by_count: EncounterBandsOut,
+    /// By school and grade.
+    pub groups: Vec<EncounterGroupOut>,
+}
+
+/// Completed visits with the whole cycle around them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeaningfulOut {
+    pub visits: u64,
+    /// The class prepared (`prepared_at`).
+    pub prepared: u64,
+    /// The class debriefed (`debriefed_at`).
+    pub debriefed: u64,
+    /// Feedback from both the school and the host.
+    pub feedback_from_both: u64,
+    /// All three: prepared, debriefed, feedback from both sides.
+    pub meaningful: u64,
+    /// `meaningful / visits`; `null` without visits.
+    pub share: Option<f64>,
+}
+
+/// A neighbourhood: the schools whose postal code starts with `area`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaOut {
+    /// The first four characters of the postal code (`3015`); `null` for schools
+    /// without one.
+    #[schema(example = "3015")]
+    pub area: Option<String>,
+    pub schools: u64,
+    /// Completed visits of its schools.
+    pub visits: u64,
+    /// Active pupils of its schools; `null` when suppressed.
+    pub pupils: Option<u64>,
+    /// Of those, with at least one encounter; `null` when suppressed.
+    pub reached: Option<u64>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryKindOut {
     pub kind: PortfolioEntryKindCode,
@@ -122,12 +187,30 @@ pub struct StatsOut {
     pub would_host_again: HostAgainOut,
     /// Each school with active pupils (by id), with how many of them a visit reached.
     pub coverage: Vec<CoverageOut>,
+    pub encounters_per_pupil: EncountersOut,
+    pub meaningful: MeaningfulOut,
+    /// Reach by neighbourhood, in order of the area.
+    pub areas: Vec<AreaOut>,
     pub portfolio: PortfolioActivityOut,
     pub route_plans: RoutePlansOut,
-    /// JSON Pointers of the values suppressed (a breakdown with one small cell hides
-    /// the next smallest too, so neither can be worked out).
+    /// JSON Pointers of the values suppressed: counts of pupils under the threshold,
+    /// and with them enough others that none can be worked out by adding and
+    /// subtracting the published ones (the counts of pupils by school, grade,
+    /// encounters and area are protected as one table; other breakdowns hide their
+    /// next smallest cell).
     #[schema(example = json!(["/reach/named_pupils"]))]
     pub suppressed: Vec<String>,
+}
+
+/// Encounter bands as published, noting the suppressed ones under `at`.
+fn bands(by_count: [Figure<u64>; 4], at: &str, suppressed: &mut Vec<String>) -> EncounterBandsOut {
+    let [none, one, two, three] = by_count;
+    EncounterBandsOut {
+        none: published(none, format!("{at}/none"), suppressed),
+        one: published(one, format!("{at}/one"), suppressed),
+        two: published(two, format!("{at}/two"), suppressed),
+        three_or_more: published(three, format!("{at}/three_or_more"), suppressed),
+    }
 }
 
 /// The published value of `figure`, noting `pointer` when it is suppressed.
@@ -228,6 +311,54 @@ impl StatsOut {
                 }
             })
             .collect();
+        let encounters = EncountersOut {
+            pupils: published(
+                report.encounters.pupils,
+                "/encounters_per_pupil/pupils".into(),
+                &mut hidden,
+            ),
+            by_count: bands(
+                report.encounters.by_count,
+                "/encounters_per_pupil/by_count",
+                &mut hidden,
+            ),
+            groups: report
+                .encounters
+                .groups
+                .into_iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let at = format!("/encounters_per_pupil/groups/{i}");
+                    EncounterGroupOut {
+                        school_id: g.school.as_uuid(),
+                        grade: g.grade,
+                        pupils: published(g.pupils, format!("{at}/pupils"), &mut hidden),
+                        by_count: bands(g.by_count, &format!("{at}/by_count"), &mut hidden),
+                    }
+                })
+                .collect(),
+        };
+        let m = report.meaningful;
+        let meaningful = MeaningfulOut {
+            visits: m.visits,
+            prepared: m.prepared,
+            debriefed: m.debriefed,
+            feedback_from_both: m.feedback_from_both,
+            meaningful: m.meaningful,
+            share: m.share,
+        };
+        let areas = report
+            .areas
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| AreaOut {
+                area: a.area,
+                schools: a.schools,
+                visits: a.visits,
+                pupils: published(a.pupils, format!("/areas/{i}/pupils"), &mut hidden),
+                reached: published(a.reached, format!("/areas/{i}/reached"), &mut hidden),
+            })
+            .collect();
         let portfolio = PortfolioActivityOut {
             pupils: published(
                 report.portfolio.pupils,
@@ -276,6 +407,9 @@ impl StatsOut {
                 no: report.would_host_again.1,
             },
             coverage,
+            encounters_per_pupil: encounters,
+            meaningful,
+            areas,
             portfolio,
             route_plans,
             suppressed: hidden,

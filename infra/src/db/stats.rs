@@ -1,5 +1,6 @@
 //! The facts the city's figures are made of: completed visits with their slot and
-//! offering, the feedback on them, active pupils counted by school, the period's
+//! offering, the feedback on them, active pupils counted by school and grade (and the
+//! group of each pupil named on a visit), the schools' postal codes, the period's
 //! portfolio entries (counted here: a city's year holds tens of thousands) and each
 //! pupil's latest route plan, read on the read pool; the rest of the summing is the
 //! domain's.
@@ -12,7 +13,9 @@ use chrono::{DateTime, Utc};
 use driehoek_domain::bookings::{BookingStatus, FeedbackAuthor};
 use driehoek_domain::error::DomainResult;
 use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TenantId};
-use driehoek_domain::stats::{CompletedVisit, EntriesMade, FeedbackCounts, StatsRepository};
+use driehoek_domain::stats::{
+    CompletedVisit, EntriesMade, FeedbackCounts, PupilGroup, PupilGroupKey, StatsRepository,
+};
 use driehoek_domain::students::{Agreement, StudentStatus};
 use driehoek_domain::vocabularies::{PortfolioEntryKind, Vocabulary};
 use driehoek_domain::work_visits::WorkVisit;
@@ -21,7 +24,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::entities::{
-    booking_feedback, bookings, portfolio_entries, route_plans, slots, students, work_visits,
+    booking_feedback, bookings, portfolio_entries, route_plans, schools, slots, students,
+    work_visits,
 };
 use super::read_pool::OnReadPool;
 use super::read_pool::ReadPool;
@@ -147,22 +151,99 @@ impl StatsRepository for SeaOrmStatsRepository {
         Ok(counts)
     }
 
-    async fn students_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>> {
+    async fn pupil_groups(&self, tenant: TenantId) -> DomainResult<Vec<PupilGroup>> {
         use students::Column as C;
-        let rows: Vec<(Uuid, i64)> = students::scoped(tenant.as_uuid())
+        let rows: Vec<(Uuid, Option<String>, i64)> = students::scoped(tenant.as_uuid())
             .filter(C::Status.eq(StudentStatus::Active.code()))
             .select_only()
             .column(C::SchoolId)
+            .column(C::Grade)
             .column_as(C::Id.count(), "pupils")
             .group_by(C::SchoolId)
+            .group_by(C::Grade)
             .into_tuple()
             .all(&self.db)
             .await
             .map_err(db_error)?;
         Ok(rows
             .into_iter()
-            .map(|(school, n)| (SchoolId::from_uuid(school), count(n)))
+            .map(|(school, grade, n)| PupilGroup {
+                key: (SchoolId::from_uuid(school), grade),
+                pupils: count(n),
+            })
             .collect())
+    }
+
+    async fn pupils_at(
+        &self,
+        tenant: TenantId,
+        ids: &[StudentId],
+    ) -> DomainResult<Vec<(StudentId, PupilGroupKey)>> {
+        use students::Column as C;
+        let t = tenant.as_uuid();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let rows: Vec<(Uuid, Uuid, Option<String>)> = students::scoped(t)
+                .filter(C::Status.eq(StudentStatus::Active.code()))
+                .filter(C::Id.is_in(chunk.iter().map(|s| s.as_uuid())))
+                .select_only()
+                .columns([C::Id, C::SchoolId, C::Grade])
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            found.extend(rows.into_iter().map(|(id, school, grade)| {
+                (
+                    StudentId::from_uuid(id),
+                    (SchoolId::from_uuid(school), grade),
+                )
+            }));
+        }
+        Ok(found)
+    }
+
+    async fn school_postal_codes(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, String)>> {
+        use schools::Column as C;
+        let rows: Vec<(Uuid, Option<String>)> = schools::scoped(tenant.as_uuid())
+            .select_only()
+            .columns([C::Id, C::AddressPostalCode])
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, code)| code.map(|c| (SchoolId::from_uuid(id), c)))
+            .collect())
+    }
+
+    async fn reviewed_by_both(
+        &self,
+        tenant: TenantId,
+        bookings: &[BookingId],
+    ) -> DomainResult<Vec<BookingId>> {
+        use booking_feedback::Column as C;
+        let t = tenant.as_uuid();
+        let sides = [
+            FeedbackAuthor::School.code(),
+            FeedbackAuthor::Business.code(),
+        ];
+        let mut found = Vec::new();
+        for chunk in bookings.chunks(IN_LIST_CHUNK) {
+            let rows: Vec<Uuid> = booking_feedback::scoped(t)
+                .filter(C::BookingId.is_in(chunk.iter().map(|b| b.as_uuid())))
+                .filter(C::Author.is_in(sides))
+                .select_only()
+                .column(C::BookingId)
+                .group_by(C::BookingId)
+                .having(Expr::col(C::Author).count_distinct().eq(2))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            found.extend(rows.into_iter().map(BookingId::from_uuid));
+        }
+        Ok(found)
     }
 
     async fn plans_before(

@@ -33,6 +33,24 @@ impl SeaOrmTalentNoteRepository {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    /// The tenant's notes that `filter` keeps, oldest first.
+    async fn oldest_first(
+        &self,
+        tenant: TenantId,
+        filter: impl sea_orm::sea_query::IntoCondition + Send,
+    ) -> DomainResult<Vec<TalentNote>> {
+        talent_notes::scoped(tenant.as_uuid())
+            .filter(filter)
+            .order_by_asc(talent_notes::Column::CreatedAt)
+            .order_by_asc(talent_notes::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(from_model)
+            .collect()
+    }
 }
 
 fn to_model(n: &TalentNote) -> talent_notes::Model {
@@ -116,16 +134,11 @@ impl TalentNoteRepository for SeaOrmTalentNoteRepository {
         tenant: TenantId,
         booking: BookingId,
     ) -> DomainResult<Vec<TalentNote>> {
-        talent_notes::scoped(tenant.as_uuid())
-            .filter(talent_notes::Column::BookingId.eq(booking.as_uuid()))
-            .order_by_asc(talent_notes::Column::CreatedAt)
-            .order_by_asc(talent_notes::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(from_model)
-            .collect()
+        self.oldest_first(
+            tenant,
+            talent_notes::Column::BookingId.eq(booking.as_uuid()),
+        )
+        .await
     }
 
     async fn delete(&self, note: &TalentNote, audit: &AuditEvent) -> DomainResult<bool> {
@@ -228,15 +241,10 @@ impl TalentNoteRepository for SeaOrmTalentNoteRepository {
         tenant: TenantId,
         student: StudentId,
     ) -> DomainResult<Vec<TalentNote>> {
-        talent_notes::scoped(tenant.as_uuid())
-            .filter(talent_notes::Column::StudentId.eq(student.as_uuid()))
-            .order_by_asc(talent_notes::Column::CreatedAt)
-            .order_by_asc(talent_notes::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(from_model)
-            .collect()
+        self.oldest_first(
+            tenant,
+            talent_notes::Column::StudentId.eq(student.as_uuid()),
+        )
+        .await
     }
 }

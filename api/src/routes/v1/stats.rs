@@ -53,10 +53,15 @@ fn day(name: &str, raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate, A
 /// What the partnership reached in a period — completed visits by their slot's start,
 /// the schools, hosts and coaches involved, the hours, participants and named pupils,
 /// attendance and no-shows, the sector mix, satisfaction by schools, hosts and pupils,
-/// hosts who would host again, each school's coverage, portfolio activity and route
-/// plans agreed with guardians — as anonymous aggregates. Counts of pupils (and of
-/// pupils' feedback) from 1 up to the tenant's `small_cell_threshold` are `null` and
-/// their JSON Pointers listed in `suppressed`. City and platform administrators.
+/// hosts who would host again, each school's coverage, how many encounters each
+/// pupil had (0, 1, 2, 3 or more, per school and grade), the visits that went through
+/// the whole cycle (prepared, debriefed, feedback from both sides), reach by
+/// neighbourhood (the first four characters of the schools' postal codes), portfolio
+/// activity and route plans agreed with guardians — as anonymous aggregates. Counts of
+/// pupils (and of pupils' feedback) from 1 up to the tenant's `small_cell_threshold`
+/// are `null`, and with them enough others that none can be worked out from the
+/// published figures by adding and subtracting; every suppressed value's JSON Pointer
+/// is listed in `suppressed`. City and platform administrators.
 #[utoipa::path(
     operation_id = "stats.get", tag = "stats",
     params(("tenant" = String, Path, description = "Tenant slug"), StatsParams),
@@ -80,6 +85,12 @@ pub async fn get_stats(
         to: day("to", params.to.as_deref(), next_year)?,
         programme: params.programme_id.map(ProgrammeId::from_uuid),
     };
+    // One report per core at a time; the others wait their turn.
+    let _turn = state.reports.acquire().await.map_err(|_| {
+        ApiError::from(driehoek_domain::DomainError::Internal(
+            "the report queue is closed".to_owned(),
+        ))
+    })?;
     let report = state.stats.report(&ctx.actor, &ctx.tenant, query).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

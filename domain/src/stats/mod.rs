@@ -1,9 +1,15 @@
 //! The city's figures: what its partnership reached in a period, as anonymous
 //! aggregates. Counts of pupils (and what pupils said) under the tenant's small-cell
-//! threshold are suppressed, and where one cell of a breakdown is suppressed the next
-//! smallest is too, so it cannot be worked out from the others.
+//! threshold are suppressed, and more with them so that none can be worked out from
+//! the others: the counts of pupils by school, grade, encounters and neighbourhood are
+//! one table of sums protected together ([`Disclosure`]); other breakdowns hide their
+//! next smallest cell where one is hidden.
 
-use std::collections::{BTreeMap, HashSet};
+mod disclosure;
+
+pub use disclosure::{CellId, Disclosure};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -49,8 +55,25 @@ pub trait StatsRepository: Send + Sync {
         bookings: &[BookingId],
     ) -> DomainResult<Vec<FeedbackCounts>>;
 
-    /// Active pupils, counted by school, as of now.
-    async fn students_by_school(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, u64)>>;
+    /// Active pupils, counted by school and grade, as of now.
+    async fn pupil_groups(&self, tenant: TenantId) -> DomainResult<Vec<PupilGroup>>;
+
+    /// Of `students`, the active ones with their school and grade now.
+    async fn pupils_at(
+        &self,
+        tenant: TenantId,
+        students: &[StudentId],
+    ) -> DomainResult<Vec<(StudentId, PupilGroupKey)>>;
+
+    /// Each school's postal code, where it has one.
+    async fn school_postal_codes(&self, tenant: TenantId) -> DomainResult<Vec<(SchoolId, String)>>;
+
+    /// Of `bookings`, those with feedback from both the school and the host.
+    async fn reviewed_by_both(
+        &self,
+        tenant: TenantId,
+        bookings: &[BookingId],
+    ) -> DomainResult<Vec<BookingId>>;
 
     /// Each pupil's route plan as it stood just before `at`: its agreements.
     async fn plans_before(
@@ -67,6 +90,16 @@ pub trait StatsRepository: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> DomainResult<EntriesMade>;
+}
+
+/// A school's grade (pupils without one are a group of their own).
+pub type PupilGroupKey = (SchoolId, Option<String>);
+
+/// The active pupils of one school and grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PupilGroup {
+    pub key: PupilGroupKey,
+    pub pupils: u64,
 }
 
 /// One author's feedback as counted by the store.
@@ -202,6 +235,72 @@ pub struct Coverage {
     pub share: Rate,
 }
 
+/// How many pupils had 0, 1, 2, 3 or more completed experiences in the period: named
+/// on a completed visit and not marked absent (pupils booked by head count are not
+/// known by name). Pupils as they are now: active, at their school and grade.
+pub const ENCOUNTER_BANDS: usize = 4;
+
+/// One school's grade by encounters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncounterGroup {
+    pub school: SchoolId,
+    pub grade: Option<String>,
+    pub pupils: Count,
+    /// Pupils with 0, 1, 2 and 3 or more encounters.
+    pub by_count: [Count; ENCOUNTER_BANDS],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encounters {
+    /// The whole city.
+    pub pupils: Count,
+    pub by_count: [Count; ENCOUNTER_BANDS],
+    /// By school and grade.
+    pub groups: Vec<EncounterGroup>,
+}
+
+/// Visits with the whole cycle: the class prepared, debriefed, and both the school
+/// and the host gave feedback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeaningfulVisits {
+    /// Completed visits.
+    pub visits: u64,
+    pub prepared: u64,
+    pub debriefed: u64,
+    /// With feedback from the school and from the host.
+    pub feedback_from_both: u64,
+    /// All three.
+    pub meaningful: u64,
+    /// `meaningful / visits`.
+    pub share: Option<f64>,
+}
+
+/// The first four characters of the schools' postal codes: the city's neighbourhoods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaReach {
+    /// `None` for schools without a postal code.
+    pub area: Option<String>,
+    pub schools: u64,
+    /// Completed visits of its schools.
+    pub visits: u64,
+    /// Active pupils of its schools.
+    pub pupils: Count,
+    /// Of those, with at least one encounter.
+    pub reached: Count,
+}
+
+/// A school's neighbourhood: the first four characters of its postal code, spaces
+/// left out and upper case (`3015 GD` → `3015`).
+pub fn postal_area(postal_code: &str) -> Option<String> {
+    let area: String = postal_code
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(4)
+        .flat_map(char::to_uppercase)
+        .collect();
+    (!area.is_empty()).then_some(area)
+}
+
 /// Portfolio entries made in the period (whatever the programme).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortfolioActivity {
@@ -235,6 +334,10 @@ pub struct Report {
     pub would_host_again: (u64, u64),
     /// Schools with active pupils, by school id.
     pub coverage: Vec<Coverage>,
+    pub encounters: Encounters,
+    pub meaningful: MeaningfulVisits,
+    /// By neighbourhood, in order of the area.
+    pub areas: Vec<AreaReach>,
     pub portfolio: PortfolioActivity,
     pub route_plans: PlanFigures,
 }
@@ -285,9 +388,23 @@ impl StatsService {
             .filter(|v| query.programme.is_none() || v.visit.programme_id == query.programme)
             .collect();
         let ids: Vec<BookingId> = visits.iter().map(|v| v.booking.id).collect();
+        let named: Vec<StudentId> = {
+            let mut named: Vec<StudentId> = visits.iter().flat_map(|v| came(&v.booking)).collect();
+            named.sort_unstable();
+            named.dedup();
+            named
+        };
         let facts = Facts {
             feedback: self.repo.feedback(tenant.id, &ids).await?,
-            pupils: self.repo.students_by_school(tenant.id).await?,
+            reviewed: self
+                .repo
+                .reviewed_by_both(tenant.id, &ids)
+                .await?
+                .into_iter()
+                .collect(),
+            groups: self.repo.pupil_groups(tenant.id).await?,
+            named: self.repo.pupils_at(tenant.id, &named).await?,
+            postal_codes: self.repo.school_postal_codes(tenant.id).await?,
             entries: self.repo.entries_made(tenant.id, from, to).await?,
             plans: self.repo.plans_before(tenant.id, to).await?,
             visits,
@@ -305,8 +422,14 @@ impl StatsService {
 pub struct Facts {
     pub visits: Vec<CompletedVisit>,
     pub feedback: Vec<FeedbackCounts>,
-    /// Active pupils by school.
-    pub pupils: Vec<(SchoolId, u64)>,
+    /// The visits with feedback from both the school and the host.
+    pub reviewed: HashSet<BookingId>,
+    /// Active pupils by school and grade.
+    pub groups: Vec<PupilGroup>,
+    /// The pupils named on the visits who are active pupils now, with their group.
+    pub named: Vec<(StudentId, PupilGroupKey)>,
+    /// Schools' postal codes.
+    pub postal_codes: Vec<(SchoolId, String)>,
     pub entries: EntriesMade,
     /// Each pupil's plan as it stood at the end of the period.
     pub plans: Vec<(StudentId, Vec<Agreement>)>,
@@ -387,6 +510,7 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
     let no_show_rate = absent_count.divided_by(recorded, 4);
     let mut sectors: Vec<(NaceSection, u64)> = by_sector.into_iter().collect();
     sectors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let table = pupil_table(&facts, named.len() as u64, threshold);
     Report {
         query,
         small_cell_threshold: threshold,
@@ -398,7 +522,7 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
             partners: partners.len() as u64,
             coaches: coaches.len() as u64,
             participants: pupils(participants),
-            named_pupils: pupils(named.len() as u64),
+            named_pupils: table.named_pupils,
         },
         attendance: AttendanceFigures {
             present: present_count,
@@ -410,7 +534,10 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
         would_host_again: feedback.iter().fold((0, 0), |(yes, no), f| {
             (yes + f.host_again.0, no + f.host_again.1)
         }),
-        coverage: coverage(&facts.pupils, visits, threshold),
+        coverage: table.coverage,
+        encounters: table.encounters,
+        areas: table.areas,
+        meaningful: meaningful(visits, &facts.reviewed),
         route_plans: plan_figures(&facts.plans, &query, threshold),
         portfolio: portfolio_activity(facts.entries, threshold),
     }
@@ -436,44 +563,201 @@ pub fn plan_figures(
     }
 }
 
-/// Each school's pupils and those of them named on `visits` (not marked absent).
-/// Every named pupil is also in the reach's total, so the reached counts are a
-/// breakdown: one hidden school hides the next smallest too.
-pub fn coverage(
-    pupils: &[(SchoolId, u64)],
-    visits: &[CompletedVisit],
-    threshold: u32,
-) -> Vec<Coverage> {
-    let mut reached: BTreeMap<SchoolId, HashSet<StudentId>> = BTreeMap::new();
-    for v in visits {
-        reached
-            .entry(v.booking.school_id)
-            .or_default()
-            .extend(came(&v.booking));
+/// Visits with preparation, debrief and feedback from both sides.
+pub fn meaningful(visits: &[CompletedVisit], reviewed: &HashSet<BookingId>) -> MeaningfulVisits {
+    let count =
+        |keep: &dyn Fn(&CompletedVisit) -> bool| visits.iter().filter(|v| keep(v)).count() as u64;
+    let prepared = |v: &CompletedVisit| v.booking.prepared_at.is_some();
+    let debriefed = |v: &CompletedVisit| v.booking.debriefed_at.is_some();
+    let both = |v: &CompletedVisit| reviewed.contains(&v.booking.id);
+    let all = count(&|v| prepared(v) && debriefed(v) && both(v));
+    let total = visits.len() as u64;
+    MeaningfulVisits {
+        visits: total,
+        prepared: count(&prepared),
+        debriefed: count(&debriefed),
+        feedback_from_both: count(&both),
+        meaningful: all,
+        share: (total > 0).then(|| rounded(all as f64 / total as f64, 3)),
     }
-    let mut schools: Vec<(SchoolId, u64)> =
-        pupils.iter().copied().filter(|(_, n)| *n > 0).collect();
-    schools.sort();
-    let with: Vec<(SchoolId, u64)> = schools
+}
+
+/// The counts of pupils by school, grade, encounters and neighbourhood, protected as
+/// one table: each school's pupils are the sum of its grades', each grade's the sum
+/// of its encounter bands, the city's bands the sums of the grades', each area's the
+/// sum of its schools', and the pupils reached (`named_pupils`) the sum of the schools'
+/// — so no suppressed count can be worked out from the others.
+pub struct PupilTable {
+    pub coverage: Vec<Coverage>,
+    pub encounters: Encounters,
+    pub areas: Vec<AreaReach>,
+    pub named_pupils: Count,
+}
+
+/// [`PupilTable`] from what was read: the visits give each named pupil's encounters;
+/// `named_total` is the reach's count of distinct named pupils.
+pub fn pupil_table(facts: &Facts, named_total: u64, threshold: u32) -> PupilTable {
+    let mut encounters: HashMap<StudentId, u64> = HashMap::new();
+    for v in &facts.visits {
+        for pupil in came(&v.booking) {
+            *encounters.entry(pupil).or_default() += 1;
+        }
+    }
+    // Bands 1, 2 and 3+ of each group from the named pupils now in it.
+    let mut reached: HashMap<&PupilGroupKey, [u64; ENCOUNTER_BANDS]> = HashMap::new();
+    for (pupil, key) in &facts.named {
+        let n = encounters.get(pupil).copied().unwrap_or(0);
+        let band = usize::try_from(n).map_or(ENCOUNTER_BANDS - 1, |n| n.min(ENCOUNTER_BANDS - 1));
+        if band > 0 {
+            reached.entry(key).or_default()[band] += 1;
+        }
+    }
+    let mut groups: Vec<(&PupilGroup, [u64; ENCOUNTER_BANDS])> = facts
+        .groups
         .iter()
-        .map(|(school, _)| {
-            let n = reached.get(school).map_or(0, HashSet::len) as u64;
-            (*school, n)
+        .filter(|g| g.pupils > 0)
+        .map(|g| {
+            let mut bands = reached.get(&g.key).copied().unwrap_or_default();
+            bands[0] = g.pupils.saturating_sub(bands[1..].iter().sum());
+            (g, bands)
         })
         .collect();
-    schools
-        .into_iter()
-        .zip(suppress_breakdown(with, threshold))
-        .map(|((school, total), (_, with_experience))| {
-            let pupils = Count::of_pupils(total, threshold);
-            Coverage {
-                school,
+    groups.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+
+    let mut d = Disclosure::new();
+    // Each grade: its bands, and its pupils as their sum.
+    let rows: Vec<(CellId, [CellId; ENCOUNTER_BANDS])> = groups
+        .iter()
+        .map(|(g, bands)| {
+            let total = d.pupils(g.pupils, threshold);
+            let cells = bands.map(|n| d.pupils(n, threshold));
+            d.sum(total, cells.to_vec());
+            (total, cells)
+        })
+        .collect();
+    // Each school: its pupils and those reached, as sums of its grades.
+    let mut by_school: BTreeMap<SchoolId, Vec<usize>> = BTreeMap::new();
+    for (i, (g, _)) in groups.iter().enumerate() {
+        by_school.entry(g.key.0).or_default().push(i);
+    }
+    /// A school's pupils and those reached: the counts and their cells.
+    struct SchoolCells {
+        school: SchoolId,
+        pupils: u64,
+        with: u64,
+        pupils_cell: CellId,
+        with_cell: CellId,
+    }
+    let schools: Vec<SchoolCells> = by_school
+        .iter()
+        .map(|(school, members)| {
+            let pupils: u64 = members.iter().map(|&i| groups[i].0.pupils).sum();
+            let with: u64 = members
+                .iter()
+                .map(|&i| groups[i].1[1..].iter().sum::<u64>())
+                .sum();
+            let p = d.pupils(pupils, threshold);
+            d.sum(p, members.iter().map(|&i| rows[i].0).collect());
+            let r = d.pupils(with, threshold);
+            d.sum(
+                r,
+                members
+                    .iter()
+                    .flat_map(|&i| rows[i].1[1..].to_vec())
+                    .collect(),
+            );
+            SchoolCells {
+                school: *school,
                 pupils,
-                with_experience,
-                share: with_experience.divided_by(pupils, 3),
+                with,
+                pupils_cell: p,
+                with_cell: r,
             }
         })
-        .collect()
+        .collect();
+    // The city: each band over all grades, the whole, and the pupils reached.
+    let city_bands: [CellId; ENCOUNTER_BANDS] = std::array::from_fn(|b| {
+        let cell = d.pupils(groups.iter().map(|(_, bands)| bands[b]).sum(), threshold);
+        d.sum(cell, rows.iter().map(|(_, cells)| cells[b]).collect());
+        cell
+    });
+    let city = d.pupils(groups.iter().map(|(g, _)| g.pupils).sum(), threshold);
+    d.sum(city, city_bands.to_vec());
+    d.sum(city, schools.iter().map(|s| s.pupils_cell).collect());
+    let named = d.pupils(named_total, threshold);
+    d.sum(named, schools.iter().map(|s| s.with_cell).collect());
+    // Neighbourhoods, as sums of their schools.
+    let area_of: HashMap<SchoolId, String> = facts
+        .postal_codes
+        .iter()
+        .filter_map(|(school, code)| postal_area(code).map(|a| (*school, a)))
+        .collect();
+    let mut by_area: BTreeMap<Option<String>, Vec<&SchoolCells>> = BTreeMap::new();
+    for school in &schools {
+        by_area
+            .entry(area_of.get(&school.school).cloned())
+            .or_default()
+            .push(school);
+    }
+    let areas: Vec<(Option<String>, u64, u64, CellId, CellId)> = by_area
+        .into_iter()
+        .map(|(area, members)| {
+            let p = d.pupils(members.iter().map(|s| s.pupils).sum(), threshold);
+            d.sum(p, members.iter().map(|s| s.pupils_cell).collect());
+            let r = d.pupils(members.iter().map(|s| s.with).sum(), threshold);
+            d.sum(r, members.iter().map(|s| s.with_cell).collect());
+            let visits = facts
+                .visits
+                .iter()
+                .filter(|v| members.iter().any(|s| s.school == v.booking.school_id))
+                .count() as u64;
+            (area, members.len() as u64, visits, p, r)
+        })
+        .collect();
+    d.sum(city, areas.iter().map(|a| a.3).collect());
+    d.sum(named, areas.iter().map(|a| a.4).collect());
+    d.protect();
+
+    let count = |cell: CellId| d.value(cell).map_or(Count::Suppressed, Count::Shown);
+    PupilTable {
+        coverage: schools
+            .iter()
+            .map(|s| {
+                let (pupils, with_experience) = (count(s.pupils_cell), count(s.with_cell));
+                Coverage {
+                    school: s.school,
+                    pupils,
+                    with_experience,
+                    share: with_experience.divided_by(pupils, 3),
+                }
+            })
+            .collect(),
+        encounters: Encounters {
+            pupils: count(city),
+            by_count: city_bands.map(count),
+            groups: groups
+                .iter()
+                .zip(&rows)
+                .map(|((g, _), (total, cells))| EncounterGroup {
+                    school: g.key.0,
+                    grade: g.key.1.clone(),
+                    pupils: count(*total),
+                    by_count: cells.map(count),
+                })
+                .collect(),
+        },
+        areas: areas
+            .into_iter()
+            .map(|(area, schools, visits, p, r)| AreaReach {
+                area,
+                schools,
+                visits,
+                pupils: count(p),
+                reached: count(r),
+            })
+            .collect(),
+        named_pupils: count(named),
+    }
 }
 
 /// New portfolio entries by kind (largest first), and the pupils who made them.
@@ -596,28 +880,53 @@ mod tests {
     #[test]
     fn coverage_lists_schools_with_pupils_and_hides_small_ones() {
         let schools = [SchoolId::new(), SchoolId::new(), SchoolId::new()];
-        let pupils = [
-            (schools[0], 30),
-            (schools[1], 3),
-            (schools[2], 25),
-            (SchoolId::new(), 0),
-        ];
-        let reached = coverage(&pupils, &[], 5);
-        assert_eq!(reached.len(), 3, "schools without pupils are left out");
+        let group = |school: SchoolId, pupils| PupilGroup {
+            key: (school, Some("2".to_owned())),
+            pupils,
+        };
+        let facts = Facts {
+            groups: vec![
+                group(schools[0], 30),
+                group(schools[1], 3),
+                group(schools[2], 25),
+                group(SchoolId::new(), 0),
+            ],
+            ..Facts::default()
+        };
+        let table = pupil_table(&facts, 0, 5);
+        assert_eq!(
+            table.coverage.len(),
+            3,
+            "schools without pupils are left out"
+        );
         let by_school = |school: SchoolId| {
-            reached
+            table
+                .coverage
                 .iter()
                 .find(|c| c.school == school)
-                .map(|c| (c.pupils, c.with_experience, c.share))
+                .map(|c| (c.pupils, c.with_experience))
         };
         assert_eq!(
-            by_school(schools[0]),
-            Some((Count::Shown(30), Count::Shown(0), Figure::Shown(Some(0.0))))
-        );
-        assert_eq!(
             by_school(schools[1]),
-            Some((Count::Suppressed, Count::Shown(0), Figure::Suppressed))
+            Some((Count::Suppressed, Count::Shown(0)))
         );
+        // The 3 can't be worked out from the city's total: another school is hidden.
+        let hidden = table
+            .coverage
+            .iter()
+            .filter(|c| c.pupils == Count::Suppressed)
+            .count();
+        assert!(hidden >= 2 || table.encounters.pupils == Count::Suppressed);
+        assert_eq!(table.encounters.groups.len(), 3);
+    }
+
+    #[test]
+    fn a_postal_area_is_the_first_four_characters() {
+        assert_eq!(postal_area("3015 GD").as_deref(), Some("3015"));
+        assert_eq!(postal_area("30 15GD").as_deref(), Some("3015"));
+        assert_eq!(postal_area("3000").as_deref(), Some("3000"));
+        assert_eq!(postal_area("sw1a 1aa").as_deref(), Some("SW1A"));
+        assert_eq!(postal_area("  "), None);
     }
 
     #[test]
