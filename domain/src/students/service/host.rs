@@ -83,18 +83,7 @@ impl StudentService {
         tenant: TenantId,
         booking: BookingId,
     ) -> DomainResult<Vec<SharedEntry>> {
-        if !matches!(actor.role, Role::Business | Role::PlatformAdmin) {
-            return Err(DomainError::forbidden(
-                "shared entries are for the host; the school reads its pupils' portfolios",
-            ));
-        }
-        let scope = booking_scope(actor)?;
-        let booking = self
-            .bookings
-            .get(tenant, booking)
-            .await?
-            .filter(|b| scope.allows(b))
-            .ok_or(DomainError::NotFound("booking"))?;
+        let booking = self.hosted(actor, tenant, booking).await?;
         let entries: Vec<PortfolioEntry> = self
             .portfolio
             .on_booking(tenant, booking.id)

@@ -21,20 +21,21 @@ pub struct HostNote {
     pub pupil: String,
 }
 
-/// Talent notes are the host's: a business key (or the platform). Every other role is
-/// refused before anything is looked up.
+/// What the host of a booking reads and writes about its pupils (shared entries,
+/// talent notes) is for a business key (or the platform). Every other role is refused
+/// before anything is looked up.
 fn require_host(actor: &Actor) -> DomainResult<()> {
     match actor.role {
         Role::Business | Role::PlatformAdmin => Ok(()),
         _ => Err(DomainError::forbidden(
-            "talent notes are written by the host business of the visit",
+            "this is for the host business of the visit; the school reads its pupils' portfolios",
         )),
     }
 }
 
 impl StudentService {
     /// The booking as its host sees it; any other booking does not exist for it.
-    async fn hosted(
+    pub(super) async fn hosted(
         &self,
         actor: &Actor,
         tenant: TenantId,
