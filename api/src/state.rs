@@ -40,10 +40,6 @@ pub struct AppState {
     pub work_visits: WorkVisitService,
     pub calendars: CalendarService,
     pub stats: StatsService,
-    /// How many city reports this node makes at once: one per core. A report holds
-    /// its period's visits in memory and keeps a core busy; more at once would share
-    /// the same cores and only raise the peak (bench/RESULTS.md, "stats").
-    pub reports: Arc<tokio::sync::Semaphore>,
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
@@ -167,9 +163,6 @@ impl AppState {
             ),
             changes: ChangeService::new(database.changes()),
             stats: StatsService::new(database.stats(), clock.clone()),
-            reports: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-            )),
             calendars: CalendarService::new(
                 database.schools(),
                 database.businesses(),

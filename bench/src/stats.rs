@@ -445,6 +445,19 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
             println!("# autovacuum is off on this server: the harness ran ANALYZE after seeding");
             db.execute_unprepared("ANALYZE").await?;
         }
+        // Making 20 000 pupils over HTTP drives the server's peak while seeding: say
+        // it, then start the peak afresh (`clear_refs` 5 resets VmHWM) so the figure at
+        // the end is the reports' own.
+        let seeding_peak = crate::peak_rss_mib(server.id()).unwrap_or(0.0);
+        let reset = std::fs::write(format!("/proc/{}/clear_refs", server.id()), "5").is_ok();
+        println!(
+            "# server peak while seeding: {seeding_peak:.1} MiB{}",
+            if reset {
+                "; reset before the reports"
+            } else {
+                " (could not reset: the peak below includes the seeding)"
+            }
+        );
         println!(
             "# suite=stats backend={} schools={} pupils/school={} completed bookings={BOOKINGS} slots={SLOTS} concurrency={} duration={}s",
             if postgres { "postgresql" } else { "sqlite" },

@@ -85,12 +85,6 @@ pub async fn get_stats(
         to: day("to", params.to.as_deref(), next_year)?,
         programme: params.programme_id.map(ProgrammeId::from_uuid),
     };
-    // One report per core at a time; the others wait their turn.
-    let _turn = state.reports.acquire().await.map_err(|_| {
-        ApiError::from(driehoek_domain::DomainError::Internal(
-            "the report queue is closed".to_owned(),
-        ))
-    })?;
     let report = state.stats.report(&ctx.actor, &ctx.tenant, query).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
