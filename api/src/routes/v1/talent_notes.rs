@@ -5,7 +5,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use driehoek_api_macros::guarded;
-use driehoek_domain::DomainError;
 use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TalentNoteId};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -123,14 +122,15 @@ pub async fn get_talent_note(
     state: web::Data<AppState>,
     path: NotePath,
 ) -> Result<HttpResponse, ApiError> {
-    let id = TalentNoteId::from_uuid(path.2);
     let note = state
         .students
-        .talent_notes(&ctx.actor, ctx.tenant.id, BookingId::from_uuid(path.1))
-        .await?
-        .into_iter()
-        .find(|n| n.note.id == id)
-        .ok_or(DomainError::NotFound("talent note"))?;
+        .talent_note(
+            &ctx.actor,
+            ctx.tenant.id,
+            BookingId::from_uuid(path.1),
+            TalentNoteId::from_uuid(path.2),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(TalentNoteOut::from(note)))
 }
 

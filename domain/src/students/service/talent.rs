@@ -195,6 +195,41 @@ impl StudentService {
         booking: BookingId,
         id: TalentNoteId,
     ) -> DomainResult<()> {
+        let (_, note, student) = self.own_note(actor, tenant, booking, id).await?;
+        let event = self.event(actor, tenant, AuditAction::TalentNoteWithdraw, &student);
+        if self.talent_notes.delete(&note, &event).await? {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound("talent note"))
+        }
+    }
+
+    /// One of the host's notes on one of its bookings; the read is audited.
+    pub async fn talent_note(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: BookingId,
+        id: TalentNoteId,
+    ) -> DomainResult<HostNote> {
+        let (booking, note, student) = self.own_note(actor, tenant, booking, id).await?;
+        self.audited_read(actor, tenant, AuditAction::TalentNotesRead, &[&student])
+            .await?;
+        Ok(HostNote {
+            pupil: booking.pupil_reference(note.student_id),
+            note,
+        })
+    }
+
+    /// The host's booking, its note `id` and the pupil it is about; any other note does
+    /// not exist for the caller.
+    async fn own_note(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        booking: BookingId,
+        id: TalentNoteId,
+    ) -> DomainResult<(Booking, TalentNote, Student)> {
         let booking = self.hosted(actor, tenant, booking).await?;
         let note = self
             .talent_notes
@@ -208,12 +243,7 @@ impl StudentService {
             .get(tenant, note.student_id)
             .await?
             .ok_or(DomainError::NotFound("talent note"))?;
-        let event = self.event(actor, tenant, AuditAction::TalentNoteWithdraw, &student);
-        if self.talent_notes.delete(&note, &event).await? {
-            Ok(())
-        } else {
-            Err(DomainError::NotFound("talent note"))
-        }
+        Ok((booking, note, student))
     }
 
     /// The recruitment interests in one pupil, for the pupil's school, the pupil and
