@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::auth::Actor;
-use crate::bookings::{Booking, FeedbackAuthor};
+use crate::bookings::{FeedbackAuthor, NamedStudent};
 use crate::clock::SharedClock;
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{BookingId, ProgrammeId, SchoolId, StudentId, TenantId};
+use crate::ids::{BookingId, BusinessId, ProgrammeId, SchoolId, StudentId, TenantId};
 use crate::students::{AgreedParty, Agreement};
 use crate::tenants::Tenant;
 use crate::vocabularies::{NaceSection, PortfolioEntryKind};
@@ -32,9 +32,25 @@ pub const MAX_DAYS: i64 = 366 * 5;
 /// and offerings shared by the visits that took place in them).
 #[derive(Debug, Clone)]
 pub struct CompletedVisit {
-    pub booking: Booking,
+    pub booking: VisitBooking,
     pub slot: Arc<Slot>,
     pub visit: Arc<WorkVisit>,
+}
+
+/// What the figures count of a completed booking, and no more: a city's year is
+/// thousands of bookings, and a report holds all of them at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitBooking {
+    pub id: BookingId,
+    pub school_id: SchoolId,
+    pub business_id: BusinessId,
+    pub seats: u32,
+    /// Pupils present and absent, once recorded.
+    pub attendance: Option<(u32, u32)>,
+    pub prepared: bool,
+    pub debriefed: bool,
+    /// The pupils named on it, with their attendance once recorded.
+    pub students: Vec<NamedStudent>,
 }
 
 #[async_trait]
@@ -180,7 +196,7 @@ fn rounded(value: f64, places: i32) -> f64 {
 }
 
 /// The pupils named on a booking and not marked absent.
-fn came(booking: &Booking) -> impl Iterator<Item = StudentId> + '_ {
+fn came(booking: &VisitBooking) -> impl Iterator<Item = StudentId> + '_ {
     booking
         .students
         .iter()
@@ -488,10 +504,10 @@ pub fn summarise(query: StatsQuery, threshold: u32, facts: Facts) -> Report {
         schools.insert(v.booking.school_id);
         partners.insert(v.booking.business_id);
         let took_part = match v.booking.attendance {
-            Some(a) => {
-                present += u64::from(a.present);
-                absent += u64::from(a.absent);
-                u64::from(a.present)
+            Some((came, missed)) => {
+                present += u64::from(came);
+                absent += u64::from(missed);
+                u64::from(came)
             }
             None => u64::from(v.booking.seats),
         };
@@ -567,8 +583,8 @@ pub fn plan_figures(
 pub fn meaningful(visits: &[CompletedVisit], reviewed: &HashSet<BookingId>) -> MeaningfulVisits {
     let count =
         |keep: &dyn Fn(&CompletedVisit) -> bool| visits.iter().filter(|v| keep(v)).count() as u64;
-    let prepared = |v: &CompletedVisit| v.booking.prepared_at.is_some();
-    let debriefed = |v: &CompletedVisit| v.booking.debriefed_at.is_some();
+    let prepared = |v: &CompletedVisit| v.booking.prepared;
+    let debriefed = |v: &CompletedVisit| v.booking.debriefed;
     let both = |v: &CompletedVisit| reviewed.contains(&v.booking.id);
     let all = count(&|v| prepared(v) && debriefed(v) && both(v));
     let total = visits.len() as u64;

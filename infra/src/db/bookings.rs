@@ -145,18 +145,18 @@ pub(crate) async fn with_students(
     rows: Vec<bookings::Model>,
 ) -> DomainResult<Vec<Booking>> {
     let ids: Vec<Uuid> = rows.iter().map(|b| b.id).collect();
-    let named = named_students(reads, tenant.as_uuid(), &ids).await?;
+    let mut named: HashMap<Uuid, Vec<NamedStudent>> = HashMap::new();
+    for n in named_students(reads, tenant.as_uuid(), &ids).await? {
+        named.entry(n.booking_id).or_default().push(NamedStudent {
+            student_id: StudentId::from_uuid(n.student_id),
+            present: n.present,
+        });
+    }
     rows.into_iter()
         .map(|row| {
+            let students = named.remove(&row.id).unwrap_or_default();
             let mut booking = from_model(row)?;
-            booking.students = named
-                .iter()
-                .filter(|n| n.booking_id == booking.id.as_uuid())
-                .map(|n| NamedStudent {
-                    student_id: StudentId::from_uuid(n.student_id),
-                    present: n.present,
-                })
-                .collect();
+            booking.students = students;
             Ok(booking)
         })
         .collect()

@@ -107,6 +107,12 @@ pub(crate) struct PoolSettings {
     pub(crate) max_lifetime: Duration,
 }
 
+/// The heap SQLite keeps for itself in this process, in bytes (its page caches, one
+/// per connection, are most of it: 2 MiB each by default, eight connections). A city's
+/// report reads tens of thousands of rows; under this limit the pages it walked are
+/// recycled instead of kept (bench/RESULTS.md, the stats suite).
+const SQLITE_SOFT_HEAP_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// PostgreSQL's pools: a database that is down or out of connections is answered 503
 /// within 2 s, not after a long wait.
 const POOL_SETTINGS: PoolSettings = PoolSettings {
@@ -171,6 +177,10 @@ impl Database {
                             // Erased pupils' data is overwritten on disk, not
                             // left in free pages.
                             .pragma("secure_delete", "ON")
+                            // SQLite's own memory, for all its connections in the
+                            // process: past this it recycles cached pages (the file
+                            // stays in the kernel's cache) instead of growing.
+                            .pragma("soft_heap_limit", SQLITE_SOFT_HEAP_LIMIT.to_string())
                     });
             }
             DatabaseKind::Postgres => {

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use sea_orm::sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait,
@@ -142,31 +143,35 @@ pub(crate) async fn rows_on<M: ReadRow>(
 }
 
 /// The rows of any `SELECT` on the read pool, each read into `M` by column name and
-/// given to `each`, the driver's row dropped as soon as it is read.
+/// given to `each` as the driver reads it: the rows are never all held at once.
 pub(crate) async fn each_row_on<M: ReadRow>(
     pool: &ReadPool,
     query: &SelectStatement,
-    mut each: impl FnMut(M),
+    mut each: impl FnMut(M) + Send,
 ) -> Result<(), DbErr> {
-    fn read_each<R: sqlx::Row, M: for<'r> FromRow<'r, R>>(
-        rows: Vec<R>,
-        each: &mut impl FnMut(M),
-    ) -> Result<(), DbErr> {
-        for row in rows {
-            each(M::from_row(&row).map_err(|e| DbErr::Query(RuntimeErr::SqlxError(e.into())))?);
+    let mut bad: Option<sqlx::Error> = None;
+    let mut read = |row: Result<M, sqlx::Error>| match row {
+        Ok(model) if bad.is_none() => each(model),
+        Ok(_) => {}
+        Err(error) => {
+            bad.get_or_insert(error);
         }
-        Ok(())
-    }
+    };
     match pool {
         ReadPool::Postgres(pool) => {
             let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
-            read_each(pool.fetch_all(sql, values).await?, &mut each)
+            pool.for_each_row(sql, values, &mut |row| read(M::from_row(row)))
+                .await?;
         }
         ReadPool::Sqlite(pool) => {
             let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
-            read_each(pool.fetch_all(sql, values).await?, &mut each)
+            pool.for_each_row(sql, values, &mut |row| read(M::from_row(row)))
+                .await?;
         }
     }
+    bad.map_or(Ok(()), |e| {
+        Err(DbErr::Query(RuntimeErr::SqlxError(e.into())))
+    })
 }
 
 /// The driver's rows as `M`s, each read by column name.
@@ -330,6 +335,35 @@ impl<DB: Database> Pool<DB> {
         outcome.map_err(read_error)
     }
 
+    /// The rows of `sql` with `values` bound, each given to `each` as the driver reads
+    /// it and then dropped; retried as [`Self::fetch_all`] is when the lost connection
+    /// shows before the first row (after one, `each` has seen rows: the error is the
+    /// caller's).
+    pub(crate) async fn for_each_row<A>(
+        &self,
+        sql: String,
+        values: A,
+        each: &mut (dyn FnMut(&DB::Row) + Send),
+    ) -> Result<(), DbErr>
+    where
+        A: sqlx::IntoArguments<DB> + Clone,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let sql = AssertSqlSafe(sql).into_sql_str();
+        let mut lent = self.lend().await?;
+        if lent.reused {
+            let (outcome, read_any) = lent.for_each_row(sql.clone(), values.clone(), each).await;
+            if read_any || !outcome.as_ref().is_err_and(connection_lost) {
+                lent.give_back(&outcome);
+                return outcome.map_err(read_error);
+            }
+            lent = lent.reconnect().await?;
+        }
+        let (outcome, _) = lent.for_each_row(sql, values, each).await;
+        lent.give_back(&outcome);
+        outcome.map_err(read_error)
+    }
+
     /// Counts one connection fewer open (closed, or dropped with its socket).
     fn forget_one(&self) {
         self.open.fetch_sub(1, Ordering::Relaxed);
@@ -432,6 +466,36 @@ impl<'p, DB: Database> Lent<'p, DB> {
         sqlx::query_with(sql, values).fetch_all(connection).await
     }
 
+    /// The rows of `sql`, each given to `each` as it comes; the outcome, and whether
+    /// any row came. The rows are read to the end of the reply (or to the error that
+    /// ends it), so the connection is left with no reply half-read.
+    async fn for_each_row<A>(
+        &mut self,
+        sql: SqlStr,
+        values: A,
+        each: &mut (dyn FnMut(&DB::Row) + Send),
+    ) -> (Result<(), sqlx::Error>, bool)
+    where
+        A: sqlx::IntoArguments<DB>,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let Some(connection) = self.connection.as_mut() else {
+            return (Err(sqlx::Error::PoolClosed), false);
+        };
+        let mut rows = sqlx::query_with(sql, values).fetch(connection);
+        let mut read_any = false;
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(row) => {
+                    read_any = true;
+                    each(&row);
+                }
+                Err(error) => return (Err(error), read_any),
+            }
+        }
+        (Ok(()), read_any)
+    }
+
     /// This lending on a new connection instead, the old one closed.
     async fn reconnect(mut self) -> Result<Self, DbErr> {
         if self.connection.take().is_some() {
@@ -497,6 +561,36 @@ mod tests {
                 .await
                 .map(|rows| rows.len()),
         }
+    }
+
+    /// The number of rows `sql` returns, read as they come.
+    async fn streamed(reads: &ReadPool, sql: &str) -> Result<usize, DbErr> {
+        let mut n = 0;
+        match reads {
+            ReadPool::Postgres(pool) => {
+                pool.for_each_row(sql.to_owned(), PgArguments::default(), &mut |_| n += 1)
+                    .await?;
+            }
+            ReadPool::Sqlite(pool) => {
+                pool.for_each_row(sql.to_owned(), SqliteArguments::default(), &mut |_| n += 1)
+                    .await?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// PostgreSQL ends every other session on the database (the pool's connections).
+    async fn cut_off(database: &Database) {
+        use sea_orm::ConnectionTrait;
+        database
+            .connection()
+            .execute_unprepared(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .await
+            .expect("the server cuts the pool's connection off");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
     /// A query that runs for seconds on either backend.
@@ -637,24 +731,45 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_on_a_connection_the_server_cut_off_is_tried_again_on_a_new_one() {
-        use sea_orm::ConnectionTrait;
         let (database, place) = fresh_database().await;
         let reads = pool(&database, 4, POOL_SETTINGS);
         // A SQLite connection is a file handle: nothing between can cut it off.
         if let ReadPool::Postgres(_) = reads {
             rows(&reads, "SELECT 1").await.expect("a row");
             assert_eq!(reads.stats(), (1, 1));
-            database
-                .connection()
-                .execute_unprepared(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
-                )
-                .await
-                .expect("the server cuts the pool's connection off");
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            cut_off(&database).await;
             let again = rows(&reads, "SELECT 1").await;
             assert_eq!(again.expect("read on a new connection"), 1);
+            assert_eq!(
+                reads.stats(),
+                (1, 1),
+                "the dead connection closed, the new one kept"
+            );
+        }
+        remove(database, place).await;
+    }
+
+    /// Rows read as they come are all the rows; the connection is kept after them and
+    /// after the database's own error, and a read on a connection the server cut off
+    /// is tried again on a new one, as with `fetch_all`.
+    #[tokio::test]
+    async fn rows_read_as_they_come_are_all_of_them_under_the_pools_rules() {
+        let (database, place) = fresh_database().await;
+        let reads = pool(&database, 4, POOL_SETTINGS);
+        let thousand = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x FROM c";
+        assert_eq!(streamed(&reads, thousand).await.expect("rows"), 1000);
+        assert_eq!(reads.stats(), (1, 1), "kept after its rows");
+        let missing = streamed(&reads, "SELECT * FROM no_such_table").await;
+        assert!(matches!(missing, Err(DbErr::Query(_))), "{missing:?}");
+        assert_eq!(reads.stats(), (1, 1), "kept after the database's error");
+        if let ReadPool::Postgres(_) = reads {
+            cut_off(&database).await;
+            assert_eq!(
+                streamed(&reads, thousand)
+                    .await
+                    .expect("read on a new connection"),
+                1000
+            );
             assert_eq!(
                 reads.stats(),
                 (1, 1),

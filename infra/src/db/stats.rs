@@ -10,25 +10,25 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use driehoek_domain::bookings::{BookingStatus, FeedbackAuthor};
+use driehoek_domain::bookings::{BookingStatus, FeedbackAuthor, NamedStudent};
 use driehoek_domain::error::DomainResult;
-use driehoek_domain::ids::{BookingId, SchoolId, StudentId, TenantId};
+use driehoek_domain::ids::{BookingId, BusinessId, SchoolId, StudentId, TenantId};
 use driehoek_domain::stats::{
     CompletedVisit, EntriesMade, FeedbackCounts, PupilGroup, PupilGroupKey, StatsRepository,
+    VisitBooking,
 };
 use driehoek_domain::students::{Agreement, StudentStatus};
 use driehoek_domain::vocabularies::{PortfolioEntryKind, Vocabulary};
 use driehoek_domain::work_visits::WorkVisit;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use super::entities::{
-    booking_feedback, bookings, portfolio_entries, route_plans, schools, slots, students,
-    work_visits,
+    booking_feedback, booking_students, bookings, portfolio_entries, route_plans, schools, slots,
+    students, work_visits,
 };
-use super::read_pool::OnReadPool;
-use super::read_pool::ReadPool;
+use super::read_pool::{OnReadPool, ReadPool, each_row_on, rows_on};
 use super::{IN_LIST_CHUNK, corrupt, db_error, in_chunks_on_read_pool};
 
 pub struct SeaOrmStatsRepository {
@@ -57,24 +57,23 @@ impl StatsRepository for SeaOrmStatsRepository {
             .all_on(&self.reads)
             .await
             .map_err(db_error)?;
-        let slot_ids: Vec<Uuid> = slot_rows.iter().map(|s| s.id).collect();
         let mut slots = HashMap::with_capacity(slot_rows.len());
         for row in slot_rows {
             slots.insert(row.id, Arc::new(super::work_visits::slot_from_model(row)?));
         }
-        let rows: Vec<bookings::Model> = in_chunks_on_read_pool(
-            &self.reads,
-            &slot_ids,
-            |chunk| {
-                bookings::scoped(t)
-                    .filter(bookings::Column::Status.eq(BookingStatus::Completed.code()))
-                    .filter(bookings::Column::SlotId.is_in(chunk.iter().copied()))
-            },
-            Ok,
-        )
-        .await?;
-        let bookings = super::bookings::with_students(&self.reads, tenant, rows).await?;
-        let mut visit_ids: Vec<Uuid> = bookings.iter().map(|b| b.work_visit_id.as_uuid()).collect();
+        let mut named: HashMap<Uuid, Vec<NamedStudent>> = HashMap::new();
+        each_row_on(&self.reads, &named_query(t, from, to), |row: NamedRow| {
+            named.entry(row.booking_id).or_default().push(NamedStudent {
+                student_id: StudentId::from_uuid(row.student_id),
+                present: row.present,
+            });
+        })
+        .await
+        .map_err(db_error)?;
+        let rows: Vec<CompletedRow> = rows_on(&self.reads, &completed_query(t, from, to))
+            .await
+            .map_err(db_error)?;
+        let mut visit_ids: Vec<Uuid> = rows.iter().map(|b| b.work_visit_id).collect();
         visit_ids.sort_unstable();
         visit_ids.dedup();
         let visits: HashMap<Uuid, Arc<WorkVisit>> = in_chunks_on_read_pool(
@@ -91,19 +90,19 @@ impl StatsRepository for SeaOrmStatsRepository {
         .await?
         .into_iter()
         .collect();
-        bookings
-            .into_iter()
-            .map(|booking| {
+        rows.into_iter()
+            .map(|row| {
                 let slot = slots
-                    .get(&booking.slot_id.as_uuid())
+                    .get(&row.slot_id)
                     .cloned()
                     .ok_or_else(|| corrupt("booking", "its slot is gone"))?;
                 let visit = visits
-                    .get(&booking.work_visit_id.as_uuid())
+                    .get(&row.work_visit_id)
                     .cloned()
                     .ok_or_else(|| corrupt("booking", "its work visit is gone"))?;
+                let students = named.remove(&row.id).unwrap_or_default();
                 Ok(CompletedVisit {
-                    booking,
+                    booking: row.into_booking(students)?,
                     slot,
                     visit,
                 })
@@ -252,24 +251,23 @@ impl StatsRepository for SeaOrmStatsRepository {
         at: DateTime<Utc>,
     ) -> DomainResult<Vec<(StudentId, Vec<Agreement>)>> {
         use route_plans::Column as C;
-        let rows: Vec<(Uuid, i64, String)> = route_plans::scoped(tenant.as_uuid())
+        let query = route_plans::scoped(tenant.as_uuid())
             .filter(C::CreatedAt.lt(at))
             .select_only()
             .columns([C::StudentId, C::Version, C::AgreedBy])
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        // Each pupil's latest version before `at`.
+            .into_query();
+        // Each pupil's latest version before `at`, kept as the rows are read.
         let mut latest: HashMap<Uuid, (i64, String)> = HashMap::new();
-        for (student, version, agreed) in rows {
-            match latest.get(&student) {
-                Some((kept, _)) if *kept >= version => {}
+        each_row_on(&self.reads, &query, |row: PlanRow| {
+            match latest.get(&row.student_id) {
+                Some((kept, _)) if *kept >= row.version => {}
                 _ => {
-                    latest.insert(student, (version, agreed));
+                    latest.insert(row.student_id, (row.version, row.agreed_by));
                 }
             }
-        }
+        })
+        .await
+        .map_err(db_error)?;
         latest
             .into_iter()
             .map(|(student, (_, agreed))| {
@@ -322,6 +320,122 @@ impl StatsRepository for SeaOrmStatsRepository {
             pupils: pupils.map_or(0, count),
         })
     }
+}
+
+/// The columns of a completed booking that the figures count.
+#[derive(sqlx::FromRow)]
+struct CompletedRow {
+    id: Uuid,
+    slot_id: Uuid,
+    work_visit_id: Uuid,
+    business_id: Uuid,
+    school_id: Uuid,
+    seats: i32,
+    attended_count: Option<i32>,
+    absent_count: Option<i32>,
+    prepared_at: Option<DateTime<Utc>>,
+    debriefed_at: Option<DateTime<Utc>>,
+}
+
+impl CompletedRow {
+    fn into_booking(self, students: Vec<NamedStudent>) -> DomainResult<VisitBooking> {
+        let number = |n: i32| u32::try_from(n).map_err(|e| corrupt("booking", e.to_string()));
+        Ok(VisitBooking {
+            id: BookingId::from_uuid(self.id),
+            school_id: SchoolId::from_uuid(self.school_id),
+            business_id: BusinessId::from_uuid(self.business_id),
+            seats: number(self.seats)?,
+            attendance: match (self.attended_count, self.absent_count) {
+                (Some(present), Some(absent)) => Some((number(present)?, number(absent)?)),
+                _ => None,
+            },
+            prepared: self.prepared_at.is_some(),
+            debriefed: self.debriefed_at.is_some(),
+            students,
+        })
+    }
+}
+
+/// A pupil named on a completed booking.
+#[derive(sqlx::FromRow)]
+struct NamedRow {
+    booking_id: Uuid,
+    student_id: Uuid,
+    present: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    student_id: Uuid,
+    version: i64,
+    agreed_by: String,
+}
+
+/// `bookings` joined to their slots: the tenant's completed bookings whose slot starts
+/// in `[from, to)`.
+fn completed_in(tenant: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> SelectStatement {
+    use bookings::Column as B;
+    use slots::Column as S;
+    Query::select()
+        .from(bookings::Entity)
+        .inner_join(
+            slots::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((slots::Entity, S::TenantId)).equals((bookings::Entity, B::TenantId)),
+                )
+                .add(Expr::col((slots::Entity, S::Id)).equals((bookings::Entity, B::SlotId))),
+        )
+        .and_where(Expr::col((bookings::Entity, B::TenantId)).eq(tenant))
+        .and_where(Expr::col((bookings::Entity, B::Status)).eq(BookingStatus::Completed.code()))
+        .and_where(Expr::col((slots::Entity, S::StartsAt)).gte(from))
+        .and_where(Expr::col((slots::Entity, S::StartsAt)).lt(to))
+        .to_owned()
+}
+
+fn completed_query(tenant: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> SelectStatement {
+    use bookings::Column as B;
+    let mut query = completed_in(tenant, from, to);
+    for column in [
+        B::Id,
+        B::SlotId,
+        B::WorkVisitId,
+        B::BusinessId,
+        B::SchoolId,
+        B::Seats,
+        B::AttendedCount,
+        B::AbsentCount,
+        B::PreparedAt,
+        B::DebriefedAt,
+    ] {
+        query.column((bookings::Entity, column));
+    }
+    query
+}
+
+fn named_query(tenant: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> SelectStatement {
+    use booking_students::Column as N;
+    use bookings::Column as B;
+    let mut query = completed_in(tenant, from, to);
+    query
+        .inner_join(
+            booking_students::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((booking_students::Entity, N::TenantId))
+                        .equals((bookings::Entity, B::TenantId)),
+                )
+                .add(
+                    Expr::col((booking_students::Entity, N::BookingId))
+                        .equals((bookings::Entity, B::Id)),
+                ),
+        )
+        .columns([
+            (booking_students::Entity, N::BookingId),
+            (booking_students::Entity, N::StudentId),
+            (booking_students::Entity, N::Present),
+        ]);
+    query
 }
 
 /// A count as the database returns it (never negative).
