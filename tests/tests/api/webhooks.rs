@@ -1139,11 +1139,32 @@ async fn a_failed_delivery_is_retried_when_its_wait_has_passed_and_given_up_afte
     // A receiver that stays down: the attempt due after three days is the last.
     receiver.answer(503);
     app.school(&tenant, "Lentiz").await;
+    // The clock moves only once the failure is recorded with its next attempt: moved
+    // between the answer and the record, the retry would already be past its last chance.
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    while receiver.received().len() < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "never sent");
+    loop {
+        let log = app
+            .get(
+                &format!("/v1/tenants/{tenant}/webhooks/{hook}/deliveries"),
+                &city,
+            )
+            .await;
+        let waiting = log.body["data"].as_array().unwrap().iter().any(|d| {
+            d["status"] == "pending"
+                && d["attempts"].as_array().map_or(0, Vec::len) == 1
+                && d["next_attempt_at"].is_string()
+        });
+        if waiting {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never sent: {:?}",
+            log.body
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    assert_eq!(receiver.received().len(), 3);
     app.advance_days(4);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     let given_up = loop {
