@@ -2,6 +2,7 @@
 //! mapping over the domain services, plus the composition root used by the
 //! `driehoek` binary and the black-box tests.
 
+pub mod allocator;
 pub mod authz;
 pub mod cors;
 pub mod document;

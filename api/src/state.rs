@@ -40,6 +40,11 @@ pub struct AppState {
     pub work_visits: WorkVisitService,
     pub calendars: CalendarService,
     pub stats: StatsService,
+    /// Turns to compute a city's report on this node, one per connection of the read
+    /// pool: a report holds the facts it has read until they are summed, so more at
+    /// once only interleave their reads and hold their facts longer (bench/RESULTS.md,
+    /// the stats suite).
+    pub report_turns: Arc<tokio::sync::Semaphore>,
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
@@ -163,6 +168,9 @@ impl AppState {
             ),
             changes: ChangeService::new(database.changes()),
             stats: StatsService::new(database.stats(), clock.clone()),
+            report_turns: Arc::new(tokio::sync::Semaphore::new(
+                database.parallel_reads().max(1),
+            )),
             calendars: CalendarService::new(
                 database.schools(),
                 database.businesses(),

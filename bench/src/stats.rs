@@ -449,9 +449,10 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         // it, then start the peak afresh (`clear_refs` 5 resets VmHWM) so the figure at
         // the end is the reports' own.
         let seeding_peak = crate::peak_rss_mib(server.id()).unwrap_or(0.0);
+        let resident = crate::rss_mib(server.id()).unwrap_or(0.0);
         let reset = std::fs::write(format!("/proc/{}/clear_refs", server.id()), "5").is_ok();
         println!(
-            "# server peak while seeding: {seeding_peak:.1} MiB{}",
+            "# server peak while seeding: {seeding_peak:.1} MiB, resident after it {resident:.1} MiB{}",
             if reset {
                 "; reset before the reports"
             } else {

@@ -278,6 +278,12 @@ impl Database {
         self.reads.stats()
     }
 
+    /// How many reads this node runs on the database at once: the connections of the
+    /// pool the hot reads run on.
+    pub fn parallel_reads(&self) -> usize {
+        usize::try_from(self.reads.max_connections()).unwrap_or(1)
+    }
+
     /// Connections in the pool and how many of them are idle, for `/metrics`.
     pub fn pool_stats(&self) -> (u32, u32) {
         match self.kind {

@@ -91,6 +91,14 @@ impl ReadPool {
             Self::Sqlite(pool) => pool.stats(),
         }
     }
+
+    /// How many connections may be open at once.
+    pub(crate) fn max_connections(&self) -> u32 {
+        match self {
+            Self::Postgres(pool) => pool.max,
+            Self::Sqlite(pool) => pool.max,
+        }
+    }
 }
 
 /// A row read by column name on either backend: an entity's model.
@@ -206,6 +214,8 @@ pub(crate) struct Pool<DB: Database> {
     idle: Mutex<Vec<Idle<DB::Connection>>>,
     /// One permit per connection that may be open.
     permits: Semaphore,
+    /// How many connections may be open at once.
+    max: u32,
     open: AtomicU32,
 }
 
@@ -228,6 +238,7 @@ impl<DB: Database> Pool<DB> {
             settings,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(usize::try_from(max_connections).unwrap_or(1).max(1)),
+            max: max_connections.max(1),
             open: AtomicU32::new(0),
         });
         let weak = Arc::downgrade(&pool);

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use driehoek_api_macros::guarded;
+use driehoek_domain::error::DomainError;
 use driehoek_domain::ids::ProgrammeId;
 use driehoek_domain::stats::StatsQuery;
 use serde::Deserialize;
@@ -85,6 +86,11 @@ pub async fn get_stats(
         to: day("to", params.to.as_deref(), next_year)?,
         programme: params.programme_id.map(ProgrammeId::from_uuid),
     };
+    let _turn = state
+        .report_turns
+        .acquire()
+        .await
+        .map_err(|_| DomainError::Internal("the report turns are closed".to_owned()))?;
     let report = state.stats.report(&ctx.actor, &ctx.tenant, query).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
