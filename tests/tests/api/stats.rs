@@ -393,6 +393,23 @@ async fn another_tenant_neither_reads_the_figures_nor_is_counted_in_them() {
     assert_eq!(own.body["would_host_again"], json!({"yes": 0, "no": 0}));
 }
 
+#[tokio::test]
+async fn more_reports_at_once_than_a_node_computes_together_all_get_the_same_figures() {
+    // A node computes as many reports at once as its read pool has connections (4 on
+    // SQLite); the others wait their turn and are answered all the same.
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    visited(&app, &w).await;
+    let path = format!("/v1/tenants/rotterdam/stats?{}", period(&app));
+    let reports = futures_util::future::join_all((0..20).map(|_| app.get(&path, &w.city))).await;
+    let first = &reports[0].body;
+    assert_eq!(first["reach"]["visits"], 2, "{first:?}");
+    for report in &reports {
+        assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+        assert_eq!(&report.body, first);
+    }
+}
+
 /// A school of the world's tenant at `postal_code`, with `grades` of pupils (grade,
 /// how many); returns its id, its key and its pupils by grade.
 async fn school_with_pupils(
