@@ -1,13 +1,17 @@
-//! How the server's allocator (mimalloc, `driehoek`'s global allocator, which with
-//! its `override` feature also serves SQLite's `malloc`) gives memory back.
+//! How the server's allocators give memory back: mimalloc (`driehoek`'s global
+//! allocator, for Rust's allocations) and glibc's malloc (for C's: SQLite's page
+//! caches and row values, made on one thread per connection).
 //!
 //! mimalloc v3 keeps pages freed by the program for a second before it returns them
-//! to the system. A city's report frees tens of megabytes in that time, so a node
-//! answering 16 reports at once held about 40 MiB it no longer used: 148 MiB at its
-//! peak on SQLite against 108 MiB with pages returned after 10 ms (mimalloc v2's
-//! default), and no change in the rate of the hot lists (bench/RESULTS.md, the
-//! stats and schools suites). The option is set over mimalloc's C interface: the
-//! one `unsafe` of the workspace.
+//! to the system; glibc gives each thread that allocates its own arena (up to eight
+//! per core), which keeps what it once held. Under 16 city reports at once on SQLite,
+//! heaptrack put SQLite's heap at ~18 MB while eight arenas held ~42 MiB, and the
+//! node peaked at 151 MiB. With freed pages returned after 10 ms (mimalloc v2's
+//! default) and one arena per core, 106 MiB, and no change in the rate of the
+//! hot lists (bench/RESULTS.md, the stats and schools suites). mimalloc's `override`
+//! feature (C's malloc as mimalloc too) did as well but crashed the binary under
+//! `LD_PRELOAD` libraries that allocate before `main` (libfaketime). Both options are
+//! set over C interfaces: the workspace's only `unsafe` code.
 
 use std::ffi::c_long;
 
@@ -28,6 +32,22 @@ pub fn return_freed_pages_promptly() {
     // may be called from any thread at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
 }
+
+/// Has glibc's malloc keep at most `arenas` arenas, shared by the threads that
+/// allocate through it (SQLite's), instead of up to eight per core. Called once at
+/// start-up, before any thread is made.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn share_c_arenas(arenas: usize) {
+    let arenas = std::ffi::c_int::try_from(arenas.max(1)).unwrap_or(std::ffi::c_int::MAX);
+    // SAFETY: `mallopt` sets an integer parameter of glibc's malloc; no pointers, and
+    // M_ARENA_MAX only bounds arenas made from then on.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) };
+}
+
+/// glibc's arenas are its own; other C libraries need nothing here.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn share_c_arenas(_arenas: usize) {}
 
 /// The purge delay mimalloc applies now, in milliseconds.
 #[allow(unsafe_code)]

@@ -15,10 +15,8 @@ use driehoek_domain::values::Name;
 
 /// mimalloc instead of glibc's allocator. A request allocates and frees a few hundred
 /// small blocks (rows, strings, buffers) across two worker threads; `perf` put glibc's
-/// `malloc`/`free` at 44 µs of the server's 261 µs of CPU per work-visit search. With
-/// its `override` feature it also serves C's `malloc`, so SQLite's page caches and row
-/// values (one thread per connection) share its pages instead of eight glibc arenas
-/// that keep what they once held; see [`driehoek_api::allocator`].
+/// `malloc`/`free` at 44 µs of the server's 261 µs of CPU per work-visit search. How
+/// it and C's malloc give memory back: [`driehoek_api::allocator`].
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -303,6 +301,11 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn main() -> ExitCode {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         driehoek_api::allocator::return_freed_pages_promptly();
+    }
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        driehoek_api::allocator::share_c_arenas(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        );
     }
     let cli = Cli::parse();
     let level = match cli.command {
