@@ -7,8 +7,8 @@
 //! per core), which keeps what it once held. Under 16 city reports at once on SQLite,
 //! heaptrack put SQLite's heap at ~18 MB while eight arenas held ~42 MiB, and the
 //! node peaked at 151 MiB. With freed pages returned after 10 ms (mimalloc v2's
-//! default) and one arena per core, 106 MiB, and no change in the rate of the
-//! hot lists (bench/RESULTS.md, the stats and schools suites). mimalloc's `override`
+//! default) and one arena per core, 106 MiB, with the hot lists no slower against
+//! the same reads run directly (bench/RESULTS.md, the stats and schools suites). mimalloc's `override`
 //! feature (C's malloc as mimalloc too) did as well but crashed the binary under
 //! `LD_PRELOAD` libraries that allocate before `main` (libfaketime). Both options are
 //! set over C interfaces: the workspace's only `unsafe` code.
