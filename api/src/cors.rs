@@ -43,6 +43,8 @@ fn audience(path: &str) -> Audience<'_> {
         || path == "/v1/vocabularies"
         || path.starts_with("/v1/vocabularies/")
         || path.starts_with("/problems/")
+        || path == "/v1/credentials/verify"
+        || is_issuer_document(path)
     {
         return Audience::Public;
     }
@@ -57,6 +59,18 @@ fn audience(path: &str) -> Audience<'_> {
         }
         None => Audience::Nobody,
     }
+}
+
+/// A city's public issuer documents (its profile, keys and status lists), which any
+/// verifier, a wallet in a browser among them, reads.
+fn is_issuer_document(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/v1/tenants/") else {
+        return false;
+    };
+    let Some((_, tail)) = rest.split_once('/') else {
+        return false;
+    };
+    tail == "issuer" || tail == "issuer/jwks.json" || tail.starts_with("credential-status/")
 }
 
 /// The `Access-Control-Allow-Origin` a request earns: `*`, its own origin, or none.
@@ -159,5 +173,19 @@ mod tests {
         assert_eq!(audience("/v1/tenants"), Audience::Nobody);
         assert_eq!(audience("/v1/tenants/Not_A_Slug/schools"), Audience::Nobody);
         assert_eq!(audience("/metrics"), Audience::Nobody);
+        assert_eq!(audience("/v1/credentials/verify"), Audience::Public);
+        assert_eq!(audience("/v1/tenants/rotterdam/issuer"), Audience::Public);
+        assert_eq!(
+            audience("/v1/tenants/rotterdam/issuer/jwks.json"),
+            Audience::Public
+        );
+        assert_eq!(
+            audience("/v1/tenants/rotterdam/credential-status/1"),
+            Audience::Public
+        );
+        assert_eq!(
+            audience("/v1/tenants/rotterdam/issuer/keys"),
+            Audience::Tenant("rotterdam")
+        );
     }
 }

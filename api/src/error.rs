@@ -77,6 +77,7 @@ catalogue! {
     IdempotencyKeyReused => "idempotency_key_reused", 422, "Idempotency key reused", "This `Idempotency-Key` was used with a different request (method, path or body) in the last 24 hours; send a new key.";
     UnknownField => "unknown_field", 422, "Unknown field", "The request names a field this operation does not know; check its spelling against the schema.";
     OutsideTargetGroup => "outside_target_group", 422, "Outside the target group", "The group does not fit the offering: its size is outside the offering's group size or the slot's capacity, or the school teaches none of the offering's education levels.";
+    NotAttended => "not_attended", 422, "Not attended", "A credential is for a visit the pupil went to: the booking must name the pupil and record the pupil present.";
     RouteNotInMap => "route_not_in_map", 422, "Route not in map", "Two consecutive steps of the route plan are not joined by an edge of its route map (or a step is not on the map); the problem points at the first such step.";
     ConsentMissing => "consent_missing", 422, "Consent missing", "A pupil named on the booking has no `participation` consent (the latest decision for the purpose is not `granted`); the detail names every such pupil. Record the guardian's (or, from the consent age, the pupil's) consent first, or book without naming the pupil.";
     ConsentNotAllowed => "consent_not_allowed", 422, "Consent not allowed", "The decision cannot be recorded so: a pupil decides alone (`given_by: student`) only when certainly at or above the city's consent age (only the birth year is held), and `recruitment_contact` is granted only from 16.";
@@ -328,6 +329,7 @@ impl From<DomainError> for ApiError {
                     Rule::ConsentMissing => ErrorCode::ConsentMissing,
                     Rule::RouteNotInMap => ErrorCode::RouteNotInMap,
                     Rule::ConsentNotAllowed => ErrorCode::ConsentNotAllowed,
+                    Rule::NotAttended => ErrorCode::NotAttended,
                 };
                 let mut error = Self::new(code, message.clone());
                 error.errors.push(ProblemFieldError { pointer, message });

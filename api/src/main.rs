@@ -113,6 +113,12 @@ struct Cli {
         global = true
     )]
     cors_allow_localhost: bool,
+    /// The API's public address, scheme and host (`https://api.driehoek.example`):
+    /// credentials name their issuer, status lists and themselves under it, so it must
+    /// stay the same for as long as they are to verify. Unset: the address each
+    /// request came to (and `http://<bind>` for the demo data).
+    #[arg(long, env = "DRIEHOEK_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
     /// Seconds one webhook delivery attempt may take.
     #[arg(
         long,
@@ -192,6 +198,10 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         rate_limit_per_minute: cli.rate_limit_per_minute,
         clock: driehoek_domain::clock::SystemClock::shared(),
         cors_allow_localhost: cli.cors_allow_localhost,
+        public_url: match cli.public_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(public_url(url)?),
+        },
         workers: match cli.workers {
             Some(0) => return Err("DRIEHOEK_WORKERS must be at least 1".to_owned()),
             Some(n) => n,
@@ -201,6 +211,27 @@ fn settings(cli: &Cli) -> Result<(Settings, SocketAddr), String> {
         },
     };
     Ok((settings, bind))
+}
+
+/// The address the demo's credentials are issued under.
+fn demo_base(settings: &Settings, bind: SocketAddr) -> String {
+    settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bind}"))
+}
+
+/// `DRIEHOEK_PUBLIC_URL` checked: an http(s) origin with no path, query or fragment.
+fn public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("DRIEHOEK_PUBLIC_URL: {e}"))?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !bare {
+        return Err(
+            "DRIEHOEK_PUBLIC_URL must be an http(s) address with no path, such as https://api.driehoek.example"
+                .to_owned(),
+        );
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// The demo's keys, tokens and links; `base` starts the links (`http://host:port`).
@@ -246,7 +277,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::SeedDemo => {
             let state = startup::connect(&settings).await?;
             print_keys(
-                &seed::seed_demo(&state).await.map_err(|e| e.to_string())?,
+                &seed::seed_demo(&state, &demo_base(&settings, bind))
+                    .await
+                    .map_err(|e| e.to_string())?,
                 &format!("http://{bind}"),
             );
         }
@@ -268,7 +301,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let state = startup::connect(&settings).await?;
             if demo {
                 print_keys(
-                    &seed::seed_demo(&state).await.map_err(|e| e.to_string())?,
+                    &seed::seed_demo(&state, &demo_base(&settings, bind))
+                        .await
+                        .map_err(|e| e.to_string())?,
                     &format!("http://{bind}"),
                 );
             }

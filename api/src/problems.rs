@@ -116,3 +116,30 @@ problem_set! {
         500 => INTERNAL,
     }
 }
+
+problem_set! {
+    /// Errors of a public read (no key): a city's issuer documents.
+    PublicReadErrors {
+        400 => "A path segment is malformed (`invalid_path`)",
+        404 => "No such tenant, or no such list (`not_found`)",
+        414 => URI_TOO_LONG,
+        431 => HEADERS_TOO_LARGE,
+        500 => INTERNAL,
+        503 => UNAVAILABLE,
+    }
+}
+
+problem_set! {
+    /// Errors of a public operation with a JSON body (no key): verifying a credential.
+    PublicWriteErrors {
+        400 => "The body is not JSON (`malformed_json`)",
+        408 => "The body did not arrive within 30 s (`request_timeout`)",
+        413 => "The body is too large (`payload_too_large`)",
+        415 => "Wrong content type (`unsupported_media_type`)",
+        422 => "Invalid fields (`validation_failed`, `unknown_field`)",
+        414 => URI_TOO_LONG,
+        431 => HEADERS_TOO_LARGE,
+        500 => INTERNAL,
+        503 => UNAVAILABLE,
+    }
+}

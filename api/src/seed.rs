@@ -10,6 +10,7 @@ use driehoek_domain::bookings::{
     AttendanceReport, BookingContact, CycleStep, FeedbackAuthor, NewBooking, NewFeedback, Rating,
 };
 use driehoek_domain::businesses::{NewBusiness, NewCoach, Screening};
+use driehoek_domain::credentials::NewCredential;
 use driehoek_domain::error::DomainError;
 use driehoek_domain::ids::{
     CoachId, PlacementId, SchoolId, SlotId, StudentId, TenantId, WorkVisitId,
@@ -834,7 +835,7 @@ async fn seed_offer(
 /// feedback given, so the city's figures (`/stats`) have something to count; and the
 /// host's talent note on each named pupil, asking to be in touch.
 async fn seed_past_visit(
-    state: &AppState,
+    (state, base): (&AppState, &str),
     tenant: &driehoek_domain::tenants::Tenant,
     school: &driehoek_domain::schools::School,
     (visit, slot): (WorkVisitId, SlotId),
@@ -907,6 +908,22 @@ async fn seed_past_visit(
         .mark_step(&admin, tenant.id, booking.id, CycleStep::Debriefed, None)
         .await?;
     let booking = state.bookings.get(&admin, tenant.id, booking.id).await?;
+    // The first named pupil holds a credential for the visit.
+    if let Some((id, _, _)) = named.first() {
+        state
+            .credentials
+            .issue(
+                &admin,
+                tenant,
+                base,
+                *id,
+                NewCredential {
+                    booking_id: booking.id,
+                    include_name: false,
+                },
+            )
+            .await?;
+    }
     for (id, talents, note) in named {
         state
             .students
@@ -1114,19 +1131,24 @@ async fn seed_class(
 }
 
 /// Loads the demo tenants that do not exist yet; returns the keys it made.
-pub async fn seed_demo(state: &AppState) -> Result<Vec<DemoKey>, DomainError> {
+/// `base` is the address the demo's credentials are issued under.
+pub async fn seed_demo(state: &AppState, base: &str) -> Result<Vec<DemoKey>, DomainError> {
     let mut keys = Vec::new();
     for seed in [&ROTTERDAM, &LEUVEN] {
         if state.tenants.find_by_slug(seed.slug).await?.is_some() {
             tracing::info!(tenant = seed.slug, "demo tenant exists; left as it is");
             continue;
         }
-        keys.extend(seed_tenant(state, seed).await?);
+        keys.extend(seed_tenant(state, seed, base).await?);
     }
     Ok(keys)
 }
 
-async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<DemoKey>, DomainError> {
+async fn seed_tenant(
+    state: &AppState,
+    seed: &TenantSeed<'_>,
+    base: &str,
+) -> Result<Vec<DemoKey>, DomainError> {
     let admin = Actor::bootstrap_admin();
     let dates = DemoDates::new(state.clock.now())?;
     let country = CountryCode::parse(seed.country).map_err(invalid)?;
@@ -1314,7 +1336,15 @@ async fn seed_tenant(state: &AppState, seed: &TenantSeed<'_>) -> Result<Vec<Demo
                 Ok((id, *talents, *note))
             })
             .collect::<Result<Vec<_>, DomainError>>()?;
-        seed_past_visit(state, &tenant, school, *offered, (&b.offer, &dates), &named).await?;
+        seed_past_visit(
+            (state, base),
+            &tenant,
+            school,
+            *offered,
+            (&b.offer, &dates),
+            &named,
+        )
+        .await?;
     }
 
     let mut proposal = None;

@@ -48,6 +48,9 @@ pub struct Settings {
     pub clock: SharedClock,
     /// Let tenants list `http://localhost` origins for CORS (development only).
     pub cors_allow_localhost: bool,
+    /// The API's public address, e.g. `https://api.driehoek.example` (credentials
+    /// name their issuer under it); `None`: the address each request came to.
+    pub public_url: Option<String>,
 }
 
 /// How webhooks are delivered.
@@ -109,6 +112,7 @@ pub async fn connect(settings: &Settings) -> Result<AppState, String> {
         },
         settings.clock.clone(),
     );
+    state.public_url = settings.public_url.clone();
     state.tenants = state
         .tenants
         .with_local_origins(settings.cors_allow_localhost);
@@ -125,15 +129,16 @@ fn report_sealing(sealer: &Sealer, done: Resealed) {
         tracing::info!(
             resealed = done.resealed,
             key,
-            "stored webhook secrets sealed with the current key"
+            "stored webhook secrets and signing keys sealed with the current key"
         );
     }
     if done.unreadable > 0 {
         tracing::error!(
             unreadable = done.unreadable,
             ?keys,
-            "webhook secrets sealed with a key this server was not given: nothing is sent to \
-             their endpoints until DRIEHOEK_SECRETS_KEY lists it"
+            "secrets sealed with a key this server was not given: nothing is sent to their \
+             webhook endpoints, nor is a credential signed with such a key, until \
+             DRIEHOEK_SECRETS_KEY lists it"
         );
     }
 }

@@ -10,6 +10,7 @@ use driehoek_domain::businesses::BusinessService;
 use driehoek_domain::calendars::CalendarService;
 use driehoek_domain::changes::ChangeService;
 use driehoek_domain::clock::SharedClock;
+use driehoek_domain::credentials::{CredentialService, CredentialSources};
 use driehoek_domain::matching::MatchingService;
 use driehoek_domain::placements::PlacementService;
 use driehoek_domain::programmes::ProgrammeService;
@@ -48,6 +49,10 @@ pub struct AppState {
     pub changes: ChangeService,
     pub bookings: BookingService,
     pub students: StudentService,
+    pub credentials: CredentialService,
+    /// The API's public address (`DRIEHOEK_PUBLIC_URL`), which credentials and their
+    /// issuer are named under; without it, the address a request came to.
+    pub public_url: Option<String>,
     pub matching: MatchingService,
     pub placements: PlacementService,
     pub route_maps: RouteMapService,
@@ -143,7 +148,21 @@ impl AppState {
             },
             clock.clone(),
         );
+        let credentials = CredentialService::new(
+            CredentialSources {
+                credentials: database.credentials(),
+                tenants: tenant_repo.clone(),
+                bookings: database.bookings(),
+                work_visits: database.work_visits(),
+                businesses: businesses.clone(),
+                audit: database.audit(),
+            },
+            students.clone(),
+            clock.clone(),
+        );
         Self {
+            credentials,
+            public_url: None,
             tenants: TenantService::new(tenant_repo, clock.clone()),
             api_keys: ApiKeyService::new(
                 key_repo,

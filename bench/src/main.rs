@@ -22,6 +22,7 @@ use driehoek_api::startup::Settings;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
 
+mod credentials;
 mod direct;
 mod faults;
 mod http1;
@@ -66,7 +67,8 @@ struct Args {
     /// `stats` (the city's figures for a year), `faults` (large bodies at once, and
     /// reads while Redis fails) or `recommendations` (a pupil's list over 10 000
     /// offerings with `--work-visits 10000`) or `placements` (a class of 30 over 12
-    /// slots and a year of 300 over 60).
+    /// slots and a year of 300 over 60) or `credentials` (issuing, verifying, the
+    /// status list).
     #[arg(long, default_value = "schools")]
     suite: String,
     /// Work visits the `work-visits` suite syncs in before searching (a multiple of 1 000).
@@ -518,6 +520,7 @@ async fn main() -> Result<()> {
         "platform",
         "stats",
         "faults",
+        "credentials",
     ]
     .contains(&args.suite.as_str())
     {
@@ -527,6 +530,7 @@ async fn main() -> Result<()> {
             "students" => students::run(&args, &database_url, pg_name.is_some()).await,
             "stats" => stats::run(&args, &database_url, pg_name.is_some()).await,
             "faults" => faults::run(&args, &database_url, pg_name.is_some()).await,
+            "credentials" => credentials::run(&args, &database_url, pg_name.is_some()).await,
             "route-maps" => route_maps::run(&args, &database_url, pg_name.is_some()).await,
             "placements" => placements::run(&args, &database_url, pg_name.is_some()).await,
             "recommendations" => {
@@ -554,6 +558,7 @@ fn services_settings(database_url: &str) -> Settings {
         webhooks: driehoek_api::startup::WebhookSettings::default(),
         clock: driehoek_domain::clock::SystemClock::shared(),
         cors_allow_localhost: false,
+        public_url: None,
     }
 }
 

@@ -52,6 +52,9 @@ vocabulary! {
         TalentNoteWrite => "booking.talent_note", "Talent note written about the pupil by the host", "Talentnotitie over de leerling door het gastbedrijf geschreven";
         TalentNotesRead => "booking.read_talent_notes", "Host's talent notes read by the host", "Talentnotities door het gastbedrijf ingezien";
         TalentNoteWithdraw => "booking.withdraw_talent_note", "Talent note withdrawn by the host", "Talentnotitie door het gastbedrijf ingetrokken";
+        CredentialIssue => "student.credential_issue", "Credential issued to the pupil", "Credential aan de leerling uitgegeven";
+        CredentialsRead => "student.credentials", "Pupil's credentials read", "Credentials van de leerling ingezien";
+        CredentialRevoke => "student.credential_revoke", "Pupil's credential revoked", "Credential van de leerling ingetrokken";
         InterestsRead => "student.interests", "Recruitment interests in the pupil read", "Interesse van werkgevers in de leerling ingezien";
     }
 }

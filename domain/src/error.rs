@@ -130,6 +130,9 @@ pub enum Rule {
     /// The consent may not be recorded so: the pupil is too young to decide alone, or
     /// too young for the purpose.
     ConsentNotAllowed,
+    /// A credential is asked for a booking that does not name the pupil, or at which
+    /// the pupil was not recorded present.
+    NotAttended,
 }
 
 #[derive(Debug, thiserror::Error)]

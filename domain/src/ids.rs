@@ -74,6 +74,14 @@ id_type!(
 id_type!(ConsentId);
 id_type!(PortfolioEntryId);
 id_type!(TalentNoteId);
+id_type!(
+    /// A portable credential issued to a pupil.
+    CredentialId
+);
+id_type!(
+    /// One of a city's signing keys as credential issuer.
+    IssuerKeyId
+);
 id_type!(AuditEventId);
 id_type!(RouteMapId);
 id_type!(RoutePlanId);

@@ -16,6 +16,7 @@ pub mod businesses;
 pub mod calendars;
 pub mod changes;
 pub mod clock;
+pub mod credentials;
 pub mod error;
 pub mod ids;
 pub mod matching;

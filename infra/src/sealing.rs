@@ -154,6 +154,19 @@ impl Sealer {
             _ => false,
         }
     }
+
+    /// What `stored` (for the row named by `context`) is to be replaced with so it is
+    /// as this sealer would store it now: `Ok(None)` when it is already, `Err` when it
+    /// cannot be (no key of this sealer opens it).
+    pub(crate) fn resealed(&self, stored: &str, context: &str) -> Result<Option<String>, Unsealed> {
+        if self.is_current(stored) {
+            return Ok(None);
+        }
+        let plain = self.open(stored, context)?;
+        self.seal(&plain, context)
+            .map(Some)
+            .map_err(|_| Unsealed::Corrupt)
+    }
 }
 
 impl SealingKey {

@@ -29,6 +29,7 @@ mod m20261202_000016_guardian_invitations;
 mod m20261203_000017_placements;
 mod m20261203_000018_open_slots;
 mod m20261203_000019_visit_cycle;
+mod m20261204_000020_credentials;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_placements::Migration),
             Box::new(m20261203_000018_open_slots::Migration),
             Box::new(m20261203_000019_visit_cycle::Migration),
+            Box::new(m20261204_000020_credentials::Migration),
         ]
     }
 }

@@ -64,6 +64,7 @@ impl Modify for BearerKeys {
         (name = "students", description = "Pupils, their consents and talent portfolios, export and erasure, and the audit log of every access. Only the pupil's own school (and the platform) reaches a pupil."),
         (name = "route-maps", description = "Route maps: the city's education graph — programmes leading to programmes and occupations, with labour-market prospects — authored as a whole, read by everyone once published."),
         (name = "vocabularies", description = "Closed code lists shared by all tenants."),
+        (name = "credentials", description = "Portable proof: the city as Open Badges 3.0 issuer, its public keys (a JWK Set) and revocation status lists, public so anyone verifies a pupil's credential without a key; and a verifier for those without a JOSE library. Issuing and reading a pupil's credentials is under `students`."),
         (name = "oauth", description = "OAuth 2.0 client credentials: trade an API key's id and secret for a short-lived bearer token that acts as the key."),
         (name = "stats", description = "The city's figures: reach, attendance, sector mix and satisfaction as anonymous aggregates, small counts of pupils suppressed."),
         (name = "webhook-endpoints", description = "Webhook endpoints a city or business registers, their signing secrets and delivery log. The messages themselves are the document's `webhooks`."),

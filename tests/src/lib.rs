@@ -166,6 +166,7 @@ impl Node {
             secrets: self.secrets.clone(),
             clock: self.clock.clone(),
             cors_allow_localhost: self.local_origins,
+            public_url: None,
         }
     }
 }
@@ -464,7 +465,7 @@ impl TestApp {
     /// Loads the demo data into the server's database, as `driehoek seed-demo` does;
     /// returns the keys it made as (tenant, role, secret).
     pub async fn seed_demo(&self) -> Vec<(String, String, Key)> {
-        driehoek_api::seed::seed_demo(&self.services().await)
+        driehoek_api::seed::seed_demo(&self.services().await, &self.base)
             .await
             .expect("seed the demo")
             .into_iter()

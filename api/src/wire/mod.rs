@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod bookings;
 pub mod businesses;
+pub mod credentials;
 pub mod matching;
 pub mod placements;
 pub mod portfolios;

@@ -497,6 +497,8 @@ pub struct StudentExportOut {
     pub route_plan_versions: Vec<RoutePlanOut>,
     /// The hosts' talent notes about the pupil (each also a portfolio entry).
     pub talent_notes: Vec<super::talent::StudentTalentNoteOut>,
+    /// Every credential issued to the pupil, revoked ones included.
+    pub credentials: Vec<super::credentials::CredentialRecordOut>,
 }
 
 impl From<StudentExport> for StudentExportOut {
@@ -512,6 +514,7 @@ impl From<StudentExport> for StudentExportOut {
             route_plan: x.route_plans.last().map(RoutePlanOut::from),
             route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
             talent_notes: x.talent_notes.into_iter().map(Into::into).collect(),
+            credentials: Vec::new(),
         }
     }
 }

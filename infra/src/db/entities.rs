@@ -986,3 +986,68 @@ pub mod talent_notes {
         Entity::find().filter(Column::TenantId.eq(tenant))
     }
 }
+
+pub mod issuer_keys {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
+    #[sea_orm(table_name = "issuer_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub generation: i64,
+        pub kid: String,
+        /// base64url of the public key.
+        pub public_key: String,
+        /// base64 of the PKCS#8 document, sealed.
+        pub private_key: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}
+
+pub mod credentials {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
+    #[sea_orm(table_name = "credentials")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        /// Null once the pupil is erased, with `school_id`, `booking_id`, `kid`, `jwt`.
+        pub student_id: Option<Uuid>,
+        pub school_id: Option<Uuid>,
+        pub booking_id: Option<Uuid>,
+        pub status_list: i64,
+        pub status_index: i64,
+        pub kid: Option<String>,
+        pub jwt: Option<String>,
+        pub revoked_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    pub fn scoped(tenant: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::TenantId.eq(tenant))
+    }
+}

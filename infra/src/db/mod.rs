@@ -8,6 +8,7 @@ mod bookings;
 mod businesses;
 mod changes;
 mod consents;
+mod credentials;
 pub mod entities;
 mod feedback;
 pub mod idempotency;
@@ -224,9 +225,13 @@ impl Database {
     /// key opens are counted, not touched. Safe while other nodes run: a value is only
     /// replaced if it is still the one read.
     pub async fn reseal_secrets(&self) -> Result<Resealed, String> {
-        webhooks::reseal(&self.conn, &self.sealer)
+        let mut done = webhooks::reseal(&self.conn, &self.sealer)
             .await
-            .map_err(|e| format!("sealing stored webhook secrets failed: {e}"))
+            .map_err(|e| format!("sealing stored webhook secrets failed: {e}"))?;
+        credentials::reseal(&self.conn, &self.sealer, &mut done)
+            .await
+            .map_err(|e| format!("sealing stored signing keys failed: {e}"))?;
+        Ok(done)
     }
 
     /// The deployment's id, made by the migrations with the database.
@@ -409,6 +414,13 @@ impl Database {
 
     pub fn placements(&self) -> Arc<dyn driehoek_domain::placements::PlacementRepository> {
         Arc::new(SeaOrmPlacementRepository::new(self.conn.clone()))
+    }
+
+    pub fn credentials(&self) -> Arc<dyn driehoek_domain::credentials::CredentialRepository> {
+        Arc::new(credentials::SeaOrmCredentialRepository::new(
+            self.conn.clone(),
+            self.sealer.clone(),
+        ))
     }
 
     pub fn talent_notes(&self) -> Arc<dyn driehoek_domain::students::TalentNoteRepository> {

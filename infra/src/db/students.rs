@@ -361,6 +361,8 @@ impl StudentRepository for SeaOrmStudentRepository {
             (tenant, id),
         )
         .await?;
+        // Credentials: revoked, and only their place in the status list kept.
+        super::credentials::erase_of_pupil(&txn, tenant, id, now).await?;
         // The host's talent notes (and with them any recruitment interest).
         delete_of_pupil::<talent_notes::Entity>(
             &txn,

@@ -13,6 +13,7 @@ mod changes;
 mod collections;
 mod contract;
 mod cors;
+mod credentials;
 mod faults;
 mod idempotency;
 mod isolation;

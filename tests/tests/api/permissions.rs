@@ -44,6 +44,8 @@ pub(crate) fn path(template: &str, w: &World) -> String {
         ("{placement_id}", "01900000-0000-7000-8000-000000000004"),
         ("{feedback_id}", "01900000-0000-7000-8000-000000000001"),
         ("{note_id}", "01900000-0000-7000-8000-000000000005"),
+        ("{credential_id}", "01900000-0000-7000-8000-000000000006"),
+        ("{list_id}", "1"),
         ("{code}", "vmbo"),
         ("{external_id}", "HR-1"),
         ("{name}", "school_kinds"),

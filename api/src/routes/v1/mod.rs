@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod businesses;
 pub mod calendars;
 pub mod changes;
+pub mod credentials;
 pub mod invitations;
 pub mod oauth;
 pub mod placements;
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     vocabularies::configure(cfg);
     oauth::configure(cfg);
     webhooks::configure_event_types(cfg);
+    credentials::configure_verify(cfg);
     cfg.service(
         scope("/tenants/{tenant}")
             .configure(tenants::configure_tenant)
@@ -86,7 +88,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .configure(access_tokens::configure)
                     .configure(invitations::configure)
                     .configure(recommendations::configure)
-                    .configure(talent_notes::configure_students),
+                    .configure(talent_notes::configure_students)
+                    .configure(credentials::configure_students),
             )
             .service(
                 scope("/businesses")
@@ -94,6 +97,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .configure(work_visit_sync::configure)
                     .configure(calendars::configure_businesses),
             )
+            .service(scope("/issuer").configure(credentials::configure_issuer))
+            .service(scope("/credential-status").configure(credentials::configure_status))
             .service(scope("/programmes").configure(programmes::configure))
             .service(scope("/route-maps").configure(route_maps::configure))
             .service(scope("/api-keys").configure(api_keys::configure))

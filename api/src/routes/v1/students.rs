@@ -401,7 +401,7 @@ pub async fn erase_student(
 /// Export everything held on a pupil
 ///
 /// The right of access: the record, the consent ledger, the portfolio entries, the
-/// bookings the pupil was named on (and the route plan once plans exist), as one JSON
+/// bookings the pupil was named on, the route plan and the credentials, as one JSON
 /// document. Entries of earlier schools that stay sealed are counted, not shown.
 #[utoipa::path(
     operation_id = "students.export", tag = "students",
@@ -424,9 +424,15 @@ pub async fn export_student(
             ctx.tenant.settings.consent_age,
         )
         .await?;
+    let credentials = state
+        .credentials
+        .exported(ctx.tenant.id, export.student.id)
+        .await?;
+    let mut out = StudentExportOut::from(export);
+    out.credentials = credentials.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(StudentExportOut::from(export)))
+        .json(out))
 }
 
 #[guarded]

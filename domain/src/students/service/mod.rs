@@ -337,6 +337,28 @@ impl StudentService {
         self.visible(actor, tenant, id).await
     }
 
+    /// The pupil when the caller may see its data (as the pupil's own operations
+    /// judge it): for services that keep data of their own about pupils.
+    pub async fn reachable(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Student> {
+        self.visible(actor, tenant, id).await
+    }
+
+    /// The pupil when the caller manages it (its school or the platform, never a
+    /// token).
+    pub async fn manageable(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: StudentId,
+    ) -> DomainResult<Student> {
+        self.managed(actor, tenant, id).await
+    }
+
     fn event(
         &self,
         actor: &Actor,

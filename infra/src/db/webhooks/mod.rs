@@ -209,17 +209,17 @@ pub(crate) async fn reseal(db: &DatabaseConnection, sealer: &Sealer) -> DomainRe
             (C::PreviousSecret, "previous_secret", previous),
         ];
         for (column, name, value) in stored {
-            let Some(value) = value.filter(|v| !sealer.is_current(v)) else {
+            let Some(value) = value else {
                 continue;
             };
-            let context = sealing_context(name, tenant, id);
-            let Ok(plain) = sealer.open(&value, &context) else {
-                done.unreadable += 1;
-                continue;
+            let sealed = match sealer.resealed(&value, &sealing_context(name, tenant, id)) {
+                Ok(Some(sealed)) => sealed,
+                Ok(None) => continue,
+                Err(_) => {
+                    done.unreadable += 1;
+                    continue;
+                }
             };
-            let sealed = sealer
-                .seal(&plain, &context)
-                .map_err(DomainError::Internal)?;
             let replaced = webhook_endpoints::Entity::update_many()
                 .col_expr(column, Expr::value(sealed))
                 .filter(C::TenantId.eq(tenant))
