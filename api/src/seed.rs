@@ -841,7 +841,7 @@ async fn seed_past_visit(
     (visit, slot): (WorkVisitId, SlotId),
     (offer, dates): (&OfferSeed<'_>, &DemoDates),
     named: &[(StudentId, &str, &str)],
-) -> Result<(), DomainError> {
+) -> Result<Option<String>, DomainError> {
     let admin = Actor::bootstrap_admin();
     let seats = u32::from(offer.group.1);
     let booking = state
@@ -908,9 +908,10 @@ async fn seed_past_visit(
         .mark_step(&admin, tenant.id, booking.id, CycleStep::Debriefed, None)
         .await?;
     let booking = state.bookings.get(&admin, tenant.id, booking.id).await?;
-    // The first named pupil holds a credential for the visit.
+    // The first named pupil holds a credential for the visit (its path is returned).
+    let mut credential = None;
     if let Some((id, _, _)) = named.first() {
-        state
+        let issued = state
             .credentials
             .issue(
                 &admin,
@@ -923,6 +924,10 @@ async fn seed_past_visit(
                 },
             )
             .await?;
+        credential = Some(format!(
+            "/v1/tenants/{}/students/{id}/credentials/{}",
+            tenant.slug, issued.credential.id
+        ));
     }
     for (id, talents, note) in named {
         state
@@ -961,7 +966,7 @@ async fn seed_past_visit(
             )
             .await?;
     }
-    Ok(())
+    Ok(credential)
 }
 
 /// Adds the pupils with their consents and entries; returns those with
@@ -1319,6 +1324,7 @@ async fn seed_tenant(
             )
             .await?;
     }
+    let mut credentials = Vec::new();
     if let (Some(school), Some(offered), Some(b)) = (
         schools.first(),
         offered_slots.get(1),
@@ -1336,7 +1342,7 @@ async fn seed_tenant(
                 Ok((id, *talents, *note))
             })
             .collect::<Result<Vec<_>, DomainError>>()?;
-        seed_past_visit(
+        if let Some(path) = seed_past_visit(
             (state, base),
             &tenant,
             school,
@@ -1344,7 +1350,10 @@ async fn seed_tenant(
             (&b.offer, &dates),
             &named,
         )
-        .await?;
+        .await?
+        {
+            credentials.push(path);
+        }
     }
 
     let mut proposal = None;
@@ -1470,6 +1479,14 @@ async fn seed_tenant(
     }
     if let Some(school) = school_key {
         keys.extend(seed_agreements(state, t, &school, &planned, seed.slug).await?);
+    }
+    for path in credentials {
+        keys.push(DemoKey {
+            tenant: seed.slug.to_owned(),
+            role: "credential",
+            name: "a pupil's Open Badges credential for the past visit, to read with the school key (`Accept: application/vc+jwt` for the JWT)".to_owned(),
+            secret: path,
+        });
     }
     if let Some((class, id)) = proposal {
         keys.push(DemoKey {

@@ -154,10 +154,7 @@ impl CredentialService {
             .find(tenant.id, student.id, new.booking_id)
             .await?
         {
-            return Ok(IssuedCredential {
-                credential,
-                created: false,
-            });
+            return self.existing(actor, tenant.id, &student, credential).await;
         }
         let booking = self.attended(tenant.id, &student, new.booking_id).await?;
         let (visit, slot) = self.visit_of(&booking).await?;
@@ -216,10 +213,7 @@ impl CredentialService {
                     });
                 }
                 Issued::Existing(credential) => {
-                    return Ok(IssuedCredential {
-                        credential,
-                        created: false,
-                    });
+                    return self.existing(actor, tenant.id, &student, credential).await;
                 }
                 Issued::StatusTaken => continue,
             }
@@ -227,6 +221,22 @@ impl CredentialService {
         Err(DomainError::Internal(
             "no free status list entry found".to_owned(),
         ))
+    }
+
+    /// The pupil's credential issued before, handed out as a read (audited).
+    async fn existing(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        student: &Student,
+        credential: Credential,
+    ) -> DomainResult<IssuedCredential> {
+        self.audit(actor, tenant, AuditAction::CredentialsRead, student)
+            .await?;
+        Ok(IssuedCredential {
+            credential,
+            created: false,
+        })
     }
 
     /// The booking, when it names the pupil as present and is completed.

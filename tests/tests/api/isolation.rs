@@ -82,7 +82,7 @@ fn body_for(app: &TestApp, method: &Method, path: &str, victim: &World) -> Optio
 }
 
 fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
-    template
+    let filled = template
         .replace("{tenant}", tenant)
         .replace("{school_id}", &ids.school)
         .replace("{business_id}", &ids.business)
@@ -98,13 +98,16 @@ fn fill(template: &str, tenant: &str, ids: &World, key_id: &str) -> String {
         .replace("{placement_id}", key_id)
         .replace("{feedback_id}", &ids.booking)
         .replace("{note_id}", key_id)
+        .replace("{credential_id}", key_id)
         .replace("{student_id}", &ids.student)
         .replace("{entry_id}", &ids.entry)
         .replace("{route_map_id}", &ids.route_map)
         .replace("{webhook_id}", &ids.webhook)
         .replace("{delivery_id}", &ids.delivery)
         .replace("{code}", "mbo")
-        .replace("{external_id}", "HR-2027-001")
+        .replace("{external_id}", "HR-2027-001");
+    assert!(!filled.contains('{'), "a parameter left in {filled}");
+    filled
 }
 
 async fn tenant_operations(app: &TestApp) -> Vec<(Method, String)> {

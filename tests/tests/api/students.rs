@@ -1502,6 +1502,28 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         )
         .await;
     assert_eq!(noted.status, StatusCode::CREATED, "{:?}", noted.body);
+    // A credential for the visit, naming the pupil; its signature is a marker.
+    let credential = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/tenants/rotterdam/students/{pupil}/credentials"),
+            Some(&w.school_key),
+            Some(json!({"booking_id": booked.id(), "include_name": true})),
+            &[("accept", "application/vc+jwt")],
+        )
+        .await;
+    assert_eq!(
+        credential.status,
+        StatusCode::CREATED,
+        "{:?}",
+        credential.body
+    );
+    let signature = credential
+        .body
+        .as_str()
+        .and_then(|jwt| jwt.rsplit('.').next())
+        .unwrap()
+        .to_owned();
 
     // The export holds everything.
     let export = app
@@ -1520,6 +1542,10 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "experience + talent + the coach's"
     );
     assert_eq!(export.body["talent_notes"][0]["note"], "Coach-notitie-Kp");
+    assert_eq!(
+        export.body["credentials"][0]["credential"]["credentialSubject"]["identifier"][0]["identityHash"],
+        "Quirijntje"
+    );
     assert_eq!(
         export.body["bookings"],
         json!([{"booking_id": booked.id(), "work_visit_id": visit, "slot_id": slot,
@@ -1563,6 +1589,7 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "Helper-Marker-Qq",
         "Coach-talent-Kp",
         "Coach-notitie-Kp",
+        &signature,
     ] {
         assert!(
             !where_in_database(&app, marker).await.is_empty(),
@@ -1584,6 +1611,7 @@ async fn erasure_leaves_no_personal_data_in_any_table_and_the_counts_stay_right(
         "Helper-Marker-Qq",
         "Coach-talent-Kp",
         "Coach-notitie-Kp",
+        &signature,
     ] {
         assert_eq!(
             where_in_database(&app, marker).await,
