@@ -124,7 +124,11 @@ pub struct JwksOut {
 #[serde(deny_unknown_fields)]
 pub struct VerifyIn {
     /// The VC-JWT (compact JWS), as a wallet holds it.
-    #[schema(min_length = 1, max_length = 65536)]
+    #[schema(
+        min_length = 5,
+        max_length = 65_536,
+        pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+    )]
     pub credential: String,
 }
 

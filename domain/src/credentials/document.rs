@@ -134,8 +134,26 @@ pub fn sign(payload: &Value, key: &IssuerKey) -> DomainResult<String> {
         .map_err(|e| DomainError::Internal(format!("credential not signed: {e}")))
 }
 
+/// The longest VC-JWT the verifier reads.
+pub const MAX_JWT_BYTES: usize = 65_536;
+
 /// The `kid` a compact JWS names, or why it is not one.
 pub fn kid_of(jwt: &str) -> Result<Option<String>, String> {
+    let base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if jwt.len() > MAX_JWT_BYTES {
+        return Err(format!("at most {MAX_JWT_BYTES} bytes"));
+    }
+    let parts: Vec<&str> = jwt.split('.').collect();
+    if parts.len() != 3 || !parts.iter().all(|p| base64url(p)) {
+        return Err(
+            "not a compact JWS (a VC-JWT: three base64url parts joined by dots)".to_owned(),
+        );
+    }
     let header = jsonwebtoken::decode_header(jwt)
         .map_err(|_| "not a compact JWS (a VC-JWT: three base64url parts)".to_owned())?;
     if header.alg != Algorithm::EdDSA {

@@ -106,6 +106,28 @@ fn credentials_path(w: &World, student: &str) -> String {
     format!("/v1/tenants/{}/students/{student}/credentials", w.tenant)
 }
 
+/// A test's server and world, with the visit held.
+async fn held() -> (TestApp, World, Visit) {
+    let app = TestApp::spawn().await;
+    let w = World::build(&app, "rotterdam", "NL").await;
+    let v = visit(&app, &w).await;
+    (app, w, v)
+}
+
+/// The school has `student`'s credential for the visit issued.
+async fn issued(app: &TestApp, w: &World, v: &Visit, student: &str) -> Reply {
+    let reply = issue(
+        app,
+        w,
+        &w.school_key,
+        student,
+        json!({"booking_id": v.booking}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    reply
+}
+
 async fn issue(app: &TestApp, w: &World, key: &Key, student: &str, body: Value) -> Reply {
     app.post(&credentials_path(w, student), key, body).await
 }
@@ -205,18 +227,8 @@ async fn verify(app: &TestApp, jwt: &str) -> Reply {
 #[tokio::test]
 async fn an_issued_credential_verifies_with_the_published_key_under_another_ed25519_implementation()
 {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
-    let issued = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &w.student,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+    let (app, w, v) = held().await;
+    let issued = issued(&app, &w, &v, &w.student).await;
     let c = &issued.body;
     let location = issued.header("location").unwrap().to_owned();
     assert!(
@@ -376,18 +388,8 @@ async fn an_issued_credential_verifies_with_the_published_key_under_another_ed25
 
 #[tokio::test]
 async fn a_revoked_credential_is_set_in_the_status_list_and_the_verifier_says_so() {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
-    let issued = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &w.student,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(issued.status, StatusCode::CREATED, "{:?}", issued.body);
+    let (app, w, v) = held().await;
+    let issued = issued(&app, &w, &v, &w.student).await;
     let listed = app
         .get(&credentials_path(&w, &w.student), &w.school_key)
         .await;
@@ -433,18 +435,8 @@ async fn a_revoked_credential_is_set_in_the_status_list_and_the_verifier_says_so
 
 #[tokio::test]
 async fn a_rotated_key_signs_from_then_on_and_what_the_old_one_signed_still_verifies() {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
-    let first = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &w.student,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    let (app, w, v) = held().await;
+    issued(&app, &w, &v, &w.student).await;
     let keys = format!("/v1/tenants/{}/issuer/keys", w.tenant);
     for key in [&w.school_key, &w.business_key, &w.integrator, &v.pupil] {
         assert_eq!(
@@ -454,15 +446,7 @@ async fn a_rotated_key_signs_from_then_on_and_what_the_old_one_signed_still_veri
     }
     let rotated = app.post(&keys, &w.city, json!({})).await;
     assert_eq!(rotated.status, StatusCode::CREATED, "{:?}", rotated.body);
-    let second = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &v.daan,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(second.status, StatusCode::CREATED);
+    issued(&app, &w, &v, &v.daan).await;
     let records = app
         .get(&credentials_path(&w, &w.student), &w.school_key)
         .await;
@@ -491,9 +475,7 @@ async fn a_rotated_key_signs_from_then_on_and_what_the_old_one_signed_still_veri
 
 #[tokio::test]
 async fn only_a_visit_the_pupil_went_to_is_issued_and_only_to_those_who_reach_the_pupil() {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
+    let (app, w, v) = held().await;
     let other = World::build(&app, "leuven", "BE").await;
     let body = json!({"booking_id": v.booking});
     for key in [&w.city, &w.business_key, &w.integrator] {
@@ -648,18 +630,8 @@ async fn only_a_visit_the_pupil_went_to_is_issued_and_only_to_those_who_reach_th
 
 #[tokio::test]
 async fn the_export_holds_the_credentials_and_erasure_revokes_them() {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
-    let issued = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &v.daan,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(issued.status, StatusCode::CREATED);
+    let (app, w, v) = held().await;
+    let issued = issued(&app, &w, &v, &v.daan).await;
     let export = app
         .get(
             &format!("/v1/tenants/{}/students/{}/export", w.tenant, v.daan),
@@ -687,18 +659,8 @@ async fn the_export_holds_the_credentials_and_erasure_revokes_them() {
 
 #[tokio::test]
 async fn the_verifier_answers_what_it_cannot_vouch_for_and_refuses_what_is_not_a_jwt() {
-    let app = TestApp::spawn().await;
-    let w = World::build(&app, "rotterdam", "NL").await;
-    let v = visit(&app, &w).await;
-    let issued = issue(
-        &app,
-        &w,
-        &w.school_key,
-        &w.student,
-        json!({"booking_id": v.booking}),
-    )
-    .await;
-    assert_eq!(issued.status, StatusCode::CREATED);
+    let (app, w, v) = held().await;
+    issued(&app, &w, &v, &w.student).await;
     let records = app
         .get(&credentials_path(&w, &w.student), &w.school_key)
         .await;

@@ -377,7 +377,7 @@ pub async fn verify_credential(
     let body = body.into_inner()?;
     let verification = state
         .credentials
-        .verify(&base(&req, &state), body.credential.trim())
+        .verify(&base(&req, &state), &body.credential)
         .await?;
     Ok(HttpResponse::Ok().json(VerificationOut::from(verification)))
 }
