@@ -620,6 +620,16 @@ async fn only_a_visit_the_pupil_went_to_is_issued_and_only_to_those_who_reach_th
         StatusCode::NOT_FOUND,
         "not Daan's"
     );
+    for list in ["0", "2", "abc", "99999999999"] {
+        let none = public_get(
+            &app,
+            &format!("/v1/tenants/rotterdam/credential-status/{list}"),
+            "*/*",
+        )
+        .await;
+        assert_eq!(none.status, StatusCode::NOT_FOUND, "list {list}");
+        assert_eq!(none.code(), "not_found");
+    }
     let foreign_list = public_get(&app, "/v1/tenants/leuven/credential-status/1", "*/*").await;
     assert_eq!(
         foreign_list.status,
