@@ -3,6 +3,27 @@
 //! tenant table is built without it. Each model is also `sqlx::FromRow`: the read pool
 //! reads its rows by column name with sqlx's own reader (see `read_pool`).
 
+/// What every entity here shares: no relations (joins are written out where they are
+/// needed) and no behaviour of its own.
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
+/// A tenant-owned table that is not versioned: its one query starter.
+macro_rules! tenant_rows {
+    () => {
+        /// Every query of this table starts here: rows of one tenant only.
+        pub fn scoped(tenant: Uuid) -> Select<Entity> {
+            Entity::find().filter(Column::TenantId.eq(tenant))
+        }
+    };
+}
+
 /// A tenant-owned, versioned table: its one query starter, and what the generic
 /// writers in [`super::versioned`] need to know about it.
 macro_rules! tenant_table {
@@ -74,10 +95,7 @@ pub mod tenants {
         pub updated_at: DateTimeUtc,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 }
 
 pub mod tenant_change_counters {
@@ -91,10 +109,7 @@ pub mod tenant_change_counters {
         pub last_seq: i64,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 }
 
 pub mod changes {
@@ -122,15 +137,10 @@ pub mod changes {
         pub event: Option<String>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    no_relations!();
 
-    impl ActiveModelBehavior for ActiveModel {}
-
-    /// Every query of the change log starts here: one tenant's changes only.
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
+    // Every query of the change log starts here: one tenant's changes only.
+    tenant_rows!();
 }
 
 pub mod api_keys {
@@ -158,15 +168,10 @@ pub mod api_keys {
         pub issued_by: Option<Uuid>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    no_relations!();
 
-    impl ActiveModelBehavior for ActiveModel {}
-
-    /// Keys of one tenant (platform keys have none and are never listed here).
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
+    // Keys of one tenant (platform keys have none and are never listed here).
+    tenant_rows!();
 }
 
 pub mod schools {
@@ -193,10 +198,7 @@ pub mod schools {
         pub website: Option<String>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::SCHOOL);
 }
@@ -227,10 +229,7 @@ pub mod businesses {
         pub status: String,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::BUSINESS);
 }
@@ -259,10 +258,7 @@ pub mod coaches {
         pub status: String,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::COACH);
 }
@@ -292,10 +288,7 @@ pub mod programmes {
         pub competences: String,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::PROGRAMME);
 }
@@ -321,10 +314,7 @@ pub mod programme_members {
         pub left_on: Option<Date>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::PROGRAMME_MEMBER);
 }
@@ -368,10 +358,7 @@ pub mod work_visits {
         pub preparation_url: Option<String>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::WORK_VISIT);
 }
@@ -402,10 +389,7 @@ pub mod slots {
         pub status: String,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::SLOT);
 }
@@ -443,10 +427,7 @@ pub mod bookings {
         pub debriefed_at: Option<DateTimeUtc>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::BOOKING);
 }
@@ -473,581 +454,15 @@ pub mod booking_feedback {
         pub would_host_again: Option<bool>,
     }
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
+    no_relations!();
 
     tenant_table!(driehoek_domain::changes::resource::BOOKING_FEEDBACK);
 }
 
-pub mod students {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "students")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub school_id: Uuid,
-        pub external_ref: String,
-        pub display_name: String,
-        pub birth_year: i32,
-        pub grade: Option<String>,
-        pub education_level: String,
-        pub status: String,
-        pub portfolio_open_from: Option<DateTimeUtc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::STUDENT);
-}
-
-pub mod consents {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "consents")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub student_id: Uuid,
-        pub purpose: String,
-        pub status: String,
-        pub given_by: String,
-        pub recorded_by_key_id: Option<Uuid>,
-        pub recorded_by_role: String,
-        /// `key`, `token` or `invitation`; absent on decisions recorded before it was
-        /// kept (known from the role then).
-        pub recorded_via: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::CONSENT);
-}
-
-pub mod portfolio_entries {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "portfolio_entries")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub student_id: Uuid,
-        pub school_id: Uuid,
-        pub competence: String,
-        pub kind: String,
-        pub title: String,
-        pub body: String,
-        pub sectors: String,
-        pub occupations: String,
-        pub evidence_url: Option<String>,
-        pub booking_id: Option<Uuid>,
-        pub shared_with_business: bool,
-        pub author_role: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::PORTFOLIO_ENTRY);
-}
-
-/// Pupils named on a booking, with their attendance once recorded. Ids only.
-pub mod booking_students {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "booking_students")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub booking_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub student_id: Uuid,
-        pub present: Option<bool>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// Who touched which pupil's data, when and in which request. Ids only.
-pub mod audit_events {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "audit_events")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub at: DateTimeUtc,
-        pub key_id: Option<Uuid>,
-        pub role: String,
-        pub action: String,
-        pub student_id: Option<Uuid>,
-        pub school_id: Option<Uuid>,
-        pub request_id: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-pub mod route_maps {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "route_maps")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub name: String,
-        pub description: Option<String>,
-        pub audience: String,
-        pub status: String,
-        pub graph_version: i64,
-        pub node_count: i32,
-        pub edge_count: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::ROUTE_MAP);
-}
-
-/// A route map's whole graph, as one JSON document cut into parts (in `part` order),
-/// so no single value of several megabytes passes through the driver.
-pub mod route_map_graph_parts {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "route_map_graph_parts")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub route_map_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub part: i32,
-        pub graph_version: i64,
-        pub content: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// Versions of pupils' route plans; lists are stored as JSON text.
-pub mod route_plans {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "route_plans")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub student_id: Uuid,
-        pub route_map_id: Uuid,
-        pub steps: String,
-        pub target_occupation: Option<String>,
-        pub plan_b: String,
-        pub helpers: String,
-        pub notes: Option<String>,
-        pub agreed_by: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::ROUTE_PLAN);
-}
-
-/// Receivers of a tenant's events; `cursor_seq` is the worker's position in the log.
-pub mod webhook_endpoints {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "webhook_endpoints")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub business_id: Option<Uuid>,
-        pub url: String,
-        pub description: Option<String>,
-        pub events: String,
-        pub status: String,
-        pub disabled_reason: Option<String>,
-        pub secret: String,
-        pub previous_secret: Option<String>,
-        pub previous_secret_expires_at: Option<DateTimeUtc>,
-        pub cursor_seq: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    tenant_table!(driehoek_domain::changes::resource::WEBHOOK_ENDPOINT);
-}
-
-/// One event for one endpoint, leased by the node sending it.
-pub mod webhook_deliveries {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "webhook_deliveries")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub endpoint_id: Uuid,
-        pub event_type: String,
-        pub seq: Option<i64>,
-        pub resource: Option<String>,
-        pub resource_id: Option<Uuid>,
-        pub payload: String,
-        pub status: String,
-        pub attempts: i32,
-        pub next_attempt_at: DateTimeUtc,
-        pub lease_owner: Option<String>,
-        pub lease_until: Option<DateTimeUtc>,
-        pub last_status_code: Option<i32>,
-        pub created_at: DateTimeUtc,
-        pub completed_at: Option<DateTimeUtc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// Every try at sending a delivery.
-pub mod webhook_attempts {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "webhook_attempts")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub delivery_id: Uuid,
-        pub attempted_at: DateTimeUtc,
-        pub status_code: Option<i32>,
-        pub error: Option<String>,
-        pub duration_ms: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod guardian_invitations {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "guardian_invitations")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub student_id: Uuid,
-        pub school_id: Uuid,
-        /// `|code|code|`, as every coded list.
-        pub purposes: String,
-        pub route_plan: bool,
-        pub language: String,
-        pub digest: String,
-        pub expires_at: DateTimeUtc,
-        pub revoked_at: Option<DateTimeUtc>,
-        pub used_at: Option<DateTimeUtc>,
-        pub created_by: Option<Uuid>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    /// Invitations of one tenant (looked up by digest before the tenant is known).
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// A school's placement of a class over a day's slots (never in the change feed: it
-/// names pupils).
-pub mod placements {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "placements")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub school_id: Uuid,
-        pub group_name: String,
-        pub contact_name: String,
-        pub contact_email: Option<String>,
-        pub contact_phone: Option<String>,
-        pub status: String,
-        pub optimal: bool,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// The slots of a placement, in the order the school gave them.
-pub mod placement_slots {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "placement_slots")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub placement_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub position: i32,
-        pub slot_id: Uuid,
-        pub work_visit_id: Uuid,
-        pub title: String,
-        pub starts_at: DateTimeUtc,
-        pub seats_left: i32,
-        pub booking_id: Option<Uuid>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// The pupils of a placement (ids only), in the order the school gave them.
-pub mod placement_pupils {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "placement_pupils")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub placement_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub position: i32,
-        pub student_id: Uuid,
-        /// `|id|id|`, most wanted first.
-        pub choices: String,
-        pub slot_id: Option<Uuid>,
-        pub rank: Option<i32>,
-        pub unplaced_reason: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-/// The host's talent notes about pupils of its bookings, each with the portfolio
-/// entry it made. Gone with the pupil's erasure.
-pub mod talent_notes {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "talent_notes")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub booking_id: Uuid,
-        pub business_id: Uuid,
-        pub student_id: Uuid,
-        pub school_id: Uuid,
-        pub entry_id: Uuid,
-        /// `|code|code|`.
-        pub competences: String,
-        pub talents: String,
-        pub note: String,
-        /// A wish to be in touch that reached the school; one that could not is not kept.
-        pub interest_passed_on: bool,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-pub mod issuer_keys {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "issuer_keys")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub generation: i64,
-        pub kid: String,
-        /// base64url of the public key.
-        pub public_key: String,
-        /// base64 of the PKCS#8 document, sealed.
-        pub private_key: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
-
-pub mod credentials {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, sqlx::FromRow)]
-    #[sea_orm(table_name = "credentials")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub tenant_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub version: i64,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        /// Null once the pupil is erased, with `school_id`, `booking_id`, `kid`, `jwt`.
-        pub student_id: Option<Uuid>,
-        pub school_id: Option<Uuid>,
-        pub booking_id: Option<Uuid>,
-        pub status_list: i64,
-        pub status_index: i64,
-        pub kid: Option<String>,
-        pub jwt: Option<String>,
-        pub revoked_at: Option<DateTimeUtc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub fn scoped(tenant: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::TenantId.eq(tenant))
-    }
-}
+// Pupils' data, and the city's own (maps, webhooks, signing keys), each in a file of
+// its own; their modules read as `entities::students`, `entities::webhook_endpoints`.
+mod city;
+mod pupils;
+
+pub use city::*;
+pub use pupils::*;
