@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use chrono::{Datelike, TimeDelta, Utc};
 use driehoek_api::startup;
-use driehoek_domain::api_keys::NewApiKey;
-use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::auth::Actor;
 use driehoek_domain::bookings::{AttendanceReport, BookingContact, NewBooking};
 use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::{BusinessKind, Competence, EducationLevel, WorkVisitFormat};
@@ -40,20 +39,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
     let business =
         seeding::business(&state, &tenant, "Havenbedrijf", BusinessKind::Company).await?;
     let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
-    let (school_actor, school_key) = state
-        .api_keys
-        .create(
-            &admin,
-            tenant.id,
-            NewApiKey {
-                name: Name::parse("bench").map_err(err)?,
-                role: Role::School,
-                binding: Binding::School(school.id),
-                expires_at: None,
-            },
-        )
-        .await?;
-    let school_actor = school_actor.actor();
+    let (school_actor, school_key) = seeding::school_key(&state, &tenant, &school, "bench").await?;
     let visit = state
         .work_visits
         .create(

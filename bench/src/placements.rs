@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use chrono::{TimeDelta, Utc};
 use driehoek_api::startup;
-use driehoek_domain::api_keys::NewApiKey;
-use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::auth::Actor;
 use driehoek_domain::ids::{SlotId, StudentId, WorkVisitId};
 use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::WorkVisitFormat;
@@ -76,20 +75,7 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
     let tenant = seeding::tenant(&state, "placing", "Gemeente Placing").await?;
     let business = seeding::business(&state, &tenant, "JINC", BusinessKind::Intermediary).await?;
     let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
-    let (school_actor, school_key) = state
-        .api_keys
-        .create(
-            &admin,
-            tenant.id,
-            NewApiKey {
-                name: Name::parse("bench").map_err(err)?,
-                role: Role::School,
-                binding: Binding::School(school.id),
-                expires_at: None,
-            },
-        )
-        .await?;
-    let school_actor = school_actor.actor();
+    let (school_actor, school_key) = seeding::school_key(&state, &tenant, &school, "bench").await?;
     let mut pupils = Vec::new();
     for p in 0..300 {
         let pupil = seeding::consenting_pupil(

@@ -3,7 +3,8 @@
 
 use anyhow::Result;
 use driehoek_api::state::AppState;
-use driehoek_domain::auth::Actor;
+use driehoek_domain::api_keys::NewApiKey;
+use driehoek_domain::auth::{Actor, Binding, Role};
 use driehoek_domain::businesses::{Business, NewBusiness};
 use driehoek_domain::schools::{NewSchool, School};
 use driehoek_domain::students::{
@@ -85,6 +86,29 @@ pub(crate) async fn school(
             },
         )
         .await?)
+}
+
+/// A key of `school` named `name`: its actor (to seed as the school) and its secret.
+pub(crate) async fn school_key(
+    state: &AppState,
+    tenant: &Tenant,
+    school: &School,
+    name: &str,
+) -> Result<(Actor, String)> {
+    let (key, secret) = state
+        .api_keys
+        .create(
+            &Actor::bootstrap_admin(),
+            tenant.id,
+            NewApiKey {
+                name: Name::parse(name).map_err(err)?,
+                role: Role::School,
+                binding: Binding::School(school.id),
+                expires_at: None,
+            },
+        )
+        .await?;
+    Ok((key.actor(), secret))
 }
 
 /// A pupil of the school of `school_actor` (a school key's actor), at `level`, of

@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use driehoek_api::startup;
-use driehoek_domain::api_keys::NewApiKey;
-use driehoek_domain::auth::{Actor, Binding, Role};
+use driehoek_domain::auth::Actor;
 use driehoek_domain::schools::NewSchool;
 use driehoek_domain::students::{EntryAuthor, NewEntry, NewStudent, RosterRow, StudentStatus};
 use driehoek_domain::tenants::{NewTenant, SettingsChanges};
@@ -25,7 +24,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::work_visits::print_row;
-use crate::{Args, Measurement, drive, pgbench_script};
+use crate::{Args, Measurement, drive, pgbench_script, seeding};
 
 struct School {
     id: Uuid,
@@ -108,19 +107,8 @@ async fn seed(database_url: &str, args: &Args) -> Result<Seeded> {
             .into_iter()
             .map(|(_, r)| r.map(|(_, id)| id.as_uuid()))
             .collect::<Result<Vec<_>, _>>()?;
-        let (_, key) = state
-            .api_keys
-            .create(
-                &admin,
-                tenant.id,
-                NewApiKey {
-                    name: Name::parse(&format!("school {s}")).map_err(err)?,
-                    role: Role::School,
-                    binding: Binding::School(school.id),
-                    expires_at: None,
-                },
-            )
-            .await?;
+        let (_, key) =
+            seeding::school_key(&state, &tenant, &school, &format!("school {s}")).await?;
         schools.push(School {
             id: school.id.as_uuid(),
             key,
