@@ -155,7 +155,6 @@ impl AppState {
                 bookings: database.bookings(),
                 work_visits: database.work_visits(),
                 businesses: businesses.clone(),
-                audit: database.audit(),
             },
             students.clone(),
             clock.clone(),

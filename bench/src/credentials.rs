@@ -14,9 +14,7 @@ use driehoek_domain::auth::Actor;
 use driehoek_domain::bookings::{AttendanceReport, BookingContact, NewBooking};
 use driehoek_domain::values::Name;
 use driehoek_domain::vocabularies::{BusinessKind, Competence, EducationLevel, WorkVisitFormat};
-use driehoek_domain::work_visits::{
-    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, SlotChanges, WorkVisitStatus,
-};
+use driehoek_domain::work_visits::{Schedule, SlotChanges};
 use serde_json::{Value, json};
 
 use crate::work_visits::print_row;
@@ -40,56 +38,22 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         seeding::business(&state, &tenant, "Havenbedrijf", BusinessKind::Company).await?;
     let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
     let (school_actor, school_key) = seeding::school_key(&state, &tenant, &school, "bench").await?;
-    let visit = state
-        .work_visits
-        .create(
-            &admin,
-            tenant.id,
-            NewWorkVisit {
-                business_id: business.id,
-                programme_id: None,
-                external_id: None,
-                title: Name::parse("Een dag in de haven").map_err(err)?,
-                description: None,
-                format: WorkVisitFormat::CompanyVisit,
-                sectors: vec![],
-                occupations: vec![],
-                competences: vec![Competence::WorkExploration],
-                ages: AgeRange::new(12, 18).map_err(err)?,
-                education_levels: vec![],
-                group_size: GroupSize::new(1, GROUP as u16).map_err(err)?,
-                languages: vec![],
-                location: None,
-                online: true,
-                accessibility: None,
-                requirements: None,
-                preparation: None,
-                status: Some(WorkVisitStatus::Published),
-            },
-        )
-        .await?;
+    let visit = seeding::online_offering(
+        &state,
+        (&tenant, &business),
+        (
+            "Een dag in de haven",
+            WorkVisitFormat::CompanyVisit,
+            vec![Competence::WorkExploration],
+        ),
+        (1, GROUP as u16),
+    )
+    .await?;
     let mut pupils = Vec::new();
     for b in 0..BOOKINGS {
         let starts_at = Utc::now() + TimeDelta::days(20);
-        let slot = state
-            .work_visits
-            .create_slot(
-                &admin,
-                &tenant,
-                visit.id,
-                NewSlot {
-                    external_id: None,
-                    schedule: Schedule::new(
-                        starts_at,
-                        starts_at + TimeDelta::hours(3),
-                        Vec::new(),
-                    )?,
-                    capacity: GROUP as u32,
-                    coach_id: None,
-                    teacher_present: true,
-                },
-            )
-            .await?;
+        let slot =
+            seeding::three_hour_slot(&state, &tenant, &visit, starts_at, GROUP as u32).await?;
         let mut named = Vec::new();
         for p in 0..GROUP {
             let pupil = seeding::consenting_pupil(

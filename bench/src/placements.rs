@@ -12,14 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use chrono::{TimeDelta, Utc};
 use driehoek_api::startup;
-use driehoek_domain::auth::Actor;
 use driehoek_domain::ids::{SlotId, StudentId, WorkVisitId};
-use driehoek_domain::values::Name;
-use driehoek_domain::vocabularies::WorkVisitFormat;
-use driehoek_domain::vocabularies::{BusinessKind, EducationLevel};
-use driehoek_domain::work_visits::{
-    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, WorkVisitStatus,
-};
+use driehoek_domain::vocabularies::{BusinessKind, EducationLevel, WorkVisitFormat};
 use serde_json::{Value, json};
 
 use crate::work_visits::print_row;
@@ -71,7 +65,6 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
     let state = startup::connect(&crate::services_settings(database_url))
         .await
         .map_err(err)?;
-    let admin = Actor::bootstrap_admin();
     let tenant = seeding::tenant(&state, "placing", "Gemeente Placing").await?;
     let business = seeding::business(&state, &tenant, "JINC", BusinessKind::Intermediary).await?;
     let school = seeding::school(&state, &tenant, "Bench College", EducationLevel::NlHavo).await?;
@@ -96,53 +89,20 @@ pub async fn run(args: &Args, database_url: &str, postgres: bool) -> Result<()> 
         let starts_at = Utc::now() + TimeDelta::days(days);
         let mut day = Vec::new();
         for o in 0..offerings {
-            let visit = state
-                .work_visits
-                .create(
-                    &admin,
-                    tenant.id,
-                    NewWorkVisit {
-                        business_id: business.id,
-                        programme_id: None,
-                        external_id: None,
-                        title: Name::parse(&format!("Bliksemstage {o}")).map_err(err)?,
-                        description: None,
-                        format: WorkVisitFormat::LightningInternship,
-                        sectors: vec![],
-                        occupations: vec![],
-                        competences: vec![],
-                        ages: AgeRange::new(12, 18).map_err(err)?,
-                        education_levels: vec![],
-                        group_size: GroupSize::new(group.0, group.1).map_err(err)?,
-                        languages: vec![],
-                        location: None,
-                        online: true,
-                        accessibility: None,
-                        requirements: None,
-                        preparation: None,
-                        status: Some(WorkVisitStatus::Published),
-                    },
-                )
-                .await?;
-            let slot = state
-                .work_visits
-                .create_slot(
-                    &admin,
-                    &tenant,
-                    visit.id,
-                    NewSlot {
-                        external_id: None,
-                        schedule: Schedule::new(
-                            starts_at,
-                            starts_at + TimeDelta::hours(3),
-                            Vec::new(),
-                        )?,
-                        capacity: u32::from(group.1),
-                        coach_id: None,
-                        teacher_present: true,
-                    },
-                )
-                .await?;
+            let visit = seeding::online_offering(
+                &state,
+                (&tenant, &business),
+                (
+                    &format!("Bliksemstage {o}"),
+                    WorkVisitFormat::LightningInternship,
+                    vec![],
+                ),
+                group,
+            )
+            .await?;
+            let slot =
+                seeding::three_hour_slot(&state, &tenant, &visit, starts_at, u32::from(group.1))
+                    .await?;
             day.push((visit.id, slot.id));
         }
         cases.push(Case {

@@ -2,6 +2,7 @@
 //! school, a pupil with participation consent.
 
 use anyhow::Result;
+use chrono::{DateTime, TimeDelta, Utc};
 use driehoek_api::state::AppState;
 use driehoek_domain::api_keys::NewApiKey;
 use driehoek_domain::auth::{Actor, Binding, Role};
@@ -12,7 +13,12 @@ use driehoek_domain::students::{
 };
 use driehoek_domain::tenants::{NewTenant, SettingsChanges, Tenant};
 use driehoek_domain::values::{CountryCode, ExternalRef, Locale, Name, TenantSlug, Timezone};
-use driehoek_domain::vocabularies::{BusinessKind, ConsentPurpose, EducationLevel, SchoolKind};
+use driehoek_domain::vocabularies::{
+    BusinessKind, Competence, ConsentPurpose, EducationLevel, SchoolKind, WorkVisitFormat,
+};
+use driehoek_domain::work_visits::{
+    AgeRange, GroupSize, NewSlot, NewWorkVisit, Schedule, Slot, WorkVisit, WorkVisitStatus,
+};
 
 fn err(e: String) -> anyhow::Error {
     anyhow::Error::msg(e)
@@ -83,6 +89,68 @@ pub(crate) async fn school(
                 address: None,
                 contact_email: None,
                 website: None,
+            },
+        )
+        .await?)
+}
+
+/// A published online offering of `business` for ages 12-18, for groups of `group`.
+pub(crate) async fn online_offering(
+    state: &AppState,
+    (tenant, business): (&Tenant, &Business),
+    (title, format, competences): (&str, WorkVisitFormat, Vec<Competence>),
+    group: (u16, u16),
+) -> Result<WorkVisit> {
+    Ok(state
+        .work_visits
+        .create(
+            &Actor::bootstrap_admin(),
+            tenant.id,
+            NewWorkVisit {
+                business_id: business.id,
+                programme_id: None,
+                external_id: None,
+                title: Name::parse(title).map_err(err)?,
+                description: None,
+                format,
+                sectors: vec![],
+                occupations: vec![],
+                competences,
+                ages: AgeRange::new(12, 18).map_err(err)?,
+                education_levels: vec![],
+                group_size: GroupSize::new(group.0, group.1).map_err(err)?,
+                languages: vec![],
+                location: None,
+                online: true,
+                accessibility: None,
+                requirements: None,
+                preparation: None,
+                status: Some(WorkVisitStatus::Published),
+            },
+        )
+        .await?)
+}
+
+/// A slot of `visit` of three hours from `starts_at` for `capacity` pupils.
+pub(crate) async fn three_hour_slot(
+    state: &AppState,
+    tenant: &Tenant,
+    visit: &WorkVisit,
+    starts_at: DateTime<Utc>,
+    capacity: u32,
+) -> Result<Slot> {
+    Ok(state
+        .work_visits
+        .create_slot(
+            &Actor::bootstrap_admin(),
+            tenant,
+            visit.id,
+            NewSlot {
+                external_id: None,
+                schedule: Schedule::new(starts_at, starts_at + TimeDelta::hours(3), Vec::new())?,
+                capacity,
+                coach_id: None,
+                teacher_present: true,
             },
         )
         .await?)

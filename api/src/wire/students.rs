@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use driehoek_domain::ValidationErrors;
 use driehoek_domain::audit::AuditEvent;
+use driehoek_domain::credentials::Credential;
 use driehoek_domain::ids::SchoolId;
 use driehoek_domain::students::{
     Consent, GuardianInvitation, NewConsent, NewInvitation, NewStudent, PageLanguage, RosterRow,
@@ -501,8 +502,8 @@ pub struct StudentExportOut {
     pub credentials: Vec<super::credentials::CredentialRecordOut>,
 }
 
-impl From<StudentExport> for StudentExportOut {
-    fn from(x: StudentExport) -> Self {
+impl From<(StudentExport, Vec<Credential>)> for StudentExportOut {
+    fn from((x, credentials): (StudentExport, Vec<Credential>)) -> Self {
         Self {
             exported_at: x.exported_at,
             consents: x.consents.iter().map(ConsentOut::from).collect(),
@@ -514,7 +515,7 @@ impl From<StudentExport> for StudentExportOut {
             route_plan: x.route_plans.last().map(RoutePlanOut::from),
             route_plan_versions: x.route_plans.iter().map(RoutePlanOut::from).collect(),
             talent_notes: x.talent_notes.into_iter().map(Into::into).collect(),
-            credentials: Vec::new(),
+            credentials: credentials.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -30,25 +30,25 @@ pub const VC_JWT: &str = "application/vc+jwt";
 /// Where a city's documents live, under the API's public address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerUrls {
+    /// The API's public address: `https://host`.
+    base: String,
     /// `https://host/v1/tenants/{tenant}`.
     tenant: String,
 }
 
 impl IssuerUrls {
-    /// `base` is the API's public address (scheme and host, no trailing slash).
+    /// `base` is the API's public address (scheme and host).
     pub fn new(base: &str, tenant_slug: &str) -> Self {
+        let base = base.trim_end_matches('/').to_owned();
         Self {
-            tenant: format!("{}/v1/tenants/{tenant_slug}", base.trim_end_matches('/')),
+            tenant: format!("{base}/v1/tenants/{tenant_slug}"),
+            base,
         }
     }
 
     /// The issuer profile's id (and address).
     pub fn issuer(&self) -> String {
         format!("{}/issuer", self.tenant)
-    }
-
-    pub fn jwks(&self) -> String {
-        format!("{}/issuer/jwks.json", self.tenant)
     }
 
     /// Where the status lists are: each at this and its number.
@@ -79,12 +79,12 @@ impl IssuerUrls {
 }
 
 /// The city as an Open Badges issuer `Profile`.
-pub fn profile(urls: &IssuerUrls, name: &str, base: &str) -> Value {
+pub fn profile(urls: &IssuerUrls, name: &str) -> Value {
     json!({
         "id": urls.issuer(),
         "type": ["Profile"],
         "name": name,
-        "url": base.trim_end_matches('/'),
+        "url": urls.base,
     })
 }
 
@@ -217,11 +217,9 @@ pub fn encoded_list(revoked: &[u32]) -> DomainResult<String> {
         bits[(index / 8) as usize] |= 0x80 >> (index % 8);
     }
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gzip.write_all(&bits)
-        .and_then(|()| gzip.try_finish())
-        .map_err(|e| DomainError::Internal(format!("status list not compressed: {e}")))?;
     let compressed = gzip
-        .finish()
+        .write_all(&bits)
+        .and_then(|()| gzip.finish())
         .map_err(|e| DomainError::Internal(format!("status list not compressed: {e}")))?;
     Ok(format!("u{}", URL_SAFE_NO_PAD.encode(compressed)))
 }
@@ -263,17 +261,12 @@ pub fn alignment(framework: &str, code: &str, name: &str, url: String) -> Value 
 
 /// The alignment to one term of a Driehoek vocabulary (its code's anchor on the
 /// vocabulary's public page).
-pub fn vocabulary_alignment<V: Vocabulary>(base: &str, framework: &str, term: V) -> Value {
+pub fn vocabulary_alignment<V: Vocabulary>(urls: &IssuerUrls, framework: &str, term: V) -> Value {
     alignment(
         framework,
         term.code(),
         term.label_en(),
-        format!(
-            "{}/v1/vocabularies/{}#{}",
-            base.trim_end_matches('/'),
-            V::NAME,
-            term.code()
-        ),
+        format!("{}/v1/vocabularies/{}#{}", urls.base, V::NAME, term.code()),
     )
 }
 
@@ -301,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_signed_payload_verifies_under_its_key_and_no_other() {
-        let now = Utc::now();
+        let now = crate::testing::now();
         let key = new_key(TenantId::new(), 1, now).unwrap();
         let other = new_key(TenantId::new(), 1, now).unwrap();
         let jwt = sign(&json!({"name": "x"}), &key).unwrap();

@@ -8,14 +8,14 @@ use super::{
     Credential, CredentialRepository, Issued, IssuerKey, LIST_BITS, StatusCheck, StatusEntry,
     Verification,
 };
-use crate::audit::{AuditAction, AuditEvent, AuditRepository};
+use crate::audit::AuditAction;
 use crate::auth::{Actor, Role};
 use crate::bookings::{Booking, BookingRepository, BookingStatus};
 use crate::businesses::BusinessRepository;
 use crate::clock::SharedClock;
 use crate::error::{ConflictKind, DomainError, DomainResult, Rule};
 use crate::ids::{BookingId, CredentialId, StudentId, TenantId};
-use crate::students::{Student, StudentService};
+use crate::students::{Student, StudentExport, StudentService};
 use crate::tenants::{Tenant, TenantRepository};
 use crate::vocabularies::{Competence, NaceSection};
 use crate::work_visits::{Slot, WorkVisit, WorkVisitRepository};
@@ -49,7 +49,6 @@ pub struct CredentialSources {
     pub bookings: Arc<dyn BookingRepository>,
     pub work_visits: Arc<dyn WorkVisitRepository>,
     pub businesses: Arc<dyn BusinessRepository>,
-    pub audit: Arc<dyn AuditRepository>,
 }
 
 /// The city as issuer: its keys, the credentials of its pupils, their status lists
@@ -89,7 +88,6 @@ impl CredentialService {
         Ok(document::profile(
             &IssuerUrls::new(base, tenant.slug.as_str()),
             tenant.name.as_str(),
-            base,
         ))
     }
 
@@ -148,7 +146,7 @@ impl CredentialService {
         student: StudentId,
         new: NewCredential,
     ) -> DomainResult<IssuedCredential> {
-        let student = self.students.reachable(actor, tenant.id, student).await?;
+        let student = self.students.visible(actor, tenant.id, student).await?;
         if let Some(credential) = self
             .repo()
             .find(tenant.id, student.id, new.booking_id)
@@ -169,28 +167,23 @@ impl CredentialService {
         let now = self.clock.now();
         let list = 1 + u32::try_from(self.repo().issued(tenant.id).await? / LIST_FILL)
             .map_err(|_| DomainError::Internal("status lists exhausted".to_owned()))?;
-        let event = AuditEvent::new(
-            actor,
-            tenant.id,
-            AuditAction::CredentialIssue,
-            (student.id, student.school_id),
-            now,
-        );
+        let event = self
+            .students
+            .event(actor, tenant.id, AuditAction::CredentialIssue, &student);
+        let facts = Facts {
+            urls: &urls,
+            tenant,
+            student: &student,
+            include_name: new.include_name,
+            visit: &visit,
+            slot: &slot,
+            host_name: host.name.as_str(),
+        };
         let id = CredentialId::new();
         for _ in 0..STATUS_TRIES {
             let entry = StatusEntry {
                 list,
                 index: random_index()?,
-            };
-            let facts = Facts {
-                urls: &urls,
-                base,
-                tenant,
-                student: &student,
-                include_name: new.include_name,
-                visit: &visit,
-                slot: &slot,
-                host_name: host.name.as_str(),
             };
             let payload = facts.credential(id, entry, now);
             let credential = Credential {
@@ -231,7 +224,8 @@ impl CredentialService {
         student: &Student,
         credential: Credential,
     ) -> DomainResult<IssuedCredential> {
-        self.audit(actor, tenant, AuditAction::CredentialsRead, student)
+        self.students
+            .audited_read(actor, tenant, AuditAction::CredentialsRead, &[student])
             .await?;
         Ok(IssuedCredential {
             credential,
@@ -300,9 +294,10 @@ impl CredentialService {
         tenant: TenantId,
         student: StudentId,
     ) -> DomainResult<Vec<Credential>> {
-        let student = self.students.reachable(actor, tenant, student).await?;
+        let student = self.students.visible(actor, tenant, student).await?;
         let credentials = self.repo().of_student(tenant, student.id).await?;
-        self.audit(actor, tenant, AuditAction::CredentialsRead, &student)
+        self.students
+            .audited_read(actor, tenant, AuditAction::CredentialsRead, &[&student])
             .await?;
         Ok(credentials)
     }
@@ -315,9 +310,10 @@ impl CredentialService {
         student: StudentId,
         id: CredentialId,
     ) -> DomainResult<Credential> {
-        let student = self.students.reachable(actor, tenant, student).await?;
+        let student = self.students.visible(actor, tenant, student).await?;
         let credential = self.of_pupil(tenant, &student, id).await?;
-        self.audit(actor, tenant, AuditAction::CredentialsRead, &student)
+        self.students
+            .audited_read(actor, tenant, AuditAction::CredentialsRead, &[&student])
             .await?;
         Ok(credential)
     }
@@ -344,19 +340,15 @@ impl CredentialService {
         student: StudentId,
         id: CredentialId,
     ) -> DomainResult<Credential> {
-        let student = self.students.manageable(actor, tenant, student).await?;
+        let student = self.students.managed(actor, tenant, student).await?;
         let mut credential = self.of_pupil(tenant, &student, id).await?;
         if credential.revoked_at.is_some() {
             return Ok(credential);
         }
-        let now = self.clock.now();
-        let event = AuditEvent::new(
-            actor,
-            tenant,
-            AuditAction::CredentialRevoke,
-            (student.id, student.school_id),
-            now,
-        );
+        let event = self
+            .students
+            .event(actor, tenant, AuditAction::CredentialRevoke, &student);
+        let now = event.at;
         if !self.repo().revoke(tenant, id, now, &event).await? {
             return Err(DomainError::NotFound("credential"));
         }
@@ -364,31 +356,21 @@ impl CredentialService {
         Ok(credential)
     }
 
-    /// The pupil's credentials for the export, which [`StudentService::export`] has
-    /// authorised and audited.
-    pub async fn exported(
-        &self,
-        tenant: TenantId,
-        student: StudentId,
-    ) -> DomainResult<Vec<Credential>> {
-        self.repo().of_student(tenant, student).await
-    }
-
-    async fn audit(
+    /// Everything held on the pupil ([`StudentService::export`], which authorises and
+    /// audits it) with the credentials issued to the pupil.
+    pub async fn export(
         &self,
         actor: &Actor,
         tenant: TenantId,
-        action: AuditAction,
-        student: &Student,
-    ) -> DomainResult<()> {
-        let event = AuditEvent::new(
-            actor,
-            tenant,
-            action,
-            (student.id, student.school_id),
-            self.clock.now(),
-        );
-        self.sources.audit.record(&[event]).await
+        student: StudentId,
+        consent_age: u8,
+    ) -> DomainResult<(StudentExport, Vec<Credential>)> {
+        let export = self
+            .students
+            .export(actor, tenant, student, consent_age)
+            .await?;
+        let credentials = self.repo().of_student(tenant, export.student.id).await?;
+        Ok((export, credentials))
     }
 
     /// Status list `list` of the city as a signed credential (public): its JSON and
@@ -406,7 +388,7 @@ impl CredentialService {
             .await?
             .ok_or(DomainError::NotFound("status list"))?;
         let urls = IssuerUrls::new(base, tenant.slug.as_str());
-        let issuer = document::profile(&urls, tenant.name.as_str(), base);
+        let issuer = document::profile(&urls, tenant.name.as_str());
         let payload =
             document::status_list_credential(&urls, issuer, list, &revoked, self.clock.now())?;
         let key = self.signing_key(tenant.id).await?;
@@ -492,7 +474,6 @@ fn random_index() -> DomainResult<u32> {
 /// What one credential says.
 struct Facts<'a> {
     urls: &'a IssuerUrls,
-    base: &'a str,
     tenant: &'a Tenant,
     student: &'a Student,
     include_name: bool,
@@ -525,7 +506,7 @@ impl Facts<'_> {
             "@context": document::OB_CONTEXT,
             "id": self.urls.credential(id),
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
-            "issuer": document::profile(self.urls, self.tenant.name.as_str(), self.base),
+            "issuer": document::profile(self.urls, self.tenant.name.as_str()),
             "validFrom": document::timestamp(now),
             "name": format!("Work visit: {}", self.visit.title.as_str()),
             "credentialSubject": subject,
@@ -542,7 +523,7 @@ impl Facts<'_> {
             .iter()
             .map(|&c| {
                 document::vocabulary_alignment::<Competence>(
-                    self.base,
+                    self.urls,
                     "Career competences (Kuijpers)",
                     c,
                 )
@@ -558,7 +539,7 @@ impl Facts<'_> {
         }));
         alignment.extend(
             visit.sectors.iter().map(|&s| {
-                document::vocabulary_alignment::<NaceSection>(self.base, "NACE Rev. 2", s)
+                document::vocabulary_alignment::<NaceSection>(self.urls, "NACE Rev. 2", s)
             }),
         );
         json!({

@@ -233,30 +233,7 @@ impl CredentialRepository for SeaOrmCredentialRepository {
     }
 
     async fn insert(&self, credential: &Credential, audit: &AuditEvent) -> DomainResult<Issued> {
-        let (tenant, student, booking) = (
-            credential.tenant_id,
-            credential.student_id,
-            credential.booking_id,
-        );
         let txn = begin_write(&self.db).await?;
-        let existing = credentials::scoped(tenant.as_uuid())
-            .filter(credentials::Column::StudentId.eq(student.as_uuid()))
-            .filter(credentials::Column::BookingId.eq(booking.as_uuid()))
-            .one(&txn)
-            .await
-            .map_err(db_error)?;
-        if let Some(existing) = existing.map(from_model).transpose()?.flatten() {
-            return Ok(Issued::Existing(existing));
-        }
-        let taken = credentials::scoped(tenant.as_uuid())
-            .filter(credentials::Column::StatusList.eq(i64::from(credential.status.list)))
-            .filter(credentials::Column::StatusIndex.eq(i64::from(credential.status.index)))
-            .count(&txn)
-            .await
-            .map_err(db_error)?;
-        if taken > 0 {
-            return Ok(Issued::StatusTaken);
-        }
         audit_in(&txn, std::slice::from_ref(audit)).await?;
         let inserted =
             credentials::Entity::insert(to_model(credential).into_active_model().reset_all())
@@ -264,10 +241,15 @@ impl CredentialRepository for SeaOrmCredentialRepository {
                 .await;
         match inserted.map_err(|e| write_error(e, "taken")) {
             Ok(_) => {}
-            // Another node's insert won the race: the pupil's credential for the
-            // booking, or the entry; the caller looks again.
+            // A unique index refused it (and with it the audit event): the pupil holds
+            // a credential for the booking already, or the status entry is taken.
             Err(DomainError::Conflict { .. }) => {
                 drop(txn);
+                let (tenant, student, booking) = (
+                    credential.tenant_id,
+                    credential.student_id,
+                    credential.booking_id,
+                );
                 return Ok(match self.find(tenant, student, booking).await? {
                     Some(existing) => Issued::Existing(existing),
                     None => Issued::StatusTaken,

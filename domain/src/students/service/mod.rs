@@ -310,7 +310,7 @@ impl StudentService {
 
     /// A pupil the caller may see: its school's key, the platform, or the pupil's own
     /// and guardians' tokens. Any other pupil does not exist for the caller.
-    async fn visible(
+    pub(crate) async fn visible(
         &self,
         actor: &Actor,
         tenant: TenantId,
@@ -327,7 +327,7 @@ impl StudentService {
     }
 
     /// A pupil the caller manages: its school's key or the platform (never a token).
-    async fn managed(
+    pub(crate) async fn managed(
         &self,
         actor: &Actor,
         tenant: TenantId,
@@ -337,29 +337,7 @@ impl StudentService {
         self.visible(actor, tenant, id).await
     }
 
-    /// The pupil when the caller may see its data (as the pupil's own operations
-    /// judge it): for services that keep data of their own about pupils.
-    pub async fn reachable(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        id: StudentId,
-    ) -> DomainResult<Student> {
-        self.visible(actor, tenant, id).await
-    }
-
-    /// The pupil when the caller manages it (its school or the platform, never a
-    /// token).
-    pub async fn manageable(
-        &self,
-        actor: &Actor,
-        tenant: TenantId,
-        id: StudentId,
-    ) -> DomainResult<Student> {
-        self.managed(actor, tenant, id).await
-    }
-
-    fn event(
+    pub(crate) fn event(
         &self,
         actor: &Actor,
         tenant: TenantId,
@@ -370,7 +348,7 @@ impl StudentService {
     }
 
     /// Records a read before its data is handed out: no audit, no data.
-    async fn audited_read(
+    pub(crate) async fn audited_read(
         &self,
         actor: &Actor,
         tenant: TenantId,
